@@ -1,0 +1,66 @@
+"""`ledgerlink` — the one command line. Each command wires parts together; the work is done elsewhere."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import typer
+
+from bot.config import SettingsError, get_settings
+
+app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from Slack.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+SANDBOXES = ("qbo", "procore", "slack")
+
+
+def _settings():
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        typer.echo(f"ledgerlink: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic upgrade head)."""
+    from bot.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo(f"database migrated: {settings.database_url.split('@')[-1]}")
+
+
+@app.command()
+def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+        port: int = typer.Option(3000, help="Port to listen on."),
+        threads: int = typer.Option(8, help="Worker threads (waitress).")) -> None:
+    """Serve HTTP: /healthz, Slack at /slack/events (when configured), OAuth callbacks and webhooks."""
+    from bot.web import serve
+
+    serve(_settings(), host=host, port=port, threads=threads)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def sandbox(ctx: typer.Context, name: str = typer.Argument(..., help="qbo | procore | slack")) -> None:
+    """Run one local emulator (pass --help after the name for its options)."""
+    if name not in SANDBOXES:
+        typer.echo(f"ledgerlink: unknown sandbox {name!r}; choose one of {', '.join(SANDBOXES)}", err=True)
+        raise typer.Exit(2)
+    module = importlib.import_module(f"sandbox.{name}")
+    if not hasattr(module, "main"):
+        typer.echo(f"ledgerlink: the {name} sandbox is not built yet", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(module.main(list(ctx.args)) or 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app(args=argv, prog_name="ledgerlink")
+    except SettingsError as exc:
+        print(f"ledgerlink: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,228 @@
+"""Ledgerlink's tables (SQLModel). Enum-valued columns are stored as short strings; the enums live in
+`bot/domain/` so the rules and the schema stay separate. Money is `Numeric(14, 2)` / `Decimal`, never float.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _money(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(Numeric(14, 2), nullable=nullable))
+
+
+class Tenant(SQLModel, table=True):
+    """One customer: a Slack workspace tied to one Procore company and one QBO realm."""
+
+    __tablename__ = "tenants"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    slack_team_id: str | None = Field(default=None, max_length=32, unique=True)
+    procore_company_id: int | None = Field(default=None, index=True)
+    qbo_realm_id: str | None = Field(default=None, max_length=32, index=True)
+    timezone: str = Field(default="America/Los_Angeles", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Connection(SQLModel, table=True):
+    """OAuth credentials for one provider of one tenant; tokens are Fernet-encrypted (see bot/crypto.py).
+
+    `version` is bumped on every token rotation so concurrent refreshers can compare-and-set.
+    """
+
+    __tablename__ = "connections"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider", name="uq_connection_tenant_provider"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    provider: str = Field(max_length=16)  # "qbo" | "procore"
+    external_id: str | None = Field(default=None, max_length=64)  # QBO realm id / Procore company id
+    access_token_enc: str | None = Field(default=None, sa_column=Column(Text))
+    refresh_token_enc: str | None = Field(default=None, sa_column=Column(Text))
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    refresh_token_issued_at: datetime | None = None
+    status: str = Field(default="active", max_length=24)  # active | needs_reauth | revoked
+    status_detail: str | None = Field(default=None, max_length=500)
+    version: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A person: Slack id ⇄ Procore id, with the ERP-tool permission level and the approver grant."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "slack_user_id", name="uq_user_tenant_slack"),
+        UniqueConstraint("tenant_id", "procore_user_id", name="uq_user_tenant_procore"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    slack_user_id: str | None = Field(default=None, max_length=32)
+    procore_user_id: int | None = None
+    email: str | None = Field(default=None, max_length=254, index=True)
+    name: str = Field(default="", max_length=200)
+    permission: str = Field(default="none", max_length=16)  # none | read_only | standard | admin
+    can_push_to_accounting: bool = False
+    digest_opt_out: bool = False
+
+
+class Item(SQLModel, table=True):
+    """Something sent (or to be sent) to accounting, with its state in the workflow of domain.md.
+
+    `version` is the compare-and-set counter: every state change is
+    `UPDATE items SET … , version = version + 1 WHERE id = :id AND version = :seen`.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "type", "procore_id", name="uq_item_tenant_type_procore"),
+        Index("ix_items_tenant_state", "tenant_id", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    type: str = Field(max_length=24)  # see bot.domain.states.ItemType
+    procore_id: str = Field(max_length=64)
+    procore_project_id: int | None = None
+    title: str = Field(default="", max_length=300)
+    amount: Decimal | None = _money()
+    state: str = Field(default="ready_to_export", max_length=32)
+    sender_id: int | None = Field(default=None, foreign_key="users.id")
+    creator_id: int | None = Field(default=None, foreign_key="users.id")
+    round: int = Field(default=0)  # how many times it has been sent; decisions belong to one round
+    reject_reason: str | None = Field(default=None, sa_column=Column(Text))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    card_channel: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+    state_before_archive: str | None = Field(default=None, max_length=32)
+    version: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class Decision(SQLModel, table=True):
+    """One approver's accept or reject of one round of an item (two-approver threshold counts these)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("item_id", "round", "user_id", name="uq_decision_item_round_user"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    round: int
+    user_id: int = Field(foreign_key="users.id")
+    decision: str = Field(max_length=8)  # accept | reject
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExternalLink(SQLModel, table=True):
+    """The binder: one Procore record ⇄ one QBO record, per tenant and entity type."""
+
+    __tablename__ = "external_links"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "entity_type", "procore_id", name="uq_link_procore"),
+        UniqueConstraint("tenant_id", "entity_type", "qbo_id", name="uq_link_qbo"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    entity_type: str = Field(max_length=32)  # company, project, cost_item, bill, invoice, ...
+    procore_id: str = Field(max_length=64)
+    qbo_id: str = Field(max_length=64)
+    sync_token: str | None = Field(default=None, max_length=32)
+    last_synced_at: datetime | None = None
+
+
+class OutboxEntry(SQLModel, table=True):
+    """One remote write. `requestid` is made once and reused on every retry (QBO idempotency key)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # at most one live write per (item, operation): a double click cannot queue a second export
+        Index(
+            "uq_outbox_item_operation_live", "item_id", "operation", unique=True,
+            sqlite_where=text("status IN ('pending', 'claimed')"),
+            postgresql_where=text("status IN ('pending', 'claimed')"),
+        ),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    item_id: int | None = Field(default=None, foreign_key="items.id")
+    target: str = Field(max_length=16)  # qbo | procore
+    operation: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    requestid: str = Field(max_length=50, unique=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = None
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    remote_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of who did what to which item, written in the same transaction as the change."""
+
+    __tablename__ = "audit_events"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")  # None = the system (a job)
+    actor_label: str = Field(default="system", max_length=200)
+    action: str = Field(max_length=32)
+    item_id: int | None = Field(default=None, foreign_key="items.id", index=True)
+    before_state: str | None = Field(default=None, max_length=32)
+    after_state: str | None = Field(default=None, max_length=32)
+    request_id: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class TenantSettings(SQLModel, table=True):
+    """Per-tenant ERP settings (what Procore's 'Configure Advanced Settings' page holds)."""
+
+    __tablename__ = "tenant_settings"
+    tenant_id: int = Field(foreign_key="tenants.id", primary_key=True)
+    direct_exports: str = Field(default="disabled", max_length=24)  # disabled | enabled | enabled_with_workflow
+    paid_sync_schedule: str = Field(default="daily", max_length=16)  # hourly | every_2h | every_4h | daily | never
+    approvers_channel: str = Field(default="#accounting", max_length=80)
+    notify_channel: str | None = Field(default=None, max_length=80)
+    confirm_above_amount: Decimal | None = _money()
+    two_approver_threshold: Decimal | None = _money()
+    digest_hour: int = Field(default=9)
+
+
+class ProjectSettings(SQLModel, table=True):
+    """Per-project switches (job-cost transaction sync is enabled project by project)."""
+
+    __tablename__ = "project_settings"
+    __table_args__ = (UniqueConstraint("tenant_id", "procore_project_id", name="uq_project_settings"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    procore_project_id: int
+    job_cost_sync_enabled: bool = False
+    last_job_cost_sync_at: datetime | None = None
+
+
+class ProcessedWebhook(SQLModel, table=True):
+    """Dedupe keys of webhook deliveries already accepted (Procore `ulid`, QBO event hash)."""
+
+    __tablename__ = "processed_webhooks"
+    __table_args__ = (UniqueConstraint("source", "dedupe_key", name="uq_webhook_source_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    dedupe_key: str = Field(max_length=128)
+    received_at: datetime = Field(default_factory=utcnow)
