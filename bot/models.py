@@ -226,3 +226,20 @@ class ProcessedWebhook(SQLModel, table=True):
     source: str = Field(max_length=16)
     dedupe_key: str = Field(max_length=128)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncRequest(SQLModel, table=True):
+    """Work a webhook (or a person's "sync now") asked for; the worker drains these, never the web request."""
+
+    __tablename__ = "sync_requests"
+    __table_args__ = (Index("ix_sync_requests_status", "status", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int | None = Field(default=None, foreign_key="tenants.id", index=True)
+    source: str = Field(max_length=16)  # qbo | procore | slack | schedule
+    entity: str = Field(max_length=48)  # e.g. Bill, Vendor, Requisitions
+    entity_id: str | None = Field(default=None, max_length=64)
+    operation: str = Field(default="update", max_length=16)
+    external_account: str | None = Field(default=None, max_length=64)  # QBO realm id / Procore company id
+    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None

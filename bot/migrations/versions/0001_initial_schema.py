@@ -90,6 +90,24 @@ def upgrade() -> None:
     with op.batch_alter_table('project_settings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_settings_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('sync_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('entity_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('operation', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('external_account', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('done_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sync_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_sync_requests_status', ['status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_requests_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('tenant_settings',
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('direct_exports', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
@@ -253,6 +271,11 @@ def downgrade() -> None:
 
     op.drop_table('users')
     op.drop_table('tenant_settings')
+    with op.batch_alter_table('sync_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_requests_tenant_id'))
+        batch_op.drop_index('ix_sync_requests_status')
+
+    op.drop_table('sync_requests')
     with op.batch_alter_table('project_settings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_settings_tenant_id'))
 
