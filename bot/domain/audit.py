@@ -1,0 +1,29 @@
+"""Audit trail: one append-only row per change, written inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.domain.permissions import Actor
+from bot.models import AuditEvent
+
+
+def record(session: Session, *, tenant_id: int, actor: Actor, action: str, item_id: int | None = None,
+           before: str | None = None, after: str | None = None, request_id: str | None = None,
+           detail: dict[str, Any] | None = None) -> AuditEvent:
+    event = AuditEvent(tenant_id=tenant_id, actor_id=actor.user_id, actor_label=actor.name, action=action,
+                       item_id=item_id, before_state=before, after_state=after, request_id=request_id,
+                       detail=detail)
+    session.add(event)
+    return event
+
+
+def last_event(session: Session, item_id: int) -> AuditEvent | None:
+    stmt = select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id.desc()).limit(1)
+    return session.exec(stmt).first()
+
+
+def history(session: Session, item_id: int) -> list[AuditEvent]:
+    return list(session.exec(select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id)))

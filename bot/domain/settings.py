@@ -1,0 +1,37 @@
+"""Tenant settings the workflow reads: direct-export mode, paid-sync schedule, thresholds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from bot.models import TenantSettings
+
+
+class DirectExports(StrEnum):
+    DISABLED = "disabled"  # everything needs acceptance
+    ENABLED = "enabled"  # senders may export directly
+    ENABLED_WITH_WORKFLOW = "enabled_with_workflow"  # only after the item's Procore workflow completes
+
+
+class PaidSyncSchedule(StrEnum):
+    HOURLY = "hourly"
+    EVERY_2H = "every_2h"
+    EVERY_4H = "every_4h"
+    DAILY = "daily"
+    NEVER = "never"
+
+    @property
+    def interval_hours(self) -> int | None:
+        return {"hourly": 1, "every_2h": 2, "every_4h": 4, "daily": 24, "never": None}[self.value]
+
+
+def tenant_settings(session: Session, tenant_id: int) -> TenantSettings:
+    """The tenant's settings row, created with defaults on first use."""
+    row = session.get(TenantSettings, tenant_id)
+    if row is None:
+        row = TenantSettings(tenant_id=tenant_id)
+        session.add(row)
+        session.flush()
+    return row

@@ -1,0 +1,306 @@
+"""The item workflow service: every state change of an item goes through here.
+
+Slack handlers, the CLI and scheduled jobs all call these methods. Each call is one transaction:
+authorise → check the transition → compare-and-set on `items.version` → decision row → audit row →
+optional `then` hook (e.g. the outbox row for an accepted item) → commit. When the compare-and-set
+loses a race, the item is re-read and the request re-judged against the new state, so of two people
+deciding at once exactly one wins and the other is told who won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.domain import audit
+from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
+from bot.domain.permissions import Actor, Level, check, perm_for
+from bot.domain.settings import DirectExports, tenant_settings
+from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuchTransition, next_state
+from bot.models import Decision, Item, Tenant, User, utcnow
+
+MIN_REJECT_REASON = 5
+MAX_CAS_ATTEMPTS = 5
+DECISIONS = {Action.ACCEPT, Action.REJECT, Action.RETRIEVE}
+PAST = {
+    "send": "sent", "retrieve": "retrieved", "accept": "accepted", "reject": "rejected", "resend": "resent",
+    "export": "exported", "mark_synced": "synced", "mark_failed": "marked failed", "retry": "retried",
+    "unlink": "unlinked", "mark_paid": "marked paid", "reverse_payment": "marked unpaid", "import": "imported",
+    "mark_remote_changed": "marked changed", "archive": "archived", "restore": "restored",
+    "approve": "approved",
+}
+
+Hook = Callable[[Session, Item], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Item
+    action: Action
+    changed_state: bool
+    approvals: int = 0
+    approvals_needed: int = 1
+
+    @property
+    def waiting_for_more_approvals(self) -> bool:
+        return self.action is Action.ACCEPT and not self.changed_state
+
+
+def actor_for_user(user: User) -> Actor:
+    return Actor(user_id=user.id, name=user.name or user.email or f"user {user.id}",
+                 level=Level[user.permission.upper()], can_push_to_accounting=user.can_push_to_accounting,
+                 tenant_id=user.tenant_id)
+
+
+class Workflow:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # --- people's actions --------------------------------------------------------------------------
+    def send(self, item_id: int, actor: Actor, *, request_id: str | None = None) -> Outcome:
+        def mutate(s: Session, item: Item) -> dict[str, Any]:
+            return {"sender_id": actor.user_id, "round": item.round + 1, "sent_at": self.clock(),
+                    "reject_reason": None, "decided_at": None, "decided_by_id": None}
+        return self._apply(item_id, actor, Action.SEND, mutate=mutate, request_id=request_id)
+
+    def resend(self, item_id: int, actor: Actor, *, request_id: str | None = None) -> Outcome:
+        def mutate(s: Session, item: Item) -> dict[str, Any]:
+            return {"round": item.round + 1, "sent_at": self.clock(), "reject_reason": None,
+                    "decided_at": None, "decided_by_id": None,
+                    "sender_id": item.sender_id or actor.user_id}
+        return self._apply(item_id, actor, Action.RESEND, mutate=mutate, request_id=request_id)
+
+    def retrieve(self, item_id: int, actor: Actor, *, request_id: str | None = None) -> Outcome:
+        def precheck(s: Session, item: Item) -> None:
+            if item.state != ItemState.AWAITING_ACCEPTANCE:
+                return  # the transition check explains it
+            if not actor.is_system and actor.user_id != item.sender_id and actor.level < Level.ADMIN:
+                raise PermissionDenied(f"Only the person who sent {item.title} (or an admin) can retrieve it.")
+            approvals = self._approvals(s, item)
+            if approvals:
+                raise AlreadyDecided(f"{item.title} already has {approvals} approval(s), so it can no longer "
+                                     "be retrieved; ask an approver to reject it instead.")
+        return self._apply(item_id, actor, Action.RETRIEVE, precheck=precheck, request_id=request_id)
+
+    def accept(self, item_id: int, actor: Actor, *, request_id: str | None = None,
+               then: Hook | None = None) -> Outcome:
+        """Accept; with a two-approver threshold the first acceptance is recorded and the item waits."""
+        for _ in range(MAX_CAS_ATTEMPTS):
+            with Session(self.engine, expire_on_commit=False) as s:
+                item = self._load(s, item_id, actor)
+                self._authorize(item, actor, Action.ACCEPT)
+                self._no_self_decision(item, actor)
+                needed = self._approvals_needed(s, item)
+                if item.state != ItemState.AWAITING_ACCEPTANCE:
+                    raise self._explain(s, item, Action.ACCEPT)
+                approvals = self._approvals(s, item)
+                if self._has_decided(s, item, actor):
+                    raise AlreadyDecided(f"You already approved {item.title}; it is waiting for "
+                                         f"{needed - approvals} more approver(s).")
+                final = approvals + 1 >= needed
+                values: dict[str, Any] = {"version": item.version + 1, "updated_at": self.clock()}
+                if final:
+                    values |= {"state": ItemState.EXPORTING.value, "decided_at": self.clock(),
+                               "decided_by_id": actor.user_id, "last_error": None}
+                if not self._cas(s, item, values):
+                    continue
+                s.add(Decision(item_id=item.id, round=item.round, user_id=actor.user_id, decision="accept"))
+                audit.record(s, tenant_id=item.tenant_id, actor=actor,
+                             action="accept" if final else "approve", item_id=item.id,
+                             before=item.state, after=values.get("state", item.state), request_id=request_id,
+                             detail={"approvals": approvals + 1, "needed": needed})
+                s.flush()
+                s.refresh(item)
+                if final and then:
+                    then(s, item)
+                try:
+                    s.commit()
+                except IntegrityError:  # the same approver's second click won the insert race
+                    s.rollback()
+                    continue
+                return Outcome(item, Action.ACCEPT, final, approvals + 1, needed)
+        raise self._lost_race(item_id, actor, Action.ACCEPT)
+
+    def reject(self, item_id: int, actor: Actor, reason: str, *, request_id: str | None = None) -> Outcome:
+        reason = (reason or "").strip()
+        if len(reason) < MIN_REJECT_REASON:
+            raise InvalidInput(f"Please give a reason of at least {MIN_REJECT_REASON} characters, so the sender "
+                               "knows what to change.")
+
+        def precheck(s: Session, item: Item) -> None:
+            self._no_self_decision(item, actor)
+
+        def mutate(s: Session, item: Item) -> dict[str, Any]:
+            s.add(Decision(item_id=item.id, round=item.round, user_id=actor.user_id, decision="reject",
+                           reason=reason))
+            return {"reject_reason": reason, "decided_at": self.clock(), "decided_by_id": actor.user_id}
+        return self._apply(item_id, actor, Action.REJECT, precheck=precheck, mutate=mutate,
+                           request_id=request_id, detail={"reason": reason})
+
+    def export(self, item_id: int, actor: Actor, *, workflow_complete: bool = False,
+               request_id: str | None = None, then: Hook | None = None) -> Outcome:
+        """Direct export (no acceptance), as the tenant's direct-exports setting allows."""
+        def precheck(s: Session, item: Item) -> None:
+            mode = DirectExports(tenant_settings(s, item.tenant_id).direct_exports)
+            if mode is DirectExports.DISABLED:
+                raise PermissionDenied("Direct exports are disabled for this company: send the item for "
+                                       "acceptance instead (`/ledgerlink send`).")
+            if mode is DirectExports.ENABLED_WITH_WORKFLOW and not workflow_complete:
+                raise PermissionDenied(f"{item.title} can be exported directly only after its Procore workflow "
+                                       "is complete; finish the workflow or send it for acceptance.")
+
+        def mutate(s: Session, item: Item) -> dict[str, Any]:
+            return {"sender_id": actor.user_id, "decided_at": self.clock(), "decided_by_id": actor.user_id,
+                    "last_error": None}
+        return self._apply(item_id, actor, Action.EXPORT, precheck=precheck, mutate=mutate,
+                           request_id=request_id, then=then)
+
+    def retry(self, item_id: int, actor: Actor, *, request_id: str | None = None,
+              then: Hook | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.RETRY, mutate=lambda s, i: {"last_error": None},
+                           request_id=request_id, then=then)
+
+    def unlink(self, item_id: int, actor: Actor, *, then: Hook | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.UNLINK, then=then)
+
+    def archive(self, item_id: int, actor: Actor) -> Outcome:
+        return self._apply(item_id, actor, Action.ARCHIVE,
+                           mutate=lambda s, i: {"state_before_archive": i.state})
+
+    def restore(self, item_id: int, actor: Actor) -> Outcome:
+        return self._apply(item_id, actor, Action.RESTORE, mutate=lambda s, i: {"state_before_archive": None})
+
+    def import_(self, item_id: int, actor: Actor, *, then: Hook | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.IMPORT, then=then)
+
+    # --- the system's actions (outbox worker, sync jobs) -------------------------------------------
+    def mark_synced(self, item_id: int, actor: Actor, *, detail: dict[str, Any] | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.MARK_SYNCED, mutate=lambda s, i: {"last_error": None},
+                           detail=detail)
+
+    def mark_failed(self, item_id: int, actor: Actor, error: str) -> Outcome:
+        return self._apply(item_id, actor, Action.MARK_FAILED, mutate=lambda s, i: {"last_error": error},
+                           detail={"error": error})
+
+    def mark_paid(self, item_id: int, actor: Actor, *, detail: dict[str, Any] | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.MARK_PAID, detail=detail)
+
+    def reverse_payment(self, item_id: int, actor: Actor, *, detail: dict[str, Any] | None = None) -> Outcome:
+        return self._apply(item_id, actor, Action.REVERSE_PAYMENT, detail=detail)
+
+    def mark_remote_changed(self, item_id: int, actor: Actor) -> Outcome:
+        return self._apply(item_id, actor, Action.MARK_REMOTE_CHANGED)
+
+    # --- the one path every simple transition takes ------------------------------------------------
+    def _apply(self, item_id: int, actor: Actor, action: Action, *,
+               precheck: Callable[[Session, Item], None] | None = None,
+               mutate: Callable[[Session, Item], dict[str, Any]] | None = None,
+               then: Hook | None = None, request_id: str | None = None,
+               detail: dict[str, Any] | None = None) -> Outcome:
+        for _ in range(MAX_CAS_ATTEMPTS):
+            with Session(self.engine, expire_on_commit=False) as s:
+                item = self._load(s, item_id, actor)
+                self._authorize(item, actor, action)
+                if precheck:
+                    precheck(s, item)
+                try:
+                    new = next_state(item.state, action, restore_to=item.state_before_archive)
+                except NoSuchTransition:
+                    raise self._explain(s, item, action) from None
+                values = {"state": new.value, "version": item.version + 1, "updated_at": self.clock()}
+                if mutate:
+                    values |= mutate(s, item)
+                if not self._cas(s, item, values):
+                    continue
+                audit.record(s, tenant_id=item.tenant_id, actor=actor, action=action.value, item_id=item.id,
+                             before=item.state, after=new.value, request_id=request_id, detail=detail)
+                s.flush()
+                s.refresh(item)
+                if then:
+                    then(s, item)
+                s.commit()
+                return Outcome(item, action, True)
+        raise self._lost_race(item_id, actor, action)
+
+    # --- helpers -------------------------------------------------------------------------------------
+    def _load(self, s: Session, item_id: int, actor: Actor) -> Item:
+        item = s.get(Item, item_id)
+        # another tenant's item is reported as missing, never as forbidden: ids must not leak
+        if item is None or (actor.tenant_id is not None and item.tenant_id != actor.tenant_id):
+            raise ItemNotFound(f"There is no item #{item_id} in this company's Ledgerlink.")
+        return item
+
+    @staticmethod
+    def _authorize(item: Item, actor: Actor, action: Action) -> None:
+        perm = perm_for(action, ItemType(item.type))
+        if perm is None:
+            if not actor.is_system:
+                raise PermissionDenied(f"Only Ledgerlink itself can {action.value.replace('_', ' ')} an item.")
+            return
+        check(actor, perm)
+
+    @staticmethod
+    def _no_self_decision(item: Item, actor: Actor) -> None:
+        if not actor.is_system and item.sender_id is not None and item.sender_id == actor.user_id:
+            raise PermissionDenied(f"You sent {item.title}, so another approver must decide it "
+                                   "(separation of duties).")
+
+    @staticmethod
+    def _cas(s: Session, item: Item, values: dict[str, Any]) -> bool:
+        stmt = update(Item).where(Item.id == item.id, Item.version == item.version).values(**values)
+        if s.execute(stmt).rowcount == 1:
+            return True
+        s.rollback()
+        return False
+
+    @staticmethod
+    def _approvals(s: Session, item: Item) -> int:
+        stmt = select(func.count()).select_from(Decision).where(
+            Decision.item_id == item.id, Decision.round == item.round, Decision.decision == "accept")
+        return int(s.exec(stmt).one())
+
+    @staticmethod
+    def _has_decided(s: Session, item: Item, actor: Actor) -> bool:
+        stmt = select(Decision.id).where(Decision.item_id == item.id, Decision.round == item.round,
+                                         Decision.user_id == actor.user_id)
+        return s.exec(stmt).first() is not None
+
+    @staticmethod
+    def _approvals_needed(s: Session, item: Item) -> int:
+        threshold: Decimal | None = tenant_settings(s, item.tenant_id).two_approver_threshold
+        return 2 if threshold is not None and item.amount is not None and item.amount >= threshold else 1
+
+    def _lost_race(self, item_id: int, actor: Actor, action: Action) -> IllegalTransition:
+        with Session(self.engine) as s:
+            return self._explain(s, self._load(s, item_id, actor), action)
+
+    def _explain(self, s: Session, item: Item, action: Action) -> IllegalTransition:
+        """A sentence for an action that can't happen now, naming who changed the item last and when."""
+        last = audit.last_event(s, item.id)
+        tenant = s.get(Tenant, item.tenant_id)
+        state_label = STATE_LABELS[ItemState(item.state)]
+        if last is None:
+            return IllegalTransition(f"{item.title} is {state_label}, so it can't be {PAST[action.value]}.")
+        when = _clock_time(last.created_at, tenant.timezone if tenant else "UTC")
+        who_when = f"{PAST.get(last.action, last.action)} by {last.actor_label} at {when}"
+        if action in DECISIONS and last.action in {"accept", "reject", "retrieve", "export"}:
+            return AlreadyDecided(f"{item.title} was already {who_when}.")
+        return IllegalTransition(f"{item.title} is {state_label} (last {who_when}), so it can't be "
+                                 f"{PAST[action.value]}.")
+
+
+def _clock_time(ts: datetime, tz: str) -> str:
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return ts.astimezone(zone).strftime("%H:%M")
