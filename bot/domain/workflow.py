@@ -140,10 +140,12 @@ class Workflow:
             self._no_self_decision(item, actor)
 
         def mutate(s: Session, item: Item) -> dict[str, Any]:
+            return {"reject_reason": reason, "decided_at": self.clock(), "decided_by_id": actor.user_id}
+
+        def decision(s: Session, item: Item) -> None:
             s.add(Decision(item_id=item.id, round=item.round, user_id=actor.user_id, decision="reject",
                            reason=reason))
-            return {"reject_reason": reason, "decided_at": self.clock(), "decided_by_id": actor.user_id}
-        return self._apply(item_id, actor, Action.REJECT, precheck=precheck, mutate=mutate,
+        return self._apply(item_id, actor, Action.REJECT, precheck=precheck, mutate=mutate, then=decision,
                            request_id=request_id, detail={"reason": reason})
 
     def export(self, item_id: int, actor: Actor, *, workflow_complete: bool = False,
@@ -227,7 +229,11 @@ class Workflow:
                 s.refresh(item)
                 if then:
                     then(s, item)
-                s.commit()
+                try:
+                    s.commit()
+                except IntegrityError:  # a concurrent twin inserted the same unique row first
+                    s.rollback()
+                    continue
                 return Outcome(item, action, True)
         raise self._lost_race(item_id, actor, action)
 
