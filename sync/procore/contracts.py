@@ -1,0 +1,118 @@
+"""Money: commitments, subcontractor invoices (requisitions), owner invoices (payment applications), contract
+payments and direct costs. Every call here is project-scoped and also carries the company header.
+
+Docs: https://developers.procore.com/reference/rest/work-order-contracts, …/purchase-order-contracts,
+…/requisitions, …/payment-applications, …/contract-payments, …/direct-costs
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sync.procore._core import V1, ProcoreCore, attributes, filter_params
+from sync.procore.financials import Commitment, ContractPayment, DirectCost, PaymentApplication, Requisition
+from sync.procore.pagination import Listing
+
+WORK_ORDER = "work_order_contract"
+PURCHASE_ORDER = "purchase_order_contract"
+
+
+def _commitment_parser(kind: str):  # type: ignore[no-untyped-def]
+    return lambda data: Commitment.from_api(data, kind=kind)
+
+
+class ContractCalls(ProcoreCore):
+    # -- commitments -------------------------------------------------------------------------------------
+    def list_work_order_contracts(self, *, project_id: int, per_page: int | None = None) -> Listing[Commitment]:
+        """Subcontracts of a project."""
+        return self._list(f"{V1}/work_order_contracts", _commitment_parser(WORK_ORDER),
+                          params={"project_id": project_id}, per_page=per_page)
+
+    def get_work_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
+        body = self._call("GET", f"{V1}/work_order_contracts/{contract_id}", params={"project_id": project_id})
+        return self._one(_commitment_parser(WORK_ORDER), body, f"work order contract {contract_id}")
+
+    def list_purchase_order_contracts(self, *, project_id: int,
+                                      per_page: int | None = None) -> Listing[Commitment]:
+        return self._list(f"{V1}/purchase_order_contracts", _commitment_parser(PURCHASE_ORDER),
+                          params={"project_id": project_id}, per_page=per_page)
+
+    def get_purchase_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
+        body = self._call("GET", f"{V1}/purchase_order_contracts/{contract_id}", params={"project_id": project_id})
+        return self._one(_commitment_parser(PURCHASE_ORDER), body, f"purchase order contract {contract_id}")
+
+    # -- subcontractor invoices --------------------------------------------------------------------------
+    def list_requisitions(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
+                          per_page: int | None = None) -> Listing[Requisition]:
+        return self._list(f"{V1}/requisitions", Requisition.from_api,
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page)
+
+    def get_requisition(self, *, project_id: int, requisition_id: int) -> Requisition:
+        body = self._call("GET", f"{V1}/requisitions/{requisition_id}", params={"project_id": project_id})
+        return self._one(Requisition.from_api, body, f"requisition {requisition_id}")
+
+    # -- owner invoices ----------------------------------------------------------------------------------
+    def list_payment_applications(self, *, project_id: int,
+                                  per_page: int | None = None) -> Listing[PaymentApplication]:
+        return self._list(f"{V1}/payment_applications", PaymentApplication.from_api,
+                          params={"project_id": project_id}, per_page=per_page)
+
+    def get_payment_application(self, *, project_id: int, payment_application_id: int) -> PaymentApplication:
+        body = self._call("GET", f"{V1}/payment_applications/{payment_application_id}",
+                          params={"project_id": project_id})
+        return self._one(PaymentApplication.from_api, body, f"payment application {payment_application_id}")
+
+    # -- payments issued ---------------------------------------------------------------------------------
+    def list_contract_payments(self, *, project_id: int, per_page: int | None = None) -> Listing[ContractPayment]:
+        return self._list(f"{V1}/contract_payments", ContractPayment.from_api,
+                          params={"project_id": project_id}, per_page=per_page)
+
+    def create_contract_payment(self, *, project_id: int, commitment_id: int, amount: Decimal, payment_date: date,
+                                requisition_id: int | None = None, payment_number: str | None = None,
+                                check_number: str | None = None, invoice_number: str | None = None,
+                                notes: str | None = None, origin_id: str | None = None,
+                                **fields: Any) -> ContractPayment:
+        """Record a payment issued against a commitment (and optionally one of its invoices)."""
+        payment = attributes(commitment_id=commitment_id, amount=amount, date=payment_date,
+                             requisition_id=requisition_id, payment_number=payment_number,
+                             check_number=check_number, invoice_number=invoice_number, notes=notes,
+                             origin_id=origin_id, **fields)
+        body = self._call("POST", f"{V1}/contract_payments", params={"project_id": project_id},
+                          json={"project_id": project_id, "contract_payment": payment})
+        return self._one(ContractPayment.from_api, body, "created contract payment")
+
+    def delete_contract_payment(self, *, project_id: int, contract_payment_id: int) -> None:
+        self._call("DELETE", f"{V1}/contract_payments/{contract_payment_id}", params={"project_id": project_id})
+
+    # -- direct costs ------------------------------------------------------------------------------------
+    def list_direct_costs(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
+                          per_page: int | None = None) -> Listing[DirectCost]:
+        return self._list(f"{V1}/projects/{project_id}/direct_costs", DirectCost.from_api,
+                          params=filter_params(filters), per_page=per_page)
+
+    def get_direct_cost(self, *, project_id: int, direct_cost_id: int) -> DirectCost:
+        body = self._call("GET", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}")
+        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
+
+    def create_direct_cost(self, *, project_id: int, direct_cost_type: str, direct_cost_date: date,
+                           line_items: Sequence[Mapping[str, Any]], vendor_id: int | None = None,
+                           invoice_number: str | None = None, description: str | None = None,
+                           status: str | None = None, origin_id: str | None = None, **fields: Any) -> DirectCost:
+        """Create a direct cost ("invoice", "expense", "payroll", …) with its lines
+        (`{"amount", "cost_code_id", "line_item_type_id", "description", …}`)."""
+        direct_cost = attributes(direct_cost_type=direct_cost_type, direct_cost_date=direct_cost_date,
+                                 vendor_id=vendor_id, invoice_number=invoice_number, description=description,
+                                 status=status, origin_id=origin_id, line_items=list(line_items), **fields)
+        body = self._call("POST", f"{V1}/projects/{project_id}/direct_costs", json={"direct_cost": direct_cost})
+        return self._one(DirectCost.from_api, body, "created direct cost")
+
+    def update_direct_cost(self, *, project_id: int, direct_cost_id: int, **fields: Any) -> DirectCost:
+        body = self._call("PATCH", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}",
+                          json={"direct_cost": fields})
+        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
+
+    def delete_direct_cost(self, *, project_id: int, direct_cost_id: int) -> None:
+        self._call("DELETE", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}")

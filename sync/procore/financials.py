@@ -1,0 +1,295 @@
+"""Typed Procore money records: commitments (+SOV), subcontractor invoices (requisitions), owner invoices
+(payment applications), contract payments and direct costs (+lines). Every amount is Decimal.
+
+Procore sends money on these as strings ("1250.00") and sometimes as numbers; both parse the same.
+Field names vary a little between API versions, so each reader accepts the documented name first and the
+known alternatives after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Self
+
+from sync.procore._parse import Fields
+
+# Requisition statuses Ledgerlink may export (domain.md); the rest stay in Procore.
+EXPORTABLE_REQUISITION_STATUSES = frozenset({"approved", "approved_as_noted", "pending_owner_approval"})
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentLine:
+    """One schedule-of-values line of a commitment."""
+
+    id: int
+    amount: Decimal | None = None
+    description: str | None = None
+    cost_code_id: int | None = None
+    line_item_type_id: int | None = None
+    quantity: Decimal | None = None
+    unit_cost: Decimal | None = None
+    uom: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("commitment line item", data)
+        return cls(id=f.req_int("id"), amount=f.money("amount", "total_amount"), description=f.text("description"),
+                   cost_code_id=f.ref_id("cost_code"), line_item_type_id=f.ref_id("line_item_type"),
+                   quantity=f.money("quantity"), unit_cost=f.money("unit_cost"), uom=f.text("uom"), raw=data)
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A subcontract (`work_order_contract`) or purchase order (`purchase_order_contract`)."""
+
+    id: int
+    kind: str  # "work_order_contract" | "purchase_order_contract"
+    number: str | None = None
+    title: str | None = None
+    status: str | None = None
+    executed: bool | None = None
+    project_id: int | None = None
+    vendor_id: int | None = None
+    vendor_name: str | None = None
+    grand_total: Decimal | None = None
+    retainage_percent: Decimal | None = None
+    origin_id: str | None = None
+    lines: tuple[CommitmentLine, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], *, kind: str = "work_order_contract") -> Self:
+        f = Fields(kind.replace("_", " "), data)
+        lines = f.items("line_items", "sov_line_items", "schedule_of_values")
+        return cls(
+            id=f.req_int("id"), kind=kind, number=f.text("number"), title=f.text("title"), status=f.text("status"),
+            executed=f.flag("executed"), project_id=f.ref_id("project"), vendor_id=f.ref_id("vendor"),
+            vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"),
+            grand_total=f.money("grand_total", "total_amount", "amount"),
+            retainage_percent=f.money("retainage_percent", "default_retainage_percent"),
+            origin_id=f.text("origin_id"), lines=tuple(CommitmentLine.from_api(x) for x in lines), raw=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequisitionLine:
+    """One line of a subcontractor invoice, per cost code (and cost type)."""
+
+    id: int | None
+    amount: Decimal | None = None  # billed this period (work completed + materials stored)
+    description: str | None = None
+    cost_code_id: int | None = None
+    cost_code: str | None = None
+    line_item_type_id: int | None = None
+    commitment_line_id: int | None = None
+    retainage_withheld: Decimal | None = None
+    retainage_released: Decimal | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("requisition line item", data)
+        amount = f.money("amount", "total_amount", "this_period")
+        if amount is None:
+            work, stored = f.money("work_completed_this_period"), f.money("materials_presently_stored")
+            if work is not None or stored is not None:
+                amount = (work or Decimal(0)) + (stored or Decimal(0))
+        return cls(
+            id=f.opt_int("id"), amount=amount, description=f.text("description"),
+            cost_code_id=f.ref_id("cost_code"), cost_code=f.ref_field("cost_code", "full_code"),
+            line_item_type_id=f.ref_id("line_item_type"),
+            commitment_line_id=f.ref_id("commitment_line_item", "contract_line_item"),
+            retainage_withheld=f.money("retainage_withheld", "work_completed_retainage_this_period",
+                                       "retainage_this_period"),
+            retainage_released=f.money("retainage_released", "work_completed_retainage_released"), raw=data,
+        )
+
+
+def _either(first: Decimal | None, second: Decimal | None) -> Decimal | None:
+    return first if first is not None else second
+
+
+def _period(f: Fields) -> tuple[date | None, date | None]:
+    period = f.obj("period", "billing_period")
+    if period:
+        p = Fields("billing period", period)
+        return p.day("start_date", "start"), p.day("end_date", "end")
+    return f.day("period_start", "period_start_date"), f.day("period_end", "period_end_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Requisition:
+    """A subcontractor invoice (Procore "requisition") against a commitment."""
+
+    id: int
+    status: str | None = None
+    number: str | None = None
+    invoice_number: str | None = None
+    project_id: int | None = None
+    commitment_id: int | None = None
+    vendor_id: int | None = None
+    vendor_name: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    billing_date: date | None = None
+    total_amount: Decimal | None = None
+    retainage_withheld: Decimal | None = None
+    retainage_released: Decimal | None = None
+    origin_id: str | None = None
+    lines: tuple[RequisitionLine, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def exportable(self) -> bool:
+        return (self.status or "") in EXPORTABLE_REQUISITION_STATUSES
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("requisition", data)
+        start, end = _period(f)
+        summary = Fields("requisition summary", f.obj("summary"))
+        return cls(
+            id=f.req_int("id"), status=f.text("status"), number=f.text("number"),
+            invoice_number=f.text("invoice_number"), project_id=f.ref_id("project"),
+            commitment_id=f.ref_id("commitment", "contract", "commitment_id", "contract_id"),
+            vendor_id=f.ref_id("vendor"), vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"),
+            period_start=start, period_end=end, billing_date=f.day("billing_date"),
+            total_amount=_either(f.money("total_amount"), summary.money("current_payment_due", "total_amount")),
+            retainage_withheld=_either(f.money("retainage_withheld", "total_retainage_withheld"),
+                                       summary.money("total_retainage", "retainage_withheld")),
+            retainage_released=_either(f.money("retainage_released", "total_retainage_released"),
+                                       summary.money("retainage_released")),
+            origin_id=f.text("origin_id"),
+            lines=tuple(RequisitionLine.from_api(x) for x in f.items("line_items", "requisition_items", "items")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentApplication:
+    """An owner invoice (prime contract payment application)."""
+
+    id: int
+    status: str | None = None
+    number: str | None = None
+    invoice_number: str | None = None
+    project_id: int | None = None
+    prime_contract_id: int | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    billing_date: date | None = None
+    work_completed_this_period: Decimal | None = None
+    materials_presently_stored: Decimal | None = None
+    retainage_held: Decimal | None = None
+    retainage_released: Decimal | None = None
+    total_amount: Decimal | None = None
+    origin_id: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("payment application", data)
+        start, end = _period(f)
+        return cls(
+            id=f.req_int("id"), status=f.text("status"), number=f.text("number"),
+            invoice_number=f.text("invoice_number"), project_id=f.ref_id("project"),
+            prime_contract_id=f.ref_id("prime_contract", "contract"), period_start=start, period_end=end,
+            billing_date=f.day("billing_date"),
+            work_completed_this_period=f.money("work_completed_this_period"),
+            materials_presently_stored=f.money("materials_presently_stored"),
+            retainage_held=f.money("retainage_held", "retainage_withheld", "total_retainage"),
+            retainage_released=f.money("retainage_released"),
+            total_amount=f.money("total_amount", "current_payment_due", "amount"),
+            origin_id=f.text("origin_id"), raw=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPayment:
+    """A payment issued against a commitment (and optionally one of its invoices)."""
+
+    id: int
+    amount: Decimal
+    project_id: int | None = None
+    commitment_id: int | None = None
+    requisition_id: int | None = None
+    payment_date: date | None = None
+    payment_number: str | None = None
+    check_number: str | None = None
+    invoice_number: str | None = None
+    notes: str | None = None
+    origin_id: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("contract payment", data)
+        return cls(
+            id=f.req_int("id"), amount=f.req_money("amount"), project_id=f.ref_id("project"),
+            commitment_id=f.ref_id("commitment", "contract", "commitment_id", "contract_id"),
+            requisition_id=f.ref_id("requisition", "requisition_id", "invoice_id"),
+            payment_date=f.day("date", "payment_date"), payment_number=f.text("payment_number"),
+            check_number=f.text("check_number"), invoice_number=f.text("invoice_number"),
+            notes=f.text("notes"), origin_id=f.text("origin_id"), raw=data,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCostLine:
+    id: int | None
+    amount: Decimal | None = None
+    description: str | None = None
+    cost_code_id: int | None = None
+    line_item_type_id: int | None = None
+    quantity: Decimal | None = None
+    unit_cost: Decimal | None = None
+    uom: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("direct cost line item", data)
+        return cls(id=f.opt_int("id"), amount=f.money("amount", "total_amount"), description=f.text("description"),
+                   cost_code_id=f.ref_id("cost_code"), line_item_type_id=f.ref_id("line_item_type"),
+                   quantity=f.money("quantity"), unit_cost=f.money("unit_cost"), uom=f.text("uom"), raw=data)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCost:
+    """A direct cost (invoice, expense, payroll) on a project, with its lines."""
+
+    id: int
+    project_id: int | None = None
+    direct_cost_type: str | None = None
+    status: str | None = None
+    invoice_number: str | None = None
+    description: str | None = None
+    direct_cost_date: date | None = None
+    received_date: date | None = None
+    paid_date: date | None = None
+    vendor_id: int | None = None
+    vendor_name: str | None = None
+    grand_total: Decimal | None = None
+    origin_id: str | None = None
+    lines: tuple[DirectCostLine, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("direct cost", data)
+        lines = tuple(DirectCostLine.from_api(x) for x in f.items("line_items"))
+        total = f.money("grand_total", "total_amount", "amount")
+        if total is None and lines and all(x.amount is not None for x in lines):
+            total = sum((x.amount for x in lines if x.amount is not None), Decimal(0))
+        return cls(
+            id=f.req_int("id"), project_id=f.ref_id("project"), direct_cost_type=f.text("direct_cost_type"),
+            status=f.text("status"), invoice_number=f.text("invoice_number"), description=f.text("description"),
+            direct_cost_date=f.day("direct_cost_date", "date"), received_date=f.day("received_date"),
+            paid_date=f.day("paid_date"), vendor_id=f.ref_id("vendor"),
+            vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"), grand_total=total,
+            origin_id=f.text("origin_id"), lines=lines, raw=data,
+        )
