@@ -210,23 +210,10 @@ class Workflow:
                detail: dict[str, Any] | None = None) -> Outcome:
         for _ in range(MAX_CAS_ATTEMPTS):
             with Session(self.engine, expire_on_commit=False) as s:
-                item = self._load(s, item_id, actor)
-                self._authorize(item, actor, action)
-                if precheck:
-                    precheck(s, item)
-                try:
-                    new = next_state(item.state, action, restore_to=item.state_before_archive)
-                except NoSuchTransition:
-                    raise self._explain(s, item, action) from None
-                values = {"state": new.value, "version": item.version + 1, "updated_at": self.clock()}
-                if mutate:
-                    values |= mutate(s, item)
-                if not self._cas(s, item, values):
+                item = self.transition_in(s, item_id, actor, action, precheck=precheck, mutate=mutate,
+                                          request_id=request_id, detail=detail)
+                if item is None:
                     continue
-                audit.record(s, tenant_id=item.tenant_id, actor=actor, action=action.value, item_id=item.id,
-                             before=item.state, after=new.value, request_id=request_id, detail=detail)
-                s.flush()
-                s.refresh(item)
                 if then:
                     then(s, item)
                 try:
@@ -236,6 +223,33 @@ class Workflow:
                     continue
                 return Outcome(item, action, True)
         raise self._lost_race(item_id, actor, action)
+
+    def transition_in(self, s: Session, item_id: int, actor: Actor, action: Action, *,
+                      precheck: Callable[[Session, Item], None] | None = None,
+                      mutate: Callable[[Session, Item], dict[str, Any]] | None = None,
+                      request_id: str | None = None, detail: dict[str, Any] | None = None) -> Item | None:
+        """One move inside the caller's transaction (the outbox uses this to mark an item synced in the
+        same commit as its own row). Returns the updated item, or None when a concurrent change won the
+        compare-and-set (the session is rolled back; re-read and retry). Raises on an illegal move."""
+        item = self._load(s, item_id, actor)
+        self._authorize(item, actor, action)
+        if precheck:
+            precheck(s, item)
+        try:
+            new = next_state(item.state, action, restore_to=item.state_before_archive)
+        except NoSuchTransition:
+            raise self._explain(s, item, action) from None
+        values = {"state": new.value, "version": item.version + 1, "updated_at": self.clock()}
+        if mutate:
+            values |= mutate(s, item)
+        before = item.state
+        if not self._cas(s, item, values):
+            return None
+        audit.record(s, tenant_id=item.tenant_id, actor=actor, action=action.value, item_id=item.id,
+                     before=before, after=new.value, request_id=request_id, detail=detail)
+        s.flush()
+        s.refresh(item)
+        return item
 
     # --- helpers -------------------------------------------------------------------------------------
     def _load(self, s: Session, item_id: int, actor: Actor) -> Item:

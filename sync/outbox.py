@@ -1,0 +1,246 @@
+"""Exactly-once remote writes.
+
+Every write to QBO or Procore is an `outbox` row made in the same transaction as the decision that asked
+for it. Its `requestid` is derived once from (tenant, operation, record, version) and reused on every
+attempt, so QBO's idempotency replays the first response instead of creating a second record.
+
+Why this ends with exactly one remote record whatever crashes:
+- crash before the call: the claim goes stale, another worker reclaims it and calls with the same requestid;
+- crash after the remote commit, before ours: the retry first asks the operation to *reconcile* (look the
+  record up by its natural key, for when QBO's replay window has passed), else replays the requestid;
+- two workers on one row: claims are atomic (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one
+  `UPDATE … RETURNING` on SQLite); a stale reclaim can make two calls, but with one requestid, and only the
+  worker that still holds the claim may record the result (compare-and-set on `claimed_by`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlmodel import Session
+from sqlmodel import select as sm_select
+
+from bot.domain.permissions import SYSTEM
+from bot.domain.states import Action
+from bot.domain.workflow import Workflow
+from bot.models import OutboxEntry, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # waiting for a worker: new, or a retry due at next_attempt_at
+    CLAIMED = "claimed"  # a worker is executing it; reclaimable once the claim is older than the timeout
+    DONE = "done"  # the remote write happened; remote_id and result are recorded
+    FAILED = "failed"  # the remote refused it for good (or attempts ran out); a person must act
+
+
+@dataclass(frozen=True)
+class RemoteResult:
+    remote_id: str
+    sync_token: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""  # e.g. "Bill 2024-117" — shown on the card
+
+
+class PermanentError(Exception):
+    """The remote said no in a way retrying won't change; `sentence` is shown to people."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+
+
+class RetryableError(Exception):
+    """Worth trying again later (rate limit, 5xx, timeout, connection dropped)."""
+
+
+class Operation(Protocol):
+    """One kind of remote write (create_vendor, create_bill, …), registered by name."""
+
+    def execute(self, entry: OutboxEntry) -> RemoteResult: ...
+
+    def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
+        """Find the record a previous attempt may already have created (None when there is none)."""
+        ...
+
+    def on_done(self, session: Session, entry: OutboxEntry, result: RemoteResult) -> None:
+        """Record the result in our database (bind the link …), inside the outbox's transaction."""
+        ...
+
+
+def make_requestid(tenant_id: int, operation: str, record: str, version: int | str) -> str:
+    """Stable idempotency key (≤ 50 chars, QBO's limit): same inputs, same key, on every attempt."""
+    digest = hashlib.sha256(f"{tenant_id}|{operation}|{record}|{version}".encode()).hexdigest()[:32]
+    return f"ll-{operation[:13]}-{digest}"
+
+
+def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, record: str,
+            version: int | str, payload: dict[str, Any] | None = None, item_id: int | None = None) -> OutboxEntry:
+    """Add a write to the caller's transaction; the same (operation, record, version) is queued once."""
+    requestid = make_requestid(tenant_id, operation, record, version)
+    existing = session.exec(sm_select(OutboxEntry).where(OutboxEntry.requestid == requestid)).first()
+    if existing is not None:
+        return existing
+    entry = OutboxEntry(tenant_id=tenant_id, item_id=item_id, target=target, operation=operation,
+                        payload=payload or {}, requestid=requestid)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class DrainStats:
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Outbox:
+    def __init__(self, engine: Engine, operations: Mapping[str, Operation], *, worker_id: str | None = None,
+                 claim_timeout: timedelta = timedelta(minutes=5), max_attempts: int = 8,
+                 clock: Callable[[], datetime] = utcnow,
+                 kill_point: Callable[[str], None] | None = None) -> None:
+        self.engine = engine
+        self.operations = operations
+        self.worker_id = worker_id or default_worker_id()
+        self.claim_timeout = claim_timeout
+        self.max_attempts = max_attempts
+        self.clock = clock
+        self.workflow = Workflow(engine, clock=clock)
+        self._kill = kill_point or (lambda _where: None)
+
+    # --- claiming --------------------------------------------------------------------------------------
+    def claim(self, limit: int = 10) -> list[int]:
+        """Atomically take up to `limit` due rows (new, due retries, or stale claims)."""
+        now = self.clock()
+        due = or_(and_(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.next_attempt_at <= now),
+                  and_(OutboxEntry.status == OutboxStatus.CLAIMED.value,
+                       OutboxEntry.claimed_at < now - self.claim_timeout))
+        ids_q = select(OutboxEntry.id).where(due).order_by(OutboxEntry.id).limit(limit)
+        with Session(self.engine) as s:
+            if self.engine.dialect.name == "postgresql":
+                # rows another worker is claiming right now are skipped, not waited for
+                ids = list(s.execute(ids_q.with_for_update(skip_locked=True)).scalars())
+                if not ids:
+                    return []
+                target = OutboxEntry.id.in_(ids)
+            else:
+                # one UPDATE … WHERE id IN (SELECT …) RETURNING takes SQLite's write lock: atomic
+                target = OutboxEntry.id.in_(ids_q.scalar_subquery())
+            stmt = (update(OutboxEntry).where(target, due)
+                    .values(status=OutboxStatus.CLAIMED.value, claimed_by=self.worker_id, claimed_at=now,
+                            attempts=OutboxEntry.attempts + 1, updated_at=now)
+                    .returning(OutboxEntry.id))
+            claimed = sorted(s.execute(stmt).scalars())
+            s.commit()
+        return claimed
+
+    # --- executing -------------------------------------------------------------------------------------
+    def run(self, entry_id: int) -> OutboxStatus:
+        with Session(self.engine, expire_on_commit=False) as s:
+            entry = s.get(OutboxEntry, entry_id)
+        if entry is None or entry.status != OutboxStatus.CLAIMED or entry.claimed_by != self.worker_id:
+            return OutboxStatus(entry.status) if entry else OutboxStatus.FAILED
+        op = self.operations.get(entry.operation)
+        if op is None:
+            return self._fail(entry, f"Ledgerlink does not know how to '{entry.operation}' (a newer version "
+                                     "queued it?); upgrade the worker and retry.")
+        self._kill("before_call")
+        try:
+            result = op.reconcile(entry) if entry.attempts > 1 else None
+            if result is None:
+                result = op.execute(entry)
+        except PermanentError as exc:
+            return self._fail(entry, exc.sentence)
+        except RetryableError as exc:
+            return self._retry_later(entry, exc)
+        self._kill("after_call")
+        return self._complete(entry, op, result)
+
+    def drain(self, *, batch: int = 10, max_rounds: int | None = None) -> DrainStats:
+        """Claim and run until nothing is due (or `max_rounds` claims)."""
+        stats = DrainStats()
+        rounds = 0
+        while max_rounds is None or rounds < max_rounds:
+            ids = self.claim(batch)
+            if not ids:
+                break
+            rounds += 1
+            for entry_id in ids:
+                status = self.run(entry_id)
+                if status is OutboxStatus.DONE:
+                    stats.done += 1
+                elif status is OutboxStatus.FAILED:
+                    stats.failed += 1
+                else:
+                    stats.retried += 1
+        return stats
+
+    # --- recording outcomes (each only while we still hold the claim) ----------------------------------
+    def _still_ours(self, s: Session, entry: OutboxEntry, values: dict[str, Any]) -> bool:
+        stmt = update(OutboxEntry).where(
+            OutboxEntry.id == entry.id, OutboxEntry.status == OutboxStatus.CLAIMED.value,
+            OutboxEntry.claimed_by == self.worker_id, OutboxEntry.claimed_at == entry.claimed_at,
+        ).values(updated_at=self.clock(), **values)
+        return s.execute(stmt).rowcount == 1
+
+    def _complete(self, entry: OutboxEntry, op: Operation, result: RemoteResult) -> OutboxStatus:
+        with Session(self.engine, expire_on_commit=False) as s:
+            if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
+                                               "result": {"summary": result.summary, **result.body},
+                                               "last_error": None}):
+                s.rollback()
+                logger.warning("outbox %s: claim lost before recording the result; the new owner records it",
+                               entry.id)
+                return OutboxStatus.CLAIMED
+            op.on_done(s, entry, result)
+            if entry.item_id is not None:
+                self.workflow.transition_in(s, entry.item_id, SYSTEM, Action.MARK_SYNCED,
+                                            mutate=lambda _s, _i: {"last_error": None},
+                                            request_id=entry.requestid,
+                                            detail={"remote_id": result.remote_id, "summary": result.summary})
+            self._kill("before_commit")
+            s.commit()
+        self._kill("after_commit")
+        return OutboxStatus.DONE
+
+    def _fail(self, entry: OutboxEntry, sentence: str) -> OutboxStatus:
+        with Session(self.engine) as s:
+            if not self._still_ours(s, entry, {"status": OutboxStatus.FAILED.value, "last_error": sentence}):
+                s.rollback()
+                return OutboxStatus.CLAIMED
+            if entry.item_id is not None:
+                self.workflow.transition_in(s, entry.item_id, SYSTEM, Action.MARK_FAILED,
+                                            mutate=lambda _s, _i: {"last_error": sentence},
+                                            request_id=entry.requestid, detail={"error": sentence})
+            s.commit()
+        logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
+        return OutboxStatus.FAILED
+
+    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
+        if entry.attempts >= self.max_attempts:
+            return self._fail(entry, f"QuickBooks or Procore kept failing after {entry.attempts} attempts "
+                                     f"({exc}); Ledgerlink stopped retrying — press Retry when it is back.")
+        delay = min(600.0, 2.0 ** entry.attempts) * (0.5 + random.random() / 2)  # noqa: S311 - jitter only
+        with Session(self.engine) as s:
+            ok = self._still_ours(s, entry, {"status": OutboxStatus.PENDING.value, "claimed_by": None,
+                                             "next_attempt_at": self.clock() + timedelta(seconds=delay),
+                                             "last_error": str(exc)[:2000]})
+            s.commit()
+        logger.info("outbox %s (%s) will retry in %.0fs: %s", entry.id, entry.operation, delay, exc)
+        return OutboxStatus.PENDING if ok else OutboxStatus.CLAIMED
