@@ -132,7 +132,7 @@ class ProcoreCore(BaseClient):
 
     def _list(self, path: str, parse: Callable[[Mapping[str, Any]], T], *, params: Mapping[str, Any] | None = None,
               per_page: int | None = None) -> Listing[T]:
-        return Listing(self, path, parse, params=params, per_page=per_page or self.per_page)
+        return Listing(self, path, parse, params=params, per_page=self.per_page if per_page is None else per_page)
 
     def _bulk_sync(self, path: str, updates: Sequence[Mapping[str, Any]], parse: Callable[[Mapping[str, Any]], T],
                    *, extra: Mapping[str, Any] | None = None, batch_size: int = SYNC_BATCH_LIMIT) -> SyncResult[T]:

@@ -252,7 +252,8 @@ class SyncFailure:
     def message(self) -> str:
         from sync.procore.errors import describe_field_errors
 
-        who = f"id {self.id}" if self.id is not None else f"origin_id {self.origin_id!r}"
+        who = (f"id {self.id}" if self.id is not None else f"origin_id {self.origin_id!r}"
+               if self.origin_id is not None else "a record")
         return f"{who}: {describe_field_errors(self.field_errors) or 'rejected'}"
 
 
