@@ -54,7 +54,8 @@ def test_decode_json_never_makes_floats():
 
 def test_budget_amount_numbers_become_decimal():
     item = BudgetLineItem.from_api(decode_json(b'{"id": 4, "amount": 1250.05, "cost_code": {"id": 9, '
-                                               b'"full_code": "01-100"}, "line_item_type": {"id": 2, "name": "Labor"}}'))
+                                               b'"full_code": "01-100"}, '
+                                               b'"line_item_type": {"id": 2, "name": "Labor"}}'))
     assert item.amount == Decimal("1250.05") and (item.cost_code_id, item.cost_code) == (9, "01-100")
     assert (item.line_item_type_id, item.line_item_type) == (2, "Labor")
 
