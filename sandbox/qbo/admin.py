@@ -1,0 +1,128 @@
+"""/_sandbox/...: JSON admin endpoints for tests, benchmarks and the demo (never throttled, never faulted)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from .attachments import serve_file
+from .clock import fmt_ms, parse_ts
+from .limits import apply_config
+from .oauth import mint
+from .state import json_response, sandbox
+
+bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _missing(realm_id: str | None):
+    return json_response({"error": f"unknown realm {realm_id!r}"}, 404)
+
+
+@bp.post("/realms")
+def create_realm():
+    body = _body()
+    realm = sandbox().new_realm(body.get("realm_id"), body.get("company_name"), seed=body.get("seed", True))
+    return json_response({"realm_id": realm.realm_id}, 201)
+
+
+@bp.get("/realms")
+def list_realms():
+    store = sandbox().store
+    with store.lock:
+        return json_response({"realms": [{"realm_id": r.realm_id, "company_name": r.info.get("company_name")}
+                                         for r in store.realms.values()]})
+
+
+@bp.post("/tokens")
+def tokens():
+    """Mint tokens for a realm without the browser dance: {"realm_id", "client_id"?, "scope"?}."""
+    sb, body = sandbox(), _body()
+    realm_id = str(body.get("realm_id", ""))
+    with sb.store.lock:
+        if sb.store.realm(realm_id) is None:
+            return _missing(realm_id)
+        client_id = body.get("client_id", "sandbox-client")
+        sb.store.kv_put("client", client_id, {"realm_id": realm_id})
+        result = mint(sb, realm_id, client_id, body.get("scope", "com.intuit.quickbooks.accounting"))
+    return json_response({**result, "realm_id": realm_id})
+
+
+@bp.post("/realms/<realm_id>/expire-access-tokens")
+def expire_access_tokens(realm_id: str):
+    sb = sandbox()
+    now, count = sb.clock.time(), 0
+    with sb.store.lock:
+        for token, record in sb.store.kv_items("access"):
+            if record["realm_id"] == realm_id and record["expires_at"] > now:
+                sb.store.kv_put("access", token, {**record, "expires_at": now})
+                count += 1
+    return json_response({"expired": count})
+
+
+@bp.route("/config", methods=["GET", "POST"])
+def config():
+    """Limits on/off, batch metering, time scale, fault rates (429/500/503/slow/drop_after_commit), webhook
+    target, OAuth timings (grace, rotate_after, access_ttl, refresh_ttl), duplicate DocNumber check."""
+    sb, body = sandbox(), _body()
+    if request.method == "POST":
+        apply_config(sb.limits, sb.limiter, body)
+        if "webhook_url" in body or "webhook_verifier" in body:
+            sb.webhooks.configure(body.get("webhook_url", sb.webhooks.url),
+                                  body.get("webhook_verifier", sb.webhooks.verifier))
+        oauth = body.get("oauth", {})
+        for key in ("access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"):
+            if key in oauth or f"refresh_{key}" in body:
+                setattr(sb.oauth, key, int(oauth.get(key, body.get(f"refresh_{key}", 0))))
+        if "refresh_grace_seconds" in body:
+            sb.oauth.grace = int(body["refresh_grace_seconds"])
+        if "duplicate_doc_number_check" in body:
+            with sb.store.lock:
+                for realm in sb.store.realms.values():
+                    realm.info.setdefault("preferences", {})["duplicate_doc_number_check"] = bool(
+                        body["duplicate_doc_number_check"])
+                    sb.store.save_realm(realm)
+    return json_response({**sb.limits.as_dict(), "webhook_url": sb.webhooks.url,
+                          "webhook_verifier": sb.webhooks.verifier, "oauth": sb.oauth.as_dict()})
+
+
+@bp.get("/requests")
+def requests_seen():
+    return json_response(sandbox().stats.snapshot(request.args.get("realm_id")))
+
+
+@bp.post("/requests/reset")
+def requests_reset():
+    sandbox().stats.reset(_body().get("realm_id") or request.args.get("realm_id"))
+    return json_response({"ok": True})
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock():
+    """{"advance_seconds": N} moves the sandbox clock on, {"offset_seconds": N} sets the offset, {"now": ISO} jumps."""
+    sb, body = sandbox(), _body()
+    if "advance_seconds" in body:
+        sb.clock.shift(float(body["advance_seconds"]))
+    if "advance_days" in body:
+        sb.clock.shift(float(body["advance_days"]) * 86400)
+    if "offset_seconds" in body:
+        sb.clock.set_offset(float(body["offset_seconds"]))
+    if "now" in body:
+        target = parse_ts(str(body["now"]))
+        if target is None:
+            return json_response({"error": "now: not an ISO-8601 time"}, 400)
+        sb.clock.set_offset(target.timestamp() - (sb.clock.time() - sb.clock.offset))
+    return json_response({"now": fmt_ms(sb.clock.now()), "offset_seconds": sb.clock.offset})
+
+
+@bp.get("/webhooks")
+def webhook_deliveries():
+    return json_response({"deliveries": list(sandbox().webhooks.deliveries)})
+
+
+@bp.get("/files/<realm_id>/<oid>")
+def files(realm_id: str, oid: str):
+    return serve_file(sandbox().store, realm_id, oid, request.args.get("token", ""))

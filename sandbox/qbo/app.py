@@ -1,0 +1,45 @@
+"""WSGI app factory for the QuickBooks Online sandbox."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import admin, api, oauth
+from .limits import FAULT_KINDS, LimitConfig
+from .state import Sandbox, json_response
+
+
+def create_app(*, db: str | None = None, limits: bool = False, batch_item_metering: bool = False,
+               time_scale: float = 1.0, fault_rate: float = 0.0, fault_rates: dict | None = None,
+               fault_seed: int | None = None, webhook_url: str | None = None, webhook_verifier: str | None = None,
+               refresh_grace_seconds: int | None = None, realms: int = 0) -> Flask:
+    """Build the app. `fault_rate` spreads one share evenly over the five fault kinds; `fault_rates` sets each."""
+    config = LimitConfig(enabled=limits, batch_item_metering=batch_item_metering, time_scale=time_scale,
+                         fault_seed=fault_seed)
+    if fault_rate:
+        config.fault_rates.update({k: fault_rate / len(FAULT_KINDS) for k in FAULT_KINDS})
+    if fault_rates:
+        config.fault_rates.update({k: float(v) for k, v in fault_rates.items() if k in FAULT_KINDS})
+    sb = Sandbox(db, config, webhook_url, webhook_verifier)
+    if refresh_grace_seconds is not None:
+        sb.oauth.grace = refresh_grace_seconds
+    for _ in range(realms):
+        sb.new_realm()
+    app = Flask("sandbox.qbo")
+    app.extensions["qbo_sandbox"] = sb
+    app.register_blueprint(oauth.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.get("/")
+    def index():
+        return json_response({"service": "QuickBooks Online sandbox", "discovery": "/.well-known/openid-configuration",
+                              "api": "/v3/company/{realmId}/...", "admin": "/_sandbox/..."})
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return json_response({"Fault": {"Error": [{"Message": "Unsupported Operation",
+                                                   "Detail": "The requested resource does not exist", "code": "500"}],
+                                        "type": "ValidationFault"}}, 404)
+
+    return app

@@ -1,0 +1,336 @@
+"""Rules for transactions: Bill, BillPayment, Invoice, Payment, Purchase, VendorCredit (and Attachable).
+
+Totals are computed (any TotalAmt sent for a Bill/Invoice is overwritten, as QBO does); balances follow payments:
+`refresh_balances` recomputes Bill/Invoice/VendorCredit balances, their LinkedTxn, and Vendor/Customer balances.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from . import faults
+from .entities import USD, Ctx, check_length, resolve, resolve_into, text
+
+EXPENSE_DETAILS = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
+LINE_REFS = {
+    "AccountBasedExpenseLineDetail": {"AccountRef": "Account", "CustomerRef": "Customer", "ClassRef": "Class"},
+    "ItemBasedExpenseLineDetail": {"ItemRef": "Item", "CustomerRef": "Customer", "ClassRef": "Class"},
+    "SalesItemLineDetail": {"ItemRef": "Item", "ClassRef": "Class", "ItemAccountRef": "Account"},
+}
+LINE_REQUIRED = {"AccountBasedExpenseLineDetail": ("AccountRef",), "ItemBasedExpenseLineDetail": ("ItemRef",)}
+AP_ACCOUNT, UNDEPOSITED_FUNDS, SERVICES_ITEM = "33", "4", "1"
+
+
+def money(value, element: str = "Amount") -> float:
+    try:
+        return round(float(value), 2)
+    except (TypeError, ValueError):
+        raise faults.invalid_property(f"Property Name:{element} specified is unsupported or invalid") from None
+
+
+def _date(value, element: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise faults.invalid_property(f"Property Name:{element} specified is unsupported or invalid") from None
+
+
+def _common(ctx: Ctx, data: dict, required: tuple[str, ...]) -> None:
+    for key in required:
+        if not data.get(key):
+            raise faults.required(key)
+    check_length(data, "DocNumber", 21)
+    check_length(data, "PrivateNote", 4000)
+    data["TxnDate"] = _date(data.get("TxnDate") or ctx.now.date().isoformat(), "TxnDate").isoformat()
+    data.setdefault("CurrencyRef", dict(USD))
+
+
+def _default_ref(ctx: Ctx, data: dict, key: str, entity: str, oid: str) -> None:
+    if not data.get(key) and ctx.store.peek(ctx.realm, entity, oid) is not None:
+        data[key] = resolve(ctx, {"value": oid}, entity, key)
+
+
+def _lines(ctx: Ctx, data: dict, existing: dict | None, details: tuple[str, ...]) -> float:
+    lines = data.get("Line")
+    if not isinstance(lines, list) or not lines:
+        raise faults.required("Line")
+    taken = [int(x["Id"]) for x in lines if str(x.get("Id", "")).isdigit()]
+    next_id = max(taken + [int(x["Id"]) for x in (existing or {}).get("Line", []) if str(x.get("Id", "")).isdigit()]
+                  + [0]) + 1
+    out, total = [], 0.0
+    for raw in lines:
+        line = dict(raw)
+        kind = line.get("DetailType")
+        if kind == "SubTotalLineDetail":
+            continue  # recomputed
+        if not kind:
+            raise faults.required("DetailType")
+        if kind not in details and kind != "DescriptionOnly":
+            raise faults.invalid_property(f"Property Name:DetailType specified is unsupported or invalid: {kind}")
+        detail = dict(line.get(kind) or {})
+        if kind == "SalesItemLineDetail" and not detail.get("ItemRef"):
+            detail["ItemRef"] = {"value": SERVICES_ITEM}  # QBO's default "Services" item
+        if kind in LINE_REFS:
+            resolve_into(ctx, detail, LINE_REFS[kind], LINE_REQUIRED.get(kind, ()))
+            if kind == "SalesItemLineDetail" and "ItemAccountRef" not in detail:
+                item = ctx.store.peek(ctx.realm, "Item", detail["ItemRef"]["value"]) or {}
+                if item.get("IncomeAccountRef"):
+                    detail["ItemAccountRef"] = dict(item["IncomeAccountRef"])
+            if kind in EXPENSE_DETAILS:
+                detail.setdefault("BillableStatus", "NotBillable")
+            detail.setdefault("TaxCodeRef", {"value": "NON"})
+        if line.get("Amount") is None:
+            if detail.get("Qty") is not None and detail.get("UnitPrice") is not None:
+                line["Amount"] = float(detail["Qty"]) * float(detail["UnitPrice"])
+            elif kind == "DescriptionOnly":
+                line["Amount"] = 0
+            else:
+                raise faults.required("Amount")
+        line["Amount"] = money(line["Amount"])
+        if kind != "DescriptionOnly" or kind in line:
+            line[kind] = detail
+        if not str(line.get("Id", "")).isdigit():
+            line["Id"] = str(next_id)
+            next_id += 1
+        line["LineNum"] = len(out) + 1
+        if not line.get("LinkedTxn"):
+            line.pop("LinkedTxn", None)
+        out.append(line)
+        total += line["Amount"]
+    data["Line"] = out
+    return round(total, 2)
+
+
+def _term_days(ctx: Ctx, term_ref: dict | None) -> int | None:
+    term = ctx.store.peek(ctx.realm, "Term", term_ref["value"]) if term_ref else None
+    return int(term.get("DueDays", 0)) if term else None
+
+
+def _due_date(ctx: Ctx, data: dict, term_ref: dict | None, default_days: int) -> None:
+    if data.get("DueDate"):
+        data["DueDate"] = _date(data["DueDate"], "DueDate").isoformat()
+        return
+    days = _term_days(ctx, term_ref)
+    data["DueDate"] = (date.fromisoformat(data["TxnDate"]) + timedelta(days=default_days if days is None else days)
+                       ).isoformat()
+
+
+def _check_doc_number(ctx: Ctx, data: dict, existing: dict | None, entity: str, scope: str | None) -> None:
+    """Duplicate DocNumber ⇒ 6140, as a company with "warn if duplicate number is used" on (Intuit's default for
+    bills, per vendor; for invoices with custom transaction numbers, company-wide). `include=allowduplicatedocnum`
+    (documented override) or realm preference `duplicate_doc_number_check: false` turns the check off."""
+    doc = text(data, "DocNumber")
+    prefs = ctx.realm.info.get("preferences", {})
+    if not doc or "allowduplicatedocnum" in ctx.options or prefs.get("duplicate_doc_number_check", True) is False:
+        return
+    if existing is not None and text(existing, "DocNumber") == doc:
+        return
+    for other in ctx.store.all(ctx.realm, entity):
+        if other["Id"] == (existing or {}).get("Id") or text(other, "DocNumber").casefold() != doc.casefold():
+            continue
+        if scope is None or (other.get(scope) or {}).get("value") == (data.get(scope) or {}).get("value"):
+            raise faults.duplicate_doc_number(doc, entity, other["Id"])
+
+
+def prepare_bill(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("VendorRef", "Line"))
+    resolve_into(ctx, data, {"VendorRef": "Vendor", "APAccountRef": "Account", "SalesTermRef": "Term"})
+    _default_ref(ctx, data, "APAccountRef", "Account", AP_ACCOUNT)
+    data["TotalAmt"] = _lines(ctx, data, existing, EXPENSE_DETAILS)
+    vendor = ctx.store.peek(ctx.realm, "Vendor", data["VendorRef"]["value"]) or {}
+    _due_date(ctx, data, data.get("SalesTermRef") or vendor.get("TermRef"), 0)
+    _check_doc_number(ctx, data, existing, "Bill", "VendorRef")
+    data["Balance"] = data["TotalAmt"]
+    return data
+
+
+def prepare_vendorcredit(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("VendorRef", "Line"))
+    resolve_into(ctx, data, {"VendorRef": "Vendor", "APAccountRef": "Account"})
+    _default_ref(ctx, data, "APAccountRef", "Account", AP_ACCOUNT)
+    data["TotalAmt"] = _lines(ctx, data, existing, EXPENSE_DETAILS)
+    data["Balance"] = data["TotalAmt"]
+    return data
+
+
+def prepare_purchase(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("PaymentType", "AccountRef", "Line"))
+    if data["PaymentType"] not in ("Cash", "Check", "CreditCard"):
+        raise faults.invalid_property(f"Property Name:PaymentType specified is unsupported or invalid: "
+                                      f"{data['PaymentType']}")
+    resolve_into(ctx, data, {"AccountRef": "Account"})
+    entity_ref = data.get("EntityRef")
+    if entity_ref:
+        kind = entity_ref.get("type") or "Vendor"
+        if kind not in ("Vendor", "Customer", "Employee"):
+            raise faults.invalid_ref(kind, entity_ref.get("value", ""), "EntityRef")
+        data["EntityRef"] = resolve(ctx, {**entity_ref, "type": kind}, kind, "EntityRef")
+    data["TotalAmt"] = _lines(ctx, data, existing, EXPENSE_DETAILS)
+    if data["PaymentType"] == "CreditCard":
+        data.setdefault("Credit", False)
+    return data
+
+
+def prepare_invoice(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("CustomerRef", "Line"))
+    resolve_into(ctx, data, {"CustomerRef": "Customer", "SalesTermRef": "Term", "ClassRef": "Class",
+                             "DepositToAccountRef": "Account"})
+    customer = ctx.store.peek(ctx.realm, "Customer", data["CustomerRef"]["value"]) or {}
+    if not data.get("SalesTermRef"):
+        term = customer.get("SalesTermRef") or ctx.realm.info.get("preferences", {}).get("default_term")
+        if term:
+            data["SalesTermRef"] = resolve(ctx, {"value": term["value"] if isinstance(term, dict) else term},
+                                           "Term", "SalesTermRef")
+    total = _lines(ctx, data, existing, ("SalesItemLineDetail", "DiscountLineDetail"))
+    data["Line"].append({"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+    data["TotalAmt"] = total
+    _due_date(ctx, data, data.get("SalesTermRef"), 30)
+    if not text(data, "DocNumber") and existing is None:
+        numbers = [int(x["DocNumber"]) for x in ctx.store.all(ctx.realm, "Invoice")
+                   if str(x.get("DocNumber")).isdigit()]
+        data["DocNumber"] = str(max(numbers + [1000]) + 1)
+    _check_doc_number(ctx, data, existing, "Invoice", None)
+    for key, default in (("TxnTaxDetail", {"TotalTax": 0}), ("ApplyTaxAfterDiscount", False),
+                         ("PrintStatus", "NotSet"), ("EmailStatus", "NotSet"), ("Deposit", 0)):
+        data.setdefault(key, default)
+    data["Balance"] = data["TotalAmt"]
+    return data
+
+
+def _linked_lines(ctx: Ctx, data: dict, targets: dict[str, str], party: str) -> float:
+    applied = 0.0
+    for line in data.get("Line") or []:
+        line["Amount"] = money(line.get("Amount", 0))
+        for link in line.get("LinkedTxn") or []:
+            kind, tid = link.get("TxnType"), str(link.get("TxnId", ""))
+            if kind not in targets:
+                raise faults.invalid_property(f"Property Name:TxnType specified is unsupported or invalid: {kind}")
+            target = ctx.store.peek(ctx.realm, kind, tid)
+            if target is None:
+                raise faults.invalid_ref(kind, tid, "LinkedTxn")
+            if (target.get(targets[kind]) or {}).get("value") != data[party]["value"]:
+                raise faults.business(f"The {kind} {tid} does not belong to the {party[:-3]} on this transaction.")
+        applied += line["Amount"]
+    return round(applied, 2)
+
+
+def prepare_billpayment(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("VendorRef", "PayType", "Line"))
+    if data.get("TotalAmt") is None:
+        raise faults.required("TotalAmt")
+    resolve_into(ctx, data, {"VendorRef": "Vendor", "APAccountRef": "Account"})
+    _default_ref(ctx, data, "APAccountRef", "Account", AP_ACCOUNT)
+    pay_type = data["PayType"]
+    if pay_type == "Check":
+        detail = dict(data.get("CheckPayment") or {})
+        resolve_into(ctx, detail, {"BankAccountRef": "Account"}, ("BankAccountRef",))
+        detail.setdefault("PrintStatus", "NotSet")
+        data["CheckPayment"] = detail
+    elif pay_type == "CreditCard":
+        detail = dict(data.get("CreditCardPayment") or {})
+        resolve_into(ctx, detail, {"CCAccountRef": "Account"}, ("CCAccountRef",))
+        data["CreditCardPayment"] = detail
+    else:
+        raise faults.invalid_property(f"Property Name:PayType specified is unsupported or invalid: {pay_type}")
+    data["TotalAmt"] = money(data["TotalAmt"], "TotalAmt")
+    _linked_lines(ctx, data, {"Bill": "VendorRef", "VendorCredit": "VendorRef"}, "VendorRef")
+    return data
+
+
+def prepare_payment(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    _common(ctx, data, ("CustomerRef",))
+    if data.get("TotalAmt") is None:
+        raise faults.required("TotalAmt")
+    resolve_into(ctx, data, {"CustomerRef": "Customer", "DepositToAccountRef": "Account", "ARAccountRef": "Account"})
+    _default_ref(ctx, data, "DepositToAccountRef", "Account", UNDEPOSITED_FUNDS)
+    data["TotalAmt"] = money(data["TotalAmt"], "TotalAmt")
+    applied = _linked_lines(ctx, data, {"Invoice": "CustomerRef"}, "CustomerRef")
+    data["UnappliedAmt"] = round(data["TotalAmt"] - applied, 2)
+    data.setdefault("ProcessPayment", False)
+    return data
+
+
+def prepare_attachable(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    refs = []
+    for ref in data.get("AttachableRef") or []:
+        ref = dict(ref)
+        entity_ref = ref.get("EntityRef") or {}
+        kind, value = entity_ref.get("type", ""), str(entity_ref.get("value", ""))
+        if not kind or not value:
+            raise faults.required("EntityRef")
+        if ctx.store.peek(ctx.realm, kind, value) is None:
+            raise faults.invalid_ref(kind, value, "EntityRef")
+        ref["EntityRef"] = {"type": kind, "value": value}
+        ref.setdefault("IncludeOnSend", False)
+        refs.append(ref)
+    if refs:
+        data["AttachableRef"] = refs
+    check_length(data, "Note", 2000)
+    if existing:
+        for key in ("FileName", "FileAccessUri", "TempDownloadUri", "Size", "ContentType"):
+            if key in existing:
+                data.setdefault(key, existing[key])
+    return data
+
+
+def void(data: dict) -> dict:
+    """QBO's void: amounts to zero, a 'Voided' memo, the record kept."""
+    for line in data.get("Line", []):
+        line["Amount"] = 0
+    for key in ("TotalAmt", "Balance", "UnappliedAmt"):
+        if key in data:
+            data[key] = 0
+    data["PrivateNote"] = "Voided"
+    return data
+
+
+def refresh_balances(ctx: Ctx) -> list[tuple[str, dict]]:
+    """Recompute open balances from payments; return (entity, record) pairs whose stored values changed."""
+    store, realm, changed = ctx.store, ctx.realm, []
+    paid: dict[tuple[str, str], float] = {}
+    links: dict[tuple[str, str], list[dict]] = {}
+    for payer, link_type in (("BillPayment", None), ("Payment", "Payment")):
+        for pay in store.all(realm, payer):
+            kind = link_type or ("BillPaymentCreditCard" if pay.get("PayType") == "CreditCard" else "BillPaymentCheck")
+            for line in pay.get("Line", []):
+                for link in line.get("LinkedTxn") or []:
+                    key = (link.get("TxnType"), str(link.get("TxnId")))
+                    paid[key] = paid.get(key, 0.0) + float(line.get("Amount", 0))
+                    entry = {"TxnId": pay["Id"], "TxnType": kind}
+                    if entry not in links.setdefault(key, []):
+                        links[key].append(entry)
+    for entity in ("Bill", "Invoice", "VendorCredit"):
+        for obj in store.all(realm, entity):
+            key = (entity, obj["Id"])
+            balance = round(float(obj.get("TotalAmt", 0)) - paid.get(key, 0.0), 2)
+            linked = links.get(key, [])
+            if obj.get("Balance") != balance or (entity != "VendorCredit" and obj.get("LinkedTxn", []) != linked):
+                obj["Balance"] = balance
+                if entity != "VendorCredit":
+                    obj["LinkedTxn"] = linked
+                changed.append((entity, obj))
+    owed: dict[tuple[str, str], float] = {}
+    for entity, party, sign in (("Bill", "VendorRef", 1), ("VendorCredit", "VendorRef", -1),
+                                ("Invoice", "CustomerRef", 1)):
+        for obj in store.all(realm, entity):
+            who = ("Vendor" if party == "VendorRef" else "Customer", (obj.get(party) or {}).get("value"))
+            owed[who] = owed.get(who, 0.0) + sign * float(obj.get("Balance", 0))
+    customers = store.all(realm, "Customer")
+    children: dict[str, list[dict]] = {}
+    for cust in customers:
+        children.setdefault((cust.get("ParentRef") or {}).get("value", ""), []).append(cust)
+
+    def with_jobs(cust: dict) -> float:
+        own = owed.get(("Customer", cust["Id"]), 0.0)
+        return round(own + sum(with_jobs(c) for c in children.get(cust["Id"], [])), 2)
+
+    for entity in ("Vendor", "Customer"):
+        for obj in store.all(realm, entity):
+            balance = round(owed.get((entity, obj["Id"]), 0.0), 2)
+            jobs = with_jobs(obj) if entity == "Customer" else None
+            if obj.get("Balance") != balance or (jobs is not None and obj.get("BalanceWithJobs") != jobs):
+                obj["Balance"] = balance
+                if jobs is not None:
+                    obj["BalanceWithJobs"] = jobs
+                changed.append((entity, obj))
+    return changed
