@@ -176,6 +176,8 @@ def _cdc(ctx: Ctx, names: str, since_text: str) -> dict:
     if not since_text:
         raise faults.required("changedSince")
     since = parse_ts(since_text)
+    if since is not None:  # MetaData times have whole seconds: never miss a change made within since's second
+        since = since.replace(microsecond=0)
     if since is None:
         raise faults.invalid_property(f"Property Name:changedSince specified is unsupported or invalid: {since_text}")
     if since < ctx.now - timedelta(days=CDC_DAYS):

@@ -256,7 +256,7 @@ def _coerce(left: object, right: object) -> tuple[object, object]:
     if isinstance(left, str) and isinstance(right, str):
         ld, rd = _as_datetime(left), _as_datetime(right)
         if ld is not None and rd is not None and ("T" in left or "T" in right):
-            return ld, rd
+            return ld.replace(microsecond=0), rd.replace(microsecond=0)  # MetaData has whole seconds
         if left.isdigit() and right.isdigit():
             return int(left), int(right)
         return left.casefold(), right.casefold()

@@ -163,9 +163,8 @@ def seed_realm(sb, realm) -> None:
     for oid, name in CLASSES:
         add("Class", oid, {"Name": name})
     for oid, name, extra in VENDORS:
-        active = extra.pop("Active", True) if "Active" in extra else True
-        add("Vendor", oid, {"DisplayName": name, **extra})
-        if not active:
+        add("Vendor", oid, {"DisplayName": name, **{k: v for k, v in extra.items() if k != "Active"}})
+        if extra.get("Active", True) is False:
             vendor = sb.store.peek(realm, "Vendor", oid)
             vendor.update({"Active": False, "DisplayName": f"{name} (deleted)", "SyncToken": "1"})
             sb.store.put(realm, "Vendor", vendor)
