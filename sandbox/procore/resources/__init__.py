@@ -1,0 +1,24 @@
+"""The `/rest/...` API, one module per Procore resource family."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import (
+    budget,
+    commitments,
+    companies,
+    cost_codes,
+    direct_costs,
+    payment_apps,
+    payments,
+    projects,
+    requisitions,
+    vendors,
+)
+
+
+def register(app: Flask) -> None:
+    for module in (companies, projects, vendors, cost_codes, budget, commitments, requisitions, payment_apps,
+                   payments, direct_costs):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,233 @@
+"""Subcontractor invoices, which Procore's API still calls requisitions.
+
+v1.0 list/show return the invoice with its G702 `summary` (money as strings, no line items); line items
+come from `/requisitions/{id}/contract_items` or from v1.1 with `views=items`/`extended`
+(https://developers.procore.com/documentation/tutorial-requisitions). Statuses: draft, under_review,
+revise_and_resubmit, approved, approved_as_noted, pending_owner_approval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from .. import billing, errors
+from ..billing import dec, money
+from ..context import actor, in_project, json_body, param, project_param
+from ..errors import json_response
+from ..state import current
+from ..store import Record
+from . import commitments
+from .common import filtered, origin_taken, page, pick, require_object
+
+bp = Blueprint("procore_requisitions", __name__)
+
+STATUSES = ("draft", "under_review", "revise_and_resubmit", "approved", "approved_as_noted",
+            "pending_owner_approval")
+WRITABLE = ("period_id", "requisition_start", "requisition_end", "billing_date", "final", "invoice_number",
+            "payment_date", "origin_data", "origin_id", "status", "submitted_at", "comment", "erp_status")
+ITEM_WRITABLE = ("work_completed_this_period", "materials_presently_stored", "description_of_work",
+                 "work_completed_retainage_percent_this_period", "work_completed_retainage_released_this_period",
+                 "materials_stored_retainage_percent_this_period", "materials_stored_retainage_released_this_period",
+                 "work_completed_this_period_quantity", "comment")
+V10_FIELDS = ("id", "project_id", "electronic_signature_id", "billing_date", "commitment_id", "commitment_type",
+              "contract_name", "created_at", "created_by", "updated_at", "invoice_number", "origin_data",
+              "origin_id", "payment_date", "period_id", "requisition_start", "requisition_end", "status",
+              "erp_status", "submitted_at", "comment", "final", "number", "percent_complete", "vendor_name",
+              "total_claimed_amount", "deletable", "custom_fields", "currency_configuration", "attachments",
+              "summary")
+V11_FIELDS = ("id", "previous_requisition_id", "project_id", "billing_date", "created_at", "updated_at",
+              "commitment_id", "commitment_type", "contract_name", "deletable", "final", "vendor_name", "vendor_id",
+              "invoice_number", "invoice_type", "origin_data", "origin_id", "payment_date", "percent_complete",
+              "period_id", "requisition_start", "requisition_end", "status", "erp_status", "number",
+              "submitted_at", "total_claimed_amount", "electronic_signature_id",
+              "move_materials_to_previous_work_completed", "summary", "created_by", "custom_fields",
+              "currency_configuration", "attachments")
+
+
+def computed(req: Record) -> dict[str, Any]:
+    """This invoice's lines and G702 summary, derived from every invoice on the same commitment."""
+    store = current().store
+    _, contract = commitments.find(req["commitment_id"])
+    contract = contract or {}
+    schedule = {li["id"]: dec(li.get("amount")) for li in contract.get("line_items") or []}
+    others = store.find("requisitions", commitment_id=req["commitment_id"])
+    return billing.progress(others, "items", schedule, dec(contract.get("retainage_percent")))[req["id"]]
+
+
+def _base(req: Record) -> dict[str, Any]:
+    store = current().store
+    table, contract = commitments.find(req["commitment_id"])
+    contract = contract or {}
+    vendor = store.get("vendors", contract.get("vendor_id")) or {}
+    creator = store.get("users", req.get("created_by_id")) or {}
+    calc = computed(req)
+    siblings = store.find("requisitions", commitment_id=req["commitment_id"])
+    latest = max((r["number"] for r in siblings), default=0)
+    previous = [r for r in siblings if r["number"] < req["number"]]
+    creator_name = f"{creator.get('first_name', '')} {creator.get('last_name', '')}".strip()
+    out = {k: req.get(k) for k in set(V10_FIELDS) | set(V11_FIELDS)}
+    out.update({
+        "commitment_type": commitments.KINDS[table][1] if table else None, "contract_name": contract.get("title"),
+        "created_by": {"id": creator.get("id"), "name": creator_name,
+                       "login": creator.get("email_address"), "company_name": None} if creator else None,
+        "percent_complete": calc["percent_complete"], "vendor_name": vendor.get("name"), "vendor_id": vendor.get("id"),
+        "total_claimed_amount": calc["claimed"], "summary": calc["g702"], "custom_fields": {},
+        "deletable": req["number"] == latest and req.get("status") in ("draft", "revise_and_resubmit"),
+        "currency_configuration": {"currency_iso_code": "USD"}, "attachments": [], "final": bool(req.get("final")),
+        "invoice_type": "progress", "move_materials_to_previous_work_completed": False,
+        "previous_requisition_id": max(previous, key=lambda r: r["number"])["id"] if previous else None,
+        "_lines": calc["lines"],
+    })
+    return out
+
+
+def serialize_v10(req: Record) -> dict[str, Any]:
+    base = _base(req)
+    return {k: base[k] for k in V10_FIELDS}
+
+
+def contract_item(line: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "cost_code_id", "line_item_id", "description_of_work", "scheduled_value",
+            "work_completed_from_previous_application", "work_completed_this_period", "materials_presently_stored",
+            "total_completed_and_stored_to_date", "total_completed_and_stored_to_date_percent",
+            "work_completed_retainage_from_previous_application", "work_completed_retainage_retained_this_period",
+            "work_completed_retainage_percent_this_period", "materials_stored_retainage_currently_retained",
+            "materials_stored_retainage_percent_this_period", "work_completed_retainage_released_this_period",
+            "materials_stored_retainage_released_this_period")
+    return {k: line.get(k) for k in keys}
+
+
+def serialize_v11(req: Record, with_items: bool) -> dict[str, Any]:
+    base = _base(req)
+    out = {k: base[k] for k in V11_FIELDS}
+    out["summary"] = dict(out["summary"], new_materials="0.00", new_materials_quantity="0.0",
+                          stored_materials="0.00", stored_materials_quantity="0.0")
+    if with_items:
+        def gross(line: dict[str, Any]):
+            return dec(line["work_completed_this_period"]) + dec(line["materials_presently_stored"])
+
+        out["items"] = [dict(contract_item(line), item_type="contract_item", accounting_method="amount",
+                             gross_amount=money(gross(line)),
+                             net_amount=money(gross(line) - dec(line["work_completed_retainage_retained_this_period"])),
+                             status="approved" if req.get("status", "").startswith("approved") else "no_action",
+                             position=n, line_number=str(n), comment=None, wbs_code=None,
+                             currency_configuration={"currency_iso_code": "USD"},
+                             subcontractor_claimed_amount=line["work_completed_this_period"])
+                        for n, line in enumerate(base["_lines"], start=1)]
+        out["item_packages"] = []
+    return out
+
+
+def _validate(fields: dict[str, Any], req: Record | None, company_id: int) -> None:
+    if "status" in fields and fields["status"] not in STATUSES:
+        raise errors.invalid({"status": ["is not included in the list"]})
+    if fields.get("origin_id") is not None:
+        fields["origin_id"] = str(fields["origin_id"])
+        if origin_taken("requisitions", company_id, fields["origin_id"], req["id"] if req else None):
+            raise errors.conflict()
+
+
+def _list(project: Record) -> list[Record]:
+    records = current().store.find("requisitions", project_id=project["id"])
+    for key in ("commitment_id", "period_id"):
+        wanted = request.args.get(f"filters[{key}]")
+        if wanted:
+            records = [r for r in records if str(r.get(key)) == wanted]
+    return filtered(records)
+
+
+@bp.get("/rest/v1.0/requisitions")
+def list_requisitions():
+    return page(_list(project_param()), serialize_v10)
+
+
+@bp.get("/rest/v1.1/requisitions")
+def list_requisitions_v11():
+    views = request.args.get("views", "")
+    with_items = "items" in views or "extended" in views
+    return page(_list(project_param()), lambda r: serialize_v11(r, with_items))
+
+
+@bp.get("/rest/v1.0/requisitions/<int:req_id>")
+def show_requisition(req_id: int):
+    return json_response(serialize_v10(in_project("requisitions", req_id, project_param(), "Requisition")))
+
+
+@bp.get("/rest/v1.1/requisitions/<int:req_id>")
+def show_requisition_v11(req_id: int):
+    req = in_project("requisitions", req_id, project_param(), "Requisition")
+    return json_response(serialize_v11(req, with_items=True))
+
+
+@bp.post("/rest/v1.0/requisitions")
+@bp.post("/rest/v1.1/requisitions")
+def create_requisition():
+    body = json_body()
+    project = project_param(body)
+    commitment_id = param("commitment_id", body)
+    if commitment_id in (None, ""):
+        raise errors.missing_param("commitment_id")
+    table, contract = commitments.find(commitment_id)
+    if contract is None or contract["project_id"] != project["id"]:
+        raise errors.not_found("Commitment")
+    fields = pick(require_object(body, "requisition"), WRITABLE)
+    _validate(fields, None, project["company_id"])
+    store = current().store
+    existing = store.find("requisitions", commitment_id=contract["id"])
+    if any(r.get("status") in ("draft", "under_review", "revise_and_resubmit") for r in existing):
+        raise errors.business_rule("The previous invoice must be approved before a new one can be created")
+    items = [{"id": store.new_id(), "line_item_id": li["id"], "cost_code_id": li.get("cost_code_id"),
+              "description_of_work": li.get("description"), "work_completed_this_period": "0.00",
+              "materials_presently_stored": "0.00"} for li in contract.get("line_items") or []]
+    req = store.insert("requisitions", dict({"status": "draft"}, **fields, company_id=project["company_id"],
+                                            project_id=project["id"], commitment_id=contract["id"],
+                                            number=len(existing) + 1, items=items, created_by_id=actor()),
+                       actor=actor())
+    return json_response(serialize_v10(req), 201)
+
+
+@bp.patch("/rest/v1.0/requisitions/<int:req_id>")
+@bp.patch("/rest/v1.1/requisitions/<int:req_id>")
+def update_requisition(req_id: int):
+    body = json_body()
+    req = in_project("requisitions", req_id, project_param(body), "Requisition")
+    fields = pick(require_object(body, "requisition"), WRITABLE)
+    _validate(fields, req, req["company_id"])
+    return json_response(serialize_v10(current().store.update("requisitions", req["id"], fields, actor=actor())))
+
+
+@bp.delete("/rest/v1.0/requisitions/<int:req_id>")
+def delete_requisition(req_id: int):
+    req = in_project("requisitions", req_id, project_param(json_body()), "Requisition")
+    if not _base(req)["deletable"]:
+        raise errors.business_rule("Only the latest, open invoice can be deleted")
+    current().store.delete("requisitions", req["id"], actor=actor())
+    return json_response({})
+
+
+@bp.get("/rest/v1.0/requisitions/<int:req_id>/contract_items")
+def list_contract_items(req_id: int):
+    req = in_project("requisitions", req_id, project_param(), "Requisition")
+    return page(computed(req)["lines"], contract_item)
+
+
+@bp.patch("/rest/v1.0/requisitions/<int:req_id>/contract_items/<int:item_id>")
+def update_contract_item(req_id: int, item_id: int):
+    body = json_body()
+    req = in_project("requisitions", req_id, project_param(body), "Requisition")
+    raw = pick(require_object(body, "requisition_contract_item"), ITEM_WRITABLE)
+    items = [dict(i) for i in req.get("items") or []]
+    target = next((i for i in items if i.get("id") == item_id), None)
+    if target is None:
+        raise errors.not_found("Contract Item")
+    try:
+        for key in raw:
+            if key not in ("description_of_work", "comment"):
+                raw[key] = money(raw[key])
+    except ArithmeticError:
+        raise errors.invalid({"work_completed_this_period": ["is not a number"]}) from None
+    target.update(raw)
+    req = current().store.update("requisitions", req["id"], {"items": items}, actor=actor())
+    return json_response(contract_item(next(li for li in computed(req)["lines"] if li["id"] == item_id)))
