@@ -104,9 +104,11 @@ def record_delivery(engine: Engine, delivery: WebhookDelivery) -> bool:
     """Remember the delivery and enqueue its SyncRequest; False (and nothing written) if already seen."""
     stmt = (_insert_ignoring_duplicates(engine.dialect.name)
             .values(source=SOURCE, dedupe_key=delivery.ulid, received_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["source", "dedupe_key"]))
+            .on_conflict_do_nothing(index_elements=["source", "dedupe_key"])
+            .returning(ProcessedWebhook.__table__.c.id))  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        if conn.execute(stmt).rowcount != 1:
+        # RETURNING, not rowcount: with implicit RETURNING psycopg reports rowcount -1 for a 1-row insert
+        if conn.execute(stmt).first() is None:
             return False
         tenant_id = _tenant_for_company(conn, delivery.company_id)
         conn.execute(insert(SyncRequest.__table__).values(  # type: ignore[attr-defined]
