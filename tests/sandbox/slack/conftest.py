@@ -19,9 +19,35 @@ BOT_TOKEN = "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 
 
+class Switch:
+    """One long-lived server per session whose WSGI app each test replaces (fresh state, no port churn)."""
+
+    def __init__(self) -> None:
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    switch = Switch()
+    with running_wsgi(switch) as url:
+        yield switch, url
+
+
+@pytest.fixture(scope="session")
+def _app_server():
+    switch = Switch()
+    with running_wsgi(switch) as url:
+        yield switch, url
+
+
 @pytest.fixture
-def sandbox_app():
-    return create_app(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+def sandbox_app(_sandbox_server):
+    app = create_app(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+    _sandbox_server[0].app = app
+    return app
 
 
 @pytest.fixture
@@ -30,9 +56,20 @@ def sandbox(sandbox_app):
 
 
 @pytest.fixture
-def base_url(sandbox_app):
-    with running_wsgi(sandbox_app) as url:
-        yield url
+def base_url(_sandbox_server, sandbox_app):
+    return _sandbox_server[1]
+
+
+@pytest.fixture
+def app_server(_app_server):
+    """Serve a WSGI app (the recorder, a Bolt app) at a stable URL: `url = app_server(wsgi)`."""
+    switch, url = _app_server
+
+    def serve(wsgi) -> str:
+        switch.app = wsgi
+        return url
+
+    return serve
 
 
 @pytest.fixture
@@ -84,11 +121,11 @@ class Recorder:
 
 
 @pytest.fixture
-def recorder(admin):
+def recorder(admin, app_server):
     rec = Recorder()
-    with running_wsgi(rec.wsgi()) as url:
-        admin.post("/_sandbox/config", json={"app_url": f"{url}/slack/events"}).raise_for_status()
-        yield rec
+    url = app_server(rec.wsgi())
+    admin.post("/_sandbox/config", json={"app_url": f"{url}/slack/events"}).raise_for_status()
+    return rec
 
 
 def channel_id(sandbox, name: str) -> str:
