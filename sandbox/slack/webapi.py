@@ -74,7 +74,7 @@ def call(method_name: str) -> Response:
         if not exc.error:
             sandbox.store.log_call(method_name, logged, ok=False, error=f"http_{status}", status=status)
             return Response("", status=status, headers=headers)
-    if warnings:
+    if warnings and body["ok"]:
         body["warning"] = ",".join(warnings)
         meta = body.setdefault("response_metadata", {})
         meta["warnings"] = warnings

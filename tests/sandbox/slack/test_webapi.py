@@ -95,6 +95,7 @@ def test_post_message_to_a_user_id_opens_a_dm(client, sandbox):
     assert opened["already_open"] is True and opened["no_op"] is True
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_post_message_errors(client, sandbox):
     assert _error(lambda: client.chat_postMessage(channel="#nope", text="x")).response["error"] == \
         "channel_not_found"
