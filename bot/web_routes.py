@@ -12,7 +12,7 @@ from flask import Flask
 
 from bot.config import Settings
 
-ROUTE_MODULES: list[str] = []
+ROUTE_MODULES: list[str] = ["bot.routes.qbo:register", "bot.routes.procore:register"]
 
 
 def register_routes(app: Flask, settings: Settings) -> None:
