@@ -73,10 +73,10 @@ def config():
         if "webhook_url" in body or "webhook_verifier" in body:
             sb.webhooks.configure(body.get("webhook_url", sb.webhooks.url),
                                   body.get("webhook_verifier", sb.webhooks.verifier))
-        oauth = body.get("oauth", {})
-        for key in ("access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"):
-            if key in oauth or f"refresh_{key}" in body:
-                setattr(sb.oauth, key, int(oauth.get(key, body.get(f"refresh_{key}", 0))))
+        oauth = body.get("oauth") or {}
+        for key in ("access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl", "max_lifetime"):
+            if key in oauth:
+                setattr(sb.oauth, key, int(oauth[key]))
         if "refresh_grace_seconds" in body:
             sb.oauth.grace = int(body["refresh_grace_seconds"])
         if "duplicate_doc_number_check" in body:

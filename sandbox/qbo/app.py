@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from . import admin, api, oauth
 from .limits import FAULT_KINDS, LimitConfig
@@ -37,9 +37,11 @@ def create_app(*, db: str | None = None, limits: bool = False, batch_item_meteri
                               "api": "/v3/company/{realmId}/...", "admin": "/_sandbox/..."})
 
     @app.errorhandler(404)
-    def not_found(_error):
+    @app.errorhandler(405)
+    def unsupported(error):
         return json_response({"Fault": {"Error": [{"Message": "Unsupported Operation",
-                                                   "Detail": "The requested resource does not exist", "code": "500"}],
-                                        "type": "ValidationFault"}}, 404)
+                                                   "Detail": f"Operation {request.method} {request.path} is not "
+                                                             "supported.", "code": "500"}],
+                                        "type": "ValidationFault"}}, error.code)
 
     return app

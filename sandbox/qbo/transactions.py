@@ -93,8 +93,7 @@ def _lines(ctx: Ctx, data: dict, existing: dict | None, details: tuple[str, ...]
             line["Id"] = str(next_id)
             next_id += 1
         line["LineNum"] = len(out) + 1
-        if not line.get("LinkedTxn"):
-            line.pop("LinkedTxn", None)
+        line.setdefault("LinkedTxn", [])  # recordings show an empty list on every detail line
         out.append(line)
         total += line["Amount"]
     data["Line"] = out
