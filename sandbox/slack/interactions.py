@@ -81,7 +81,7 @@ def element_value(el: dict, raw) -> dict:
         return {"selected_options": [o for o in (_option(el, r) for r in chosen) if o]}
     if kind in VALUE_KEYS:
         return {VALUE_KEYS[kind]: raw if raw not in ("",) else None}
-    return {"value": None if raw is None else str(raw)}
+    return {"value": None if raw in (None, "") else str(raw)}
 
 
 def state_values(blocks: list, raw: dict | None) -> dict:
