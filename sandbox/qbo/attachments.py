@@ -18,7 +18,7 @@ from . import faults
 from . import transactions as txn
 from .entities import Ctx, clean
 from .oauth import base_url
-from .service import Events, _commit, _stamp, new_id
+from .service import Events, commit, new_id, stamp
 from .state import envelope
 
 _DISPOSITION = re.compile(r'(\w+)="([^"]*)"')
@@ -73,8 +73,8 @@ def _one(ctx: Ctx, realm_id: str, meta: dict, content: dict | None, events: Even
                                        "content_type": obj["ContentType"]})
         obj["FileAccessUri"] = f"/v3/company/{realm_id}/download/{obj['Id']}"
         obj["TempDownloadUri"] = f"{base_url()}/_sandbox/files/{realm_id}/{obj['Id']}?token={secret}"
-    _stamp(ctx, obj, None)
-    return _commit(ctx, "Attachable", obj, events, "Create")
+    stamp(ctx, obj, None)
+    return commit(ctx, "Attachable", obj, events, "Create")
 
 
 def upload_work(realm_id: str):

@@ -12,6 +12,7 @@ from datetime import timedelta
 from .clock import fmt
 from .entities import USD, Ctx
 from .service import SEQUENCES, SPECS
+from .service import stamp as stamp_record
 from .transactions import refresh_balances
 
 ACCOUNTS = [  # Id, Name, AccountType, AccountSubType, parent Id
@@ -146,8 +147,8 @@ def seed_realm(sb, realm) -> None:
 
     def add(entity: str, oid: str, body: dict) -> None:
         obj = SPECS[entity].prepare(ctx, body, None)
-        obj.update({"Id": oid, "SyncToken": "0", "domain": "QBO", "sparse": False,
-                    "MetaData": {"CreateTime": fmt(stamp), "LastUpdatedTime": fmt(stamp)}})
+        obj.update({"Id": oid, "SyncToken": "0"})
+        stamp_record(ctx, obj, None, entity)
         sb.store.put(realm, entity, obj)
         counters = realm.info.setdefault("counters", {})
         seq = SEQUENCES.get(entity, entity)

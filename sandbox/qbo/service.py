@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from . import transactions as txn
 from .clock import fmt
 from .entities import Ctx
 
-READ_ONLY = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time")
+READ_ONLY = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status", "time", "V4IDPseudonym")
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,19 @@ class Events:
         self.items.append({"name": entity, "id": oid, "operation": operation, "lastUpdated": when})
 
 
-def _stamp(ctx: Ctx, obj: dict, existing: dict | None) -> None:
+def stamp(ctx: Ctx, obj: dict, existing: dict | None, entity: str = "") -> None:
     when = fmt(ctx.now)
+    if entity in ent.NAME_ENTITIES:  # an opaque id QBO adds to people records
+        digest = hashlib.sha1(f"{ctx.realm.realm_id}:{obj['Id']}".encode(), usedforsecurity=False).hexdigest()
+        obj["V4IDPseudonym"] = (existing or {}).get("V4IDPseudonym") or "00" + digest
+    if entity == "Customer":
+        obj.setdefault("ClientEntityId", "0")
     obj["MetaData"] = {"CreateTime": existing["MetaData"]["CreateTime"] if existing else when, "LastUpdatedTime": when}
     obj["domain"] = "QBO"
     obj["sparse"] = False
 
 
-def _commit(ctx: Ctx, entity: str, obj: dict, events: Events, operation: str) -> dict:
+def commit(ctx: Ctx, entity: str, obj: dict, events: Events, operation: str) -> dict:
     ctx.store.put(ctx.realm, entity, obj)
     if entity in BALANCE_ENTITIES:
         for changed_entity, changed in txn.refresh_balances(ctx):
@@ -95,8 +101,8 @@ def create(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     obj = spec.prepare(ctx, data, None)
     obj["Id"] = new_id(ctx, entity)
     obj["SyncToken"] = "0"
-    _stamp(ctx, obj, None)
-    return _commit(ctx, entity, obj, events, "Create")
+    stamp(ctx, obj, None, entity)
+    return commit(ctx, entity, obj, events, "Create")
 
 
 def _current(ctx: Ctx, entity: str, body: dict) -> dict:
@@ -127,8 +133,8 @@ def update(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     obj = spec.prepare(ctx, data, existing)
     obj["Id"] = existing["Id"]
     obj["SyncToken"] = str(int(existing["SyncToken"]) + 1)
-    _stamp(ctx, obj, existing)
-    return _commit(ctx, entity, obj, events, "Update")
+    stamp(ctx, obj, existing, entity)
+    return commit(ctx, entity, obj, events, "Update")
 
 
 def delete(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
@@ -152,10 +158,10 @@ def void(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     if not SPECS[entity].voidable:
         raise faults.unsupported("Operation Void is not supported.")
     existing = _current(ctx, entity, body)
-    obj = txn.void(copy.deepcopy(existing))
+    obj = txn.void(entity, copy.deepcopy(existing))
     obj["SyncToken"] = str(int(existing["SyncToken"]) + 1)
-    _stamp(ctx, obj, existing)
-    return _commit(ctx, entity, obj, events, "Void")
+    stamp(ctx, obj, existing)
+    return commit(ctx, entity, obj, events, "Void")
 
 
 def read(ctx: Ctx, entity: str, oid: str) -> dict:

@@ -223,7 +223,7 @@ def prepare_billpayment(ctx: Ctx, data: dict, existing: dict | None) -> dict:
     if pay_type == "Check":
         detail = dict(data.get("CheckPayment") or {})
         resolve_into(ctx, detail, {"BankAccountRef": "Account"}, ("BankAccountRef",))
-        detail.setdefault("PrintStatus", "NotSet")
+        detail.setdefault("PrintStatus", "NeedToPrint")
         data["CheckPayment"] = detail
     elif pay_type == "CreditCard":
         detail = dict(data.get("CreditCardPayment") or {})
@@ -272,14 +272,21 @@ def prepare_attachable(ctx: Ctx, data: dict, existing: dict | None) -> dict:
     return data
 
 
-def void(data: dict) -> dict:
-    """QBO's void: amounts to zero, a 'Voided' memo, the record kept."""
+def void(entity: str, data: dict) -> dict:
+    """QBO's void: the record stays, amounts become zero, "Voided" is prepended to the memo; a payment's lines are
+    cleared (so what it paid is open again), an invoice keeps its lines at zero."""
+    if entity in ("BillPayment", "Payment"):
+        data["Line"] = []
     for line in data.get("Line", []):
         line["Amount"] = 0
+        detail = line.get(line.get("DetailType", ""), {})
+        if isinstance(detail, dict) and "Qty" in detail:
+            detail["Qty"] = 0
     for key in ("TotalAmt", "Balance", "UnappliedAmt"):
         if key in data:
             data[key] = 0
-    data["PrivateNote"] = "Voided"
+    note = text(data, "PrivateNote")
+    data["PrivateNote"] = f"Voided - {note}" if note else "Voided"
     return data
 
 
