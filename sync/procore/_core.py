@@ -40,6 +40,7 @@ from sync.procore.records import SyncFailure, SyncResult
 T = TypeVar("T")
 
 V1 = "/rest/v1.0"
+V11 = "/rest/v1.1"  # where Procore serves richer shapes (invoice lines, direct cost lines)
 SYNC_BATCH_LIMIT = 1000  # procore.md: bulk /sync takes at most 1000 updates per call
 #: Procore publishes no concurrency cap; its windows (hourly + 10-second spike) are enforced from the headers.
 PROCORE_POLICY = RateLimitPolicy(max_concurrent=10, max_pause=3600.0)

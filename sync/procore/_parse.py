@@ -111,15 +111,15 @@ class Fields:
 
     def ref_id(self, name: str, *more: str) -> int | None:
         """Id of a reference given as `name: {"id": ..}` or `name_id: ..` (or any of `more` keys)."""
-        for key in (name, *more):
+        for key in (name, *more, f"{name}_id"):
             value = self.data.get(key)
             if isinstance(value, Mapping):
-                if value.get("id") is not None:
-                    return self._to_int(key, value["id"])
-            elif value is not None and value != "":
+                value = value.get("id")
+            elif isinstance(value, str) and not value.strip().lstrip("-").isdigit() and key == name:
+                continue  # e.g. a direct cost list's `"vendor": "Home Depot"` (a name, not a reference)
+            if value is not None and value != "":
                 return self._to_int(key, value)
-        value = self.data.get(f"{name}_id")
-        return None if value is None or value == "" else self._to_int(f"{name}_id", value)
+        return None
 
     def ref_field(self, name: str, field: str) -> Any:
         value = self.data.get(name)

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sync.procore._core import V1, ProcoreCore, attributes, filter_params
+from sync.procore._core import V1, V11, ProcoreCore, attributes, filter_params
 from sync.procore.financials import Commitment, ContractPayment, DirectCost, PaymentApplication, Requisition
 from sync.procore.pagination import Listing
 
@@ -46,13 +46,24 @@ class ContractCalls(ProcoreCore):
 
     # -- subcontractor invoices --------------------------------------------------------------------------
     def list_requisitions(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
-                          per_page: int | None = None) -> Listing[Requisition]:
+                          with_items: bool = False, per_page: int | None = None) -> Listing[Requisition]:
+        """A project's subcontractor invoices (v1.0: summary only; `with_items`: v1.1 with their lines)."""
+        if with_items:
+            return self._list(f"{V11}/requisitions", Requisition.from_api, per_page=per_page,
+                              params={"project_id": project_id, "views": "extended", **filter_params(filters)})
         return self._list(f"{V1}/requisitions", Requisition.from_api,
                           params={"project_id": project_id, **filter_params(filters)}, per_page=per_page)
 
-    def get_requisition(self, *, project_id: int, requisition_id: int) -> Requisition:
-        body = self._call("GET", f"{V1}/requisitions/{requisition_id}", params={"project_id": project_id})
-        return self._one(Requisition.from_api, body, f"requisition {requisition_id}")
+    def get_requisition(self, *, project_id: int, requisition_id: int, with_commitment: bool = True) -> Requisition:
+        """One invoice with its lines (v1.1). `with_commitment` also reads the commitment (one more call) to
+        give each line its cost type and full cost code, which Procore's invoice lines leave out."""
+        body = self._call("GET", f"{V11}/requisitions/{requisition_id}", params={"project_id": project_id})
+        req = self._one(Requisition.from_api, body, f"requisition {requisition_id}")
+        if with_commitment and req.commitment_id is not None:
+            get = (self.get_purchase_order_contract if req.commitment_type == "PurchaseOrderContract"
+                   else self.get_work_order_contract)
+            req = req.with_commitment(get(project_id=project_id, contract_id=req.commitment_id))
+        return req
 
     # -- owner invoices ----------------------------------------------------------------------------------
     def list_payment_applications(self, *, project_id: int,
@@ -66,22 +77,23 @@ class ContractCalls(ProcoreCore):
         return self._one(PaymentApplication.from_api, body, f"payment application {payment_application_id}")
 
     # -- payments issued ---------------------------------------------------------------------------------
-    def list_contract_payments(self, *, project_id: int, per_page: int | None = None) -> Listing[ContractPayment]:
+    def list_contract_payments(self, *, project_id: int, contract_id: int,
+                               per_page: int | None = None) -> Listing[ContractPayment]:
+        """Payments issued against one commitment."""
         return self._list(f"{V1}/contract_payments", ContractPayment.from_api,
-                          params={"project_id": project_id}, per_page=per_page)
+                          params={"project_id": project_id, "contract_id": contract_id}, per_page=per_page)
 
-    def create_contract_payment(self, *, project_id: int, commitment_id: int, amount: Decimal, payment_date: date,
+    def create_contract_payment(self, *, project_id: int, contract_id: int, amount: Decimal, payment_date: date,
                                 requisition_id: int | None = None, payment_number: str | None = None,
                                 check_number: str | None = None, invoice_number: str | None = None,
                                 notes: str | None = None, origin_id: str | None = None,
                                 **fields: Any) -> ContractPayment:
         """Record a payment issued against a commitment (and optionally one of its invoices)."""
-        payment = attributes(commitment_id=commitment_id, amount=amount, date=payment_date,
-                             requisition_id=requisition_id, payment_number=payment_number,
-                             check_number=check_number, invoice_number=invoice_number, notes=notes,
-                             origin_id=origin_id, **fields)
-        body = self._call("POST", f"{V1}/contract_payments", params={"project_id": project_id},
-                          json={"project_id": project_id, "contract_payment": payment})
+        payment = attributes(amount=amount, date=payment_date, requisition_id=requisition_id,
+                             payment_number=payment_number, check_number=check_number,
+                             invoice_number=invoice_number, notes=notes, origin_id=origin_id, **fields)
+        scope = {"project_id": project_id, "contract_id": contract_id}
+        body = self._call("POST", f"{V1}/contract_payments", params=scope, json={**scope, "contract_payment": payment})
         return self._one(ContractPayment.from_api, body, "created contract payment")
 
     def delete_contract_payment(self, *, project_id: int, contract_payment_id: int) -> None:
@@ -90,29 +102,30 @@ class ContractCalls(ProcoreCore):
     # -- direct costs ------------------------------------------------------------------------------------
     def list_direct_costs(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                           per_page: int | None = None) -> Listing[DirectCost]:
+        """A project's direct costs (the list has no lines; `get_direct_cost` has them)."""
         return self._list(f"{V1}/projects/{project_id}/direct_costs", DirectCost.from_api,
                           params=filter_params(filters), per_page=per_page)
 
     def get_direct_cost(self, *, project_id: int, direct_cost_id: int) -> DirectCost:
-        body = self._call("GET", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}")
+        body = self._call("GET", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}")
         return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
 
     def create_direct_cost(self, *, project_id: int, direct_cost_type: str, direct_cost_date: date,
                            line_items: Sequence[Mapping[str, Any]], vendor_id: int | None = None,
                            invoice_number: str | None = None, description: str | None = None,
                            status: str | None = None, origin_id: str | None = None, **fields: Any) -> DirectCost:
-        """Create a direct cost ("invoice", "expense", "payroll", …) with its lines
+        """Create a direct cost ("invoice", "expense", "payroll") with its lines
         (`{"amount", "cost_code_id", "line_item_type_id", "description", …}`)."""
-        direct_cost = attributes(direct_cost_type=direct_cost_type, direct_cost_date=direct_cost_date,
-                                 vendor_id=vendor_id, invoice_number=invoice_number, description=description,
-                                 status=status, origin_id=origin_id, line_items=list(line_items), **fields)
-        body = self._call("POST", f"{V1}/projects/{project_id}/direct_costs", json={"direct_cost": direct_cost})
+        item = attributes(direct_cost_type=direct_cost_type, direct_cost_date=direct_cost_date,
+                          vendor_id=vendor_id, invoice_number=invoice_number, description=description,
+                          status=status, origin_id=origin_id, line_items=list(line_items), **fields)
+        body = self._call("POST", f"{V11}/projects/{project_id}/direct_costs", json={"item": item})
         return self._one(DirectCost.from_api, body, "created direct cost")
 
     def update_direct_cost(self, *, project_id: int, direct_cost_id: int, **fields: Any) -> DirectCost:
-        body = self._call("PATCH", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}",
-                          json={"direct_cost": fields})
+        body = self._call("PATCH", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}",
+                          json={"item": fields})
         return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
 
     def delete_direct_cost(self, *, project_id: int, direct_cost_id: int) -> None:
-        self._call("DELETE", f"{V1}/projects/{project_id}/direct_costs/{direct_cost_id}")
+        self._call("DELETE", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}")

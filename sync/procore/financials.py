@@ -9,7 +9,7 @@ known alternatives after it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Self
@@ -28,6 +28,7 @@ class CommitmentLine:
     amount: Decimal | None = None
     description: str | None = None
     cost_code_id: int | None = None
+    cost_code: str | None = None  # full code, when Procore embeds the cost code
     line_item_type_id: int | None = None
     quantity: Decimal | None = None
     unit_cost: Decimal | None = None
@@ -38,13 +39,17 @@ class CommitmentLine:
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         f = Fields("commitment line item", data)
         return cls(id=f.req_int("id"), amount=f.money("amount", "total_amount"), description=f.text("description"),
-                   cost_code_id=f.ref_id("cost_code"), line_item_type_id=f.ref_id("line_item_type"),
+                   cost_code_id=f.ref_id("cost_code"), cost_code=f.ref_field("cost_code", "full_code"),
+                   line_item_type_id=f.ref_id("line_item_type"),
                    quantity=f.money("quantity"), unit_cost=f.money("unit_cost"), uom=f.text("uom"), raw=data)
 
 
 @dataclass(frozen=True, slots=True)
 class Commitment:
-    """A subcontract (`work_order_contract`) or purchase order (`purchase_order_contract`)."""
+    """A subcontract (`work_order_contract`) or purchase order (`purchase_order_contract`).
+
+    The list endpoints send the compact view; `lines` (the schedule of values) come with the single GET.
+    """
 
     id: int
     kind: str  # "work_order_contract" | "purchase_order_contract"
@@ -68,62 +73,83 @@ class Commitment:
         return cls(
             id=f.req_int("id"), kind=kind, number=f.text("number"), title=f.text("title"), status=f.text("status"),
             executed=f.flag("executed"), project_id=f.ref_id("project"), vendor_id=f.ref_id("vendor"),
-            vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"),
+            vendor_name=f.ref_field("vendor", "name") or f.ref_field("vendor", "company") or f.text("vendor_name"),
             grand_total=f.money("grand_total", "total_amount", "amount"),
             retainage_percent=f.money("retainage_percent", "default_retainage_percent"),
             origin_id=f.text("origin_id"), lines=tuple(CommitmentLine.from_api(x) for x in lines), raw=data,
         )
 
+    def line(self, line_id: int | None) -> CommitmentLine | None:
+        return next((x for x in self.lines if line_id is not None and x.id == line_id), None)
 
-@dataclass(frozen=True, slots=True)
-class RequisitionLine:
-    """One line of a subcontractor invoice, per cost code (and cost type)."""
 
-    id: int | None
-    amount: Decimal | None = None  # billed this period (work completed + materials stored)
-    description: str | None = None
-    cost_code_id: int | None = None
-    cost_code: str | None = None
-    line_item_type_id: int | None = None
-    commitment_line_id: int | None = None
-    retainage_withheld: Decimal | None = None
-    retainage_released: Decimal | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        f = Fields("requisition line item", data)
-        amount = f.money("amount", "total_amount", "this_period")
-        if amount is None:
-            work, stored = f.money("work_completed_this_period"), f.money("materials_presently_stored")
-            if work is not None or stored is not None:
-                amount = (work or Decimal(0)) + (stored or Decimal(0))
-        return cls(
-            id=f.opt_int("id"), amount=amount, description=f.text("description"),
-            cost_code_id=f.ref_id("cost_code"), cost_code=f.ref_field("cost_code", "full_code"),
-            line_item_type_id=f.ref_id("line_item_type"),
-            commitment_line_id=f.ref_id("commitment_line_item", "contract_line_item"),
-            retainage_withheld=f.money("retainage_withheld", "work_completed_retainage_this_period",
-                                       "retainage_this_period"),
-            retainage_released=f.money("retainage_released", "work_completed_retainage_released"), raw=data,
-        )
+def _sum(*values: Decimal | None) -> Decimal | None:
+    """The sum of the values present; None when none is."""
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) if present else None
 
 
 def _either(first: Decimal | None, second: Decimal | None) -> Decimal | None:
     return first if first is not None else second
 
 
+@dataclass(frozen=True, slots=True)
+class RequisitionLine:
+    """One line of a subcontractor invoice (a G703 row, per SOV line / cost code), this period's figures."""
+
+    id: int | None
+    amount: Decimal | None = None  # billed this period, gross: work completed + materials presently stored
+    description: str | None = None
+    cost_code_id: int | None = None
+    cost_code: str | None = None  # full code, when known
+    line_item_type_id: int | None = None  # not on Procore's invoice lines: `with_commitment()` fills it
+    commitment_line_id: int | None = None
+    retainage_withheld: Decimal | None = None  # this period
+    retainage_released: Decimal | None = None  # this period
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("requisition line item", data)
+        amount = f.money("amount", "gross_amount", "total_amount", "this_period")
+        if amount is None:
+            amount = _sum(f.money("work_completed_this_period"), f.money("materials_presently_stored"))
+        withheld = f.money("retainage_withheld")
+        if withheld is None:
+            withheld = _sum(f.money("work_completed_retainage_retained_this_period"),
+                            f.money("materials_stored_retainage_retained_this_period"))
+        released = f.money("retainage_released")
+        if released is None:
+            released = _sum(f.money("work_completed_retainage_released_this_period"),
+                            f.money("materials_stored_retainage_released_this_period"))
+        return cls(
+            id=f.opt_int("id"), amount=amount, description=f.text("description", "description_of_work"),
+            cost_code_id=f.ref_id("cost_code"), cost_code=f.ref_field("cost_code", "full_code"),
+            line_item_type_id=f.ref_id("line_item_type"),
+            commitment_line_id=f.ref_id("line_item", "commitment_line_item_id", "contract_line_item_id"),
+            retainage_withheld=withheld, retainage_released=released, raw=data,
+        )
+
+
 def _period(f: Fields) -> tuple[date | None, date | None]:
     period = f.obj("period", "billing_period")
     if period:
         p = Fields("billing period", period)
-        return p.day("start_date", "start"), p.day("end_date", "end")
-    return f.day("period_start", "period_start_date"), f.day("period_end", "period_end_date")
+        start, end = p.day("start_date", "start"), p.day("end_date", "end")
+        if start or end:
+            return start, end
+    return (f.day("period_start", "requisition_start", "period_start_date"),
+            f.day("period_end", "requisition_end", "period_end_date"))
 
 
 @dataclass(frozen=True, slots=True)
 class Requisition:
-    """A subcontractor invoice (Procore "requisition") against a commitment."""
+    """A subcontractor invoice (Procore "requisition") against a commitment.
+
+    `total_amount` is the payment due this period (G702 "current payment due": gross less retainage);
+    `total_claimed_amount` the gross billed this period. `retainage_withheld`/`_released` are this period's,
+    from the invoice's lines — so they are None on list results, which carry no lines (use `get_requisition`).
+    """
 
     id: int
     status: str | None = None
@@ -131,12 +157,14 @@ class Requisition:
     invoice_number: str | None = None
     project_id: int | None = None
     commitment_id: int | None = None
+    commitment_type: str | None = None  # "WorkOrderContract" | "PurchaseOrderContract"
     vendor_id: int | None = None
     vendor_name: str | None = None
     period_start: date | None = None
     period_end: date | None = None
     billing_date: date | None = None
     total_amount: Decimal | None = None
+    total_claimed_amount: Decimal | None = None
     retainage_withheld: Decimal | None = None
     retainage_released: Decimal | None = None
     origin_id: str | None = None
@@ -152,26 +180,45 @@ class Requisition:
         f = Fields("requisition", data)
         start, end = _period(f)
         summary = Fields("requisition summary", f.obj("summary"))
+        lines = tuple(RequisitionLine.from_api(x) for x in f.items("line_items", "items", "requisition_items"))
+        withheld = f.money("retainage_withheld", "retainage_withheld_this_period")
+        released = f.money("retainage_released", "retainage_released_this_period")
+        if lines:
+            withheld = _either(withheld, _sum(*(x.retainage_withheld for x in lines)))
+            released = _either(released, _sum(*(x.retainage_released for x in lines)))
         return cls(
             id=f.req_int("id"), status=f.text("status"), number=f.text("number"),
             invoice_number=f.text("invoice_number"), project_id=f.ref_id("project"),
-            commitment_id=f.ref_id("commitment", "contract", "commitment_id", "contract_id"),
+            commitment_id=f.ref_id("commitment", "contract", "contract_id"), commitment_type=f.text("commitment_type"),
             vendor_id=f.ref_id("vendor"), vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"),
             period_start=start, period_end=end, billing_date=f.day("billing_date"),
-            total_amount=_either(f.money("total_amount"), summary.money("current_payment_due", "total_amount")),
-            retainage_withheld=_either(f.money("retainage_withheld", "total_retainage_withheld"),
-                                       summary.money("total_retainage", "retainage_withheld")),
-            retainage_released=_either(f.money("retainage_released", "total_retainage_released"),
-                                       summary.money("retainage_released")),
-            origin_id=f.text("origin_id"),
-            lines=tuple(RequisitionLine.from_api(x) for x in f.items("line_items", "requisition_items", "items")),
-            raw=data,
+            total_amount=_either(f.money("total_amount"), summary.money("current_payment_due")),
+            total_claimed_amount=f.money("total_claimed_amount"),
+            retainage_withheld=withheld, retainage_released=released, origin_id=f.text("origin_id"),
+            lines=lines, raw=data,
         )
+
+    def with_commitment(self, commitment: Commitment) -> Requisition:
+        """Fill what invoice lines lack (cost type, full cost code, vendor) from the commitment's SOV lines."""
+        lines = []
+        for x in self.lines:
+            sov = commitment.line(x.commitment_line_id) or next(
+                (c for c in commitment.lines if x.cost_code_id is not None and c.cost_code_id == x.cost_code_id),
+                None)
+            if sov is not None:
+                x = replace(x, line_item_type_id=x.line_item_type_id or sov.line_item_type_id,
+                            cost_code_id=x.cost_code_id or sov.cost_code_id, cost_code=x.cost_code or sov.cost_code,
+                            description=x.description or sov.description)
+            lines.append(x)
+        return replace(self, lines=tuple(lines), vendor_id=self.vendor_id or commitment.vendor_id,
+                       vendor_name=self.vendor_name or commitment.vendor_name,
+                       commitment_id=self.commitment_id or commitment.id)
 
 
 @dataclass(frozen=True, slots=True)
 class PaymentApplication:
-    """An owner invoice (prime contract payment application)."""
+    """An owner invoice (prime contract payment application); this period's figures come from its G703 lines,
+    which the single GET carries (list results have only the G702 totals)."""
 
     id: int
     status: str | None = None
@@ -184,9 +231,9 @@ class PaymentApplication:
     billing_date: date | None = None
     work_completed_this_period: Decimal | None = None
     materials_presently_stored: Decimal | None = None
-    retainage_held: Decimal | None = None
-    retainage_released: Decimal | None = None
-    total_amount: Decimal | None = None
+    retainage_held: Decimal | None = None  # this period
+    retainage_released: Decimal | None = None  # this period
+    total_amount: Decimal | None = None  # current payment due
     origin_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -194,16 +241,28 @@ class PaymentApplication:
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         f = Fields("payment application", data)
         start, end = _period(f)
+        g702 = Fields("payment application G702", f.obj("g702", "summary"))
+        rows = [Fields("payment application line", x) for x in f.items("g703", "line_items")]
+
+        def this_period(*keys: str) -> Decimal | None:
+            return _sum(*(row.money(k) for row in rows for k in keys)) if rows else None
+
         return cls(
             id=f.req_int("id"), status=f.text("status"), number=f.text("number"),
             invoice_number=f.text("invoice_number"), project_id=f.ref_id("project"),
             prime_contract_id=f.ref_id("prime_contract", "contract"), period_start=start, period_end=end,
             billing_date=f.day("billing_date"),
-            work_completed_this_period=f.money("work_completed_this_period"),
-            materials_presently_stored=f.money("materials_presently_stored"),
-            retainage_held=f.money("retainage_held", "retainage_withheld", "total_retainage"),
-            retainage_released=f.money("retainage_released"),
-            total_amount=f.money("total_amount", "current_payment_due", "amount"),
+            work_completed_this_period=_either(f.money("work_completed_this_period"),
+                                               this_period("work_completed_this_period")),
+            materials_presently_stored=_either(f.money("materials_presently_stored"),
+                                               this_period("materials_presently_stored")),
+            retainage_held=_either(f.money("retainage_held", "retainage_withheld"),
+                                   this_period("work_completed_retainage_retained_this_period",
+                                               "materials_stored_retainage_retained_this_period")),
+            retainage_released=_either(f.money("retainage_released"),
+                                       this_period("work_completed_retainage_released_this_period",
+                                                   "materials_stored_retainage_released_this_period")),
+            total_amount=_either(f.money("total_amount"), g702.money("current_payment_due")),
             origin_id=f.text("origin_id"), raw=data,
         )
 

@@ -157,7 +157,9 @@ class CostCode:
             id=f.req_int("id"), code=f.text("code"), name=f.text("name"),
             full_code=f.text("full_code", "code"), parent_id=f.ref_id("parent"),
             standard_cost_code_id=f.ref_id("standard_cost_code"),
-            standard_cost_code_list_id=f.ref_id("standard_cost_code_list"), project_id=f.ref_id("project"),
+            standard_cost_code_list_id=f.ref_id("standard_cost_code_list"),
+            project_id=f.ref_id("project", "biller_id") if f.opt("biller_type", default="Project") == "Project"
+            else f.ref_id("project"),
             origin_id=f.text("origin_id"), line_item_type_ids=tuple(lit_ids), raw=data,
         )
 
@@ -220,8 +222,8 @@ class Hook:
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         f = Fields("webhook hook", data)
         return cls(id=f.req_int("id"), destination_url=f.text("destination_url"), namespace=f.text("namespace"),
-                   api_version=f.text("api_version"), company_id=f.ref_id("company"),
-                   project_id=f.ref_id("project"), raw=data)
+                   api_version=f.text("api_version"), company_id=f.ref_id("company", "owned_by_company_id"),
+                   project_id=f.ref_id("project", "owned_by_project_id"), raw=data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +238,7 @@ class Trigger:
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         f = Fields("webhook trigger", data)
         return cls(id=f.req_int("id"), resource_name=str(f.req("resource_name")),
-                   event_type=str(f.req("event_type")), hook_id=f.ref_id("hook", "webhooks_hook_id"), raw=data)
+                   event_type=str(f.req("event_type")), hook_id=f.ref_id("hook", "webhook_hook_id"), raw=data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,13 +65,16 @@ def _opt_int(body: Mapping[str, Any], key: str) -> int | None:
 
 
 def parse_delivery(body: bytes | str) -> WebhookDelivery:
-    """Read one delivery body; raise WebhookPayloadError naming the problem."""
+    """Read one delivery body (payload formats v2/v3, and v4 with `id`/`resource_type`/`reason`); raise
+    WebhookPayloadError naming the problem."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not valid JSON ({exc})") from None
     if not isinstance(data, Mapping):
         raise WebhookPayloadError(f"body must be a JSON object, got {type(data).__name__}")
+    if "reason" in data and "resource_type" in data:  # payload format v4.0: the ULID is `id`
+        data = {**data, "ulid": data.get("id"), "resource_name": data["resource_type"], "event_type": data["reason"]}
     missing = [k for k in ("ulid", "resource_name", "event_type") if not data.get(k)]
     if missing:
         raise WebhookPayloadError("missing " + ", ".join(repr(k) for k in missing))

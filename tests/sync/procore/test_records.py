@@ -129,8 +129,9 @@ def test_create_contract_payment_sends_decimal_as_string_and_parses_back():
         return httpx.Response(201, json=payment)
 
     fake.routes[("POST", "/rest/v1.0/contract_payments")] = create
-    payment = fake.client().create_contract_payment(project_id=7, commitment_id=12, amount=Decimal("1250.00"),
+    payment = fake.client().create_contract_payment(project_id=7, contract_id=12, amount=Decimal("1250.00"),
                                                     payment_date=date(2026, 11, 1), check_number="1001")
     assert sent["contract_payment"]["amount"] == "1250.00" and sent["contract_payment"]["date"] == "2026-11-01"
+    assert (sent["project_id"], sent["contract_id"]) == (7, 12)
     assert fake.requests[0].url.params["project_id"] == "7"
     assert payment.id == 77 and payment.amount == Decimal("1250.00") and payment.check_number == "1001"
