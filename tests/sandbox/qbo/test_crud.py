@@ -184,3 +184,17 @@ def test_upload_attaches_a_pdf(qbo):
         "file_metadata_01": (None, meta.replace(bill["Id"], "999999"), "application/json"),
         "file_content_01": ("inv.pdf", pdf, "application/pdf")})
     assert bad.status_code == 200 and bad.json()["AttachableResponse"][0]["Fault"]["Error"][0]["code"] == "2500"
+
+
+def test_void_bill_payment_reopens_the_bill(qbo):
+    bill = qbo.create("Bill", bill_body(amount=80))
+    payment = qbo.create("BillPayment", {
+        "VendorRef": {"value": "42"}, "PayType": "Check", "TotalAmt": 80, "PrivateNote": "ck 1001",
+        "CheckPayment": {"BankAccountRef": {"value": "35"}},
+        "Line": [{"Amount": 80, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
+    assert payment["CheckPayment"]["PrintStatus"] == "NeedToPrint"
+    assert qbo.get(f"/bill/{bill['Id']}").json()["Bill"]["Balance"] == 0
+    voided = qbo.post("/billpayment", {"Id": payment["Id"], "SyncToken": "0", "sparse": True},
+                      params={"operation": "update", "include": "void"}).json()["BillPayment"]
+    assert voided["TotalAmt"] == 0 and voided["Line"] == [] and voided["PrivateNote"].startswith("Voided")
+    assert qbo.get(f"/bill/{bill['Id']}").json()["Bill"]["Balance"] == 80

@@ -140,3 +140,16 @@ def test_projection(qbo):
     rows = qbo.rows("SELECT Id, DisplayName FROM Vendor WHERE Id = '42'", "Vendor")
     assert rows[0]["DisplayName"] == "Hicks Hardware"
     assert "Balance" not in rows[0]
+
+
+@pytest.mark.parametrize("text", [
+    "select * from billpayment Where Metadata.LastUpdatedTime>'2014-12-12T14:50:22-08:00' Order By "
+    "Metadata.LastUpdatedTime",  # Intuit's documented sample, verbatim
+    "SELECT *, Sku FROM Item MAXRESULTS 100",  # python-quickbooks Item.all()
+    "SELECT * FROM Vendor  WHERE DisplayName = 'a' AND Active = true ORDERBY Id STARTPOSITION 1 MAXRESULTS 10",
+    "SELECT * FROM Invoice WHERE Balance > '0.0' StartPosition 0 MaxResults 500",
+    "select count(*) from Customer where Job = false",
+    "SELECT * FROM Vendor MAXRESULTS 5 STARTPOSITION 2",
+])
+def test_good_queries(qbo, text):
+    assert qbo.query(text).status_code == 200, qbo.query(text).text
