@@ -18,15 +18,11 @@ def _body() -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _missing(realm_id: str | None):
-    return json_response({"error": f"unknown realm {realm_id!r}"}, 404)
-
-
 @bp.post("/realms")
 def create_realm():
     body = _body()
     realm = sandbox().new_realm(body.get("realm_id"), body.get("company_name"), seed=body.get("seed", True))
-    return json_response({"realm_id": realm.realm_id}, 201)
+    return json_response({"realm_id": realm.realm_id})
 
 
 @bp.get("/realms")
@@ -39,12 +35,11 @@ def list_realms():
 
 @bp.post("/tokens")
 def tokens():
-    """Mint tokens for a realm without the browser dance: {"realm_id", "client_id"?, "scope"?}."""
+    """Mint tokens for a realm without the browser dance: {"realm_id", "client_id"?, "scope"?}.
+    An unknown realm_id is created (with sample data) first; no realm_id creates a new company."""
     sb, body = sandbox(), _body()
-    realm_id = str(body.get("realm_id", ""))
     with sb.store.lock:
-        if sb.store.realm(realm_id) is None:
-            return _missing(realm_id)
+        realm_id = sb.new_realm(str(body["realm_id"]) if body.get("realm_id") else None).realm_id
         client_id = body.get("client_id", "sandbox-client")
         sb.store.kv_put("client", client_id, {"realm_id": realm_id})
         result = mint(sb, realm_id, client_id, body.get("scope", "com.intuit.quickbooks.accounting"))
@@ -70,9 +65,10 @@ def config():
     sb, body = sandbox(), _body()
     if request.method == "POST":
         apply_config(sb.limits, sb.limiter, body)
-        if "webhook_url" in body or "webhook_verifier" in body:
-            sb.webhooks.configure(body.get("webhook_url", sb.webhooks.url),
-                                  body.get("webhook_verifier", sb.webhooks.verifier))
+        hook = body.get("webhook") if isinstance(body.get("webhook"), dict) else {}
+        if hook or "webhook_url" in body or "webhook_verifier" in body:
+            sb.webhooks.configure(body.get("webhook_url", hook.get("url", sb.webhooks.url)),
+                                  body.get("webhook_verifier", hook.get("verifier", sb.webhooks.verifier)))
         oauth = body.get("oauth") or {}
         for key in ("access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl", "max_lifetime"):
             if key in oauth:

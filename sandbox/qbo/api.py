@@ -75,8 +75,16 @@ def write(realm_id: str, segment: str):
         op = operation or ("update" if isinstance(body, dict) and body.get("Id") else "create")
         return envelope({name: service.write(ctx, name, body, op, events)})
 
-    label = operation or "write"
-    return run(realm_id, entity, label, work, write=True)
+    return run(realm_id, entity, operation or _create_or_update(), work, write=True)
+
+
+def _create_or_update() -> str:
+    """For the request counts: a POST without ?operation= is an update when its body carries an Id."""
+    try:
+        body = json_body()
+    except faults.QboFault:
+        return "create"
+    return "update" if isinstance(body, dict) and str(body.get("Id", "")).strip() else "create"
 
 
 # -- query ------------------------------------------------------------------------------------------------------

@@ -121,9 +121,12 @@ def apply_config(config: LimitConfig, limiter: Limiter, data: dict) -> None:
     for key in ("per_minute", "concurrent", "batch_per_minute"):
         if key in data:
             setattr(config, key, int(data[key]))
+    if "fault_rate" in data:  # one share spread evenly over every kind
+        config.fault_rates.update({k: float(data["fault_rate"]) / len(FAULT_KINDS) for k in FAULT_KINDS})
     rates = data.get("fault_rates", data.get("faults"))
     if isinstance(rates, dict):
         for kind, value in rates.items():
+            kind = {"drop": "drop_after_commit", "timeout": "slow"}.get(str(kind), str(kind))
             if kind in FAULT_KINDS:
                 config.fault_rates[kind] = float(value)
     if "fault_seed" in data:

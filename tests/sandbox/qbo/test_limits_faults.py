@@ -110,5 +110,5 @@ def test_request_counts(qbo):
     seen = qbo.requests()
     assert seen["total"] == 3
     assert seen["by_entity"] == {"Vendor": 3}
-    assert seen["by_operation"] == {"write": 1, "query": 1, "read": 1}
+    assert seen["by_operation"] == {"create": 1, "query": 1, "read": 1}
     assert seen["by_path"] == {"POST /vendor": 1, "GET /query": 1, "GET /vendor": 1}
