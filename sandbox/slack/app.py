@@ -138,9 +138,9 @@ class Sandbox:
         msg.update({k: v for k, v in extra.items() if v is not None})
         return msg
 
-    def user_message(self, user_id: str, text: str) -> dict:
+    def user_message(self, user_id: str, text: str, ts: str | None = None) -> dict:
         return {"client_msg_id": ids.short_id(8).lower(), "type": "message", "text": text, "user": user_id,
-                "ts": self.next_ts(), "team": self.ws.team_id}
+                "ts": ts or self.next_ts(), "team": self.ws.team_id}
 
     # triggers and response URLs -----------------------------------------------------------------------------
     def new_trigger(self, user_id: str) -> str:

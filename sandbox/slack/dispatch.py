@@ -123,17 +123,20 @@ def command(sandbox, *, user: str, text: str, channel: str | None = None, comman
     hook = sandbox.new_hook("commands", user=who["id"], channel=conv["id"])
     form = payloads.slash_command(sandbox, user=who, conv=conv, command=command, text=text.strip(),
                                   response_url=hook, trigger_id=trigger)
+    # what the ack shows sits before anything the app posts meanwhile (response_url, chat.postMessage)
+    reserved = (sandbox.next_ts(), sandbox.next_ts())
     result = _send(sandbox, "slash_command", who["id"], urllib.parse.urlencode(form).encode(),
                    "application/x-www-form-urlencoded", form)
-    shown = _show_command_ack(sandbox, who, conv, command, text, result)
+    shown = _show_command_ack(sandbox, who, conv, command, text, result, reserved)
     return _outcome(result, trigger_id=trigger, response_url=hook, payload=form, shown=shown)
 
 
-def _show_command_ack(sandbox, who: dict, conv: dict, command: str, text: str, result: Delivery) -> dict | None:
+def _show_command_ack(sandbox, who: dict, conv: dict, command: str, text: str, result: Delivery,
+                      reserved: tuple[str, str]) -> dict | None:
     """Slack shows the ack body: JSON text/blocks (ephemeral unless response_type=in_channel), or plain text."""
     if not result.acked:
         note = f'{command} failed with the error "{result.error}"'
-        msg = {"type": "message", "user": SLACKBOT, "text": note, "ts": sandbox.next_ts()}
+        msg = {"type": "message", "user": SLACKBOT, "text": note, "ts": reserved[0]}
         sandbox.store.add_message(conv["id"], msg, ephemeral_to=who["id"])
         return {"ephemeral": True, "text": note}
     if not result.body.strip():
@@ -146,14 +149,16 @@ def _show_command_ack(sandbox, who: dict, conv: dict, command: str, text: str, r
     blocks = body.get("blocks")
     if blocks is not None and validate_blocks(blocks):
         note = f'{command} failed with the error "invalid_blocks"'
-        msg = {"type": "message", "user": SLACKBOT, "text": note, "ts": sandbox.next_ts()}
+        msg = {"type": "message", "user": SLACKBOT, "text": note, "ts": reserved[0]}
         sandbox.store.add_message(conv["id"], msg, ephemeral_to=who["id"])
         return {"ephemeral": True, "text": note}
     in_channel = body.get("response_type") == "in_channel"
     if in_channel:
-        sandbox.store.add_message(conv["id"], sandbox.user_message(who["id"], f"{command} {text}".strip()))
+        sandbox.store.add_message(conv["id"], sandbox.user_message(who["id"], f"{command} {text}".strip(),
+                                                                   ts=reserved[0]))
     msg = post_bot_message(sandbox, conv["id"], text=body.get("text"), blocks=blocks,
-                           attachments=body.get("attachments"), ephemeral_to=None if in_channel else who["id"])
+                           attachments=body.get("attachments"), ephemeral_to=None if in_channel else who["id"],
+                           ts=reserved[1])
     return {"ephemeral": not in_channel, "ts": msg["ts"], "text": msg.get("text")}
 
 

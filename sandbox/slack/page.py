@@ -87,7 +87,7 @@ class View:
         view = home["view"]
         return Markup(head + f'<div id="home" class="home" data-view-id="{escape(view["id"])}" '
                              f'data-callback-id="{escape(view.get("callback_id", ""))}">'
-                      + self.r.blocks(view["blocks"], surface="home") + "</div>")
+                      + str(self.r.blocks(view["blocks"], surface="home")) + "</div>")
 
     def _messages(self, conv_id: str) -> str:
         msgs = self.sandbox.store.messages(conv_id, viewer=self.viewer["id"])

@@ -52,6 +52,9 @@ def test_state_endpoint_carries_fragments_and_the_open_modal(base_url, client, s
     state = httpx.get(f"{base_url}/_sandbox/ui/state", params={"as": dana, "conversation": "app",
                                                                "tab": "home"}).json()
     assert "Queue: 3" in state["main"] and state["modal"] == "" and state["modal_key"] == ""
+    assert '<div id="home" class="home" data-view-id="V' in state["main"]
+    page = httpx.get(f"{base_url}/", params={"as": dana, "c": "app", "tab": "home"}).text
+    assert '<div id="home" class="home" data-view-id="V' in page and "Queue: 3" in page
     trigger = sandbox.new_trigger(dana)
     client.views_open(trigger_id=trigger, view={
         "type": "modal", "title": {"type": "plain_text", "text": "Reject"},
