@@ -13,6 +13,7 @@ this class only adds what is Procore's:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -126,14 +127,16 @@ class ProcoreCore(BaseClient):
                                  headers=self._scope_headers(), idempotent=idempotent)
         return decode_json(response.content)
 
-    def _one(self, parse: Callable[[Mapping[str, Any]], T], body: Any, what: str) -> T:
+    def _one(self, parse: Callable[[Mapping[str, Any]], T], body: Any, what: str, *,
+             project_id: int | None = None) -> T:
         if not isinstance(body, Mapping):
             raise ProcoreError(f"Procore {what}: expected a JSON object, got {type(body).__name__}")
-        return parse(body)
+        return _in_project(parse, project_id)(body)
 
     def _list(self, path: str, parse: Callable[[Mapping[str, Any]], T], *, params: Mapping[str, Any] | None = None,
-              per_page: int | None = None) -> Listing[T]:
-        return Listing(self, path, parse, params=params, per_page=self.per_page if per_page is None else per_page)
+              per_page: int | None = None, project_id: int | None = None) -> Listing[T]:
+        return Listing(self, path, _in_project(parse, project_id), params=params,
+                       per_page=self.per_page if per_page is None else per_page)
 
     def _bulk_sync(self, path: str, updates: Sequence[Mapping[str, Any]], parse: Callable[[Mapping[str, Any]], T],
                    *, extra: Mapping[str, Any] | None = None, batch_size: int = SYNC_BATCH_LIMIT) -> SyncResult[T]:
@@ -170,6 +173,20 @@ class ProcoreCore(BaseClient):
         cls = ProcoreTimeout if isinstance(exc, httpx.TimeoutException) else ProcoreConnectionError
         return cls(f"Procore {request.method} {request.url.copy_with(query=None)}: {type(exc).__name__}: {exc}",
                    request=request, request_sent=not request_surely_unsent(exc))
+
+
+def _in_project(parse: Callable[[Mapping[str, Any]], T], project_id: int | None) -> Callable[[Mapping[str, Any]], T]:
+    """Records of a project-scoped call know their project even when Procore's JSON leaves it out."""
+    if project_id is None:
+        return parse
+
+    def parse_in_project(data: Mapping[str, Any]) -> T:
+        record = parse(data)
+        if getattr(record, "project_id", project_id) is None:
+            record = dataclasses.replace(record, project_id=project_id)  # type: ignore[type-var]
+        return record
+
+    return parse_in_project
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -29,36 +29,39 @@ class ContractCalls(ProcoreCore):
     def list_work_order_contracts(self, *, project_id: int, per_page: int | None = None) -> Listing[Commitment]:
         """Subcontracts of a project."""
         return self._list(f"{V1}/work_order_contracts", _commitment_parser(WORK_ORDER),
-                          params={"project_id": project_id}, per_page=per_page)
+                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
 
     def get_work_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
         body = self._call("GET", f"{V1}/work_order_contracts/{contract_id}", params={"project_id": project_id})
-        return self._one(_commitment_parser(WORK_ORDER), body, f"work order contract {contract_id}")
+        return self._one(_commitment_parser(WORK_ORDER), body, f"work order contract {contract_id}",
+                         project_id=project_id)
 
     def list_purchase_order_contracts(self, *, project_id: int,
                                       per_page: int | None = None) -> Listing[Commitment]:
         return self._list(f"{V1}/purchase_order_contracts", _commitment_parser(PURCHASE_ORDER),
-                          params={"project_id": project_id}, per_page=per_page)
+                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
 
     def get_purchase_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
         body = self._call("GET", f"{V1}/purchase_order_contracts/{contract_id}", params={"project_id": project_id})
-        return self._one(_commitment_parser(PURCHASE_ORDER), body, f"purchase order contract {contract_id}")
+        return self._one(_commitment_parser(PURCHASE_ORDER), body, f"purchase order contract {contract_id}",
+                         project_id=project_id)
 
     # -- subcontractor invoices --------------------------------------------------------------------------
     def list_requisitions(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                           with_items: bool = False, per_page: int | None = None) -> Listing[Requisition]:
         """A project's subcontractor invoices (v1.0: summary only; `with_items`: v1.1 with their lines)."""
         if with_items:
-            return self._list(f"{V11}/requisitions", Requisition.from_api, per_page=per_page,
+            return self._list(f"{V11}/requisitions", Requisition.from_api, per_page=per_page, project_id=project_id,
                               params={"project_id": project_id, "views": "extended", **filter_params(filters)})
         return self._list(f"{V1}/requisitions", Requisition.from_api,
-                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_requisition(self, *, project_id: int, requisition_id: int, with_commitment: bool = True) -> Requisition:
         """One invoice with its lines (v1.1). `with_commitment` also reads the commitment (one more call) to
         give each line its cost type and full cost code, which Procore's invoice lines leave out."""
         body = self._call("GET", f"{V11}/requisitions/{requisition_id}", params={"project_id": project_id})
-        req = self._one(Requisition.from_api, body, f"requisition {requisition_id}")
+        req = self._one(Requisition.from_api, body, f"requisition {requisition_id}", project_id=project_id)
         if with_commitment and req.commitment_id is not None:
             get = (self.get_purchase_order_contract if req.commitment_type == "PurchaseOrderContract"
                    else self.get_work_order_contract)
@@ -69,19 +72,21 @@ class ContractCalls(ProcoreCore):
     def list_payment_applications(self, *, project_id: int,
                                   per_page: int | None = None) -> Listing[PaymentApplication]:
         return self._list(f"{V1}/payment_applications", PaymentApplication.from_api,
-                          params={"project_id": project_id}, per_page=per_page)
+                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
 
     def get_payment_application(self, *, project_id: int, payment_application_id: int) -> PaymentApplication:
         body = self._call("GET", f"{V1}/payment_applications/{payment_application_id}",
                           params={"project_id": project_id})
-        return self._one(PaymentApplication.from_api, body, f"payment application {payment_application_id}")
+        return self._one(PaymentApplication.from_api, body, f"payment application {payment_application_id}",
+                         project_id=project_id)
 
     # -- payments issued ---------------------------------------------------------------------------------
     def list_contract_payments(self, *, project_id: int, contract_id: int,
                                per_page: int | None = None) -> Listing[ContractPayment]:
         """Payments issued against one commitment."""
         return self._list(f"{V1}/contract_payments", ContractPayment.from_api,
-                          params={"project_id": project_id, "contract_id": contract_id}, per_page=per_page)
+                          params={"project_id": project_id, "contract_id": contract_id}, per_page=per_page,
+                          project_id=project_id)
 
     def create_contract_payment(self, *, project_id: int, contract_id: int, amount: Decimal, payment_date: date,
                                 requisition_id: int | None = None, payment_number: str | None = None,
@@ -94,7 +99,7 @@ class ContractCalls(ProcoreCore):
                              invoice_number=invoice_number, notes=notes, origin_id=origin_id, **fields)
         scope = {"project_id": project_id, "contract_id": contract_id}
         body = self._call("POST", f"{V1}/contract_payments", params=scope, json={**scope, "contract_payment": payment})
-        return self._one(ContractPayment.from_api, body, "created contract payment")
+        return self._one(ContractPayment.from_api, body, "created contract payment", project_id=project_id)
 
     def delete_contract_payment(self, *, project_id: int, contract_payment_id: int) -> None:
         self._call("DELETE", f"{V1}/contract_payments/{contract_payment_id}", params={"project_id": project_id})
@@ -104,11 +109,11 @@ class ContractCalls(ProcoreCore):
                           per_page: int | None = None) -> Listing[DirectCost]:
         """A project's direct costs (the list has no lines; `get_direct_cost` has them)."""
         return self._list(f"{V1}/projects/{project_id}/direct_costs", DirectCost.from_api,
-                          params=filter_params(filters), per_page=per_page)
+                          params=filter_params(filters), per_page=per_page, project_id=project_id)
 
     def get_direct_cost(self, *, project_id: int, direct_cost_id: int) -> DirectCost:
         body = self._call("GET", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}")
-        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
+        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}", project_id=project_id)
 
     def create_direct_cost(self, *, project_id: int, direct_cost_type: str, direct_cost_date: date,
                            line_items: Sequence[Mapping[str, Any]], vendor_id: int | None = None,
@@ -120,12 +125,12 @@ class ContractCalls(ProcoreCore):
                           vendor_id=vendor_id, invoice_number=invoice_number, description=description,
                           status=status, origin_id=origin_id, line_items=list(line_items), **fields)
         body = self._call("POST", f"{V11}/projects/{project_id}/direct_costs", json={"item": item})
-        return self._one(DirectCost.from_api, body, "created direct cost")
+        return self._one(DirectCost.from_api, body, "created direct cost", project_id=project_id)
 
     def update_direct_cost(self, *, project_id: int, direct_cost_id: int, **fields: Any) -> DirectCost:
         body = self._call("PATCH", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}",
                           json={"item": fields})
-        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}")
+        return self._one(DirectCost.from_api, body, f"direct cost {direct_cost_id}", project_id=project_id)
 
     def delete_direct_cost(self, *, project_id: int, direct_cost_id: int) -> None:
         self._call("DELETE", f"{V11}/projects/{project_id}/direct_costs/{direct_cost_id}")

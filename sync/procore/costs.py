@@ -29,7 +29,8 @@ class CostCalls(ProcoreCore):
                         per_page: int | None = None) -> Listing[CostCode]:
         """A project's cost codes."""
         return self._list(f"{V1}/cost_codes", CostCode.from_api,
-                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def delete_cost_code(self, *, project_id: int, cost_code_id: int) -> None:
         self._call("DELETE", f"{V1}/cost_codes/{cost_code_id}", params={"project_id": project_id})
@@ -41,4 +42,4 @@ class CostCalls(ProcoreCore):
 
     def list_budget_line_items(self, *, project_id: int, per_page: int | None = None) -> Listing[BudgetLineItem]:
         return self._list(f"{V1}/budget_line_items", BudgetLineItem.from_api,
-                          params={"project_id": project_id}, per_page=per_page)
+                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
