@@ -1,4 +1,19 @@
-"""/_sandbox/...: JSON admin endpoints for tests, benchmarks and the demo (never throttled, never faulted)."""
+"""/_sandbox/...: JSON admin endpoints for tests, benchmarks and the demo (no auth; never throttled or faulted).
+
+- `POST /_sandbox/realms` `{"realm_id"?, "company_name"?, "seed"?: true}` -> `{"realm_id"}`; `GET` lists them
+- `POST /_sandbox/tokens` `{"realm_id"?, "client_id"?, "scope"?}` -> `{"access_token", "refresh_token",
+  "expires_in", "x_refresh_token_expires_in", "token_type", "realm_id"}` (an unknown realm is created first)
+- `POST /_sandbox/realms/<realm>/expire-access-tokens` -> `{"expired": n}`
+- `GET|POST /_sandbox/config` `{"limits", "batch_item_metering", "time_scale", "per_minute", "concurrent",
+  "batch_per_minute", "fault_rates": {"429"|"500"|"503"|"slow"|"drop_after_commit": share}, "fault_rate",
+  "slow_seconds", "fault_seed", "reset_windows", "webhook_url", "webhook_verifier", "refresh_grace_seconds",
+  "oauth": {"access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"}, "duplicate_doc_number_check"}`
+- `GET /_sandbox/requests?realm_id=` -> `{"total", "by_path", "by_entity", "by_operation", "by_status"}`;
+  `POST /_sandbox/requests/reset` `{"realm_id"?}`
+- `GET|POST /_sandbox/clock` `{"advance_seconds"|"advance"|"advance_days"|"offset_seconds"|"offset"|"now"}`
+  -> `{"now", "offset_seconds"}`
+- `GET /_sandbox/webhooks` -> recent delivery attempts; `GET /_sandbox/files/<realm>/<id>?token=` -> upload bytes
+"""
 
 from __future__ import annotations
 
@@ -100,18 +115,18 @@ def requests_reset():
 def clock():
     """{"advance_seconds": N} moves the sandbox clock on, {"offset_seconds": N} sets the offset, {"now": ISO} jumps."""
     sb, body = sandbox(), _body()
-    if "advance_seconds" in body:
-        sb.clock.shift(float(body["advance_seconds"]))
+    if "advance_seconds" in body or "advance" in body:
+        sb.clock.shift(float(body.get("advance_seconds", body.get("advance"))))
     if "advance_days" in body:
         sb.clock.shift(float(body["advance_days"]) * 86400)
-    if "offset_seconds" in body:
-        sb.clock.set_offset(float(body["offset_seconds"]))
+    if "offset_seconds" in body or "offset" in body:
+        sb.clock.set_offset(float(body.get("offset_seconds", body.get("offset"))))
     if "now" in body:
         target = parse_ts(str(body["now"]))
         if target is None:
             return json_response({"error": "now: not an ISO-8601 time"}, 400)
         sb.clock.set_offset(target.timestamp() - (sb.clock.time() - sb.clock.offset))
-    return json_response({"now": fmt_ms(sb.clock.now()), "offset_seconds": sb.clock.offset})
+    return json_response({"now": fmt_ms(sb.clock.now()), "epoch": sb.clock.time(), "offset_seconds": sb.clock.offset})
 
 
 @bp.get("/webhooks")
