@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class RateLimitPolicy:
     batch_requests: int | None = None  # batch calls per `batch_window` seconds (in addition to `requests`)
     batch_window: float = 60.0
     max_pause: float = 3600.0  # never trust a header asking for a longer pause than this
+
+    def scaled(self, time_scale: float) -> RateLimitPolicy:
+        """The same limits on a clock running `time_scale` times faster (benchmarks squeeze a minute into 1 s)."""
+        return replace(self, window=self.window / time_scale, batch_window=self.batch_window / time_scale)
 
 
 UNLIMITED = RateLimitPolicy()
@@ -162,12 +166,14 @@ class KeyLimiter:
         """Make every thread of this key wait `seconds` from now (extends, never shortens, a pause)."""
         seconds = min(max(seconds, 0.0), self.policy.max_pause)
         with self._cond:
-            deadline = time.monotonic() + seconds
+            now = time.monotonic()
+            deadline = now + seconds
             if deadline > self._paused_until:
+                if self._paused_until <= now:  # a new pause, not in-flight requests of the same burst extending it
+                    self.pauses += 1
+                    logger.warning("rate limit: pausing %s for %.1f s%s", self.name or "limiter", seconds,
+                                   f" ({reason})" if reason else "")
                 self._paused_until = deadline
-                self.pauses += 1
-                logger.warning("rate limit: pausing %s for %.1f s%s", self.name or "limiter", seconds,
-                               f" ({reason})" if reason else "")
             self._cond.notify_all()
 
     def pause_until(self, epoch_seconds: float, *, reason: str = "") -> None:

@@ -154,3 +154,10 @@ def test_registry_shares_one_limiter_per_key():
     assert reg.get("qbo", "123") is a
     assert reg.get("qbo", "456") is not a
     assert reg.get("procore", "123") is not a
+
+
+def test_scaled_policy():
+    p = RateLimitPolicy(requests=500, window=60.0, max_concurrent=10, batch_requests=40, batch_window=60.0)
+    fast = p.scaled(60)
+    assert (fast.requests, fast.window, fast.max_concurrent, fast.batch_requests, fast.batch_window) == (
+        500, 1.0, 10, 40, 1.0)
