@@ -57,8 +57,6 @@ def _run(fn, **kwargs) -> Response:
         return jsonify(fn(_sandbox(), **kwargs))
     except dispatch.NotFound as exc:
         return _bad(str(exc), 404)
-    except TypeError as exc:
-        return _bad(f"bad arguments: {exc}")
 
 
 @bp.get("/info")

@@ -29,7 +29,13 @@ class ApiError(Exception):
 
 
 class Args(dict):
-    """Method arguments from the query string, a form body or a JSON body (JSON keeps its types)."""
+    """Method arguments from the query string, a form body or a JSON body (JSON keeps its types).
+
+    `notes` collects sandbox-only remarks for the call log (never sent to the caller)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: list[str] = []
 
     def str(self, name: str, default: str | None = None) -> str | None:
         value = self.get(name)

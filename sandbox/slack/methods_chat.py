@@ -32,6 +32,10 @@ def message_content(args: Args, *, required: bool = True) -> tuple[str | None, l
         raise ApiError("no_text")
     if text and len(text) > MAX_TEXT:
         raise ApiError("msg_too_long")
+    if blocks and not text:
+        # Slack accepts this without a warning (slack_sdk warns client-side); the call log keeps a note so tests
+        # can insist on the notification fallback text.
+        args.notes.append("missing_text_with_blocks")
     return text, blocks, attachments
 
 

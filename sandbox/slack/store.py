@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS hooks (
 CREATE TABLE IF NOT EXISTS files (id TEXT PRIMARY KEY, data TEXT, content BLOB, uploaded INTEGER DEFAULT 0);
 CREATE TABLE IF NOT EXISTS calls (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL, method TEXT, args TEXT, ok INTEGER, error TEXT,
-    status INTEGER);
+    status INTEGER, notes TEXT);
 CREATE TABLE IF NOT EXISTS interactions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL, kind TEXT, user TEXT, request TEXT, status INTEGER,
     body TEXT, error TEXT, elapsed_ms INTEGER);
@@ -275,9 +275,10 @@ class Store:
         return (_load(row["data"]), row["content"]) if row else None
 
     # logs -------------------------------------------------------------------------------------------------
-    def log_call(self, method: str, args: dict, *, ok: bool, error: str | None, status: int) -> None:
-        self._exec("INSERT INTO calls (at, method, args, ok, error, status) VALUES (?, ?, ?, ?, ?, ?)",
-                   (time.time(), method, _dump(args), int(ok), error, status))
+    def log_call(self, method: str, args: dict, *, ok: bool, error: str | None, status: int,
+                 notes: list[str] | None = None) -> None:
+        self._exec("INSERT INTO calls (at, method, args, ok, error, status, notes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (time.time(), method, _dump(args), int(ok), error, status, _dump(notes or [])))
 
     def calls(self, method: str | None = None, since: int = 0) -> list[dict]:
         sql, params = "SELECT * FROM calls WHERE seq > ?", [since]
@@ -285,7 +286,7 @@ class Store:
             sql += " AND method = ?"
             params.append(method)
         return [{"seq": r["seq"], "at": r["at"], "method": r["method"], "args": _load(r["args"]),
-                 "ok": bool(r["ok"]), "error": r["error"], "status": r["status"]}
+                 "ok": bool(r["ok"]), "error": r["error"], "status": r["status"], "notes": _load(r["notes"]) or []}
                 for r in self._exec(sql + " ORDER BY seq", tuple(params))]
 
     def log_interaction(self, *, kind: str, user: str | None, request: dict, status: int | None,

@@ -78,5 +78,6 @@ def call(method_name: str) -> Response:
         body["warning"] = ",".join(warnings)
         meta = body.setdefault("response_metadata", {})
         meta["warnings"] = warnings
-    sandbox.store.log_call(method_name, logged, ok=body["ok"], error=body.get("error"), status=status)
+    sandbox.store.log_call(method_name, logged, ok=body["ok"], error=body.get("error"), status=status,
+                           notes=args.notes)
     return _json_response(body, status, headers)

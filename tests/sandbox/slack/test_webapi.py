@@ -226,3 +226,30 @@ def test_the_call_log_records_what_the_app_asked(client, admin):
     calls = admin.get("/_sandbox/calls", params={"method": "chat.postMessage"}).json()["calls"]
     assert calls[-1]["args"]["channel"] == "#general" and calls[-1]["ok"] is True
     assert "token" not in calls[-1]["args"]
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_blocks_without_text_are_accepted_and_noted_in_the_call_log(client, admin):
+    resp = client.chat_postMessage(channel="#general",
+                                   blocks=[{"type": "section", "text": {"type": "plain_text", "text": "hi"}}])
+    assert resp["ok"] is True and "warning" not in resp.data  # Slack itself does not warn
+    call = admin.get("/_sandbox/calls", params={"method": "chat.postMessage"}).json()["calls"][-1]
+    assert call["notes"] == ["missing_text_with_blocks"]
+
+
+def test_state_survives_a_restart_with_a_db_file(tmp_path):
+    from sandbox.slack import create_app
+
+    path = str(tmp_path / "slack.db")
+    first = create_app(db=path)
+    sandbox = first.config["SLACK_SANDBOX"]
+    token, secret, team = sandbox.bot_token, sandbox.signing_secret, sandbox.ws.team_id
+    assert token.startswith("xoxb-") and len(secret) == 32 and int(secret, 16) >= 0
+    api = first.test_client()
+    posted = api.post("/api/chat.postMessage", headers={"Authorization": f"Bearer {token}"},
+                      json={"channel": "#accounting", "text": "kept"}).get_json()
+    assert posted["ok"] is True
+    again = create_app(db=path).config["SLACK_SANDBOX"]
+    assert (again.bot_token, again.signing_secret, again.ws.team_id) == (token, secret, team)
+    assert [m["text"] for m in again.store.messages(posted["channel"])] == ["kept"]
+    assert float(again.next_ts()) > float(posted["ts"])
