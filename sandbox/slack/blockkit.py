@@ -18,7 +18,7 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 
 MESSAGE_BLOCKS = {"section", "divider", "image", "actions", "context", "header", "input", "rich_text", "video",
-                  "file", "markdown"}
+                  "file", "markdown", "context_actions"}
 VIEW_BLOCKS = {"section", "divider", "image", "actions", "context", "header", "input", "rich_text", "video"}
 
 SELECTS = {"static_select", "external_select", "users_select", "conversations_select", "channels_select"}
@@ -252,6 +252,17 @@ def _block(p: Problems, block, ptr: str, allowed: set[str]) -> None:
             _element(p, block["element"], ptr + "/element", INPUT_ELEMENTS)
     elif kind == "markdown":
         _string(p, block.get("text"), ptr + "/text", 12000, required=True)
+    elif kind == "context_actions":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not elements:
+            p.add("must provide at least 1 items", ptr + "/elements")
+        elif len(elements) > 5:
+            p.add("no more than 5 items allowed", ptr + "/elements")
+        else:
+            for i, el in enumerate(elements):
+                if not isinstance(el, dict) or el.get("type") not in ("feedback_buttons", "icon_button"):
+                    p.add(f"unsupported type: {el.get('type') if isinstance(el, dict) else el}",
+                          f"{ptr}/elements/{i}/type")
     elif kind == "rich_text" and not isinstance(block.get("elements"), list):
         p.add("must provide an array", ptr + "/elements")
 
