@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import timedelta
 
 from flask import Blueprint, request
@@ -91,13 +90,12 @@ def _create_or_update() -> str:
 def _check_fields(ctx: Ctx, query: q.Query, entity: str, records: list[dict]) -> None:
     known = set(COMMON_FIELDS)
     known.update(f.lower() for f in KNOWN_FIELDS.get(entity, TXN_FIELDS).split())
-    for record in records:
-        known.update(k.lower() for k in record)
     paths = [c.path for c in query.where] + [p for p, _ in query.order]
     paths += [f.split(".") for f in query.fields or []]
-    for path in paths:
-        if path[0].lower() not in known:
-            raise faults.query_invalid(f"Property {path[0]} not found for Entity {entity}")
+    unknown = {path[0] for path in paths if path[0].lower() not in known}
+    for name in unknown:
+        if not any(k.lower() == name.lower() for record in records for k in record):
+            raise faults.query_invalid(f"Property {name} not found for Entity {entity}")
 
 
 def execute_query(ctx: Ctx, text: str) -> dict:
@@ -114,7 +112,7 @@ def execute_query(ctx: Ctx, text: str) -> dict:
         return {"totalCount": result}
     if not result:
         return {}
-    rows = [q.project(copy.deepcopy(r), parsed.fields) for r in result]
+    rows = [q.project(r, parsed.fields) for r in result]  # serialised under the store lock: no copies needed
     return {entity: rows, "startPosition": parsed.start, "maxResults": len(rows)}
 
 
@@ -199,7 +197,7 @@ def _cdc(ctx: Ctx, names: str, since_text: str) -> dict:
         changed = [r for r in ctx.store.all(ctx.realm, entity)
                    if (parse_ts(r["MetaData"]["LastUpdatedTime"]) or since) >= since]
         changed.sort(key=lambda r: parse_ts(r["MetaData"]["LastUpdatedTime"]))
-        rows = [copy.deepcopy(r) for r in changed]
+        rows = list(changed)
         for oid, when in sorted(ctx.realm.tombstones.get(entity, {}).items(), key=lambda kv: kv[1]):
             if parse_ts(when) >= since:
                 rows.append({"domain": "QBO", "status": "Deleted", "Id": oid, "MetaData": {"LastUpdatedTime": when}})
