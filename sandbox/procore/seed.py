@@ -88,6 +88,11 @@ class Builder:
 
 def seed_company(store: Store, name: str, company_id: int | None = None, profile: str = "demo",
                  app_connected: bool = True) -> Record:
+    with store.batch():
+        return _seed_company(store, name, company_id, profile, app_connected)
+
+
+def _seed_company(store: Store, name: str, company_id: int | None, profile: str, app_connected: bool) -> Record:
     company = store.insert("companies", {"id": company_id, "name": name, "is_active": True,
                                          "app_connected": app_connected}, emit=False)
     builder = Builder(store, company)
@@ -206,5 +211,6 @@ def seed_other(store: Store) -> Record:
 
 
 def seed_demo(store: Store) -> None:
-    seed_company(store, "Summit Builders", DEMO_COMPANY_ID, "demo")
-    seed_other(store)
+    with store.batch():
+        seed_company(store, "Summit Builders", DEMO_COMPANY_ID, "demo")
+        seed_other(store)

@@ -13,7 +13,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +52,8 @@ class Store:
         self.next_id = FIRST_ID
         self.listeners: list[Listener] = []
         self._db = None
+        self._batching = 0
+        self._dirty: dict[tuple[str, int], Record | None] = {}
         if db_path:
             self._db = sqlite3.connect(db_path, check_same_thread=False)
             self._db.execute("CREATE TABLE IF NOT EXISTS records (tbl TEXT, id INTEGER, data TEXT, "
@@ -69,11 +72,33 @@ class Store:
     def _persist(self, table: str, records: Iterable[Record], deleted: Iterable[int] = ()) -> None:
         if self._db is None:
             return
+        for record in records:
+            self._dirty[(table, record["id"])] = record
+        for rid in deleted:
+            self._dirty[(table, rid)] = None
+        if not self._batching:
+            self._flush()
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, {}
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO records (tbl, id, data) VALUES (?, ?, ?)",
-                                 [(table, r["id"], json.dumps(r)) for r in records])
-            self._db.executemany("DELETE FROM records WHERE tbl = ? AND id = ?", [(table, i) for i in deleted])
+                                 [(t, i, json.dumps(r)) for (t, i), r in dirty.items() if r is not None])
+            self._db.executemany("DELETE FROM records WHERE tbl = ? AND id = ?",
+                                 [(t, i) for (t, i), r in dirty.items() if r is None])
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?)", (str(self.next_id),))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write many changes to SQLite in one transaction (seeding, bulk inserts)."""
+        with self.lock:
+            self._batching += 1
+            try:
+                yield
+            finally:
+                self._batching -= 1
+                if not self._batching and self._db is not None:
+                    self._flush()
 
     def is_empty(self) -> bool:
         return not any(self.tables.values())
@@ -81,6 +106,7 @@ class Store:
     def clear(self) -> None:
         with self.lock:
             self.tables.clear()
+            self._dirty.clear()
             self.next_id = FIRST_ID
             if self._db is not None:
                 with self._db:

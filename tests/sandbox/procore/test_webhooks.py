@@ -29,12 +29,19 @@ class Receiver:
         return "", status
 
 
-@pytest.fixture
-def receiver():
+@pytest.fixture(scope="module")
+def _receiver_server():
     rec = Receiver()
     with running_wsgi(rec.app) as url:
         rec.url = f"{url}/webhooks/procore"
         yield rec
+
+
+@pytest.fixture
+def receiver(_receiver_server):
+    _receiver_server.calls.clear()
+    _receiver_server.statuses.clear()
+    return _receiver_server
 
 
 def _hook(sandbox, api, receiver, resource="Requisitions", events=("update",), **scope):
