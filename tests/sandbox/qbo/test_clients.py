@@ -51,6 +51,7 @@ def test_auth_client_full_flow(qbo):
         auth_client(base).get_bearer_token(code, realm_id=realm)  # codes are single-use
     assert reused.value.status_code == 400 and "invalid_grant" in str(reused.value.content)
 
+    assert client.get_user_info().json()["email"]
     api = f"{base}/v3/company/{realm}/companyinfo/{realm}"
     assert httpx.get(api, headers={"Authorization": f"Bearer {client.access_token}"}).status_code == 200
     code2, realm2 = authorize(base, auth_client(base), [Scopes.ACCOUNTING])
