@@ -108,15 +108,26 @@ def conversations_open(sandbox, args: Args) -> dict:
     return {"no_op": True, "already_open": True, "channel": channel} if was_open else {"channel": channel}
 
 
-def _history(sandbox, conv: dict, args: Args, messages: list[dict]) -> dict:
-    latest, oldest = args.str("latest"), args.str("oldest")
+def _ts_arg(args: Args, name: str) -> float | None:
+    value = args.str(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ApiError(f"invalid_ts_{name}") from None
+
+
+def _history(args: Args, messages: list[dict]) -> list[dict]:
+    """Messages between `oldest` and `latest` (exclusive unless `inclusive`), without sandbox fields."""
+    latest, oldest = _ts_arg(args, "latest"), _ts_arg(args, "oldest")
     inclusive = args.bool("inclusive")
     kept = []
     for msg in messages:
         ts = float(msg["ts"])
-        if latest and (ts > float(latest) or (ts == float(latest) and not inclusive)):
+        if latest is not None and (ts > latest or (ts == latest and not inclusive)):
             continue
-        if oldest and (ts < float(oldest) or (ts == float(oldest) and not inclusive)):
+        if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
             continue
         msg.pop("_sandbox", None)
         kept.append(msg)
@@ -130,7 +141,7 @@ def conversations_history(sandbox, args: Args) -> dict:
         raise ApiError("not_in_channel")
     msgs = [m for m in sandbox.store.messages(conv["id"], include_ephemeral=False)
             if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"]
-    msgs = _history(sandbox, conv, args, list(reversed(msgs)))
+    msgs = _history(args, list(reversed(msgs)))
     page, cursor = _page(msgs, args)
     return {"messages": page, "has_more": bool(cursor), "pin_count": 0, "channel_actions_ts": None,
             "channel_actions_count": 0, "response_metadata": {"next_cursor": cursor}}
@@ -144,7 +155,7 @@ def conversations_replies(sandbox, args: Args) -> dict:
         raise ApiError("thread_not_found")
     msgs = [m for m in sandbox.store.messages(conv["id"], include_ephemeral=False)
             if m["ts"] == ts or m.get("thread_ts") == ts]
-    page, cursor = _page(_history(sandbox, conv, args, msgs), args)
+    page, cursor = _page(_history(args, msgs), args)
     return {"messages": page, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 

@@ -56,6 +56,9 @@ class Store:
         self._lock = threading.RLock()
         self.version = 0  # bumped on every visible change; the page polls it
         with self._lock:
+            if path and path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
 
     def _exec(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:

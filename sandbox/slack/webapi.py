@@ -74,6 +74,9 @@ def call(method_name: str) -> Response:
         if not exc.error:
             sandbox.store.log_call(method_name, logged, ok=False, error=f"http_{status}", status=status)
             return Response("", status=status, headers=headers)
+    except Exception:  # a sandbox bug: say so loudly, in Slack's shape
+        current_app.logger.exception("slack sandbox: %s failed", method_name)
+        status, body = 500, {"ok": False, "error": "fatal_error"}
     if warnings and body["ok"]:
         body["warning"] = ",".join(warnings)
         meta = body.setdefault("response_metadata", {})
