@@ -55,8 +55,9 @@ def tokens():
     sb, body = sandbox(), _body()
     with sb.store.lock:
         realm_id = sb.new_realm(str(body["realm_id"]) if body.get("realm_id") else None).realm_id
-        client_id = body.get("client_id", "sandbox-client")
-        sb.store.kv_put("client", client_id, {"realm_id": realm_id})
+        client_id = body.get("client_id")
+        if client_id:
+            sb.store.kv_put("client", client_id, {"realm_id": realm_id})
         result = mint(sb, realm_id, client_id, body.get("scope", "com.intuit.quickbooks.accounting"))
     return json_response({**result, "realm_id": realm_id})
 

@@ -133,7 +133,8 @@ def _error(code: str, status: int = 400):
     return json_response({"error": code}, status)
 
 
-def mint(sb: Sandbox, realm_id: str, client_id: str, scope: str = "com.intuit.quickbooks.accounting") -> dict:
+def mint(sb: Sandbox, realm_id: str, client_id: str | None,
+         scope: str = "com.intuit.quickbooks.accounting") -> dict:
     """Start a new grant and return a token response body (also used by /_sandbox/tokens)."""
     now = sb.clock.time()
     grant = uuid.uuid4().hex
@@ -189,7 +190,8 @@ def token():
 def _refresh(sb: Sandbox, client_id: str, value: str, now: float):
     record = sb.store.kv_get("refresh", value)
     grant = sb.store.kv_get("grant", record["grant"]) if record else None
-    if record is None or grant is None or grant["revoked"] or grant["client_id"] != client_id:
+    # grants minted by /_sandbox/tokens without a client id accept any client (real grants belong to one app)
+    if record is None or grant is None or grant["revoked"] or grant["client_id"] not in (None, client_id):
         return _error("invalid_grant")
     if record["expires_at"] <= now:
         return _error("invalid_grant")

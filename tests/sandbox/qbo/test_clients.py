@@ -79,6 +79,12 @@ def test_auth_client_full_flow(qbo):
     assert revoked.status_code == 401
 
 
+def test_admin_minted_tokens_refresh_with_any_client(qbo):
+    client = auth_client(qbo.base, refresh_token=qbo.refresh_token)
+    client.refresh()
+    assert client.refresh_token == qbo.refresh_token and client.access_token != qbo.access_token
+
+
 def test_token_endpoint_needs_client_credentials(qbo):
     response = httpx.post(f"{qbo.base}/oauth2/v1/tokens/bearer",
                           data={"grant_type": "refresh_token", "refresh_token": qbo.refresh_token})
