@@ -116,9 +116,9 @@ def _drop_connection(response: Response) -> None:
             pass
         return
 
-    def broken():
+    def broken():  # other servers: start the answer, then break the connection mid-body
+        yield b" "
         raise ConnectionAbortedError("sandbox: connection dropped after commit")
-        yield b""  # pragma: no cover
 
     response.response = broken()
-    response.headers["Content-Length"] = "1"
+    response.headers["Content-Length"] = "64"

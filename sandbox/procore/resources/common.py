@@ -73,9 +73,9 @@ def filtered(records: list[Record], search_fields: tuple[str, ...] = ("name",)) 
     origin = request.args.get("filters[origin_id]")
     if origin is not None:
         records = [r for r in records if r.get("origin_id") == origin]
-    status = request.args.get("filters[status]")
-    if status:
-        records = [r for r in records if str(r.get("status", "")).lower() == status.lower()]
+    statuses = {s.lower() for s in _filter_values("status")}
+    if statuses:
+        records = [r for r in records if str(r.get("status", "")).lower() in statuses]
     search = request.args.get("filters[search]") or request.args.get("filters[name]")
     if search:
         needle = search.lower()
