@@ -231,18 +231,26 @@ def parse(text: str) -> Query:
 
 
 # -- evaluation ------------------------------------------------------------------------------------------------
+def _values(obj: object, path: list[str]) -> list:
+    """Every value at `path` (lists fan out: `AttachableRef.EntityRef.value` looks in each ref)."""
+    if not path:
+        return [obj]
+    if isinstance(obj, list):
+        return [v for item in obj for v in _values(item, path)]
+    if not isinstance(obj, dict):
+        return []
+    key = next((k for k in obj if k.lower() == path[0].lower()), None)
+    if key is None:
+        return []
+    value = obj[key]
+    if len(path) == 1 and key.endswith("Ref") and isinstance(value, dict) and "value" in value:
+        return [value["value"]]  # VendorRef = '56' compares the reference's value
+    return _values(value, path[1:])
+
+
 def _lookup(obj: dict, path: list[str]) -> object:
-    value: object = obj
-    for i, part in enumerate(path):
-        if not isinstance(value, dict):
-            return None
-        key = next((k for k in value if k.lower() == part.lower()), None)
-        if key is None:
-            return None
-        value = value[key]
-        if isinstance(value, dict) and "value" in value and i == len(path) - 1 and key.endswith("Ref"):
-            value = value["value"]  # VendorRef = '56' compares the reference's value
-    return value
+    found = _values(obj, path)
+    return found[0] if found else None
 
 
 def _coerce(left: object, right: object) -> tuple[object, object]:
@@ -268,9 +276,10 @@ def _as_datetime(text: str) -> datetime | None:
 
 
 def _matches(obj: dict, cond: Condition) -> bool:
-    actual = _lookup(obj, cond.path)
-    if actual is None:
-        return False
+    return any(_matches_value(actual, cond) for actual in _values(obj, cond.path) if actual is not None)
+
+
+def _matches_value(actual: object, cond: Condition) -> bool:
     if cond.op == "IN":
         return any(_compare(actual, "=", v) for v in cond.value)
     if cond.op == "LIKE":

@@ -178,7 +178,8 @@ def test_upload_attaches_a_pdf(qbo):
     assert attachable["FileName"] == "inv.pdf" and attachable["Size"] == len(pdf)
     assert attachable["AttachableRef"][0]["EntityRef"] == {"type": "Bill", "value": bill["Id"]}
     assert qbo.http.get(attachable["TempDownloadUri"]).content == pdf
-    linked = qbo.rows(f"select * from Attachable where Id = '{attachable['Id']}'", "Attachable")
+    linked = qbo.rows(f"select * from Attachable where AttachableRef.EntityRef.Type = 'bill' "
+                      f"and AttachableRef.EntityRef.value = '{bill['Id']}'", "Attachable")
     assert linked[0]["FileName"] == "inv.pdf"
     bad = qbo.http.post(qbo.api_base + "/upload", headers=qbo.headers(), files={
         "file_metadata_01": (None, meta.replace(bill["Id"], "999999"), "application/json"),
