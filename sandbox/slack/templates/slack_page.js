@@ -137,6 +137,7 @@
       const submitBtn = form.querySelector("[data-modal-submit]");
       if (submitBtn) { submitBtn.disabled = true; }
       report(await post("/_sandbox/ui/submit", {view_id: form.dataset.viewId, values: valuesIn(form)}));
+      if (submitBtn) { submitBtn.disabled = false; }
     }
   });
 
@@ -168,9 +169,32 @@
     window.location.search = params.toString();
   });
 
+  function setRaw(el, v) {
+    if (el.dataset.kind === "checkboxes" || el.dataset.kind === "radio_buttons") {
+      const chosen = [].concat(v);
+      el.querySelectorAll("input").forEach((i) => { i.checked = chosen.includes(i.value); });
+    } else if (el.multiple) {
+      Array.from(el.options).forEach((o) => { o.selected = v.includes(o.value); });
+    } else if (typeof v === "object") {  // an external_select option
+      const opt = document.createElement("option");
+      opt.value = v.value; opt.textContent = v.text && v.text.text; opt.dataset.option = JSON.stringify(v);
+      el.appendChild(opt); el.value = v.value;
+    } else { el.value = v; }
+  }
+
   function showModal(html, key) {
+    // like Slack, what the user typed survives an update of the same view (e.g. after response_action=errors)
+    const old = modal.querySelector("[data-view-id]");
+    const kept = old ? {id: old.dataset.viewId, values: valuesIn(old)} : null;
     modalKey = key;
     modal.innerHTML = html;
+    const fresh = modal.querySelector("[data-view-id]");
+    if (kept && fresh && fresh.dataset.viewId === kept.id) {
+      fresh.querySelectorAll("[data-kind]").forEach((el) => {
+        const v = (kept.values[el.dataset.blockId] || {})[el.dataset.actionId];
+        if (v !== undefined && v !== null && el.dataset.kind !== "button") { setRaw(el, v); }
+      });
+    }
     if (html && !modal.open) { modal.showModal(); }
     if (!html && modal.open) { modal.close(); }
   }
