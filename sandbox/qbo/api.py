@@ -34,6 +34,7 @@ KNOWN_FIELDS = {  # properties a query may name even when no record has them yet
                "CurrentBalanceWithSubAccounts AcctNum Description ParentRef SubAccount CurrencyRef",
     "Class": "Name Active FullyQualifiedName ParentRef SubClass",
     "Term": "Name Active Type DueDays DiscountDays DiscountPercent",
+    "Attachable": "AttachableRef FileName Note ContentType Size Category FileAccessUri TempDownloadUri",
 }
 TXN_FIELDS = ("DocNumber TxnDate DueDate TotalAmt Balance CurrencyRef PrivateNote Line LinkedTxn VendorRef "
               "CustomerRef APAccountRef SalesTermRef DepartmentRef ClassRef PayType PaymentType AccountRef EntityRef "
