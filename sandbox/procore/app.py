@@ -74,18 +74,18 @@ def _gate() -> Response | None:
         return None
     sandbox = current()
     sandbox.requests.count(request.method, path)
-    if not path.startswith("/rest/"):
-        return None
-    verdict = sandbox.limiter.hit(bearer() or "anonymous")
-    g.rate = verdict
-    if not verdict.allowed:
-        wait = max(1, verdict.reset - int(sandbox.clock.now()))
-        return Response(RATE_LIMITED_TEXT, 429, {"Retry-After": str(wait)}, mimetype="text/plain")
+    api = path.startswith("/rest/")
+    if api:
+        verdict = g.rate = sandbox.limiter.hit(bearer() or "anonymous")
+        if not verdict.allowed:
+            return _rate_limited(max(1, verdict.reset - int(sandbox.clock.now())))
     kind = sandbox.faults.pick(request.method, path)
     if kind == "429":
-        g.rate = type(verdict)(False, verdict.limit, 0, verdict.reset)
-        wait = max(1, verdict.reset - int(sandbox.clock.now()))
-        return Response(RATE_LIMITED_TEXT, 429, {"Retry-After": str(wait)}, mimetype="text/plain")
+        wait = int(sandbox.config["retry_after"])
+        if api:
+            g.rate = type(g.rate)(False, g.rate.limit, 0, g.rate.reset)
+            wait = max(1, g.rate.reset - int(sandbox.clock.now()))
+        return _rate_limited(wait)
     if kind in FAULT_BODIES:
         headers = {"Retry-After": str(sandbox.config["retry_after"])} if kind == "503" else {}
         return json_response(FAULT_BODIES[kind], int(kind), headers)
@@ -93,8 +93,13 @@ def _gate() -> Response | None:
         time.sleep(float(sandbox.config["slow_seconds"]))
     if kind == "drop_after_commit":
         g.drop = True
-    authenticate()
+    if api:
+        authenticate()
     return None
+
+
+def _rate_limited(retry_after: int) -> Response:
+    return Response(RATE_LIMITED_TEXT, 429, {"Retry-After": str(retry_after)}, mimetype="text/plain")
 
 
 def _finish(response: Response) -> Response:

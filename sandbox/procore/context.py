@@ -36,8 +36,10 @@ def authenticate() -> None:
     """Set `g.token`, `g.user_id` and `g.company` for an API request, or raise the right error."""
     sandbox = current()
     token = find_token(bearer())
-    if token is None or token.get("revoked"):
+    if token is None:
         raise errors.unauthorized(errors.INVALID_TOKEN)
+    if token.get("revoked"):
+        raise errors.unauthorized(errors.REVOKED_TOKEN)
     if token["expires_at"] <= sandbox.clock.now():
         raise errors.unauthorized(errors.EXPIRED_TOKEN)
     g.token = token

@@ -22,6 +22,7 @@ MISSING_COMPANY_HEADER = (
 NOT_CONNECTED = "App is not connected to this company."
 INVALID_TOKEN = "The access token is invalid"  # noqa: S105 - a message, not a secret
 EXPIRED_TOKEN = "The access token expired"  # noqa: S105
+REVOKED_TOKEN = "The access token was revoked"  # noqa: S105
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -84,11 +84,12 @@ class FaultInjector:
         self.rng = random.Random(config["random_seed"])
 
     def pick(self, method: str, path: str) -> str | None:
-        if not any(path.startswith(prefix) for prefix in self.config["fault_prefixes"]):
-            return None
+        """Queued faults match any non-admin path they name; random ones only `fault_prefixes`."""
         queued = self.config.take_next_fault(method, path)
         if queued:
             return queued
+        if not any(path.startswith(prefix) for prefix in self.config["fault_prefixes"]):
+            return None
         rates = self.config["faults"]
         with self.lock:
             roll = self.rng.random()

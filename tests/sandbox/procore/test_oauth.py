@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
 from tests.sandbox.procore.conftest import COMPANY
 
@@ -80,6 +81,18 @@ def test_refresh_tokens_are_single_use(sandbox):
     assert sandbox.api(token=first["access_token"]).get("/projects", params=projects).status_code == 401
     assert sandbox.api(token=renewed["access_token"]).get("/projects", params=projects).status_code == 200
     assert _token(sandbox, grant_type="refresh_token", refresh_token=renewed["refresh_token"]).status_code == 200
+
+
+def test_a_refresh_whose_answer_is_lost_still_spends_the_refresh_token(sandbox):
+    code = _authorize(sandbox)
+    first = _token(sandbox, grant_type="authorization_code", code=code, redirect_uri=REDIRECT).json()
+    sandbox.config(fault_next=[{"kind": "drop_after_commit", "path": "/oauth/token"}])
+    with pytest.raises(httpx.TransportError):
+        _token(sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    retry = _token(sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert retry.status_code == 400 and retry.json()["error"] == "invalid_grant"
+    counts = sandbox.admin.get("/requests").json()["counts"]
+    assert counts["POST /oauth/token"] == 3
 
 
 def test_unknown_grant_type_and_token_info_and_revoke(sandbox):
