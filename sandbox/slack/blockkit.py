@@ -291,13 +291,20 @@ def validate_blocks(blocks, *, base: str = "/blocks", limit: int = MESSAGE_BLOCK
 def validate_view(view) -> list[str]:
     """Problems with a modal or Home tab view object (views.open/update/push/publish, response_action)."""
     p = Problems()
+    _view(p, view)
+    if p.items:  # a view is "modal or home": Slack reports the union failing first
+        p.items.insert(0, "failed to match all allowed schemas [json-pointer:/view]")
+    return p.items
+
+
+def _view(p: Problems, view) -> None:
     if not isinstance(view, dict):
         p.add("must provide an object", "/view")
-        return p.items
+        return
     kind = view.get("type")
     if kind not in ("modal", "home"):
         p.add("must be a valid enum value", "/view/type")
-        return p.items
+        return
     if kind == "modal":
         _text(p, view.get("title"), "/view/title", 24, plain_only=True)
         _text(p, view.get("submit"), "/view/submit", 24, plain_only=True, required=False)
@@ -314,9 +321,6 @@ def validate_view(view) -> list[str]:
     else:
         p.items.extend(validate_blocks(view["blocks"], base="/view/blocks", limit=VIEW_BLOCK_LIMIT,
                                        allowed=VIEW_BLOCKS))
-    if p.items:
-        p.items.insert(0, "failed to match all allowed schemas [json-pointer:/view]")
-    return p.items
 
 
 def normalize_text(obj) -> None:

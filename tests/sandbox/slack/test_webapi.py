@@ -253,3 +253,21 @@ def test_state_survives_a_restart_with_a_db_file(tmp_path):
     assert (again.bot_token, again.signing_secret, again.ws.team_id) == (token, secret, team)
     assert [m["text"] for m in again.store.messages(posted["channel"])] == ["kept"]
     assert float(again.next_ts()) > float(posted["ts"])
+
+
+def test_admin_adds_users_and_resets_activity(client, admin):
+    made = admin.post("/_sandbox/users", json={"name": "casey", "real_name": "Casey Fox",
+                                                "email": "casey@summitbuilders.example",
+                                                "title": "AP Clerk (approver)"}).json()["user"]
+    assert made["id"].startswith("U")
+    assert client.users_lookupByEmail(email="casey@summitbuilders.example")["user"]["id"] == made["id"]
+    assert admin.post("/_sandbox/users", json={"name": "casey2", "email": "casey@summitbuilders.example"}
+                      ).status_code == 409
+    posted = client.chat_postEphemeral(channel="#accounting", user=made["id"], text="welcome")
+    assert posted["ok"] is True
+    admin.post("/_sandbox/reset").raise_for_status()
+    assert admin.get("/_sandbox/messages").json()["messages"] == []
+    assert admin.get("/_sandbox/calls").json()["calls"] == []
+    info = admin.get("/_sandbox/info").json()
+    assert {c["name"] for c in info["channels"]} >= {"general", "accounting", "random"}
+    assert info["app"]["bot_user_id"].startswith("U") and "bot_token" not in str(info)
