@@ -99,6 +99,24 @@ class ProcoreCore(BaseClient):
         return cls(base_url=settings.procore_api_url, tokens=tokens,
                    company_id=company_id if company_id is not None else settings.procore_company_id, **kwargs)
 
+    @classmethod
+    def for_connection(cls, store: Any, connection_id: int, *, settings: Any = None, **kwargs: Any) -> Self:
+        """The client of a stored connection: company from the row, tokens from the `sync.tokens.TokenStore`
+        (Procore's refresher is registered on the store from `settings` if it has none yet)."""
+        info = store.info(connection_id)
+        if info.provider != "procore" or not info.external_id:
+            raise ValueError(f"connection {connection_id} is not a Procore connection with a company id")
+        if settings is None:
+            from bot.config import get_settings
+
+            settings = get_settings()
+        if "procore" not in store.refreshers:
+            from sync.procore.oauth import ProcoreOAuth
+
+            ProcoreOAuth.from_settings(settings).register(store)
+        kwargs.setdefault("base_url", settings.procore_api_url)
+        return cls(tokens=store.source(connection_id), company_id=int(info.external_id), **kwargs)
+
     def for_company(self, company_id: int) -> Self:
         """A client for another company, sharing this one's connection pool, tokens and retry policy."""
         kwargs = {k: v for k, v in self._kwargs.items()

@@ -293,9 +293,9 @@ def test_webhook_from_the_sandbox_reaches_our_receiver_once(sandbox, db_url, mon
             with Session(engine) as s:
                 (conn,) = s.exec(select(Connection)).all()
             store = TokenStore(engine, SecretBox(settings.require_secret_key()))
-            ProcoreOAuth.from_settings(settings).register(store)
-            client = ProcoreClient.from_settings(settings, tokens=store.source(conn.id), company_id=DEMO,
-                                                 retry=RETRY, registry=LimiterRegistry())
+            client = ProcoreClient.for_connection(store, conn.id, settings=settings, retry=RETRY,
+                                                  registry=LimiterRegistry())
+            assert client.company_id == DEMO and "procore" in store.refreshers
 
             hook = client.create_hook(destination_url=f"{web}/webhooks/procore", secret=SECRET, namespace="ledgerlink")
             client.create_trigger(hook_id=hook.id, resource_name="Requisitions", event_type="update")
