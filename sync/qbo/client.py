@@ -112,6 +112,14 @@ class QboClient(BaseClient):
         #: Intuit's texts disagree whether each batch item counts against 500/min; True meters every item
         self.count_batch_items = count_batch_items
 
+    @classmethod
+    def for_connection(cls, store: Any, connection_id: int, *, settings: Any = None, **kwargs: Any) -> QboClient:
+        """The client of a stored connection: realm from the row, tokens from the `sync.tokens.TokenStore`."""
+        info = store.info(connection_id)
+        if info.provider != "qbo" or not info.external_id:
+            raise ValueError(f"connection {connection_id} is not a QBO connection with a realm id")
+        return cls(realm_id=info.external_id, tokens=store.source(connection_id), settings=settings, **kwargs)
+
     # -- plumbing ----------------------------------------------------------------------------------------
     def _call(self, method: str, resource: str, *, entity: str | None = None, params: Mapping[str, Any] | None = None,
               **kwargs: Any) -> dict[str, Any]:

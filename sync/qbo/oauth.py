@@ -60,7 +60,9 @@ class QboOAuth:
     """Authorization URL, code exchange, refresh (a `sync.tokens.Refresher`) and revoke for one Intuit app."""
 
     def __init__(self, *, client_id: str, client_secret: str, redirect_uri: str, environment: str,
-                 timeout: float = 15.0, attempts: int = 3) -> None:
+                 timeout: float = 10.0, attempts: int = 2) -> None:
+        # A refresh runs while the TokenStore holds the connection's lock (on SQLite the database write lock), so
+        # the worst case — attempts x timeout + backoff — stays under the 30 s busy timeout of bot/db.py.
         self.client_id = client_id
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri

@@ -357,8 +357,7 @@ def test_full_connect_and_callback_flow_through_the_web_app(sandbox_url, engine)
     assert f"Connected to QuickBooks company {conn.external_id}" in r.text
     assert realm_id == conn.external_id and conn.status == "active"
     store = TokenStore(engine, SecretBox(KEY), {"qbo": QboOAuth.from_settings(settings).refresh})
-    qbo = QboClient(realm_id=conn.external_id, tokens=store.source(conn.id), settings=settings,
-                    registry=LimiterRegistry(), retry=FAST)
+    qbo = QboClient.for_connection(store, conn.id, settings=settings, registry=LimiterRegistry(), retry=FAST)
     assert qbo.base_url == sandbox_url  # derived from the discovery URL, QBO_API_URL unset
     assert qbo.read(entity="CompanyInfo", id=conn.external_id)["Id"] == "1"
     assert qbo.count(entity="Vendor") > 0
