@@ -112,6 +112,7 @@ def _full(table: str, contract: Record) -> dict[str, Any]:
         "percentage_paid": money(billing.percent(paid, total)), "remaining_balance_outstanding": money(total - paid),
         "total_requisitions_amount": money(invoiced), "total_draw_requests_amount": "0.00",
         "requisitions_are_enabled": True, "private": bool(contract.get("private", False)),
+        "show_line_items_to_non_admins": bool(contract.get("show_line_items_to_non_admins", False)),
         "executed": bool(contract.get("executed", False)),
         "retainage_percent": money(contract.get("retainage_percent")),
         "project": {"id": project.get("id"), "name": project.get("name")},
