@@ -136,7 +136,7 @@ def create_token():
     _, token = issue_token(user["id"] if user else None, scope,
                            body.get("client_id", "sandbox-admin"), "sandbox", with_refresh=body.get("refresh", True),
                            expires_in=body.get("expires_in"))
-    return json_response(dict(token, user_id=user["id"] if user else None), 201)
+    return json_response(dict(token, user_id=user["id"] if user else None))
 
 
 @bp.get("/config")
@@ -236,7 +236,8 @@ def move_clock():
         sandbox.clock.offset = float(body["offset"])
     if "now" in body:
         sandbox.clock.offset = float(body["now"]) - (sandbox.clock.now() - sandbox.clock.offset)
-    sandbox.clock.offset += float(body.get("advance", 0))
+    for key in ("advance", "advance_seconds", "seconds", "delta"):
+        sandbox.clock.offset += float(body.get(key) or 0)
     return json_response(_clock_state(sandbox))
 
 

@@ -42,6 +42,20 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return base
 
 
+def normalize(patch: dict[str, Any]) -> dict[str, Any]:
+    """Accept shorthands: `"rate_limit": 100` (enforce 100/window), `true`/`false`/`null`; `"fault_rate": F`."""
+    patch = dict(patch)
+    limit = patch.get("rate_limit", {})
+    if isinstance(limit, bool) or limit is None:
+        patch["rate_limit"] = {"enabled": bool(limit)}
+    elif isinstance(limit, int | float):
+        patch["rate_limit"] = {"enabled": limit > 0, **({"limit": int(limit)} if limit > 0 else {})}
+    if "fault_rate" in patch:
+        share = float(patch.pop("fault_rate") or 0) / 3
+        patch["faults"] = {"429": share, "500": share, "503": share, **(patch.get("faults") or {})}
+    return patch
+
+
 class Config:
     """The live configuration, readable from any thread."""
 
@@ -55,6 +69,7 @@ class Config:
             return self.data[key]
 
     def update(self, patch: dict[str, Any]) -> dict[str, Any]:
+        patch = normalize(patch)
         unknown = sorted(set(patch) - set(DEFAULTS))
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(unknown)}")

@@ -39,6 +39,16 @@ def test_over_the_limit_is_429_until_the_window_resets(sandbox):
     assert api.get("/projects", params={"company_id": COMPANY}).status_code == 200
 
 
+def test_config_shorthands(sandbox):
+    assert sandbox.config(rate_limit=2)["rate_limit"] == {"enabled": True, "limit": 2, "window": 3600,
+                                                          "spike_limit": None, "spike_window": 10}
+    assert sandbox.config(rate_limit=False)["rate_limit"]["enabled"] is False
+    faults = sandbox.config(fault_rate=0.3)["faults"]
+    assert faults["503"] == pytest.approx(0.1) and faults["slow"] == 0.0
+    assert sandbox.admin.post("/config", json={"faults": {"teapot": 1}}).status_code == 400
+    assert sandbox.admin.post("/config", json={"colour": "blue"}).status_code == 400
+
+
 def test_spike_window_is_reported_when_it_is_closer_to_running_out(sandbox):
     sandbox.config(rate_limit={"enabled": True, "limit": 1000, "window": 3600, "spike_limit": 2, "spike_window": 10})
     api = sandbox.api()

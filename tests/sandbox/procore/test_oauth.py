@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -102,3 +103,12 @@ def test_unknown_grant_type_and_token_info_and_revoke(sandbox):
     assert info.status_code == 200 and 0 < info.json()["expires_in_seconds"] <= 5400
     assert httpx.post(f"{sandbox.url}/oauth/revoke", data={"token": token}).status_code == 200
     assert sandbox.api(token=token).get("/projects", params={"company_id": COMPANY}).status_code == 401
+
+
+def test_concurrent_refreshes_with_one_token_succeed_once(sandbox):
+    code = _authorize(sandbox)
+    refresh = _token(sandbox, grant_type="authorization_code", code=code, redirect_uri=REDIRECT).json()["refresh_token"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: _token(sandbox, grant_type="refresh_token",
+                                                  refresh_token=refresh).status_code, range(8)))
+    assert sorted(statuses) == [200] + [400] * 7
