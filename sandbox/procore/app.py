@@ -16,6 +16,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from . import admin, oauth, resources, seed
+from .config import DEFAULTS, normalize
 from .context import authenticate, bearer
 from .errors import ApiError, json_response
 from .limits import RATE_LIMITED_TEXT
@@ -35,12 +36,16 @@ def create_app(db: str | None = None, seed_profile: str = "demo", rate_limit: in
 
     `rate_limit` turns enforcement on with that many requests per `rate_limit_window` seconds; `fault_rate`
     spreads that probability evenly over injected 429, 500 and 503 answers; `config` is a partial config
-    document (see config.py). `seed=` is accepted as an alias of `seed_profile`.
+    document (see config.py), whose top-level keys may also be passed directly (`webhooks={...}`).
+    `seed=` is accepted as an alias of `seed_profile`.
     """
     seed_profile = options.pop("seed", seed_profile) or "none"
+    overrides: dict[str, Any] = dict(config or {})
+    for key in [k for k in options if k in DEFAULTS]:  # config keys may be passed directly: faults=..., webhooks=...
+        overrides[key] = options.pop(key)
     if options:
         raise TypeError(f"unknown options: {', '.join(sorted(options))}")
-    overrides: dict[str, Any] = dict(config or {})
+    overrides = normalize(overrides)
     if rate_limit:
         overrides.setdefault("rate_limit", {}).update(enabled=True, limit=int(rate_limit), window=rate_limit_window)
     if fault_rate:

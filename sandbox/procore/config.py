@@ -62,7 +62,7 @@ class Config:
     def __init__(self, **overrides: Any) -> None:
         self.lock = threading.RLock()
         self.data = copy.deepcopy(DEFAULTS)
-        deep_merge(self.data, overrides)
+        deep_merge(self.data, normalize(overrides))
 
     def __getitem__(self, key: str) -> Any:
         with self.lock:

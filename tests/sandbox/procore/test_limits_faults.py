@@ -106,3 +106,8 @@ def test_create_app_options_turn_limits_and_faults_on():
     assert app.extensions["procore_sandbox"].store.all("companies") == []
     with pytest.raises(TypeError):
         create_app(colour="blue")
+    direct = create_app(seed="none", webhooks={"duplicate": True}, slow_seconds=0.5)
+    assert direct.extensions["procore_sandbox"].config["webhooks"]["duplicate"] is True
+    assert direct.extensions["procore_sandbox"].config["slow_seconds"] == 0.5
+    short = create_app(seed="none", config={"rate_limit": 7}, fault_rate=0.3)
+    assert short.extensions["procore_sandbox"].config["rate_limit"]["limit"] == 7
