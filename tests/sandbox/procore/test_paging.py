@@ -53,7 +53,7 @@ def test_link_header_shape_on_a_middle_page(sandbox):
 def test_per_page_is_capped_and_a_page_past_the_end_is_empty(sandbox):
     api = sandbox.api()
     response = api.get("/vendors", params={"company_id": COMPANY, "per_page": 50000})
-    assert response.headers["Per-Page"] == "2000" and len(response.json()) == 40
+    assert response.headers["Per-Page"] == "10000" and len(response.json()) == 40
     assert "Link" not in response.headers
     beyond = api.get("/vendors", params={"company_id": COMPANY, "page": 9})
     assert beyond.status_code == 200 and beyond.json() == []
