@@ -20,7 +20,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # Let Python's sqlite3 stop issuing its own BEGIN so we can say BEGIN IMMEDIATE where it matters.
+            # WAL lets readers run beside one writer; the busy timeout makes a second writer wait, not fail.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
