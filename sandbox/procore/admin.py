@@ -31,6 +31,9 @@ from .webhooks.events import RESOURCE_NAMES
 bp = Blueprint("procore_admin", __name__, url_prefix="/_sandbox")
 
 TABLES = set(RESOURCE_NAMES) | {"companies", "webhook_hooks", "webhook_triggers", "oauth_tokens", "oauth_codes"}
+COMPANY_SCOPED = {"vendors", "projects", "line_item_types", "standard_cost_code_lists", "standard_cost_codes"}
+PROJECT_SCOPED = {"cost_codes", "budget_line_items", "work_order_contracts", "purchase_order_contracts",
+                  "prime_contracts", "payment_applications", "contract_payments", "direct_costs"}
 NESTED = {"work_order_contracts": "line_items", "purchase_order_contracts": "line_items",
           "prime_contracts": "line_items", "direct_costs": "line_items", "requisitions": "items",
           "payment_applications": "line_items"}
@@ -78,6 +81,10 @@ def _normalize(table: str, record: dict[str, Any]) -> dict[str, Any]:
             record["items"] = [{"line_item_id": li["id"], "cost_code_id": li.get("cost_code_id"),
                                 "description_of_work": li.get("description"), "work_completed_this_period": "0.00",
                                 "materials_presently_stored": "0.00"} for li in contract.get("line_items") or []]
+    if table in COMPANY_SCOPED and record.get("company_id") is None:
+        raise errors.bad_request(f"a record in {table} needs a company_id")
+    if table in PROJECT_SCOPED and record.get("project_id") is None:
+        raise errors.bad_request(f"a record in {table} needs a project_id")
     if table in NESTED:
         record[NESTED[table]] = [dict(line, id=line.get("id") or store.new_id())
                                  for line in record.get(NESTED[table]) or []]

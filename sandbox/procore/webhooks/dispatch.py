@@ -111,6 +111,10 @@ class Dispatcher:
         settings = self.config["webhooks"]
         started = time.time()
         status, error, body, headers = None, None, None, {}
+        if self.store.get("webhook_hooks", delivery["hook_id"]) is None:  # hook deleted meanwhile
+            with self.cond:
+                delivery.update(status="discarded", response_error="hook deleted")
+            return
         try:
             response = client.post(delivery["destination_url"], json=delivery["payload"],
                                    headers={"User-Agent": "Procore-Webhooks-Sandbox", **delivery["headers"]},

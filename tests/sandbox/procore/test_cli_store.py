@@ -49,6 +49,7 @@ def test_admin_companies_records_clock_and_reset(sandbox):
     req = sandbox.admin.post("/records/requisitions", json={"commitment_id": contract["id"], "status": "approved"})
     assert req.status_code == 201 and req.json()["number"] == 2 and len(req.json()["items"]) == 1
     assert sandbox.admin.post("/records/nonsense", json={}).status_code == 404
+    assert sandbox.admin.post("/records/vendors", json={"name": "Nowhere"}).status_code == 400
 
     before = sandbox.admin.get("/clock").json()["now"]
     moved = sandbox.admin.post("/clock", json={"advance": 86400}).json()
