@@ -112,7 +112,10 @@ def command(sandbox, *, user: str, text: str, channel: str | None = None, comman
     """The user sends `/command text` in a conversation ⇒ a slash command request; the ack is shown."""
     who = _user(sandbox, user)
     if command is None:
-        command, _, text = text.strip().partition(" ")
+        if text.strip().startswith("/"):
+            command, _, text = text.strip().partition(" ")
+        else:  # "help" means the app's own command, "/ledgerlink help"
+            command = sandbox.commands[0] if sandbox.commands else "/ledgerlink"
     if command not in sandbox.commands:
         return {"ok": False, "status": None, "body": None, "error": "invalid_command",
                 "elapsed_ms": 0, "shown": f"{command} is not a valid command."}

@@ -132,6 +132,8 @@ def test_in_channel_ack_and_unknown_command(admin, recorder):
     assert [m["text"] for m in msgs] == ["/ledgerlink sync bills", "Sync started"]
     out = admin.post("/_sandbox/commands", json={"user": "alex", "text": "/nope"}).json()
     assert out["ok"] is False and out["error"] == "invalid_command"
+    admin.post("/_sandbox/commands", json={"user": "alex", "text": "status"}).raise_for_status()
+    assert recorder.last["form"]["command"] == "/ledgerlink" and recorder.last["form"]["text"] == "status"
 
 
 def test_slow_app_is_an_operation_timeout(admin, recorder, sandbox):
