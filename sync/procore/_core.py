@@ -181,10 +181,11 @@ class ProcoreCore(BaseClient):
     # -- BaseClient hooks -----------------------------------------------------------------------------------
     def _error_for(self, response: httpx.Response) -> ProcoreApiError:
         retry_after = parse_retry_after(response.headers)
-        if response.status_code == 429 and retry_after is None:
+        if response.status_code == 429:  # wait for X-Rate-Limit-Reset, or Retry-After if that is later
             info = RateLimitHeaders.parse(response.headers)
             if info is not None and info.reset_at is not None:
-                retry_after = max(info.reset_at - time.time(), MIN_RATE_LIMIT_PAUSE)
+                until_reset = max(info.reset_at - time.time(), MIN_RATE_LIMIT_PAUSE)
+                retry_after = until_reset if retry_after is None else max(retry_after, until_reset)
         return error_from_response(response, retry_after=retry_after)
 
     def _transport_error(self, exc: httpx.TransportError, request: httpx.Request) -> TransportFailure:

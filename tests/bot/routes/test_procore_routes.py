@@ -148,6 +148,15 @@ def test_webhooks_refused_when_no_secret_is_configured(db_url):
     assert r.status_code == 503
 
 
+def test_connect_says_what_is_missing_when_procore_is_not_configured(db_url):
+    engine = make_engine(db_url)
+    tenant_id = _tenant(engine)
+    app = create_web_app(load_settings(_env_file=None, DATABASE_URL=db_url), engine=engine)
+    r = app.test_client().get(f"/procore/connect?tenant={tenant_id}")
+    assert r.status_code == 503 and b"PROCORE_CLIENT_ID" in r.data
+    engine.dispose()
+
+
 # -- OAuth connect / callback --------------------------------------------------------------------------------
 def _fake_procore(companies: list[dict]) -> Flask:
     """Procore's login (authorize auto-consents, token endpoint) and the companies list."""

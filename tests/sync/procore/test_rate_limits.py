@@ -103,3 +103,14 @@ def test_503_on_a_write_is_not_resent():
     with pytest.raises(ProcoreServerError):
         client.create_vendor(name="ACME")
     assert len(stamps) == 1
+
+
+def test_429_with_both_headers_waits_for_the_later_one():
+    fake = FakeProcore()
+    fake.routes[("GET", "/rest/v1.0/vendors/1")] = lambda r: httpx.Response(200, json=VENDOR)
+    reset = int(time.time()) + 2
+    fake.script.append(json_response(429, "Rate limit exceeded", **{
+        "Retry-After": "0", "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)}))
+    client, stamps = _client(fake)
+    client.get_vendor(vendor_id=1)
+    assert len(stamps) == 2 and stamps[1] >= reset - 0.01
