@@ -79,3 +79,14 @@ def test_raw_and_pages_views():
     assert [len(p) for p in listing.pages()] == [100, 50]
     assert next(listing.raw())["name"] == "Vendor 1"
     assert listing.first().id == 1
+
+
+def test_for_company_sends_the_other_company_header_on_the_same_pool():
+    fake = FakeProcore(vendors=3)
+    client = fake.client()
+    other = client.for_company(5000)
+    assert [v.id for v in other.list_vendors()] == [1, 2, 3]
+    assert fake.requests[-1].headers["Procore-Company-Id"] == "5000"
+    assert fake.requests[-1].url.params["company_id"] == "5000"
+    assert other._http is client._http and other.tokens is client.tokens and other.retry is client.retry
+    assert other.limiter is not client.limiter  # limits are per company
