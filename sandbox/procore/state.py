@@ -52,6 +52,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.webhooks.stop()
+        self.store.close()
 
 
 def current() -> Sandbox:

@@ -100,6 +100,13 @@ class Store:
                 if not self._batching and self._db is not None:
                     self._flush()
 
+    def close(self) -> None:
+        with self.lock:
+            if self._db is not None:
+                self._flush()
+                self._db.close()
+                self._db = None
+
     def is_empty(self) -> bool:
         return not any(self.tables.values())
 
