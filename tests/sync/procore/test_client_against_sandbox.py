@@ -57,7 +57,7 @@ def sandbox():
 
 def _token(admin: httpx.Client, company_ids: list[int], **extra) -> dict:
     response = admin.post("/_sandbox/tokens", json={"company_ids": company_ids, **extra})
-    assert response.status_code == 201, response.text
+    assert response.is_success, response.text
     return response.json()
 
 
@@ -82,7 +82,7 @@ def test_paginates_1500_vendors_following_link(sandbox):
     base, admin = sandbox
     company = admin.post("/_sandbox/companies", json={"name": "Big Directory Co", "seed": "none"}).json()
     records = [{"company_id": company["id"], "name": f"Vendor {n:04d}", "origin_id": f"Q{n}"} for n in range(1500)]
-    assert admin.post("/_sandbox/records/vendors?emit=0", json={"records": records}).status_code == 201
+    assert admin.post("/_sandbox/records/vendors?emit=0", json={"records": records}).is_success
     client = _client(base, _token(admin, [company["id"]])["access_token"], company_id=company["id"])
     admin.post("/_sandbox/requests/reset")
 
@@ -306,8 +306,7 @@ def test_webhook_from_the_sandbox_reaches_our_receiver_once(sandbox, db_url, mon
 
             project = client.list_projects().first()
             req = client.list_requisitions(project_id=project.id).first()
-            assert admin.patch(f"/_sandbox/records/requisitions/{req.id}", json={"comment": "edited"}).status_code \
-                == 200
+            assert admin.patch(f"/_sandbox/records/requisitions/{req.id}", json={"comment": "edited"}).is_success
             deliveries = admin.get("/_sandbox/webhook-deliveries", params={"wait": 15}).json()
 
             good = [d for d in deliveries if d["hook_id"] == hook.id]
