@@ -10,12 +10,8 @@ shared TokenStore. The webhook checks the shared secret Procore sends back in ``
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import secrets
-import time
 
 from flask import Flask, jsonify, redirect, request
 from markupsafe import escape
@@ -25,6 +21,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.crypto import SecretBox
 from bot.models import Tenant
+from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, sign_state
 from sync.http.base import StaticToken
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError
@@ -39,43 +36,23 @@ from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenStore
 
 logger = logging.getLogger(__name__)
 
-STATE_TTL_SECONDS = 600
 NONCE_COOKIE = "ledgerlink_procore_nonce"
 MAX_WEBHOOK_BYTES = 1_000_000
 
 
 # -- state: tenant.company.expiry.nonce.signature (company 0 = not chosen) ----------------------------------
-def _sign(key: str, payload: str) -> str:
-    digest = hmac.new(key.encode(), f"procore-connect:{payload}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def make_state(key: str, tenant_id: int, *, nonce: str, company_id: int | None = None,
                now: float | None = None) -> str:
-    payload = f"{tenant_id}.{company_id or 0}.{int((now or time.time()) + STATE_TTL_SECONDS)}.{nonce}"
-    return f"{payload}.{_sign(key, payload)}"
+    return sign_state(key, "procore-connect", [str(tenant_id), str(company_id or 0)], nonce=nonce, now=now)
 
 
 def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> tuple[int, int | None]:
     """(tenant id, chosen company id or None) from a valid state; ValueError with a reason otherwise."""
+    tenant, company = open_state(key, "procore-connect", state, fields=2, nonce=nonce, now=now)
     try:
-        tenant, company, expires, state_nonce, sig = state.split(".")
-        tenant_id, company_id, expires_at = int(tenant), int(company), int(expires)
+        return int(tenant), int(company) or None
     except ValueError:
         raise ValueError("malformed state") from None
-    if not hmac.compare_digest(sig, _sign(key, f"{tenant}.{company}.{expires}.{state_nonce}")):
-        raise ValueError("bad state signature")
-    if expires_at < (now or time.time()):
-        raise ValueError("state expired")
-    if not nonce or not hmac.compare_digest(nonce, state_nonce):
-        raise ValueError("state was issued to another browser (nonce cookie missing or different)")
-    return tenant_id, company_id or None
-
-
-def _page(title: str, message: str, status: int, extra_html: str = "") -> tuple[str, int, dict[str, str]]:
-    html = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
-            f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p>{extra_html}</body></html>")
-    return html, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def register(app: Flask, settings: Settings) -> None:
@@ -105,18 +82,18 @@ def register(app: Flask, settings: Settings) -> None:
         # TODO(auth): anyone who knows a tenant id can start this; the Slack side should hand admins a signed link.
         raw, company = request.args.get("tenant", ""), request.args.get("company", "")
         if not raw.isdigit() or (company and not company.isdigit()):
-            return _page("Cannot connect Procore", "The link needs ?tenant=<id> (and optionally &company=<id>).",
+            return html_page("Cannot connect Procore", "The link needs ?tenant=<id> (and optionally &company=<id>).",
                          400)
         with Session(engine) as session:
             if session.get(Tenant, int(raw)) is None:
-                return _page("Cannot connect Procore", f"There is no Ledgerlink tenant {raw}.", 404)
+                return html_page("Cannot connect Procore", f"There is no Ledgerlink tenant {raw}.", 404)
         try:
             nonce = secrets.token_urlsafe(16)
             state = make_state(state_key(), int(raw), nonce=nonce, company_id=int(company) if company else None)
             url = oauth().authorization_url(state=state)
         except ProcoreOAuthConfigError as exc:
             logger.error("Procore connect: %s", exc)
-            return _page("Procore is not configured", str(exc), 503)
+            return html_page("Procore is not configured", str(exc), 503)
         response = redirect(url, code=302)
         response.set_cookie(NONCE_COOKIE, nonce, max_age=STATE_TTL_SECONDS, httponly=True, samesite="Lax",
                             secure=request.is_secure, path="/procore/")
@@ -125,44 +102,44 @@ def register(app: Flask, settings: Settings) -> None:
     @app.get("/procore/callback")
     def procore_callback():  # type: ignore[no-untyped-def]
         if request.args.get("error"):
-            return _page("Procore was not connected",
+            return html_page("Procore was not connected",
                          f"Procore answered: {request.args.get('error')}. Start again from Slack if you like.", 400)
         code, state = request.args.get("code"), request.args.get("state")
         if not code or not state:
-            return _page("Procore was not connected", "The answer from Procore lacked code or state.", 400)
+            return html_page("Procore was not connected", "The answer from Procore lacked code or state.", 400)
         try:
             tenant_id, asked_company = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
         except ValueError as exc:
             logger.warning("Procore callback refused: %s", exc)
-            return _page("Procore was not connected",
+            return html_page("Procore was not connected",
                          "This connection link expired or was not started in this browser — start again.", 400)
         with Session(engine) as session:
             tenant = session.get(Tenant, tenant_id)
         if tenant is None:
-            return _page("Procore was not connected", f"There is no Ledgerlink tenant {tenant_id}.", 404)
+            return html_page("Procore was not connected", f"There is no Ledgerlink tenant {tenant_id}.", 404)
         try:
             tokens = oauth().exchange_code(code=code)
         except InvalidGrant:
-            return _page("Procore was not connected", "The authorisation was already used or expired — start "
+            return html_page("Procore was not connected", "The authorisation was already used or expired — start "
                          "again.", 400)
         except TokenRefreshFailed as exc:
             logger.warning("Procore callback: %s", exc)
-            return _page("Procore is unreachable", "Procore's sign-in service did not answer; try again.", 502)
+            return html_page("Procore is unreachable", "Procore's sign-in service did not answer; try again.", 502)
         except (ProcoreOAuthConfigError, TokenError) as exc:
             logger.error("Procore callback: %s", exc)
-            return _page("Procore was not connected", str(exc), 502)
+            return html_page("Procore was not connected", str(exc), 502)
         try:
             company_id, visible = choose_company(tokens.access_token, tenant, asked_company)
         except ProcoreError as exc:
             logger.warning("Procore callback: listing companies failed: %s", exc)
-            return _page("Procore was not connected", f"Procore did not list your companies: {exc.hint}", 502)
+            return html_page("Procore was not connected", f"Procore did not list your companies: {exc.hint}", 502)
         if company_id is None:
             links = "".join(f"<li><a href='/procore/connect?tenant={tenant_id}&amp;company={c.id}'>"
                             f"{escape(c.name)} ({c.id})</a></li>" for c in visible)
             wanted = asked_company or tenant.procore_company_id or settings.procore_company_id
             message = (f"This Procore user cannot see company {wanted}. " if wanted else
                        "This Procore user can see several companies. ") + "Pick the one to connect:"
-            return _page("Choose a Procore company", message, 409 if wanted else 200,
+            return html_page("Choose a Procore company", message, 409 if wanted else 200,
                          f"<ul>{links}</ul>" if links else "<p>(none visible)</p>")
         store = TokenStore(engine, SecretBox(state_key()))
         connection_id = store.save(tenant_id=tenant_id, provider=PROVIDER, external_id=str(company_id),
@@ -174,7 +151,7 @@ def register(app: Flask, settings: Settings) -> None:
                 session.add(row)
                 session.commit()
         logger.info("tenant %s connected Procore company %s (connection %s)", tenant_id, company_id, connection_id)
-        response = app.make_response(_page("Connected to Procore",
+        response = app.make_response(html_page("Connected to Procore",
                                            f"Connected to Procore company {company_id}. You can close this page.",
                                            200))
         response.delete_cookie(NONCE_COOKIE, path="/procore/")

@@ -8,16 +8,11 @@ by a nonce cookie. The webhook verifies ``intuit-signature``, dedupes each entit
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import secrets
-import time
 from typing import Any
 
 from flask import Flask, jsonify, redirect, request
-from markupsafe import escape
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,6 +21,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.crypto import SecretBox
 from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
+from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, sign_state
 from sync.qbo.oauth import QboOAuth, QboOAuthConfigError
 from sync.qbo.webhooks import SIGNATURE_HEADER, EntityEvent, WebhookPayloadError, parse_events, verify_signature
 from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenStore
@@ -33,42 +29,22 @@ from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenStore
 logger = logging.getLogger(__name__)
 
 PROVIDER = "qbo"
-STATE_TTL_SECONDS = 600
 NONCE_COOKIE = "ledgerlink_qbo_nonce"
 MAX_WEBHOOK_BYTES = 1_000_000
 
 
 # -- state: tenant.expiry.nonce.signature ----------------------------------------------------------------
-def _sign(key: str, payload: str) -> str:
-    digest = hmac.new(key.encode(), f"qbo-connect:{payload}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def make_state(key: str, tenant_id: int, *, nonce: str, now: float | None = None) -> str:
-    payload = f"{tenant_id}.{int((now or time.time()) + STATE_TTL_SECONDS)}.{nonce}"
-    return f"{payload}.{_sign(key, payload)}"
+    return sign_state(key, "qbo-connect", [str(tenant_id)], nonce=nonce, now=now)
 
 
 def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> int:
     """The tenant id in a valid state; ValueError (with a reason for the log) otherwise."""
+    (tenant,) = open_state(key, "qbo-connect", state, fields=1, nonce=nonce, now=now)
     try:
-        tenant, expires, state_nonce, sig = state.split(".")
-        tenant_id, expires_at = int(tenant), int(expires)
+        return int(tenant)
     except ValueError:
         raise ValueError("malformed state") from None
-    if not hmac.compare_digest(sig, _sign(key, f"{tenant}.{expires}.{state_nonce}")):
-        raise ValueError("bad state signature")
-    if expires_at < (now or time.time()):
-        raise ValueError("state expired")
-    if not nonce or not hmac.compare_digest(nonce, state_nonce):
-        raise ValueError("state was issued to another browser (nonce cookie missing or different)")
-    return tenant_id
-
-
-def _page(title: str, message: str, status: int) -> tuple[str, int, dict[str, str]]:
-    html = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
-            f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>")
-    return html, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
 # -- webhook storage -------------------------------------------------------------------------------------
@@ -124,19 +100,19 @@ def register(app: Flask, settings: Settings) -> None:
         # TODO(auth): anyone who knows a tenant id can start this; the Slack side should hand admins a signed link.
         raw = request.args.get("tenant", "")
         if not raw.isdigit():
-            return _page("Cannot connect QuickBooks", "The link is missing its ?tenant=<id>.", 400)
+            return html_page("Cannot connect QuickBooks", "The link is missing its ?tenant=<id>.", 400)
         with Session(engine) as session:
             if session.get(Tenant, int(raw)) is None:
-                return _page("Cannot connect QuickBooks", f"There is no Ledgerlink tenant {raw}.", 404)
+                return html_page("Cannot connect QuickBooks", f"There is no Ledgerlink tenant {raw}.", 404)
         try:
             nonce = secrets.token_urlsafe(16)
             url = oauth().authorization_url(state=make_state(state_key(), int(raw), nonce=nonce))
         except QboOAuthConfigError as exc:
             logger.error("QBO connect: %s", exc)
-            return _page("QuickBooks is not configured", str(exc), 503)
+            return html_page("QuickBooks is not configured", str(exc), 503)
         except TokenRefreshFailed as exc:
             logger.warning("QBO connect: %s", exc)
-            return _page("QuickBooks is unreachable", "Intuit's sign-in service did not answer; try again.", 502)
+            return html_page("QuickBooks is unreachable", "Intuit's sign-in service did not answer; try again.", 502)
         response = redirect(url, code=302)
         response.set_cookie(NONCE_COOKIE, nonce, max_age=STATE_TTL_SECONDS, httponly=True, samesite="Lax",
                             secure=request.is_secure, path="/qbo/")
@@ -145,29 +121,29 @@ def register(app: Flask, settings: Settings) -> None:
     @app.get("/qbo/callback")
     def qbo_callback():  # type: ignore[no-untyped-def]
         if request.args.get("error"):
-            return _page("QuickBooks was not connected",
+            return html_page("QuickBooks was not connected",
                          f"QuickBooks answered: {request.args.get('error')}. Start again from Slack if you like.", 400)
         code, state, realm_id = (request.args.get(k) for k in ("code", "state", "realmId"))
         if not code or not state or not realm_id:
-            return _page("QuickBooks was not connected", "The answer from QuickBooks lacked code, state or realmId.",
-                         400)
+            return html_page("QuickBooks was not connected",
+                             "The answer from QuickBooks lacked code, state or realmId.", 400)
         try:
             tenant_id = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
         except ValueError as exc:
             logger.warning("QBO callback refused: %s", exc)
-            return _page("QuickBooks was not connected",
+            return html_page("QuickBooks was not connected",
                          "This connection link expired or was not started in this browser — start again.", 400)
         try:
             tokens = oauth().exchange_code(code=code, realm_id=realm_id)
         except InvalidGrant:
-            return _page("QuickBooks was not connected", "The authorisation was already used or expired — start "
+            return html_page("QuickBooks was not connected", "The authorisation was already used or expired — start "
                          "again.", 400)
         except TokenRefreshFailed as exc:
             logger.warning("QBO callback: %s", exc)
-            return _page("QuickBooks is unreachable", "Intuit's sign-in service did not answer; try again.", 502)
+            return html_page("QuickBooks is unreachable", "Intuit's sign-in service did not answer; try again.", 502)
         except (QboOAuthConfigError, TokenError) as exc:
             logger.error("QBO callback: %s", exc)
-            return _page("QuickBooks was not connected", str(exc), 502)
+            return html_page("QuickBooks was not connected", str(exc), 502)
         store = TokenStore(engine, SecretBox(state_key()))
         connection_id = store.save(tenant_id=tenant_id, provider=PROVIDER, external_id=realm_id, tokens=tokens)
         with Session(engine) as session:
@@ -177,7 +153,7 @@ def register(app: Flask, settings: Settings) -> None:
                 session.add(tenant)
                 session.commit()
         logger.info("tenant %s connected QBO realm %s (connection %s)", tenant_id, realm_id, connection_id)
-        response = app.make_response(_page("Connected to QuickBooks",
+        response = app.make_response(html_page("Connected to QuickBooks",
                                            f"Connected to QuickBooks company {realm_id}. You can close this page.",
                                            200))
         response.delete_cookie(NONCE_COOKIE, path="/qbo/")

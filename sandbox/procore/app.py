@@ -8,6 +8,7 @@ Every `/rest` response carries the `X-Rate-Limit-*` headers.
 
 from __future__ import annotations
 
+import math
 import socket
 import time
 from typing import Any
@@ -83,7 +84,7 @@ def _gate() -> Response | None:
     if api:
         verdict = g.rate = sandbox.limiter.hit(bearer() or "anonymous")
         if not verdict.allowed:
-            return _rate_limited(max(1, verdict.reset - int(sandbox.clock.now())))
+            return _rate_limited(max(1, math.ceil(verdict.resets_at - sandbox.clock.now())))
     kind = sandbox.faults.pick(request.method, path)
     if kind == "429":
         wait = int(sandbox.config["retry_after"])

@@ -8,6 +8,7 @@ a plain-text body; under heavy load it answers 503 with `Retry-After`.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ class Verdict:
     allowed: bool
     limit: int
     remaining: int
-    reset: int
+    reset: int  # epoch seconds, rounded up, as the header carries it
+    resets_at: float = 0.0  # the exact end of the window, for Retry-After
 
     def headers(self) -> dict[str, str]:
         return {"X-Rate-Limit-Limit": str(self.limit), "X-Rate-Limit-Remaining": str(self.remaining),
@@ -72,7 +74,8 @@ class RateLimiter:
             # Report the window closest to running out (a refused request reports the one it hit).
             limit, length, window = min(windows, key=lambda t: (t[0] - t[2].count, t[1]))
             remaining = max(0, limit - window.count)
-            return Verdict(allowed, limit, remaining, int(window.start + length))
+            # round up: a client that waits until Reset must find the window over, not 1 s short
+            return Verdict(allowed, limit, remaining, math.ceil(window.start + length), window.start + length)
 
 
 class FaultInjector:
