@@ -44,16 +44,17 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     serve(_settings(), host=host, port=port, threads=threads)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def sandbox(ctx: typer.Context, name: str = typer.Argument(..., help="qbo | procore | slack")) -> None:
-    """Run one local emulator (pass --help after the name for its options)."""
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                               "help_option_names": []})
+def sandbox(ctx: typer.Context, name: str = typer.Argument("", help="qbo | procore | slack")) -> None:
+    """Run one local emulator: `ledgerlink sandbox qbo --help` lists its options."""
+    if name in ("", "--help", "-h"):
+        typer.echo("usage: ledgerlink sandbox {qbo,procore,slack} [options]   (options: add --help after the name)")
+        raise typer.Exit(0 if name else 2)
     if name not in SANDBOXES:
         typer.echo(f"ledgerlink: unknown sandbox {name!r}; choose one of {', '.join(SANDBOXES)}", err=True)
         raise typer.Exit(2)
     module = importlib.import_module(f"sandbox.{name}")
-    if not hasattr(module, "main"):
-        typer.echo(f"ledgerlink: the {name} sandbox is not built yet", err=True)
-        raise typer.Exit(2)
     raise typer.Exit(module.main(list(ctx.args)) or 0)
 
 

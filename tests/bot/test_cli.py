@@ -54,3 +54,13 @@ def test_migrate_then_web_serves_healthz(tmp_path):
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert "SLACK_SIGNING_SECRET" in out  # the start-up line names what is missing
+
+
+def test_each_sandbox_shows_its_own_options(tmp_path):
+    for name, flag in (("qbo", "--limits"), ("procore", "--rate-limit"), ("slack", "--app-url")):
+        out = subprocess.run([sys.executable, "-m", "bot", "sandbox", name, "--help"], capture_output=True,
+                             text=True, env=_env(tmp_path), cwd=tmp_path, timeout=60)
+        assert out.returncode == 0 and flag in out.stdout, (name, out.stdout, out.stderr)
+    bad = subprocess.run([sys.executable, "-m", "bot", "sandbox", "erp"], capture_output=True, text=True,
+                         env=_env(tmp_path), cwd=tmp_path, timeout=60)
+    assert bad.returncode == 2 and "unknown sandbox 'erp'" in bad.stderr
