@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sync.http import jsonbody
 from sync.http.base import BaseClient, TokenSource
 from sync.http.errors import request_surely_unsent
 from sync.http.limits import RateLimitPolicy
@@ -125,13 +126,16 @@ class QboClient(BaseClient):
               **kwargs: Any) -> dict[str, Any]:
         """One API call under /v3/company/{realm}/; returns decoded JSON; Faults become typed errors."""
         all_params = {**(params or {}), "minorversion": self.minor_version}
+        if kwargs.get("json") is not None:  # amounts are Decimal: send them as exact JSON numbers
+            kwargs["content"] = jsonbody.encode(kwargs.pop("json"))
+            kwargs["headers"] = {"Content-Type": "application/json", **(kwargs.get("headers") or {})}
         try:
             response = self._request(method, f"/v3/company/{self.realm_id}/{resource}", params=all_params, **kwargs)
         except QboApiError as err:
             err.entity = err.entity or entity
             raise
         try:
-            data = response.json()
+            data = jsonbody.decode(response.content)
         except ValueError:
             raise error_from_response(response, entity=entity) from None
         fault = fault_from_json(data) if isinstance(data, dict) and "Fault" in data else None

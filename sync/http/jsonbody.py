@@ -1,0 +1,38 @@
+"""JSON for money: Decimal in, Decimal out — never a float in between.
+
+`encode` writes each Decimal as a JSON number with exactly its digits (QBO wants numbers, not strings);
+`decode` reads every non-integer number back as Decimal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+def encode(value: Any) -> bytes:
+    marker = f"dec{secrets.token_hex(6)}:"
+
+    def prepare(v: Any) -> Any:
+        if isinstance(v, Decimal):
+            if not v.is_finite():
+                raise ValueError(f"cannot send {v} as a JSON number")
+            return f"{marker}{v}"
+        if isinstance(v, dict):
+            return {str(k): prepare(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [prepare(x) for x in v]
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        return v
+
+    text = json.dumps(prepare(value), ensure_ascii=False, separators=(",", ":"))
+    return re.sub(f'"{re.escape(marker)}([-0-9.Ee+]+)"', r"\1", text).encode()
+
+
+def decode(content: bytes | str) -> Any:
+    return json.loads(content, parse_float=Decimal) if content else None
