@@ -58,6 +58,52 @@ def sandbox(ctx: typer.Context, name: str = typer.Argument("", help="qbo | proco
     raise typer.Exit(module.main(list(ctx.args)) or 0)
 
 
+@app.command()
+def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sync list` lists them."),
+         tenant: int | None = typer.Option(None, help="Tenant id (default: the only tenant)."),
+         dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")) -> None:
+    """Run one sync job now; --dry-run prints what it would create, update or link, per record."""
+    from bot.db import engine_for
+    from sync.context import NotConnected, TenantContext, token_store
+    from sync.jobs.base import load_jobs, run_job
+
+    settings = _settings()
+    jobs = load_jobs()
+    if job == "list":
+        for name in sorted(jobs):
+            typer.echo(f"{name:<16} {jobs[name].description}")
+        return
+    if job not in jobs:
+        typer.echo(f"ledgerlink: unknown job {job!r}; choose one of: {', '.join(sorted(jobs)) or '(none yet)'}",
+                   err=True)
+        raise typer.Exit(2)
+    engine = engine_for(settings.database_url)
+    tenant_id = tenant if tenant is not None else _only_tenant(engine)
+    ctx = TenantContext(engine=engine, tenant_id=tenant_id, settings=settings, tokens=token_store(engine, settings))
+    try:
+        report = run_job(ctx, job, dry_run=dry_run)
+    except NotConnected as exc:
+        typer.echo(f"ledgerlink: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(report.summary())
+
+
+def _only_tenant(engine) -> int:
+    from sqlmodel import Session, select
+
+    from bot.models import Tenant
+
+    with Session(engine) as s:
+        tenants = list(s.exec(select(Tenant)))
+    if len(tenants) != 1:
+        names = ", ".join(f"{t.id} ({t.name})" for t in tenants) or "none yet"
+        typer.echo(f"ledgerlink: say which tenant with --tenant; tenants: {names}", err=True)
+        raise typer.Exit(2)
+    return tenants[0].id
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

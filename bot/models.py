@@ -8,12 +8,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _procore_id(*, nullable: bool = True, index: bool = False) -> Any:
+    """Procore ids are 64-bit (e.g. 562949953421636): BIGINT, not INTEGER."""
+    return Field(default=None, sa_column=Column(BigInteger, nullable=nullable, index=index))
 
 
 def _money(nullable: bool = True) -> Any:
@@ -27,7 +32,7 @@ class Tenant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     slack_team_id: str | None = Field(default=None, max_length=32, unique=True)
-    procore_company_id: int | None = Field(default=None, index=True)
+    procore_company_id: int | None = _procore_id(index=True)
     qbo_realm_id: str | None = Field(default=None, max_length=32, index=True)
     timezone: str = Field(default="America/Los_Angeles", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
@@ -67,7 +72,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     slack_user_id: str | None = Field(default=None, max_length=32)
-    procore_user_id: int | None = None
+    procore_user_id: int | None = _procore_id()
     email: str | None = Field(default=None, max_length=254, index=True)
     name: str = Field(default="", max_length=200)
     permission: str = Field(default="none", max_length=16)  # none | read_only | standard | admin
@@ -91,7 +96,7 @@ class Item(SQLModel, table=True):
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
     type: str = Field(max_length=24)  # see bot.domain.states.ItemType
     procore_id: str = Field(max_length=64)
-    procore_project_id: int | None = None
+    procore_project_id: int | None = _procore_id()
     title: str = Field(default="", max_length=300)
     amount: Decimal | None = _money()
     state: str = Field(default="ready_to_export", max_length=32)
@@ -103,6 +108,11 @@ class Item(SQLModel, table=True):
     card_channel: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
     state_before_archive: str | None = Field(default=None, max_length=32)
+    # what the card and the export need to know (vendor, project, lines, QBO summary…), refreshed on each ingest
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # hash of the Procore record when it was sent: a later change while locked is detected, not exported silently
+    source_hash: str | None = Field(default=None, max_length=64)
+    remote_id: str | None = Field(default=None, max_length=64)  # the QBO record once synced
     version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -212,7 +222,7 @@ class ProjectSettings(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("tenant_id", "procore_project_id", name="uq_project_settings"),)
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
-    procore_project_id: int
+    procore_project_id: int = _procore_id(nullable=False)
     job_cost_sync_enabled: bool = False
     last_job_cost_sync_at: datetime | None = None
 
@@ -243,3 +253,61 @@ class SyncRequest(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending | done | failed
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
+
+
+class RemoteRecord(SQLModel, table=True):
+    """A local copy of a QBO or Procore list record (vendors, projects, items…): pickers, duplicate detection,
+    the archived list and 'ready to import' states read it, never the remote API inside a Slack request."""
+
+    __tablename__ = "remote_records"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "system", "entity", "remote_id", name="uq_remote_record"),
+        Index("ix_remote_records_lookup", "tenant_id", "system", "entity", "name"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    system: str = Field(max_length=8)  # qbo | procore
+    entity: str = Field(max_length=32)  # Vendor, Customer, Item, Account / vendor, project, requisition…
+    remote_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=500)
+    parent_id: str | None = Field(default=None, max_length=64)  # QBO ParentRef / Procore project id
+    active: bool = True
+    archived: bool = False  # hidden from Ledgerlink's lists by a person (restorable)
+    sync_token: str | None = Field(default=None, max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    remote_updated_at: datetime | None = None
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where an incremental sync got to (e.g. the CDC changedSince of the vendor refresh) and how it went."""
+
+    __tablename__ = "sync_cursors"
+    __table_args__ = (UniqueConstraint("tenant_id", "job", name="uq_sync_cursor"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    job: str = Field(max_length=48)
+    cursor: str | None = Field(default=None, max_length=64)
+    last_run_at: datetime | None = None
+    last_status: str | None = Field(default=None, max_length=16)  # ok | failed
+    last_stats: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class UnsyncableCost(SQLModel, table=True):
+    """A QBO job-cost line that could not become a Procore direct cost, with the reason and the fix."""
+
+    __tablename__ = "unsyncable_costs"
+    __table_args__ = (UniqueConstraint("tenant_id", "qbo_entity", "qbo_id", "line_id", name="uq_unsyncable"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    qbo_entity: str = Field(max_length=24)  # Bill | Purchase | VendorCredit
+    qbo_id: str = Field(max_length=64)
+    line_id: str = Field(default="", max_length=32)
+    txn_date: datetime | None = None
+    vendor_name: str | None = Field(default=None, max_length=500)
+    amount: Decimal | None = _money()
+    reason: str = Field(max_length=500)
+    fix: str = Field(max_length=500)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None

@@ -76,3 +76,24 @@ def engine(db_url):
     eng = make_engine(db_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sandboxes():
+    """The QBO and Procore sandboxes, served over HTTP on 127.0.0.1 for the whole session."""
+    import sandbox.procore
+    import sandbox.qbo
+    from tests.support.servers import running_wsgi
+    from tests.support.world_remote import Sandboxes
+
+    with running_wsgi(sandbox.qbo.create_app()) as qbo_url, \
+            running_wsgi(sandbox.procore.create_app(seed="none")) as procore_url:
+        yield Sandboxes(qbo_url=qbo_url, procore_url=procore_url)
+
+
+@pytest.fixture
+def remote_world(engine, sandboxes):
+    """A tenant with a fresh QBO realm and a fresh demo Procore company, and a TenantContext to use them."""
+    from tests.support.world_remote import RemoteWorld
+
+    return RemoteWorld(engine, sandboxes)

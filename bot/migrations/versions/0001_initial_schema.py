@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('slack_team_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-    sa.Column('procore_company_id', sa.Integer(), nullable=True),
+    sa.Column('procore_company_id', sa.BigInteger(), nullable=True),
     sa.Column('qbo_realm_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -80,7 +80,7 @@ def upgrade() -> None:
     op.create_table('project_settings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
-    sa.Column('procore_project_id', sa.Integer(), nullable=False),
+    sa.Column('procore_project_id', sa.BigInteger(), nullable=False),
     sa.Column('job_cost_sync_enabled', sa.Boolean(), nullable=False),
     sa.Column('last_job_cost_sync_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
@@ -90,6 +90,40 @@ def upgrade() -> None:
     with op.batch_alter_table('project_settings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_settings_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('remote_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('system', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('remote_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('parent_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('sync_token', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('remote_updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('fetched_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('tenant_id', 'system', 'entity', 'remote_id', name='uq_remote_record')
+    )
+    with op.batch_alter_table('remote_records', schema=None) as batch_op:
+        batch_op.create_index('ix_remote_records_lookup', ['tenant_id', 'system', 'entity', 'name'], unique=False)
+
+    op.create_table('sync_cursors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('job', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('cursor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('last_run_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('last_stats', sa.JSON(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('tenant_id', 'job', name='uq_sync_cursor')
+    )
     op.create_table('sync_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=True),
@@ -120,11 +154,31 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
     sa.PrimaryKeyConstraint('tenant_id')
     )
+    op.create_table('unsyncable_costs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('qbo_entity', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('qbo_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('line_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('txn_date', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('vendor_name', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('fix', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('first_seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('tenant_id', 'qbo_entity', 'qbo_id', 'line_id', name='uq_unsyncable')
+    )
+    with op.batch_alter_table('unsyncable_costs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_unsyncable_costs_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('slack_user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-    sa.Column('procore_user_id', sa.Integer(), nullable=True),
+    sa.Column('procore_user_id', sa.BigInteger(), nullable=True),
     sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('permission', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -144,7 +198,7 @@ def upgrade() -> None:
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
     sa.Column('procore_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('procore_project_id', sa.Integer(), nullable=True),
+    sa.Column('procore_project_id', sa.BigInteger(), nullable=True),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -156,6 +210,9 @@ def upgrade() -> None:
     sa.Column('card_channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('card_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('state_before_archive', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=True),
+    sa.Column('source_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('remote_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -270,12 +327,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_email'))
 
     op.drop_table('users')
+    with op.batch_alter_table('unsyncable_costs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_unsyncable_costs_tenant_id'))
+
+    op.drop_table('unsyncable_costs')
     op.drop_table('tenant_settings')
     with op.batch_alter_table('sync_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_requests_tenant_id'))
         batch_op.drop_index('ix_sync_requests_status')
 
     op.drop_table('sync_requests')
+    op.drop_table('sync_cursors')
+    with op.batch_alter_table('remote_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_remote_records_lookup')
+
+    op.drop_table('remote_records')
     with op.batch_alter_table('project_settings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_settings_tenant_id'))
 
