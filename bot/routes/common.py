@@ -47,3 +47,23 @@ def html_page(title: str, message: str, status: int, extra_html: str = "") -> tu
     html = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
             f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p>{extra_html}</body></html>")
     return html, status, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def save_connection(engine, secret_key: str, *, tenant_id: int, provider: str, external_id: str | int,
+                    tokens, tenant_field: str) -> int:
+    """Store a freshly authorised connection (tokens encrypted) and note the account on the tenant row."""
+    from sqlmodel import Session
+
+    from bot.crypto import SecretBox
+    from bot.models import Tenant
+    from sync.tokens import TokenStore
+
+    connection_id = TokenStore(engine, SecretBox(secret_key)).save(
+        tenant_id=tenant_id, provider=provider, external_id=str(external_id), tokens=tokens)
+    with Session(engine) as session:
+        tenant = session.get(Tenant, tenant_id)
+        if tenant is not None and getattr(tenant, tenant_field) != external_id:
+            setattr(tenant, tenant_field, external_id)
+            session.add(tenant)
+            session.commit()
+    return connection_id

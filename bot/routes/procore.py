@@ -19,9 +19,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.crypto import SecretBox
 from bot.models import Tenant
-from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, sign_state
+from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_connection, sign_state
 from sync.http.base import StaticToken
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError
@@ -32,7 +31,7 @@ from sync.procore.webhook_receiver import (
     parse_delivery,
     record_delivery,
 )
-from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenStore
+from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed
 
 logger = logging.getLogger(__name__)
 
@@ -141,15 +140,8 @@ def register(app: Flask, settings: Settings) -> None:
                        "This Procore user can see several companies. ") + "Pick the one to connect:"
             return html_page("Choose a Procore company", message, 409 if wanted else 200,
                          f"<ul>{links}</ul>" if links else "<p>(none visible)</p>")
-        store = TokenStore(engine, SecretBox(state_key()))
-        connection_id = store.save(tenant_id=tenant_id, provider=PROVIDER, external_id=str(company_id),
-                                   tokens=tokens)
-        with Session(engine) as session:
-            row = session.get(Tenant, tenant_id)
-            if row is not None and row.procore_company_id != company_id:
-                row.procore_company_id = company_id
-                session.add(row)
-                session.commit()
+        connection_id = save_connection(engine, state_key(), tenant_id=tenant_id, provider=PROVIDER,
+                                        external_id=company_id, tokens=tokens, tenant_field="procore_company_id")
         logger.info("tenant %s connected Procore company %s (connection %s)", tenant_id, company_id, connection_id)
         response = app.make_response(html_page("Connected to Procore",
                                            f"Connected to Procore company {company_id}. You can close this page.",

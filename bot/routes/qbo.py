@@ -19,12 +19,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.crypto import SecretBox
 from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
-from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, sign_state
+from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_connection, sign_state
 from sync.qbo.oauth import QboOAuth, QboOAuthConfigError
 from sync.qbo.webhooks import SIGNATURE_HEADER, EntityEvent, WebhookPayloadError, parse_events, verify_signature
-from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenStore
+from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed
 
 logger = logging.getLogger(__name__)
 
@@ -144,14 +143,8 @@ def register(app: Flask, settings: Settings) -> None:
         except (QboOAuthConfigError, TokenError) as exc:
             logger.error("QBO callback: %s", exc)
             return html_page("QuickBooks was not connected", str(exc), 502)
-        store = TokenStore(engine, SecretBox(state_key()))
-        connection_id = store.save(tenant_id=tenant_id, provider=PROVIDER, external_id=realm_id, tokens=tokens)
-        with Session(engine) as session:
-            tenant = session.get(Tenant, tenant_id)
-            if tenant is not None and tenant.qbo_realm_id != realm_id:
-                tenant.qbo_realm_id = realm_id
-                session.add(tenant)
-                session.commit()
+        connection_id = save_connection(engine, state_key(), tenant_id=tenant_id, provider=PROVIDER,
+                                        external_id=realm_id, tokens=tokens, tenant_field="qbo_realm_id")
         logger.info("tenant %s connected QBO realm %s (connection %s)", tenant_id, realm_id, connection_id)
         response = app.make_response(html_page("Connected to QuickBooks",
                                            f"Connected to QuickBooks company {realm_id}. You can close this page.",
