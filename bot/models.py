@@ -311,3 +311,22 @@ class UnsyncableCost(SQLModel, table=True):
     fix: str = Field(max_length=500)
     first_seen_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = None
+
+
+class CostCodePreference(SQLModel, table=True):
+    """Per-tenant cost-code settings ("Configure Cost Code Preferences for ERP", "Assign Default Cost Types To
+    ERP Standard Cost Codes"): whether a standard cost code or a cost type is synced to QuickBooks, the default
+    cost types of a standard cost code, and which QBO accounts/items new cost items use. No row = the default
+    (synced, no default cost types, accounts picked from the chart of accounts)."""
+
+    __tablename__ = "cost_code_preferences"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "key", name="uq_cost_code_preference"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    kind: str = Field(max_length=24)  # standard_cost_code | cost_type | qbo_setting
+    key: str = Field(max_length=64)  # Procore id, or the setting's name (income_account, expense_account, ...)
+    synced: bool = True
+    default_cost_type_ids: list[int] | None = Field(default=None, sa_column=Column(JSON))
+    value: str | None = Field(default=None, max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: int | None = Field(default=None, foreign_key="users.id")
