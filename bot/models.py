@@ -8,7 +8,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Numeric, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    LargeBinary,
+    Numeric,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -213,6 +226,11 @@ class TenantSettings(SQLModel, table=True):
     confirm_above_amount: Decimal | None = _money()
     two_approver_threshold: Decimal | None = _money()
     digest_hour: int = Field(default=9)
+    # reminders (bot/scheduler.py): items awaiting acceptance are re-announced every N hours (0 = off) and
+    # escalated once, after M hours, to a second channel (unset: DMs to the approvers; M = 0: off)
+    reminder_after_hours: int = Field(default=24, sa_column_kwargs={"server_default": text("24")})
+    escalate_after_hours: int = Field(default=48, sa_column_kwargs={"server_default": text("48")})
+    escalation_channel: str | None = Field(default=None, max_length=80)
 
 
 class ProjectSettings(SQLModel, table=True):
@@ -330,3 +348,24 @@ class CostCodePreference(SQLModel, table=True):
     value: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who leads the scheduler (bot/leader.py) where there are no advisory locks (SQLite): a lease that the
+    holder renews; a follower takes it over once `expires_at` has passed."""
+
+    __tablename__ = "scheduler_leases"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    acquired_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+# APScheduler's SQLAlchemyJobStore table, exactly as apscheduler/jobstores/sqlalchemy.py defines it, declared here
+# so the migrations create it and the schema comparison knows it (the job store's own create() then does nothing).
+apscheduler_jobs = Table(
+    "apscheduler_jobs", SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
