@@ -12,18 +12,27 @@
   `POST /_sandbox/requests/reset` `{"realm_id"?}`
 - `GET|POST /_sandbox/clock` `{"advance_seconds"|"advance"|"advance_days"|"offset_seconds"|"offset"|"now"}`
   -> `{"now", "offset_seconds"}`
+- `POST /_sandbox/realms/<realm>/budgets` `{"Name", "StartDate", "EndDate", "BudgetDetail": [{"BudgetDate",
+  "Amount", "AccountRef", "CustomerRef"?}]}` -> `{"Budget"}`: a budget as a person saves it in QuickBooks (the API
+  can only query budgets)
 - `GET /_sandbox/webhooks` -> recent delivery attempts; `GET /_sandbox/files/<realm>/<id>?token=` -> upload bytes
 """
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, request
 
+from . import faults
 from .attachments import serve_file
 from .clock import fmt_ms, parse_ts
+from .entities import Ctx, clean
 from .limits import apply_config
 from .oauth import mint
+from .service import new_id, stamp
 from .state import json_response, sandbox
+from .transactions import prepare_budget
 
 bp = Blueprint("qbo_admin", __name__, url_prefix="/_sandbox")
 
@@ -46,6 +55,26 @@ def list_realms():
     with store.lock:
         return json_response({"realms": [{"realm_id": r.realm_id, "company_name": r.info.get("company_name")}
                                          for r in store.realms.values()]})
+
+
+@bp.post("/realms/<realm_id>/budgets")
+def create_budget(realm_id: str):
+    """Plant a Budget the way a person saves one in QuickBooks; the v3 API only queries budgets."""
+    sb = sandbox()
+    with sb.store.lock:
+        realm = sb.store.realm(realm_id)
+        if realm is None:
+            return json_response({"error": f"no realm {realm_id}"}, 404)
+        ctx = Ctx(sb.store, realm, sb.clock.now())
+        try:
+            budget = prepare_budget(ctx, clean(copy.deepcopy(_body())))
+        except faults.QboFault as fault:
+            return json_response({"Fault": fault.fault()}, 400)
+        budget["Id"] = new_id(ctx, "Budget")
+        budget["SyncToken"] = "0"
+        stamp(ctx, budget, None, "Budget")
+        sb.store.put(realm, "Budget", budget)
+    return json_response({"Budget": budget})
 
 
 @bp.post("/tokens")

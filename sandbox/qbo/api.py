@@ -35,10 +35,12 @@ KNOWN_FIELDS = {  # properties a query may name even when no record has them yet
     "Class": "Name Active FullyQualifiedName ParentRef SubClass",
     "Term": "Name Active Type DueDays DiscountDays DiscountPercent",
     "Attachable": "AttachableRef FileName Note ContentType Size Category FileAccessUri TempDownloadUri",
+    "Budget": "Name StartDate EndDate BudgetType BudgetEntryType Active BudgetDetail",
 }
 TXN_FIELDS = ("DocNumber TxnDate DueDate TotalAmt Balance CurrencyRef PrivateNote Line LinkedTxn VendorRef "
               "CustomerRef APAccountRef SalesTermRef DepartmentRef ClassRef PayType PaymentType AccountRef EntityRef "
-              "CheckPayment CreditCardPayment UnappliedAmt DepositToAccountRef EmailStatus PrintStatus")
+              "CheckPayment CreditCardPayment UnappliedAmt DepositToAccountRef EmailStatus PrintStatus POStatus Memo "
+              "ShipTo ShipAddr VendorAddr BillAddr TxnStatus ExpirationDate AcceptedBy AcceptedDate")
 
 
 def _entity(segment: str) -> str:

@@ -14,7 +14,8 @@ INACTIVE_DETAIL = ("Object Not Found : Something you're trying to use has been m
 REF_KIND = {"Vendor": "Names", "Customer": "Names", "Employee": "Names", "Account": "Accounts",
             "Item": "Items", "Class": "Klasses", "Term": "SalesTerms", "Bill": "Transactions",
             "Invoice": "Transactions", "VendorCredit": "Transactions", "BillPayment": "Transactions",
-            "Payment": "Transactions", "Purchase": "Transactions", "Department": "Departments"}
+            "Payment": "Transactions", "Purchase": "Transactions", "PurchaseOrder": "Transactions",
+            "Estimate": "Transactions", "Department": "Departments"}
 
 
 class QboFault(Exception):

@@ -39,13 +39,16 @@ SPECS = {s.name: s for s in (
     Spec("Purchase", txn.prepare_purchase, "txn"),
     Spec("VendorCredit", txn.prepare_vendorcredit, "txn"),
     Spec("Attachable", txn.prepare_attachable, "txn"),
+    Spec("PurchaseOrder", txn.prepare_purchaseorder, "txn"),
+    Spec("Estimate", txn.prepare_estimate, "txn"),
 )}
 BY_URL = {name.lower(): name for name in SPECS}
 READ_ONLY_ENTITIES = ("CompanyInfo", "Preferences")
+QUERY_ONLY_ENTITIES = ("Budget",)  # the API can query these but not create, update, delete or read them by Id
 BALANCE_ENTITIES = ("Bill", "BillPayment", "Invoice", "Payment", "VendorCredit")
 # Id sequences: customers, vendors and employees share one ("Names"), all transactions share another, as in QBO.
 SEQUENCES = {"Vendor": "Names", "Customer": "Names", "Employee": "Names", **{n: "Transactions" for n in (
-    "Bill", "BillPayment", "Invoice", "Payment", "Purchase", "VendorCredit")}}
+    "Bill", "BillPayment", "Invoice", "Payment", "Purchase", "VendorCredit", "PurchaseOrder", "Estimate")}}
 ID_FLOORS = {"Class": 1000000000, "Attachable": 5000000000}
 
 
@@ -58,7 +61,7 @@ def entity_name(segment: str) -> str | None:
     lowered = segment.lower()
     if lowered in BY_URL:
         return BY_URL[lowered]
-    return next((n for n in READ_ONLY_ENTITIES if n.lower() == lowered), None)
+    return next((n for n in READ_ONLY_ENTITIES + QUERY_ONLY_ENTITIES if n.lower() == lowered), None)
 
 
 class Events:
@@ -165,6 +168,8 @@ def void(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
 
 
 def read(ctx: Ctx, entity: str, oid: str) -> dict:
+    if entity in QUERY_ONLY_ENTITIES:
+        raise faults.unsupported(f"Operation Read is not supported for {entity}; query it instead.")
     if entity in READ_ONLY_ENTITIES:
         obj = ctx.store.get(ctx.realm, entity, "1")
     else:

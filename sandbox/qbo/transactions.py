@@ -340,3 +340,101 @@ def refresh_balances(ctx: Ctx) -> list[tuple[str, dict]]:
                     obj["BalanceWithJobs"] = jobs
                 changed.append((entity, obj))
     return changed
+
+
+# -- purchase orders and estimates (non-posting) ----------------------------------------------------------------
+PO_STATUSES = ("Open", "Closed")
+ESTIMATE_STATUSES = ("Pending", "Accepted", "Closed", "Rejected", "Converted")
+NO_EXPENSE_ACCOUNT = "You must select an account for this transaction."
+
+
+def _next_doc_number(ctx: Ctx, entity: str) -> str:
+    numbers = [int(x["DocNumber"]) for x in ctx.store.all(ctx.realm, entity) if str(x.get("DocNumber")).isdigit()]
+    return str(max(numbers + [1000]) + 1)
+
+
+def _enum(data: dict, key: str, allowed: tuple[str, ...], default: str) -> None:
+    value = data.get(key) or default
+    if value not in allowed:
+        raise faults.invalid_property(f"Property Name:{key} specified is unsupported or invalid: {value}")
+    data[key] = value
+
+
+def prepare_purchaseorder(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    """A PurchaseOrder: VendorRef and Line required, APAccountRef implied, TotalAmt computed, POStatus Open|Closed.
+    Item lines need an item that has an expense account (Intuit: "You must select an account for this
+    transaction."). Non-posting: no balances move. https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/purchaseorder"""
+    _common(ctx, data, ("VendorRef", "Line"))
+    check_length(data, "Memo", 4000)
+    resolve_into(ctx, data, {"VendorRef": "Vendor", "APAccountRef": "Account", "SalesTermRef": "Term",
+                             "ClassRef": "Class", "ShipTo": "Customer"})
+    _default_ref(ctx, data, "APAccountRef", "Account", AP_ACCOUNT)
+    data["TotalAmt"] = _lines(ctx, data, existing, EXPENSE_DETAILS)
+    for line in data["Line"]:
+        detail = line.get("ItemBasedExpenseLineDetail")
+        if line.get("DetailType") == "ItemBasedExpenseLineDetail" and detail:
+            item = ctx.store.peek(ctx.realm, "Item", detail["ItemRef"]["value"]) or {}
+            if not item.get("ExpenseAccountRef"):
+                raise faults.business(NO_EXPENSE_ACCOUNT)
+    _enum(data, "POStatus", PO_STATUSES, (existing or {}).get("POStatus", "Open"))
+    if data.get("DueDate"):
+        data["DueDate"] = _date(data["DueDate"], "DueDate").isoformat()
+    if not text(data, "DocNumber") and existing is None:
+        data["DocNumber"] = _next_doc_number(ctx, "PurchaseOrder")
+    _check_doc_number(ctx, data, existing, "PurchaseOrder", None)
+    data.setdefault("EmailStatus", "NotSet")
+    data.setdefault("PrintStatus", "NotSet")
+    data.setdefault("LinkedTxn", (existing or {}).get("LinkedTxn", []))
+    return data
+
+
+def prepare_estimate(ctx: Ctx, data: dict, existing: dict | None) -> dict:
+    """An Estimate: CustomerRef and at least one line that describes an item; a SubTotal line is appended and
+    TotalAmt computed as on an Invoice; TxnStatus Pending (default) | Accepted | Closed | Rejected | Converted.
+    https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/estimate"""
+    _common(ctx, data, ("CustomerRef", "Line"))
+    resolve_into(ctx, data, {"CustomerRef": "Customer", "SalesTermRef": "Term", "ClassRef": "Class"})
+    total = _lines(ctx, data, existing, ("SalesItemLineDetail", "DiscountLineDetail", "GroupLineDetail"))
+    if not any(line.get("DetailType") in ("SalesItemLineDetail", "GroupLineDetail") for line in data["Line"]):
+        raise faults.business("An estimate must have at least one line that describes an item.")
+    data["Line"].append({"Amount": total, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+    data["TotalAmt"] = total
+    _enum(data, "TxnStatus", ESTIMATE_STATUSES, (existing or {}).get("TxnStatus", "Pending"))
+    for key in ("ExpirationDate", "AcceptedDate", "DueDate", "ShipDate"):
+        if data.get(key):
+            data[key] = _date(data[key], key).isoformat()
+    if not text(data, "DocNumber") and existing is None:
+        data["DocNumber"] = _next_doc_number(ctx, "Estimate")
+    _check_doc_number(ctx, data, existing, "Estimate", None)
+    for key, default in (("TxnTaxDetail", {"TotalTax": 0}), ("ApplyTaxAfterDiscount", False),
+                         ("PrintStatus", "NotSet"), ("EmailStatus", "NotSet")):
+        data.setdefault(key, default)
+    return data
+
+
+# -- budgets (query-only through the API; people make them in QuickBooks) -----------------------------------------
+BUDGET_TYPES = ("ProfitAndLoss", "BalanceSheet")
+BUDGET_ENTRY_TYPES = ("Monthly", "Quarterly", "Yearly")
+
+
+def prepare_budget(ctx: Ctx, data: dict) -> dict:
+    """A Budget as the QuickBooks UI saves it (the API can only query budgets): Name, StartDate, EndDate,
+    BudgetType, BudgetEntryType and BudgetDetail rows of {BudgetDate, Amount, AccountRef, CustomerRef?,
+    ClassRef?}. https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/budget"""
+    if not text(data, "Name"):
+        raise faults.required("Name")
+    for key in ("StartDate", "EndDate"):
+        data[key] = _date(data.get(key) or ctx.now.date().isoformat(), key).isoformat()
+    _enum(data, "BudgetType", BUDGET_TYPES, "ProfitAndLoss")
+    _enum(data, "BudgetEntryType", BUDGET_ENTRY_TYPES, "Monthly")
+    data["Active"] = data.get("Active", True) is not False
+    rows = []
+    for raw in data.get("BudgetDetail") or []:
+        row = dict(raw)
+        resolve_into(ctx, row, {"AccountRef": "Account", "CustomerRef": "Customer", "ClassRef": "Class"},
+                     ("AccountRef",))
+        row["BudgetDate"] = _date(row.get("BudgetDate") or data["StartDate"], "BudgetDate").isoformat()
+        row["Amount"] = money(row.get("Amount", 0))
+        rows.append(row)
+    data["BudgetDetail"] = rows
+    return data
