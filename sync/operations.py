@@ -14,7 +14,10 @@ from sync.outbox import Operation
 ContextFor = Callable[[int], TenantContext]
 OPERATIONS: dict[str, Callable[[ContextFor], Operation]] = {}
 #: modules that define operations (imported before the worker builds them)
-OPERATION_MODULES: list[str] = []
+OPERATION_MODULES: list[str] = [
+    "sync.writes.payments",
+    "sync.writes.direct_costs",
+]
 
 
 def operation(name: str) -> Callable[[type], type]:
