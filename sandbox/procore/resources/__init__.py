@@ -6,12 +6,14 @@ from flask import Flask
 
 from . import (
     budget,
+    change_orders,
     commitments,
     companies,
     cost_codes,
     direct_costs,
     payment_apps,
     payments,
+    prime_contracts,
     projects,
     requisitions,
     vendors,
@@ -20,5 +22,5 @@ from . import (
 
 def register(app: Flask) -> None:
     for module in (companies, projects, vendors, cost_codes, budget, commitments, requisitions, payment_apps,
-                   payments, direct_costs):
+                   payments, direct_costs, prime_contracts, change_orders):
         app.register_blueprint(module.bp)

@@ -19,6 +19,7 @@ from ..state import current
 from ..store import Record
 from .common import filtered, origin_taken, page, pick, require_object
 from .cost_codes import serialize_cost_code, serialize_type
+from .prime_contracts import change_order_totals
 
 bp = Blueprint("procore_commitments", __name__)
 
@@ -105,11 +106,15 @@ def _full(table: str, contract: Record) -> dict[str, Any]:
     billed = billing.progress(reqs, "items", schedule, dec(contract.get("retainage_percent")))
     invoiced = max((dec(b["g702"]["total_earned_less_retainage"]) for b in billed.values()), default=ZERO)
     out = {k: contract.get(k) for k in FULL}
+    approved, pending = change_order_totals("commitment_change_orders", contract["id"])
     out.update({
-        "accounting_method": contract.get("accounting_method") or "amount", "approved_change_orders": "0.00",
-        "draft_change_orders_amount": "0.00", "pending_change_orders": "0.00", "grand_total": money(total),
-        "revised_contract": money(total), "pending_revised_contract": money(total), "total_payments": money(paid),
-        "percentage_paid": money(billing.percent(paid, total)), "remaining_balance_outstanding": money(total - paid),
+        "accounting_method": contract.get("accounting_method") or "amount",
+        "approved_change_orders": money(approved), "draft_change_orders_amount": "0.00",
+        "pending_change_orders": money(pending), "grand_total": money(total),
+        "revised_contract": money(total + approved), "pending_revised_contract": money(total + approved + pending),
+        "total_payments": money(paid),
+        "percentage_paid": money(billing.percent(paid, total + approved)),
+        "remaining_balance_outstanding": money(total + approved - paid),
         "total_requisitions_amount": money(invoiced), "total_draw_requests_amount": "0.00",
         "requisitions_are_enabled": True, "private": bool(contract.get("private", False)),
         "show_line_items_to_non_admins": bool(contract.get("show_line_items_to_non_admins", False)),

@@ -27,6 +27,8 @@ RESOURCE_NAMES = {
     "work_order_contracts": "Work Order Contracts",
     "purchase_order_contracts": "Purchase Order Contracts",
     "prime_contracts": "Prime Contracts",
+    "commitment_change_orders": "Commitment Change Orders",
+    "prime_change_orders": "Prime Change Orders",
     "requisitions": "Requisitions",
     "payment_applications": "Payment Applications",
     "contract_payments": "Contract Payments",
