@@ -17,6 +17,7 @@ OPERATIONS: dict[str, Callable[[ContextFor], Operation]] = {}
 OPERATION_MODULES: list[str] = [
     "sync.writes.payments",
     "sync.writes.direct_costs",
+    "sync.writes.companies",
 ]
 
 

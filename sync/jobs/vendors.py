@@ -1,0 +1,199 @@
+"""Refresh the companies list: QBO Vendors and the Procore company directory into the local cache.
+
+QBO side: `RemoteRecord(system="qbo", entity="Vendor")`, a full scan the first time and CDC afterwards (see
+`qbo_lists.py`). Procore side: `RemoteRecord(system="procore", entity="vendor")` from the directory (Procore has
+no change feed for vendors; one page holds 100). A Procore company whose `origin_id` names a QBO vendor is linked
+on the Procore side already: the refresh adopts that link into the binder when neither side is linked yet.
+Archiving (a person's choice) survives every refresh.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.domain import audit
+from bot.domain.permissions import SYSTEM
+from bot.models import RemoteRecord
+from sync import binder, cache
+from sync.context import TenantContext
+from sync.jobs.base import JobReport, register
+from sync.jobs.qbo_lists import QboListRefresh
+from sync.procore.records import Vendor
+from sync.writes.common import parse_time, plain
+
+QBO, QBO_VENDOR = "qbo", "Vendor"
+PROCORE, PROCORE_VENDOR = "procore", "vendor"
+LINK = "company"  # binder entity type: Procore vendor id ⇄ QBO Vendor Id
+
+_QBO_FIELDS = ("Id", "SyncToken", "DisplayName", "CompanyName", "GivenName", "FamilyName", "PrintOnCheckName",
+               "Active", "PrimaryEmailAddr", "PrimaryPhone", "Mobile", "TaxIdentifier", "AcctNum", "BillAddr",
+               "Vendor1099", "MetaData")
+_PROCORE_FIELDS = ("id", "name", "abbreviated_name", "is_active", "email_address", "business_phone", "business_id",
+                   "address", "city", "state_code", "zip", "country_code", "origin_id", "origin_code", "updated_at")
+
+
+def qbo_vendor_data(vendor: dict[str, Any]) -> dict[str, Any]:
+    """The fields Ledgerlink keeps of a QBO Vendor (JSON-safe)."""
+    return plain({k: vendor[k] for k in _QBO_FIELDS if k in vendor})
+
+
+def qbo_vendor_name(vendor: dict[str, Any]) -> str:
+    return str(vendor.get("DisplayName") or vendor.get("CompanyName") or f"Vendor {vendor.get('Id')}")
+
+
+def cache_qbo_vendor(session: Session, tenant_id: int, vendor: dict[str, Any]) -> tuple[RemoteRecord, bool]:
+    return cache.upsert(session, tenant_id, QBO, QBO_VENDOR, str(vendor["Id"]), name=qbo_vendor_name(vendor),
+                        data=qbo_vendor_data(vendor), active=vendor.get("Active", True) is not False,
+                        sync_token=vendor.get("SyncToken"),
+                        remote_updated_at=parse_time((vendor.get("MetaData") or {}).get("LastUpdatedTime")))
+
+
+def procore_vendor_data(vendor: Vendor) -> dict[str, Any]:
+    raw = dict(vendor.raw or {})
+    data = {k: raw[k] for k in _PROCORE_FIELDS if k in raw}
+    data.update({"id": vendor.id, "name": vendor.name, "origin_id": vendor.origin_id})
+    return plain(data)
+
+
+def cache_procore_vendor(session: Session, tenant_id: int, vendor: Vendor) -> tuple[RemoteRecord, bool]:
+    return cache.upsert(session, tenant_id, PROCORE, PROCORE_VENDOR, str(vendor.id), name=vendor.name,
+                        data=procore_vendor_data(vendor), active=vendor.is_active is not False,
+                        remote_updated_at=vendor.updated_at)
+
+
+def label(row_or_name: RemoteRecord | str, remote_id: str | int, system: str) -> str:
+    name = row_or_name.name if isinstance(row_or_name, RemoteRecord) else row_or_name
+    return f"{name} ({'QBO' if system == QBO else 'Procore'} {remote_id})"
+
+
+def _change(existing: RemoteRecord | None, name: str, active: bool, same: bool) -> tuple[str, str] | None:
+    """(action, detail) for the report, or None when the cached copy is current."""
+    if existing is None:
+        return "create", "new" + ("" if active else " (inactive)")
+    if same and existing.name == name and existing.active == active and not existing.data.get("deleted"):
+        return None
+    said = []
+    if existing.active != active:
+        said.append("reactivated" if active else "made inactive")
+    # QBO appends " (deleted)" to an inactive name-list record's name: that is not a rename
+    if existing.name.removesuffix(" (deleted)") != name.removesuffix(" (deleted)"):
+        said.append(f"renamed from '{existing.name}'")
+    return "update", ", ".join(said) or "details changed"
+
+
+class QboVendorRefresh(QboListRefresh):
+    entity = QBO_VENDOR
+    cursor_job = "vendors"
+
+    def __init__(self, page_size: int | None = None) -> None:
+        if page_size:
+            self.page_size = page_size
+        self.would_cache: dict[str, str] = {}  # dry run: vendors a real run would have cached (id → name)
+
+    def apply(self, session, tenant_id, record, report, dry_run):
+        rid, name = str(record["Id"]), qbo_vendor_name(record)
+        existing = cache.get(session, tenant_id, QBO, QBO_VENDOR, rid)
+        active = record.get("Active", True) is not False
+        same = existing is not None and existing.sync_token == record.get("SyncToken")
+        change = _change(existing, name, active, same)
+        if change is None:
+            return
+        report.add(change[0], "QBO vendor", label(name, rid, QBO), change[1])
+        if dry_run:
+            self.would_cache[rid] = name
+        else:
+            cache_qbo_vendor(session, tenant_id, record)
+
+    def apply_deleted(self, session, tenant_id, remote_id, report, dry_run):
+        row = cache.get(session, tenant_id, QBO, QBO_VENDOR, remote_id)
+        if row is None or row.data.get("deleted"):
+            return
+        link = binder.to_internal(session, tenant_id, LINK, remote_id)
+        if link is None:
+            report.add("remove", "QBO vendor", label(row, remote_id, QBO), "deleted or merged in QuickBooks")
+            if not dry_run:
+                cache.remove(session, tenant_id, QBO, QBO_VENDOR, remote_id)
+            return
+        company = cache.get(session, tenant_id, PROCORE, PROCORE_VENDOR, link.procore_id)
+        who = company.name if company else f"Procore company {link.procore_id}"
+        report.add("deactivate", "QBO vendor", label(row, remote_id, QBO),
+                   f"deleted or merged in QuickBooks but still linked to {who} — link {who} to the vendor "
+                   "that remains")
+        if not dry_run:
+            row.active, row.data = False, {**row.data, "deleted": True}
+            session.add(row)
+
+
+@register
+class VendorsJob:
+    name = "vendors"
+    description = "Refresh the companies list: QBO vendors (CDC after the first run) and the Procore directory"
+    page_size: int | None = None  # QBO page size (default 1000, QBO's maximum); tests page smaller
+
+    def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        report = JobReport(self.name, dry_run=dry_run)
+        qbo = QboVendorRefresh(self.page_size)
+        qbo.refresh(ctx, report, dry_run=dry_run)
+        self._procore(ctx, report, dry_run, qbo.would_cache)
+        return report
+
+    def _procore(self, ctx: TenantContext, report: JobReport, dry_run: bool, would_cache: dict[str, str]) -> None:
+        vendors = list(ctx.procore.list_vendors())
+        report.stats["procore_vendors_read"] = len(vendors)
+        with ctx.session() as s:
+            listed = set()
+            for vendor in vendors:
+                listed.add(str(vendor.id))
+                existing = cache.get(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, str(vendor.id))
+                same = existing is not None and existing.data == procore_vendor_data(vendor)
+                change = _change(existing, vendor.name, vendor.is_active is not False, same)
+                if change:
+                    report.add(change[0], "Procore company", label(vendor.name, vendor.id, PROCORE), change[1])
+                    if not dry_run:
+                        cache_procore_vendor(s, ctx.tenant_id, vendor)
+            for row in cache.listing(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, archived=None, active=True):
+                if row.remote_id not in listed:
+                    report.add("deactivate", "Procore company", label(row, row.remote_id, PROCORE),
+                               "no longer active in the Procore directory")
+                    if not dry_run:
+                        row.active = False
+                        s.add(row)
+            for vendor in vendors:
+                if vendor.origin_id:
+                    self._adopt(s, ctx.tenant_id, vendor, report, dry_run, would_cache)
+            if dry_run:
+                s.rollback()
+            else:
+                s.commit()
+
+    @staticmethod
+    def _adopt(s: Session, tenant_id: int, vendor: Vendor, report: JobReport, dry_run: bool,
+               would_cache: dict[str, str]) -> None:
+        """Procore says this company came from QBO vendor `origin_id`: take that link when both sides are free."""
+        what, origin = label(vendor.name, vendor.id, PROCORE), str(vendor.origin_id)
+        link = binder.to_external(s, tenant_id, LINK, vendor.id)
+        if link is not None:
+            if link.qbo_id != origin:
+                report.add("skip", "Procore company", what,
+                           f"its origin_id says QBO vendor {origin} but Ledgerlink links it to QBO vendor "
+                           f"{link.qbo_id}; Ledgerlink's link stands")
+            return
+        qbo_row = cache.get(s, tenant_id, QBO, QBO_VENDOR, origin)
+        qbo_name = qbo_row.name if qbo_row else would_cache.get(origin)
+        if qbo_name is None:
+            report.add("skip", "Procore company", what,
+                       f"its origin_id {origin} is not a vendor in this QuickBooks company — link it to the "
+                       "right vendor")
+            return
+        other = binder.to_internal(s, tenant_id, LINK, origin)
+        if other is not None:
+            report.add("skip", "Procore company", what,
+                       f"its origin_id names {qbo_name}, which is linked to Procore company {other.procore_id}")
+            return
+        report.add("link", "Procore company", what, f"to QBO vendor {qbo_name} (named by its origin_id)")
+        if not dry_run:
+            binder.bind(s, tenant_id, LINK, vendor.id, origin, qbo_row.sync_token if qbo_row else None)
+            audit.record(s, tenant_id=tenant_id, actor=SYSTEM, action="link_company",
+                         detail={"procore_vendor_id": vendor.id, "qbo_vendor_id": origin, "source": "origin_id"})

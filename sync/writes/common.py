@@ -1,0 +1,67 @@
+"""What the outbox operations in this package share: error classification and JSON-safe copies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sync.context import NotConnected
+from sync.http.errors import AuthenticationError, RateLimitedError, ServerError, TransportFailure
+from sync.outbox import PermanentError, RetryableError
+
+#: our clock and QBO's may disagree a little; a record created this long before our first attempt is not ours
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def remote_failure(exc: Exception, what: str) -> Exception:
+    """The outbox's view of a client error: RetryableError (try later) or PermanentError (a person acts).
+
+    `what` names the write for people, e.g. "Creating the QuickBooks vendor 'ACME Concrete'".
+    """
+    if isinstance(exc, TransportFailure | RateLimitedError | ServerError):
+        return RetryableError(f"{what}: {exc}")
+    if isinstance(exc, NotConnected):
+        return PermanentError(f"{what} did not happen: {exc}")
+    hint = getattr(exc, "hint", "") or ""
+    if isinstance(exc, AuthenticationError):
+        return PermanentError(f"{what} did not happen: {hint.rstrip('.')}, then press Retry.")
+    detail = getattr(exc, "detail", None) or getattr(exc, "message", None) or str(exc)
+    field_errors = getattr(exc, "field_errors", None)
+    if field_errors:
+        detail = "; ".join(f"{k} {', '.join(v)}" for k, v in field_errors.items())
+    return PermanentError(f"{what} was refused ({detail}). {hint}".strip())
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe copy (Decimal → str, dates → ISO) for JSON columns."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO timestamp (QBO MetaData, our own payloads) as an aware UTC datetime; naive means UTC."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def created_since(record: Mapping[str, Any], not_before: str | None) -> bool:
+    """Did QBO create `record` after our first attempt (allowing for clock skew)? Without a bound: yes."""
+    bound = parse_time(not_before)
+    created = parse_time((record.get("MetaData") or {}).get("CreateTime"))
+    if bound is None or created is None:
+        return bound is None
+    return created >= bound - CLOCK_SKEW

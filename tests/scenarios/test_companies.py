@@ -1,0 +1,210 @@
+"""Companies ⇄ vendors end to end, against the QBO and Procore sandboxes over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.domain.errors import InvalidInput, PermissionDenied
+from bot.models import AuditEvent, ExternalLink, Item, OutboxEntry, utcnow
+from sync import binder
+from sync.jobs.base import run_job
+from sync.operations import build_operations
+from sync.outbox import Outbox
+from sync.qbo.query import select as qbo_select
+from sync.services import companies, exports
+
+
+class Crash(BaseException):
+    """The worker process dying at a kill point."""
+
+
+def _refresh(world):
+    return run_job(world.ctx, "vendors")
+
+
+def _procore_id(world, name: str) -> str:
+    return str(next(v.id for v in world.ctx.procore.list_vendors() if v.name == name))
+
+
+def _operations(world):
+    return build_operations(lambda _tenant_id: world.ctx)
+
+
+def _drain(world, **kwargs):
+    return Outbox(world.engine, _operations(world), **kwargs).drain()
+
+
+def _qbo_vendors_named(world, name: str) -> list[dict]:
+    q = qbo_select("Vendor").where(DisplayName=name).where_in("Active", [True, False])
+    return world.ctx.qbo.query(q=q).get("Vendor") or []
+
+
+def _item(world, item_id):
+    with Session(world.engine) as s:
+        return s.get(Item, item_id)
+
+
+def _send_and_accept(world, name: str):
+    pid = _procore_id(world, name)
+    sent = companies.send_company(world.ctx, world.actor("sam"), procore_vendor_id=pid)
+    exports.accept(world.ctx, world.actor("dana"), sent.item.id)
+    return pid, sent.item.id
+
+
+def test_export_company_through_acceptance(remote_world):
+    w = remote_world
+    _refresh(w)
+    pid, item_id = _send_and_accept(w, "Granite Peak Steel")
+    assert _item(w, item_id).state == "exporting"
+    stats = _drain(w)
+    assert stats.done == 2 and stats.failed == 0  # qbo.create_vendor, then procore.set_vendor_origin
+    found = _qbo_vendors_named(w, "Granite Peak Steel")
+    assert len(found) == 1
+    item = _item(w, item_id)
+    assert item.state == "synced" and item.remote_id == found[0]["Id"]
+    with Session(w.engine) as s:
+        assert binder.require_external(s, w.tenant.id, "company", pid).qbo_id == found[0]["Id"]
+    assert w.ctx.procore.get_vendor(vendor_id=int(pid)).origin_id == found[0]["Id"]
+    # the new vendor is on the ERP companies list, linked
+    row = next(r for r in companies.list_erp_companies(w.ctx, w.actor("riley")) if r.remote_id == found[0]["Id"])
+    assert row.linked_to == pid and row.linked_name == "Granite Peak Steel"
+    # exporting it again is refused with a sentence
+    with pytest.raises(InvalidInput, match="already linked"):
+        companies.send_company(w.ctx, w.actor("sam"), procore_vendor_id=pid)
+
+
+@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit", "after_commit"])
+def test_crash_at_every_kill_point_leaves_one_vendor(remote_world, kill_at):
+    w = remote_world
+    _refresh(w)
+    pid, item_id = _send_and_accept(w, "Sawtooth Roofing")
+
+    def die(where):
+        if where == kill_at:
+            raise Crash(where)
+
+    with pytest.raises(Crash):
+        Outbox(w.engine, _operations(w), worker_id="w1", kill_point=die).drain()
+    later = utcnow() + timedelta(minutes=10)
+    Outbox(w.engine, _operations(w), worker_id="w2", clock=lambda: later).drain()
+    found = _qbo_vendors_named(w, "Sawtooth Roofing")
+    assert len(found) == 1
+    assert _item(w, item_id).state == "synced"
+    with Session(w.engine) as s:
+        links = s.exec(select(ExternalLink).where(ExternalLink.entity_type == "company")).all()
+        assert [(lk.procore_id, lk.qbo_id) for lk in links] == [(pid, found[0]["Id"])]
+        create = s.exec(select(OutboxEntry).where(OutboxEntry.operation == "qbo.create_vendor")).one()
+        assert create.status == "done"
+
+
+def test_duplicate_name_fails_with_a_sentence_and_retry_after_the_fix(remote_world):
+    w = remote_world
+    _refresh(w)
+    existing = w.ctx.qbo.create(entity="Vendor", body={"DisplayName": "Owyhee Excavation"})
+    pid, item_id = _send_and_accept(w, "Owyhee Excavation")
+    assert _drain(w).failed == 1
+    item = _item(w, item_id)
+    assert item.state == "failed_to_export"
+    assert f"already has a vendor named 'Owyhee Excavation' (Id {existing['Id']})" in item.last_error
+    assert f"link company {pid} {existing['Id']}" in item.last_error
+    assert len(_qbo_vendors_named(w, "Owyhee Excavation")) == 1
+    # someone renames the QBO vendor; the retry is a new request (QBO would replay the refusal for the old one)
+    w.ctx.qbo.update(entity="Vendor", body={"Id": existing["Id"], "SyncToken": existing["SyncToken"],
+                                            "DisplayName": "Owyhee Excavation (old)"})
+    exports.retry(w.ctx, w.actor("erin"), item_id)
+    assert _drain(w).failed == 0
+    assert _item(w, item_id).state == "synced"
+    assert len(_qbo_vendors_named(w, "Owyhee Excavation")) == 1
+
+
+def test_link_company_is_unique_and_unlink_keeps_the_vendor(remote_world):
+    w = remote_world
+    _refresh(w)
+    a, b = _procore_id(w, "Gem State Flooring"), _procore_id(w, "Alpine Insulation")
+    companies.link_company(w.ctx, w.actor("sam"), procore_vendor_id=a, qbo_vendor_id="42")
+    with pytest.raises(InvalidInput, match="already linked to Gem State Flooring"):
+        companies.link_company(w.ctx, w.actor("sam"), procore_vendor_id=b, qbo_vendor_id="42")
+    _drain(w)
+    assert w.ctx.procore.get_vendor(vendor_id=int(a)).origin_id == "42"
+    with pytest.raises(PermissionDenied):
+        companies.unlink_company(w.ctx, w.actor("sam"), procore_vendor_id=a)
+    assert companies.unlink_company(w.ctx, w.actor("alex"), procore_vendor_id=a) == "42"
+    _drain(w)
+    assert w.ctx.procore.get_vendor(vendor_id=int(a)).origin_id is None
+    assert w.ctx.qbo.read(entity="Vendor", id="42")["DisplayName"] == "Hicks Hardware"  # the vendor stays
+    companies.link_company(w.ctx, w.actor("sam"), procore_vendor_id=b, qbo_vendor_id="42")
+    _drain(w)
+    assert w.ctx.procore.get_vendor(vendor_id=int(b)).origin_id == "42"
+    with Session(w.engine) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions.count("link_company") == 2 and actions.count("unlink_company") == 1
+
+
+def test_add_erp_company_to_the_procore_directory(remote_world):
+    w = remote_world
+    _refresh(w)
+    entry = companies.add_company_to_procore(w.ctx, w.actor("sam"), qbo_vendor_id="51")
+    assert entry.operation == "procore.create_vendor"
+    # a double click queues nothing more
+    assert companies.add_company_to_procore(w.ctx, w.actor("sam"), qbo_vendor_id="51").id == entry.id
+    assert _drain(w).done == 1
+    created = [v for v in w.ctx.procore.list_vendors() if v.origin_id == "51"]
+    assert [v.name for v in created] == ["Tim Philip Masonry"]
+    with Session(w.engine) as s:
+        assert binder.to_internal(s, w.tenant.id, "company", "51").procore_id == str(created[0].id)
+    with pytest.raises(InvalidInput, match="already in Procore's directory"):
+        companies.add_company_to_procore(w.ctx, w.actor("sam"), qbo_vendor_id="51")
+
+
+def test_add_erp_company_refuses_a_same_named_directory_company(remote_world):
+    w = remote_world
+    _refresh(w)
+    w.ctx.qbo.create(entity="Vendor", body={"DisplayName": "Idaho Rebar Supply, Inc."})
+    _refresh(w)
+    vendor = next(r for r in companies.list_erp_companies(w.ctx, w.actor("sam"))
+                  if r.name == "Idaho Rebar Supply, Inc.")
+    with pytest.raises(InvalidInput, match="already has 'Idaho Rebar Supply': link it"):
+        companies.add_company_to_procore(w.ctx, w.actor("sam"), qbo_vendor_id=vendor.remote_id)
+
+
+def test_archive_and_restore_round_trip(remote_world):
+    w = remote_world
+    _refresh(w)
+    names = {r.name for r in companies.list_erp_companies(w.ctx, w.actor("riley"))}
+    assert "Cal Telephone" in names
+    with pytest.raises(PermissionDenied):
+        companies.archive_company(w.ctx, w.actor("sam"), qbo_vendor_id="33")
+    companies.archive_company(w.ctx, w.actor("alex"), qbo_vendor_id="33")
+    assert "Cal Telephone" not in {r.name for r in companies.list_erp_companies(w.ctx, w.actor("riley"))}
+    assert [r.name for r in companies.archived_companies(w.ctx, w.actor("riley"))] == ["Cal Telephone"]
+    _refresh(w)  # a refresh keeps a person's archive
+    assert [r.name for r in companies.archived_companies(w.ctx, w.actor("riley"))] == ["Cal Telephone"]
+    with pytest.raises(InvalidInput, match="archived"):
+        companies.link_company(w.ctx, w.actor("sam"), procore_vendor_id=_procore_id(w, "Blue Sky Painting"),
+                               qbo_vendor_id="33")
+    companies.restore_company(w.ctx, w.actor("alex"), qbo_vendor_id="33")
+    assert companies.archived_companies(w.ctx, w.actor("riley")) == []
+    assert {r.name for r in companies.list_erp_companies(w.ctx, w.actor("riley"))} == names
+
+
+def test_duplicates_on_both_sides(remote_world):
+    w = remote_world
+    w.ctx.qbo.create(entity="Vendor", body={"DisplayName": "Rocky Mountain Electric LLC",
+                                            "PrimaryPhone": {"FreeFormNumber": "208-555-0110"}})
+    _refresh(w)
+    found = companies.duplicate_suggestions(w.ctx, w.actor("sam"))
+    pairs = {frozenset((f.a.name, f.b.name)): f for f in found}
+    assert frozenset(("ACME Concrete", "ACME CONCRETE LLC")) in pairs
+    cross = pairs[frozenset(("Rocky Mountain Electric", "Rocky Mountain Electric LLC"))]
+    link = next(a for a in cross.actions if a.kind == "link")
+    assert "same name" in cross.reasons or "same phone" in cross.reasons
+    companies.apply_suggestion(w.ctx, w.actor("sam"), link)
+    # now the Procore near-duplicate is offered for consolidation under the linked company
+    again = companies.duplicate_suggestions(w.ctx, w.actor("sam"))
+    mtn = next(f for f in again if {f.a.name, f.b.name} == {"Rocky Mountain Electric", "Rocky Mtn. Electric Co."})
+    consolidate = next(a for a in mtn.actions if a.kind == "consolidate")
+    sentence = companies.apply_suggestion(w.ctx, w.actor("sam"), consolidate)
+    assert "merge Rocky Mtn. Electric Co." in sentence
