@@ -44,6 +44,14 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     serve(_settings(), host=host, port=port, threads=threads)
 
 
+@app.command()
+def worker() -> None:
+    """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
+    from bot.worker import serve
+
+    raise typer.Exit(serve(_settings()))
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                "help_option_names": []})
 def sandbox(ctx: typer.Context, name: str = typer.Argument("", help="qbo | procore | slack")) -> None:

@@ -1,0 +1,472 @@
+"""What runs when: every tenant's sync jobs, digest, reminders and token check, on APScheduler 3.
+
+One `BackgroundScheduler` runs in the leading `ledgerlink worker` (see bot/leader.py and bot/worker.py). Its
+per-tenant jobs live in the project database (`SQLAlchemyJobStore`, table `apscheduler_jobs`), so a new leader
+carries on where the old one stopped; each has an explicit id (`tenant-<id>:<job>`), `replace_existing=True`,
+`coalesce=True` (a backlog runs once), `max_instances=1` and a misfire grace time. A persisted job is a
+reference to the module-level `run_tenant_job(tenant_id, job_name)`, which the job store can serialise.
+
+The leader's own fast loops — webhook/"sync now" requests, notifications from audit events, re-reading every
+tenant's schedule — are in-memory jobs: they need no persistence and run on their own small thread pool.
+
+What sets a tenant's schedule (`tenant_jobs`): the sync jobs registered in `sync.jobs` (vendors and projects
+hourly, cost-codes every 5 min, job-costs every 2 h; `paid` on the tenant's paid-sync schedule), the daily
+approver digest at `digest_hour` in the tenant's time zone, reminders and the token check. `reschedule_tenant`
+applies a changed setting at once; tenants created since are picked up within `reconcile` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from bot.domain.settings import PaidSyncSchedule
+from bot.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
+
+if TYPE_CHECKING:
+    from bot.worker import Runtime
+
+logger = logging.getLogger(__name__)
+
+JOB_FUNC = "bot.scheduler:run_tenant_job"  # what the job store serialises
+CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests use second-level intervals)
+
+#: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule
+DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200}
+#: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
+TASKS = ("digest", "reminders", "token-health")
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """Timings, in seconds. `hour` is the length of one "hour" of the tenants' settings (paid-sync schedule,
+    reminder and escalation hours), so a test can make an hour last a second."""
+
+    intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    tasks: tuple[str, ...] = TASKS
+    hour: float = 3600
+    first_run_delay: float = 30  # a newly scheduled sync job first runs this soon, not a whole interval later
+    reminder_check: float = 900
+    token_check: float = 6 * 3600
+    token_warn_days: float = 14  # warn admins when a refresh token expires sooner than this
+    renotify: float = 24 * 3600  # repeat a still-unsolved token warning after this long
+    digest_grace: int = 2 * 3600  # a digest missed (worker down at 09:00) is still sent this late
+    requests: float = 2  # webhook / "sync now" / reschedule requests
+    events: float = 5  # rejection, failure and paid notifications
+    reconcile: float = 60  # re-read every tenant's schedule (new tenants, settings changed elsewhere)
+    outbox: float = 2  # every worker drains the outbox this often
+    outbox_batch: int = 10
+    follower_poll: float = 5  # a follower tries to become the leader this often
+    heartbeat: float = 5  # the leader confirms its lock (renews its lease) this often
+    lease: float = 30  # SQLite lease length; failover takes up to this long there
+    leader_lock: str = "auto"  # auto (advisory lock on PostgreSQL, lease on SQLite) | advisory | lease
+    threads: int = 4
+    event_settle: float = 2  # audit events younger than this wait a round (ids commit out of order)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> SchedulerConfig:
+        raw = (environ if environ is not None else os.environ).get(CONFIG_ENV)
+        if not raw:
+            return cls()
+        try:
+            values = json.loads(raw)
+            known = {f.name for f in fields(cls)}
+            unknown = set(values) - known
+            if unknown:
+                raise ValueError(f"unknown keys {sorted(unknown)}; expected some of {sorted(known)}")
+            if "tasks" in values:
+                values["tasks"] = tuple(values["tasks"])
+            return replace(cls(), **values)
+        except (ValueError, TypeError) as exc:
+            from bot.config import SettingsError
+
+            raise SettingsError(f"{CONFIG_ENV}: {exc}") from None
+
+
+def settings_of(s: Session, tenant_id: int) -> TenantSettings:
+    """The tenant's settings, or the defaults — without inserting a row (that is the settings service's job)."""
+    return s.get(TenantSettings, tenant_id) or TenantSettings(tenant_id=tenant_id)
+
+
+def as_utc(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+# --- which jobs a tenant has ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobSpec:
+    tenant_id: int
+    job: str
+    every: float | None = None  # seconds, for an interval job
+    cron_hour: int | None = None  # for the daily digest, in `timezone`
+    timezone: str = "UTC"
+    grace: int = 60
+
+    @property
+    def job_id(self) -> str:
+        return job_id(self.tenant_id, self.job)
+
+    @property
+    def when(self) -> str:
+        if self.cron_hour is not None:
+            return f"daily at {self.cron_hour:02d}:00 {self.timezone}"
+        return f"every {_duration(self.every or 0)}"
+
+    @property
+    def name(self) -> str:
+        """Also the signature: a job whose name changed is rescheduled."""
+        return f"{self.job} for tenant {self.tenant_id}, {self.when}"
+
+    def trigger(self, now: datetime, *, previous_next: datetime | None, first_delay: float) -> Any:
+        if self.cron_hour is not None:
+            return CronTrigger(hour=self.cron_hour, minute=0, timezone=_zone(self.timezone))
+        every = timedelta(seconds=self.every or 1)
+        if previous_next is None:  # new: first run soon (a just-connected tenant should not wait an hour)
+            start = now + min(every, timedelta(seconds=first_delay))
+        else:  # changed: keep the old next run if it is sooner than a whole new interval
+            start = min(as_utc(previous_next), now + every)
+        return IntervalTrigger(seconds=every.total_seconds(), start_date=start, timezone=UTC)
+
+
+def job_id(tenant_id: int, job: str) -> str:
+    return f"tenant-{tenant_id}:{job}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)} min"
+    return f"{seconds:g} s"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        logger.warning("unknown time zone %r; using UTC", name)
+        return ZoneInfo("UTC")
+
+
+def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[str],
+                config: SchedulerConfig) -> list[JobSpec]:
+    """The jobs one tenant should have right now (pure: from its settings and the registered sync jobs)."""
+    registered = set(registered)
+    tid = tenant.id or 0
+    specs = [JobSpec(tid, name, every=seconds, grace=max(60, int(seconds)))
+             for name, seconds in sorted(config.intervals.items()) if name in registered]
+    if "paid" in registered and "paid" not in config.intervals:
+        try:
+            hours = PaidSyncSchedule(settings.paid_sync_schedule).interval_hours
+        except ValueError:
+            logger.warning("tenant %s: unknown paid-sync schedule %r; paid sync not scheduled", tid,
+                           settings.paid_sync_schedule)
+            hours = None
+        if hours:
+            seconds = hours * config.hour
+            specs.append(JobSpec(tid, "paid", every=seconds, grace=max(60, int(seconds))))
+    if "digest" in config.tasks:
+        specs.append(JobSpec(tid, "digest", cron_hour=min(max(settings.digest_hour, 0), 23),
+                             timezone=tenant.timezone or "UTC", grace=config.digest_grace))
+    if "reminders" in config.tasks:
+        specs.append(JobSpec(tid, "reminders", every=config.reminder_check, grace=max(60, int(config.reminder_check))))
+    if "token-health" in config.tasks:
+        specs.append(JobSpec(tid, "token-health", every=config.token_check, grace=max(60, int(config.token_check))))
+    return specs
+
+
+# --- webhook and "sync now" requests ----------------------------------------------------------------------------
+#: (source, entity as the webhook names it, normalised) → the sync jobs that handle it, first registered wins
+REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("qbo", "vendor"): ("vendors",),
+    ("qbo", "customer"): ("projects",),
+    ("qbo", "item"): ("cost-codes",),
+    ("qbo", "billpayment"): ("paid",),
+    ("qbo", "bill"): ("paid", "job-costs"),
+    ("qbo", "purchase"): ("job-costs",),
+    ("qbo", "vendorcredit"): ("job-costs",),
+    ("procore", "projects"): ("projects",),
+    ("procore", "companyvendors"): ("vendors",),
+    ("procore", "standardcostcodes"): ("cost-codes",),
+    ("procore", "costcodes"): ("cost-codes",),
+    ("procore", "lineitemtypes"): ("cost-codes",),
+    ("procore", "budgetlineitems"): ("cost-codes",),
+    ("procore", "requisitions"): ("sub-invoices", "requisitions", "bills"),
+    ("procore", "paymentapplications"): ("owner-invoices", "payment-applications", "invoices"),
+    ("procore", "workordercontracts"): ("commitments",),
+    ("procore", "purchaseordercontracts"): ("commitments",),
+    ("procore", "primecontracts"): ("prime-contracts",),
+}
+RESCHEDULE = "schedule"  # SyncRequest.entity of a reschedule request
+
+
+def _norm(entity: str) -> str:
+    return "".join(ch for ch in entity.lower() if ch.isalnum())
+
+
+def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> list[str]:
+    """The registered jobs a request asks for: a job's own name ("sync now"), else the webhook entity's jobs."""
+    registered = set(registered)
+    if entity in registered:
+        return [entity]
+    return [j for j in REQUEST_JOBS.get((source, _norm(entity)), ()) if j in registered][:1]
+
+
+def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
+    """Ask the leading worker to run `job` for the tenant soon ("sync now"); returns the request's id."""
+    from bot.db import get_engine
+
+    with Session(engine or get_engine()) as s:
+        row = SyncRequest(tenant_id=tenant_id, source=source, entity=job[:48], operation="sync")
+        s.add(row)
+        s.commit()
+        return row.id  # type: ignore[return-value]
+
+
+_active: Scheduler | None = None  # the scheduler running in this process, if it leads
+
+
+def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
+    """Apply a tenant's changed schedule settings (paid-sync schedule, digest hour, time zone) at once.
+
+    In the leading worker this reschedules now ("rescheduled"); anywhere else (the web app) it leaves a request
+    that the leader applies within `requests` seconds ("requested"). Also how a new tenant gets its jobs."""
+    sched = _active
+    if sched is not None and sched.running:
+        sched.reconcile_tenant(tenant_id)
+        return "rescheduled"
+    from bot.db import get_engine
+
+    with Session(engine or get_engine()) as s:
+        already = s.exec(select(SyncRequest.id).where(SyncRequest.tenant_id == tenant_id,
+                                                      SyncRequest.entity == RESCHEDULE,
+                                                      SyncRequest.status == "pending")).first()
+        if already is None:
+            s.add(SyncRequest(tenant_id=tenant_id, source="schedule", entity=RESCHEDULE, operation="reschedule"))
+            s.commit()
+    return "requested"
+
+
+def run_tenant_job(tenant_id: int, job_name: str) -> None:
+    """The function every persisted job calls (by import path, so the SQLAlchemy job store can store it)."""
+    sched = _active
+    if sched is None:
+        logger.error("%s for tenant %s: no scheduler runtime in this process", job_name, tenant_id)
+        return
+    sched.runtime.run(tenant_id, job_name)
+
+
+# --- the scheduler -----------------------------------------------------------------------------------------------
+class Scheduler:
+    """APScheduler plus Ledgerlink's reconciliation of what each tenant should have. One per leading process."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.config = runtime.config
+        self.engine = runtime.engine
+        self.aps = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename="apscheduler_jobs"),
+                       "memory": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(self.config.threads), "internal": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+            timezone=UTC)
+        # the internal jobs run every few seconds: their "Running job …" lines would drown the ones that matter
+        logging.getLogger("apscheduler.executors.internal").setLevel(logging.WARNING)
+        self._inflight: set[int] = set()
+        self._inflight_guard = threading.Lock()
+        self._registered: set[str] = set()
+        self._reconcile_guard = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self.aps.running
+
+    def start(self) -> None:
+        global _active
+        _active = self
+        self.aps.start(paused=True)  # add the internal jobs and the tenants' jobs before anything runs
+        for name, every, call in (("requests", self.config.requests, self.process_requests),
+                                  ("events", self.config.events, self.process_events),
+                                  ("reconcile", self.config.reconcile, self.reconcile_all)):
+            self.aps.add_job(call, IntervalTrigger(seconds=every, timezone=UTC), id=f"internal:{name}",
+                             name=f"{name} (every {_duration(every)})", jobstore="memory", executor="internal",
+                             replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=30)
+        self.reconcile_all()
+        self.aps.resume()
+        logger.info("scheduler started: %d tenant job(s) in the job store",
+                    len(self.aps.get_jobs(jobstore="default")))
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        global _active
+        if self.aps.running:
+            self.aps.shutdown(wait=wait)
+        if _active is self:
+            _active = None
+        logger.info("scheduler stopped%s", "" if wait else " (running jobs finish in the background)")
+
+    # --- what should be scheduled ---------------------------------------------------------------------------
+    def registered_jobs(self) -> set[str]:
+        from sync.jobs.base import load_jobs
+
+        try:
+            jobs = set(load_jobs())
+        except Exception:  # a broken job module must not stop every other job
+            logger.exception("loading the sync jobs failed; keeping the previous list")
+            return self._registered
+        if jobs != self._registered:
+            unscheduled = sorted(jobs - set(self.config.intervals) - {"paid"})
+            logger.info("sync jobs: %s%s", ", ".join(sorted(jobs)) or "none yet",
+                        f" (on request only: {', '.join(unscheduled)})" if unscheduled else "")
+            self._registered = jobs
+        return jobs
+
+    def reconcile_all(self) -> None:
+        """Every tenant gets exactly its jobs; jobs of tenants that no longer exist go."""
+        with self._reconcile_guard:
+            registered = self.registered_jobs()
+            with Session(self.engine, expire_on_commit=False) as s:
+                tenants = list(s.exec(select(Tenant).order_by(Tenant.id)))
+                settings = {t.id: settings_of(s, t.id) for t in tenants}  # type: ignore[arg-type]
+            existing: dict[int, dict[str, Any]] = defaultdict(dict)
+            for job in self.aps.get_jobs(jobstore="default"):
+                tid = _tenant_of(job.id)
+                if tid is None:
+                    continue
+                existing[tid][job.id] = job
+            for tenant in tenants:
+                self._apply(tenant_jobs(tenant, settings[tenant.id], registered, self.config),
+                            existing.pop(tenant.id, {}))  # type: ignore[arg-type]
+            for jobs in existing.values():  # tenants deleted since
+                for jid in jobs:
+                    self.aps.remove_job(jid, jobstore="default")
+                    logger.info("unscheduled %s (tenant gone)", jid)
+
+    def reconcile_tenant(self, tenant_id: int) -> list[JobSpec]:
+        with self._reconcile_guard:
+            registered = self.registered_jobs()
+            with Session(self.engine, expire_on_commit=False) as s:
+                tenant = s.get(Tenant, tenant_id)
+                ts = settings_of(s, tenant_id)
+            existing = {j.id: j for j in self.aps.get_jobs(jobstore="default") if _tenant_of(j.id) == tenant_id}
+            specs = tenant_jobs(tenant, ts, registered, self.config) if tenant else []
+            self._apply(specs, existing)
+            return specs
+
+    def _apply(self, specs: list[JobSpec], existing: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        for spec in specs:
+            old = existing.pop(spec.job_id, None)
+            if old is not None and old.name == spec.name:
+                continue
+            trigger = spec.trigger(now, previous_next=old.next_run_time if old else None,
+                                   first_delay=self.config.first_run_delay)
+            job = self.aps.add_job(JOB_FUNC, trigger=trigger, args=(spec.tenant_id, spec.job), id=spec.job_id,
+                                   name=spec.name, jobstore="default", replace_existing=True, coalesce=True,
+                                   max_instances=1, misfire_grace_time=spec.grace)
+            nxt = getattr(job, "next_run_time", None) or trigger.get_next_fire_time(None, now)
+            logger.info("%s %s: %s; next run %s", "rescheduled" if old else "scheduled", spec.job_id, spec.when,
+                        nxt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if nxt else "never")
+        for jid in existing:
+            self.aps.remove_job(jid, jobstore="default")
+            logger.info("unscheduled %s (no longer wanted by the tenant's settings)", jid)
+
+    # --- requests: webhooks, "sync now", reschedule ---------------------------------------------------------
+    def process_requests(self) -> int:
+        """Pending SyncRequests become one run per (tenant, job) soon; the rows are marked done after it."""
+        registered = self.registered_jobs()
+        with Session(self.engine, expire_on_commit=False) as s:
+            rows = list(s.exec(select(SyncRequest).where(SyncRequest.status == "pending")
+                               .order_by(SyncRequest.id).limit(500)))
+        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+        settled: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            with self._inflight_guard:
+                if row.id in self._inflight:
+                    continue
+            tenant_id = row.tenant_id or self._tenant_for(row)
+            if tenant_id is not None and row.entity == RESCHEDULE:
+                self.reconcile_tenant(tenant_id)
+                settled["done"].append(row.id)  # type: ignore[arg-type]
+                continue
+            jobs = jobs_for_request(row.source, row.entity, registered) if tenant_id is not None else []
+            if not jobs:
+                logger.info("request %s (%s %s %s) skipped: %s", row.id, row.source, row.entity, row.entity_id or "",
+                            "no tenant has that account" if tenant_id is None else "no sync job handles it yet")
+                settled["skipped"].append(row.id)  # type: ignore[arg-type]
+                continue
+            groups[(tenant_id, jobs[0])].append(row.id)  # type: ignore[index]
+        for status, ids in settled.items():
+            _settle(self.engine, ids, status)
+        for (tenant_id, job), ids in groups.items():
+            with self._inflight_guard:
+                self._inflight.update(ids)
+            self.aps.add_job(self._run_requested, DateTrigger(datetime.now(UTC)), args=(tenant_id, job, ids),
+                             id=f"request:{job_id(tenant_id, job)}:{ids[0]}", name=f"{job} for tenant {tenant_id} "
+                             f"(requested {len(ids)}x)", jobstore="memory", replace_existing=True,
+                             misfire_grace_time=None)
+        return sum(len(v) for v in groups.values())
+
+    def _run_requested(self, tenant_id: int, job: str, ids: list[int]) -> None:
+        try:
+            ok = self.runtime.run(tenant_id, job)
+            _settle(self.engine, ids, "done" if ok else "failed")
+        finally:
+            with self._inflight_guard:
+                self._inflight.difference_update(ids)
+
+    def _tenant_for(self, row: SyncRequest) -> int | None:
+        if not row.external_account:
+            return None
+        with Session(self.engine) as s:
+            if row.source == "qbo":
+                q = select(Tenant.id).where(Tenant.qbo_realm_id == row.external_account)
+            elif row.source == "procore" and row.external_account.isdigit():
+                q = select(Tenant.id).where(Tenant.procore_company_id == int(row.external_account))
+            else:
+                return None
+            tid = s.exec(q.order_by(Tenant.id)).first()
+            if tid is None:
+                tid = s.exec(select(Connection.tenant_id).where(
+                    Connection.provider == row.source, Connection.external_id == row.external_account)).first()
+            return tid
+
+    # --- notifications from what happened (audit events) -----------------------------------------------------
+    def process_events(self) -> int:
+        with Session(self.engine) as s:
+            tenant_ids = list(s.exec(select(Tenant.id).order_by(Tenant.id)))
+        from bot.worker import pump_events
+
+        return sum(pump_events(self.runtime, tid) for tid in tenant_ids)  # type: ignore[arg-type]
+
+
+def _tenant_of(jid: str) -> int | None:
+    head = jid.split(":", 1)[0]
+    return int(head[len("tenant-"):]) if head.startswith("tenant-") and head[len("tenant-"):].isdigit() else None
+
+
+def _settle(engine: Engine, ids: list[int], status: str) -> None:
+    if not ids:
+        return
+    with Session(engine) as s:
+        s.execute(update(SyncRequest).where(SyncRequest.id.in_(ids), SyncRequest.status == "pending")  # type: ignore[attr-defined]
+                  .values(status=status, done_at=utcnow()))
+        s.commit()
+
