@@ -4,12 +4,13 @@ made in Procore are overwritten; unplaceable lines land in the unsyncable report
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, UnsyncableCost
+from bot.models import ExternalLink, UnsyncableCost, utcnow
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations
@@ -205,3 +206,29 @@ def test_dry_run_and_disabled_projects(remote_world):
     _reset(world)
     off = run_job(ctx, "job-costs")
     assert off.stats["enabled_projects"] == 0 and _qbo_calls(world)["total"] == 0
+
+
+class Crash(BaseException):
+    """The worker process dying at a kill point."""
+
+
+@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit"])
+def test_a_crash_at_any_step_leaves_one_direct_cost(remote_world, kill_at):
+    world, ctx = remote_world, remote_world.ctx
+    ops = build_operations(lambda _tenant: ctx)
+    setup = Setup(world)
+    bill = setup.create("Bill", {"VendorRef": {"value": LINKED_VENDOR}, "DocNumber": "NL-2",
+                                 "Line": [item_line("64.00", setup.items[setup.equipment.id], setup.customer)]})
+    run_job(ctx, "job-costs")
+
+    def die(where):
+        if where == kill_at:
+            raise Crash(where)
+
+    with pytest.raises(Crash):
+        Outbox(world.engine, ops, worker_id="w1", kill_point=die).drain()
+    later = utcnow() + timedelta(minutes=10)
+    Outbox(world.engine, ops, worker_id="w2", clock=lambda: later).drain()
+    costs = [c for c in ctx.procore.list_direct_costs(project_id=setup.project.id)
+             if c.origin_id == f"Bill:{bill['Id']}:{setup.project.id}"]
+    assert len(costs) == 1 and costs[0].grand_total == D("64.00")

@@ -3,13 +3,14 @@ is voided and the other deleted — Procore's payments issued, the item's state 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, Item, OutboxEntry
+from bot.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder, events
 from sync.jobs.base import run_job
 from sync.operations import build_operations
@@ -174,3 +175,29 @@ def test_dry_run_reports_and_writes_nothing(remote_world):
     with Session(world.engine) as s:
         assert not s.exec(select(OutboxEntry)).all()
     assert run_job(ctx, "paid").stats["mode"] == "initial query"  # the cursor did not move
+
+
+class Crash(BaseException):
+    """The worker process dying at a kill point."""
+
+
+@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit"])
+def test_a_crash_at_any_step_leaves_one_procore_payment(remote_world, kill_at):
+    world, ctx = remote_world, remote_world.ctx
+    ops = build_operations(lambda _tenant: ctx)
+    item, bill, project, req = _synced_bill(world, amount="500.00")
+    run_job(ctx, "paid")
+    _pay(ctx, bill["Id"], "500.00", "4001")
+    run_job(ctx, "paid")
+
+    def die(where):
+        if where == kill_at:
+            raise Crash(where)
+
+    with pytest.raises(Crash):
+        Outbox(world.engine, ops, worker_id="w1", kill_point=die).drain()
+    later = utcnow() + timedelta(minutes=10)  # the claim has gone stale: another worker takes over
+    Outbox(world.engine, ops, worker_id="w2", clock=lambda: later).drain()
+    assert [x[0] for x in _ours(ctx, project, req)] == [D("500.00")]
+    with Session(world.engine) as s:
+        assert len(s.exec(select(ExternalLink).where(ExternalLink.entity_type == "payment")).all()) == 1
