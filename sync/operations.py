@@ -18,6 +18,8 @@ OPERATION_MODULES: list[str] = [
     "sync.writes.payments",
     "sync.writes.direct_costs",
     "sync.writes.companies",
+    "sync.writes.bills",
+    "sync.writes.invoices",
 ]
 
 

@@ -1,11 +1,16 @@
 """Procore subcontractor invoice (requisition) → QBO Bill (pure).
 
-Lines: one `ItemBasedExpenseLineDetail` per cost code × cost type, with the Service item created for that
-budget line and the project as the customer, at the gross amount billed this period. Retainage: QBO has no
+Lines: one `ItemBasedExpenseLineDetail` per cost code × cost type (invoice lines sharing both are added up), with
+the Service item created for that budget line and the project as the customer, at the gross amount billed this
+period. Retainage: QBO has no
 retainage field on a Bill, so — as contractors book it by hand in QBO — retainage withheld this period is a
 negative `AccountBasedExpenseLineDetail` line to a *Retainage Payable* liability account and retainage
 released is a positive line to the same account. The Bill's total is then the net amount due now, which is
 what the subcontractor is paid against; the retainage owed accumulates in that account until released.
+
+Retainage this period comes from Procore's G702 figures when they agree with the lines: withheld = gross claimed
+this period − current payment due + released (this also counts retainage on stored materials, which Procore's
+invoice lines do not carry per period); otherwise from the invoice's own fields or the sum of its lines.
 """
 
 from __future__ import annotations
@@ -57,21 +62,19 @@ def procore_requisition_to_qbo_bill(req: Requisition, ctx: BillContext) -> dict[
     check_exportable(req, label)
     lines: list[dict[str, Any]] = []
     gross = Decimal(0)
-    for line in req.lines:
-        amount = cents(line.amount)
+    for (cost_code_id, type_id), (amount, cost_code, description) in _by_cost_item(req).items():
         if amount == 0:
             continue
-        key = (line.cost_code_id, line.line_item_type_id)
-        item_id = ctx.items.get(key)
+        item_id = ctx.items.get((cost_code_id, type_id))
         if item_id is None:
-            code = line.cost_code or f"cost code {line.cost_code_id}"
-            raise MappingError(f"{label}: {code} (cost type {line.line_item_type_id}) has no QuickBooks item "
+            code = cost_code or f"cost code {cost_code_id}"
+            raise MappingError(f"{label}: {code} (cost type {type_id}) has no QuickBooks item "
                                "yet — add the budget line to the project or refresh its cost codes, then resend.")
         gross += amount
         lines.append({
             "DetailType": "ItemBasedExpenseLineDetail",
             "Amount": amount,
-            "Description": (line.description or line.cost_code or "")[:4000],
+            "Description": description[:4000],
             "ItemBasedExpenseLineDetail": {
                 "ItemRef": {"value": item_id},
                 "CustomerRef": {"value": ctx.customer_id},
@@ -106,14 +109,31 @@ def procore_requisition_to_qbo_bill(req: Requisition, ctx: BillContext) -> dict[
     return body
 
 
+def _by_cost_item(req: Requisition) -> dict[tuple[int | None, int | None], tuple[Decimal, str | None, str]]:
+    """Invoice lines added up per (cost code, cost type), in first-seen order: amount, code, description."""
+    out: dict[tuple[int | None, int | None], tuple[Decimal, str | None, str]] = {}
+    for line in req.lines:
+        key = (line.cost_code_id, line.line_item_type_id)
+        amount, code, text = out.get(key, (Decimal(0), line.cost_code, ""))
+        words = line.description or line.cost_code or ""
+        if words and words not in text.split("; "):
+            text = f"{text}; {words}" if text else words
+        out[key] = (amount + cents(line.amount), code or line.cost_code, text)
+    return out
+
+
 def _retainage(req: Requisition) -> tuple[Decimal, Decimal]:
-    """This period's retainage withheld and released: the invoice totals, else the sum of its lines."""
-    withheld = req.retainage_withheld
-    if withheld is None:
-        withheld = sum((x.retainage_withheld or Decimal(0) for x in req.lines), Decimal(0))
+    """This period's retainage withheld and released (see the module docstring for the order of sources)."""
     released = req.retainage_released
     if released is None:
         released = sum((x.retainage_released or Decimal(0) for x in req.lines), Decimal(0))
+    gross = sum((cents(x.amount) for x in req.lines), Decimal(0))
+    if (req.total_claimed_amount is not None and req.total_amount is not None
+            and cents(req.total_claimed_amount) == gross):
+        return cents(gross - cents(req.total_amount) + cents(released)), cents(released)
+    withheld = req.retainage_withheld
+    if withheld is None:
+        withheld = sum((x.retainage_withheld or Decimal(0) for x in req.lines), Decimal(0))
     return cents(withheld), cents(released)
 
 

@@ -3,6 +3,8 @@
 As Procore's QBO connector does: two `SalesItemLineDetail` lines against the project's customer — work
 completed this period (plus materials presently stored), and retainage (held this period as a negative
 amount, released as a positive one) — with the detail on the PDF summary sheet attached to the Invoice.
+Retainage held this period is taken from the G702 figures when Procore sends them (work + stored materials −
+current payment due + released, which also counts retainage on stored materials), else from the G703 lines.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def procore_payment_application_to_qbo_invoice(app: PaymentApplication, ctx: Inv
         raise MappingError(f"{label} is '{(app.status or 'unknown').replace('_', ' ')}' in Procore; only approved "
                            "owner invoices can be exported.")
     work = cents(app.work_completed_this_period) + cents(app.materials_presently_stored)
-    retainage = cents(app.retainage_released) - cents(app.retainage_held)
+    retainage = cents(app.retainage_released) - retainage_held(app)
     if work + retainage < 0:
         raise MappingError(f"{label} totals {usd(work + retainage)}; QuickBooks can't hold a negative invoice. "
                            "Issue a credit memo in QuickBooks or correct the pay application in Procore.")
@@ -55,6 +57,23 @@ def procore_payment_application_to_qbo_invoice(app: PaymentApplication, ctx: Inv
     if txn_date := (app.billing_date or app.period_end):
         body["TxnDate"] = txn_date.isoformat()
     return body
+
+
+def retainage_held(app: PaymentApplication) -> Decimal:
+    """Retainage held this period (see the module docstring)."""
+    if app.total_amount is not None and app.work_completed_this_period is not None:
+        work = cents(app.work_completed_this_period) + cents(app.materials_presently_stored)
+        return work - cents(app.total_amount) + cents(app.retainage_released)
+    return cents(app.retainage_held)
+
+
+def invoice_summary(body: dict[str, Any], customer_name: str) -> str:
+    """'Creates Invoice 0001 for Riverside MOB, $153,900.00 (work $162,000.00, retainage −$8,100.00)'."""
+    work, retainage = (Decimal(x["Amount"]) for x in body["Line"][:2])
+    number = f" {body['DocNumber']}" if body.get("DocNumber") else ""
+    kind = "retainage released" if retainage > 0 else "retainage held"
+    return (f"Creates Invoice{number} for {customer_name}, {usd(work + retainage)} "
+            f"(work {usd(work)}, {kind} {usd(abs(retainage))})")
 
 
 def _line(n: int, amount: Decimal, description: str, item_id: str) -> dict[str, Any]:

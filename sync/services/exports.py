@@ -35,6 +35,7 @@ EXPORT_HOOKS: dict[str, Hook] = {}
 #: modules that register export hooks
 EXPORT_HOOK_MODULES: list[str] = [
     "sync.services.companies",
+    "sync.services.invoices",
 ]
 
 

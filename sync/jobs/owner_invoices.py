@@ -1,0 +1,146 @@
+"""Procore owner invoices (prime contract payment applications) → `owner_invoice` items, exported as QBO Invoices
+with two lines and a PDF summary sheet attached.
+
+Per project linked to QBO: the payment applications (v1.0 list), and for each approved one its G703 lines (one
+GET). Approved pay apps become items; one that is already an item and changes status is refreshed, so a send is
+refused with the reason. The detail holds the snapshot the summary sheet is drawn from (project, period, G702
+summary, schedule of values), what it becomes in QBO (`qbo_summary`) or why it can't yet (`blocked`). The two QBO
+items it uses are roles (see `sync.services.invoices.ROLES`), looked up once per run.
+
+Once sent, the invoice is locked in Ledgerlink exactly as subcontractor invoices are (`detail["locked_note"]`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from bot.domain.errors import InvalidInput, ItemNotFound
+from bot.domain.states import ItemType
+from bot.models import Item
+from sync import binder
+from sync.context import TenantContext
+from sync.items import find_item, upsert_item
+from sync.jobs.base import JobReport, register
+from sync.jobs.sub_invoices import KEEP, locked_note
+from sync.mappers.invoices import EXPORTABLE_OWNER_INVOICE_STATUSES
+from sync.procore.errors import ProcoreNotFound
+from sync.procore.financials import PaymentApplication
+from sync.procore.records import Project
+from sync.services.invoices import OWNER_RETAINAGE_ITEM, OWNER_WORK_ITEM, evaluate_owner_invoice, resolve_role
+from sync.writes.invoices import payment_application_snapshot
+
+KIND = ItemType.OWNER_INVOICE.value
+_OPEN = ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export")
+
+
+def title_for(detail: dict) -> str:
+    project = (detail.get("project") or {}).get("name") or "Project"
+    number = detail.get("invoice_number") or f"#{detail.get('number') or detail.get('payment_application_id')}"
+    return f"{project} owner invoice {number}"
+
+
+class Ingest:
+    def __init__(self, ctx: TenantContext, *, dry_run: bool = False) -> None:
+        self.ctx, self.dry_run = ctx, dry_run
+        self._roles_checked = False
+
+    def one(self, session: Session, project: Project, app: PaymentApplication,
+            report: JobReport | None) -> Item | None:
+        existing = find_item(session, self.ctx.tenant_id, KIND, app.id)
+        label = f"pay application #{app.number} of {project.name} ({app.id})"
+        if app.status not in EXPORTABLE_OWNER_INVOICE_STATUSES and existing is None:
+            if report:
+                report.add("skip", "Procore owner invoice", label,
+                           f"'{(app.status or 'unknown').replace('_', ' ')}' in Procore: only approved owner "
+                           "invoices are exported")
+            return None
+        if not app.raw.get("g703") and not app.raw.get("line_items"):  # list results carry no lines
+            app = self.ctx.procore.get_payment_application(project_id=project.id, payment_application_id=app.id)
+        if not self._roles_checked:
+            for role in (OWNER_WORK_ITEM, OWNER_RETAINAGE_ITEM):
+                resolve_role(self.ctx, session, role, dry_run=self.dry_run)
+            self._roles_checked = True
+        detail = payment_application_snapshot(app, project=project)
+        raw = dict(detail)
+        title = title_for(detail)
+        ev = evaluate_owner_invoice(session, self.ctx.tenant_id, detail, title)
+        detail |= {"qbo_summary": ev.summary, "blocked": ev.blocked}
+        amount = ev.total if ev.total is not None else (Decimal(detail["due"]) if detail.get("due") else None)
+        if self.dry_run:
+            if report:
+                report.add("create" if existing is None else "update", "owner invoice item", label,
+                           ev.blocked or ev.summary or "")
+            return existing
+        if existing is not None:
+            detail |= {k: existing.detail[k] for k in KEEP if k in (existing.detail or {})}
+        out = upsert_item(session, tenant_id=self.ctx.tenant_id, item_type=KIND, procore_id=app.id, title=title,
+                          amount=amount, procore_project_id=project.id, detail=detail, raw=raw)
+        item = out.item
+        if out.locked_change:
+            item.detail = {**(item.detail or {}), "locked_note": locked_note(item)}
+            session.add(item)
+            if report:
+                report.add("locked", "owner invoice item", label, locked_note(item))
+        elif (not out.changed and item.state in _OPEN
+              and ((item.detail or {}).get("blocked"), (item.detail or {}).get("qbo_summary"))
+              != (ev.blocked, ev.summary)):
+            item.detail = {**(item.detail or {}), "qbo_summary": ev.summary, "blocked": ev.blocked}
+            item.amount, item.version = amount, item.version + 1
+            session.add(item)
+            if report:
+                report.add("update", "owner invoice item", label, ev.blocked or "ready to export")
+        elif report and (out.changed or ev.blocked):
+            action = "blocked" if ev.blocked else "create" if out.created else "update"
+            report.add(action, "owner invoice item", label, ev.blocked or ev.summary or "")
+        session.flush()
+        return item
+
+
+@register
+class OwnerInvoicesJob:
+    name = "owner-invoices"
+    description = "Procore owner invoices (approved pay applications) → items to export as QBO Invoices + PDF sheet"
+
+    def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        report = JobReport(self.name, dry_run=dry_run)
+        ingest = Ingest(ctx, dry_run=dry_run)
+        seen = 0
+        for project in ctx.procore.list_projects():
+            with ctx.session() as s:
+                linked = binder.to_external(s, ctx.tenant_id, "project", project.id) is not None
+            if not linked:
+                report.add("skip", "Procore project", f"{project.name} ({project.id})",
+                           "not linked to a QuickBooks project: link it to export its owner invoices")
+                continue
+            for app in ctx.procore.list_payment_applications(project_id=project.id):
+                seen += 1
+                with ctx.session() as s:
+                    ingest.one(s, project, app, report)
+                    if not dry_run:
+                        s.commit()
+        report.stats["pay_applications_seen"] = seen
+        return report
+
+
+def refresh_item(ctx: TenantContext, item: Item) -> Item:
+    """Re-read one owner invoice from Procore and refresh its item (used before a send or resend)."""
+    return ingest_one(ctx, project_id=int(item.procore_project_id), payment_application_id=int(item.procore_id))
+
+
+def ingest_one(ctx: TenantContext, *, project_id: int, payment_application_id: int) -> Item:
+    try:
+        app = ctx.procore.get_payment_application(project_id=project_id, payment_application_id=payment_application_id)
+        project = ctx.procore.get_project(project_id=project_id)
+    except ProcoreNotFound:
+        raise ItemNotFound(f"Procore has no owner invoice {payment_application_id} in project {project_id} "
+                           "(or Ledgerlink's Procore user can't see it).") from None
+    with ctx.session() as s:
+        item = Ingest(ctx).one(s, project, app, None)
+        if item is None:
+            raise InvalidInput(f"Owner invoice #{app.number} is '{(app.status or 'unknown').replace('_', ' ')}' in "
+                               "Procore; only approved owner invoices can be sent to accounting.")
+        s.commit()
+        s.refresh(item)
+        return item

@@ -1,0 +1,282 @@
+"""Bulk exports at QBO's limit: many pending create rows of one realm sent as one /batch request (≤ 30 items).
+
+`BatchingOutbox` is an `Outbox` whose `drain` first takes the *batchable* operations (`qbo.create_bill`) tenant by
+tenant, up to 30 rows at a time, and sends each group as one POST /batch with the row ids as `bId`s; every other
+row runs one by one as before. QBO counts a batch as one request against its 500/min (plus 40 batches/min), so
+the ceiling is 40 × 30 = 1,200 creates a minute per realm instead of 500; the client's rate limiter is the only
+thing that spaces the calls (`threads` workers keep it busy).
+
+Exactly once, the same way single rows do it:
+- the batch's requestid is derived from the requestids of the rows in it, so resending the same group (a
+  client-level retry, or a reclaim of the same rows after a crash) replays QBO's first answer;
+- a row on its second attempt or later is first *reconciled*: one /batch of queries (its natural key) finds
+  a Bill a lost earlier attempt created, and that row completes without another create;
+- each row's outcome is recorded only while this worker still holds its claim (the outbox's compare-and-set).
+Per-item Faults become per-row outcomes: a validation Fault fails that row with a sentence, a throttle or server
+Fault sends it back to pending; the other rows of the batch are unaffected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlmodel import Session
+
+from bot.domain.permissions import SYSTEM
+from bot.domain.states import Action
+from bot.models import OutboxEntry, utcnow
+from sync.context import NotConnected, TenantContext
+from sync.outbox import DrainStats, Operation, Outbox, OutboxStatus, PermanentError, RemoteResult, RetryableError
+from sync.qbo.batch import BATCH_LIMIT, BatchItem
+from sync.qbo.errors import QboError, QboRateLimited, QboServerError
+from sync.qbo.query import Select
+
+logger = logging.getLogger(__name__)
+
+
+class BatchableOperation(Operation, Protocol):
+    """What an operation offers so its rows can share a /batch request (see `sync.writes.bills.CreateBill`)."""
+
+    entity: str
+
+    def batch_body(self, entry: OutboxEntry) -> dict[str, Any]: ...
+
+    def result_from(self, entry: OutboxEntry, record: Mapping[str, Any]) -> RemoteResult: ...
+
+    def sentence_for(self, entry: OutboxEntry, err: Exception) -> Exception: ...
+
+    def natural_key(self, entry: OutboxEntry) -> Select: ...
+
+    def match(self, entry: OutboxEntry, records: list[Mapping[str, Any]]) -> RemoteResult | None: ...
+
+
+def batch_requestid(requestids: list[str]) -> str:
+    """Stable for one set of rows, whatever order they were claimed in (≤ 50 chars)."""
+    digest = hashlib.sha256("|".join(sorted(requestids)).encode()).hexdigest()[:40]
+    return f"ll-batch-{digest}"
+
+
+class BatchingOutbox(Outbox):
+    """The outbox, with /batch for the operations named in `batchable` (operation name → operation)."""
+
+    def __init__(self, engine: Engine, operations: Mapping[str, Operation], *,
+                 context_for: Callable[[int], TenantContext], batchable: tuple[str, ...] = ("qbo.create_bill",),
+                 batch_size: int = BATCH_LIMIT, **kwargs: Any) -> None:
+        super().__init__(engine, operations, **kwargs)
+        self.context_for = context_for
+        self.batchable = tuple(op for op in batchable if op in operations)
+        self.batch_size = min(batch_size, BATCH_LIMIT)
+        self.batches_sent = 0
+
+    # --- claiming -------------------------------------------------------------------------------------
+    def _due(self, now: Any) -> Any:
+        return or_(and_(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.next_attempt_at <= now),
+                   and_(OutboxEntry.status == OutboxStatus.CLAIMED.value,
+                        OutboxEntry.claimed_at < now - self.claim_timeout))
+
+    def claim_where(self, *conditions: Any, limit: int) -> list[int]:
+        """`Outbox.claim` narrowed by extra conditions (same atomicity: SKIP LOCKED / one UPDATE … RETURNING)."""
+        now = self.clock()
+        due = and_(self._due(now), *conditions)
+        ids_q = select(OutboxEntry.id).where(due).order_by(OutboxEntry.id).limit(limit)
+        with Session(self.engine) as s:
+            if self.engine.dialect.name == "postgresql":
+                ids = list(s.execute(ids_q.with_for_update(skip_locked=True)).scalars())
+                if not ids:
+                    return []
+                target = OutboxEntry.id.in_(ids)
+            else:
+                target = OutboxEntry.id.in_(ids_q.scalar_subquery())
+            stmt = (update(OutboxEntry).where(target, due)
+                    .values(status=OutboxStatus.CLAIMED.value, claimed_by=self.worker_id, claimed_at=now,
+                            attempts=OutboxEntry.attempts + 1, updated_at=now)
+                    .returning(OutboxEntry.id))
+            claimed = sorted(s.execute(stmt).scalars())
+            s.commit()
+        return claimed
+
+    def _groups(self) -> list[tuple[str, int]]:
+        """(operation, tenant) pairs with batchable rows due now."""
+        if not self.batchable:
+            return []
+        with Session(self.engine) as s:
+            rows = s.execute(select(OutboxEntry.operation, OutboxEntry.tenant_id, func.count())
+                             .where(self._due(self.clock()), OutboxEntry.operation.in_(self.batchable))
+                             .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)).all()
+        return [(op, tenant) for op, tenant, _n in rows]
+
+    # --- draining -------------------------------------------------------------------------------------
+    def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1) -> DrainStats:
+        """Claim and run until nothing is due: batchable rows 30 to a request, the rest one by one."""
+        if threads > 1:
+            return self._drain_threads(threads, batch, max_rounds)
+        stats, rounds = DrainStats(), 0
+        while max_rounds is None or rounds < max_rounds:
+            progressed = False
+            for op, tenant in self._groups():
+                ids = self.claim_where(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant,
+                                       limit=self.batch_size)
+                if ids:
+                    progressed = True
+                    self._count(stats, self.run_batch(op, tenant, ids))
+            others = (OutboxEntry.operation.not_in(self.batchable),) if self.batchable else ()
+            ids = self.claim_where(*others, limit=batch)
+            if ids:
+                progressed = True
+                self._count(stats, [self.run(i) for i in ids])
+            if not progressed:
+                break
+            rounds += 1
+        return stats
+
+    def _drain_threads(self, threads: int, batch: int, max_rounds: int | None) -> DrainStats:
+        total, lock = DrainStats(), threading.Lock()
+
+        def work(n: int) -> None:
+            worker = BatchingOutbox(self.engine, self.operations, context_for=self.context_for,
+                                    batchable=self.batchable, batch_size=self.batch_size,
+                                    worker_id=f"{self.worker_id}/{n}", claim_timeout=self.claim_timeout,
+                                    max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill)
+            got = worker.drain(batch=batch, max_rounds=max_rounds)
+            with lock:
+                total.done += got.done
+                total.retried += got.retried
+                total.failed += got.failed
+                self.batches_sent += worker.batches_sent
+
+        pool = [threading.Thread(target=work, args=(n,), name=f"outbox-{n}") for n in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        return total
+
+    @staticmethod
+    def _count(stats: DrainStats, outcomes: list[OutboxStatus]) -> None:
+        for status in outcomes:
+            if status is OutboxStatus.DONE:
+                stats.done += 1
+            elif status is OutboxStatus.FAILED:
+                stats.failed += 1
+            else:
+                stats.retried += 1
+
+    # --- one group ------------------------------------------------------------------------------------
+    def run_batch(self, operation: str, tenant_id: int, ids: list[int]) -> list[OutboxStatus]:
+        """Send the claimed rows as one /batch (after reconciling retried rows); record each row's outcome."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            entries = [e for e in (s.get(OutboxEntry, i) for i in ids)
+                       if e is not None and e.status == OutboxStatus.CLAIMED and e.claimed_by == self.worker_id]
+        op: BatchableOperation = self.operations[operation]  # type: ignore[assignment]
+        outcomes: list[OutboxStatus] = []
+        self._kill("before_call")
+        try:
+            qbo = self.context_for(tenant_id).qbo
+        except NotConnected as exc:
+            return self._all_failed(op, entries, exc)
+        done: list[tuple[OutboxEntry, RemoteResult]] = []
+        retried = [e for e in entries if e.attempts > 1]
+        if retried:
+            found, failed = self._reconcile(qbo, op, retried)
+            if failed:  # could not even look: every row of the group waits for the next attempt
+                return failed + self._all_failed(op, [e for e in entries if e.attempts <= 1],
+                                                 RetryableError("waiting for the reconcile of its batch"))
+            done += found
+            settled = {e.id for e, _ in found}
+            entries = [e for e in entries if e.id not in settled]
+        if entries:
+            sent, failed = self._send(qbo, op, entries)
+            done += sent
+            outcomes += failed
+        self._kill("after_call")
+        outcomes += self._complete_many(op, done)
+        return outcomes
+
+    def _reconcile(self, qbo: Any, op: BatchableOperation,
+                   entries: list[OutboxEntry]) -> tuple[list[tuple[OutboxEntry, RemoteResult]], list[OutboxStatus]]:
+        """One /batch of natural-key queries for rows whose earlier attempt may have created their record."""
+        items = [BatchItem.query(op.natural_key(e), bid=str(e.id)) for e in entries]
+        try:
+            results = qbo.batch(items=items, requestid=None)
+        except (QboError, NotConnected) as exc:
+            return [], self._all_failed(op, entries, exc)
+        found: list[tuple[OutboxEntry, RemoteResult]] = []
+        for entry, res in zip(entries, results, strict=True):
+            if res.ok:
+                rows = next((v for k, v in (res.data or {}).items() if k.lower() == op.entity.lower()), None) or []
+                match = op.match(entry, rows)
+                if match is not None:
+                    found.append((entry, match))
+        return found, []
+
+    def _send(self, qbo: Any, op: BatchableOperation,
+              entries: list[OutboxEntry]) -> tuple[list[tuple[OutboxEntry, RemoteResult]], list[OutboxStatus]]:
+        items = [BatchItem.create(op.entity, op.batch_body(e), bid=str(e.id)) for e in entries]
+        try:
+            results = qbo.batch(items=items, requestid=batch_requestid([e.requestid for e in entries]))
+        except (QboError, NotConnected) as exc:
+            return [], self._all_failed(op, entries, exc)
+        self.batches_sent += 1
+        done: list[tuple[OutboxEntry, RemoteResult]] = []
+        outcomes: list[OutboxStatus] = []
+        for entry, res in zip(entries, results, strict=True):
+            if res.ok and res.data is not None:
+                done.append((entry, op.result_from(entry, res.data)))
+                continue
+            err = res.error
+            if isinstance(err, QboRateLimited | QboServerError):
+                outcomes.append(self._retry_later(entry, err))
+            else:
+                outcomes.append(self._outcome(entry, op.sentence_for(entry, err)))
+        return done, outcomes
+
+    def _all_failed(self, op: BatchableOperation, entries: list[OutboxEntry], exc: Exception) -> list[OutboxStatus]:
+        """The whole request failed (after the client's own retries): every row retries later or fails."""
+        return [self._outcome(e, exc if isinstance(exc, RetryableError) else op.sentence_for(e, exc))
+                for e in entries]
+
+    def _outcome(self, entry: OutboxEntry, verdict: Exception) -> OutboxStatus:
+        if isinstance(verdict, PermanentError):
+            return self._fail(entry, verdict.sentence)
+        return self._retry_later(entry, verdict)
+
+    def _complete_many(self, op: Operation, done: list[tuple[OutboxEntry, RemoteResult]]) -> list[OutboxStatus]:
+        """Record every success of the batch in one transaction (rows whose claim we lost are skipped)."""
+        if not done:
+            return []
+        outcomes: list[OutboxStatus] = []
+        with Session(self.engine, expire_on_commit=False) as s:
+            for entry, result in done:
+                if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
+                                                   "result": {"summary": result.summary, **result.body},
+                                                   "last_error": None}):
+                    logger.warning("outbox %s: claim lost before recording the result", entry.id)
+                    outcomes.append(OutboxStatus.CLAIMED)
+                    continue
+                op.on_done(s, entry, result)
+                if entry.item_id is not None:
+                    moved = self.workflow.transition_in(s, entry.item_id, SYSTEM, Action.MARK_SYNCED,
+                                                        mutate=lambda _s, _i: {"last_error": None},
+                                                        request_id=entry.requestid,
+                                                        detail={"remote_id": result.remote_id,
+                                                                "summary": result.summary})
+                    if moved is None:  # an item changed under us: the session rolled back; record row by row
+                        return [self._complete(e, op, r) for e, r in done]
+                outcomes.append(OutboxStatus.DONE)
+            self._kill("before_commit")
+            s.commit()
+        self._kill("after_commit")
+        return outcomes
+
+
+def scaled_clock(speed: float) -> Callable[[], datetime]:
+    """A clock running `speed` times faster than real time from now (time-scaled benchmarks and tests)."""
+    start, t0 = utcnow(), time.monotonic()
+    return lambda: start + timedelta(seconds=(time.monotonic() - t0) * speed)
