@@ -227,11 +227,15 @@ class PaidJob:
             report.add("update", "item", label, status.text())
         if not (added or removed or action) and recorded == (detail.get("qbo_payments") or {}):
             return True
+        in_procore = item.procore_project_id is not None and str(item.procore_id).isdigit()
+        if not in_procore and (added or removed):
+            report.add("skip", "Procore payment", label, "the invoice has no Procore project or id on record, so "
+                       "payments are recorded here only; refresh the invoice from Procore")
         if dry_run:
             return True
-        for key, old in removed:
+        for key, old in removed if in_procore else ():
             self._enqueue_delete(s, item, key, old)
-        for app in added:
+        for app in added if in_procore else ():
             recorded[app.key]["create_requestid"] = self._enqueue_create(s, item, app).requestid
         detail |= {"qbo_payments": recorded, "payment_status": status.text(),
                    "qbo_bill_total": str(status.total), "qbo_bill_balance": str(status.balance)}

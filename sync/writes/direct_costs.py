@@ -58,12 +58,13 @@ class PutDirectCost:
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
-        key, project_id, token = payload["key"], int(payload["project_id"]), str(payload["sync_token"])
+        with remote_errors("write the direct cost to Procore"):
+            key, project_id, token = payload["key"], int(payload["project_id"]), str(payload["sync_token"])
+            fields = _fields(payload)
         with ctx.session() as s:
             link = binder.to_internal(s, entry.tenant_id, DIRECT_COST, key)
         if link is not None and _newer(link.sync_token, token):
             return RemoteResult(link.procore_id, link.sync_token, summary="a newer version is already in Procore")
-        fields = _fields(payload)
         changes = {k: v for k, v in fields.items() if k != "direct_cost_type"}  # fixed once created
         with remote_errors("write the direct cost to Procore"):
             cost_id = int(link.procore_id) if link is not None else None
@@ -102,7 +103,8 @@ class DeleteDirectCost:
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
-        key, project_id = payload["key"], int(payload["project_id"])
+        with remote_errors("remove the direct cost from Procore"):
+            key, project_id = payload["key"], int(payload["project_id"])
         with ctx.session() as s:
             status, _ = entry_status(s, payload.get("after_requestid") or "")
             link = binder.to_internal(s, entry.tenant_id, DIRECT_COST, key)

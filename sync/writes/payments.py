@@ -47,6 +47,9 @@ def remote_errors(doing: str) -> Iterator[None]:
         raise PermanentError(f"Could not {doing}: {exc.hint}") from exc
     except RemoteError as exc:
         raise PermanentError(f"Could not {doing}: {exc} — {exc.hint}") from exc
+    except (KeyError, TypeError, ValueError) as exc:  # a queued payload this version can't read
+        raise PermanentError(f"Could not {doing}: the queued request is incomplete ({type(exc).__name__}: {exc}); "
+                             "run the sync again to queue it afresh.") from exc
 
 
 def entry_status(session: Session, requestid: str) -> tuple[str | None, str | None]:
@@ -93,8 +96,8 @@ class CreateContractPayment:
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
-        app = from_json(payload["application"])
         with remote_errors("record the payment in Procore"):
+            app = from_json(payload["application"])
             commitment_id = self._commitment(ctx, payload)
             try:
                 payment = ctx.procore.create_contract_payment(
@@ -134,10 +137,10 @@ class DeleteContractPayment:
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
-        target = self._target(ctx, payload)
-        if target is None:
-            return RemoteResult(remote_id="", summary="the payment never reached Procore; nothing to remove")
         with remote_errors("remove the payment from Procore"):
+            target = self._target(ctx, payload)
+            if target is None:
+                return RemoteResult(remote_id="", summary="the payment never reached Procore; nothing to remove")
             try:
                 ctx.procore.delete_contract_payment(project_id=int(payload["project_id"]),
                                                     contract_payment_id=int(target))
