@@ -32,7 +32,7 @@ _SPELLINGS = {"1h": PaidSyncSchedule.HOURLY, "every_1h": PaidSyncSchedule.HOURLY
               "4h": PaidSyncSchedule.EVERY_4H, "24h": PaidSyncSchedule.DAILY, "off": PaidSyncSchedule.NEVER}
 #: which permission row governs "sync now" of each job
 SYNC_NOW_PERMS = {"paid": Perm.SYNC_PAID_INVOICES, "job-costs": Perm.SYNC_JOB_COSTS}
-REQUEST_ENTITY = "job:"  # SyncRequest.entity of a "sync now": "job:paid", "job:job-costs"
+# a queued "sync now" is a SyncRequest whose entity is the job's name, as the scheduler reads it (bot/scheduler.py)
 
 
 def _own_tenant(actor: Actor, tenant_id: int) -> None:
@@ -109,8 +109,7 @@ def sync_now(ctx: TenantContext, actor: Actor, *, job: str = "paid", inline: boo
                      detail={"job": job, "inline": inline})
         request = None
         if not inline:
-            request = SyncRequest(tenant_id=ctx.tenant_id, source="slack", entity=f"{REQUEST_ENTITY}{job}",
-                                  operation="sync_now")
+            request = SyncRequest(tenant_id=ctx.tenant_id, source="slack", entity=job, operation="sync_now")
             s.add(request)
         s.commit()
     if request is not None:
@@ -119,14 +118,15 @@ def sync_now(ctx: TenantContext, actor: Actor, *, job: str = "paid", inline: boo
 
 
 def run_requested(ctx: TenantContext) -> list[JobReport]:
-    """Run the tenant's queued "sync now" requests (several asks for one job run it once)."""
+    """Run the tenant's queued "sync now" requests of these jobs (several asks for one job run it once). The
+    worker's scheduler does the same for every job; this is for the CLI and tests."""
     with ctx.session() as s:
         pending = list(s.exec(select(SyncRequest).where(
             SyncRequest.tenant_id == ctx.tenant_id, SyncRequest.status == "pending",
-            SyncRequest.entity.startswith(REQUEST_ENTITY)).order_by(SyncRequest.id)))
+            SyncRequest.entity.in_(tuple(SYNC_NOW_PERMS))).order_by(SyncRequest.id)))
     reports: list[JobReport] = []
-    for job in dict.fromkeys(r.entity.removeprefix(REQUEST_ENTITY) for r in pending):
-        ids = [r.id for r in pending if r.entity == f"{REQUEST_ENTITY}{job}"]
+    for job in dict.fromkeys(r.entity for r in pending):
+        ids = [r.id for r in pending if r.entity == job]
         try:
             reports.append(run_job(ctx, job))
             status = "done"
