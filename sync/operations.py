@@ -20,6 +20,7 @@ OPERATION_MODULES: list[str] = [
     "sync.writes.companies",
     "sync.writes.bills",
     "sync.writes.invoices",
+    "sync.writes.cost_items",
 ]
 
 

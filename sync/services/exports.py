@@ -36,6 +36,7 @@ EXPORT_HOOKS: dict[str, Hook] = {}
 EXPORT_HOOK_MODULES: list[str] = [
     "sync.services.companies",
     "sync.services.invoices",
+    "sync.services.cost_codes",
 ]
 
 
