@@ -2,12 +2,13 @@
 
 Watched: subcontractor invoices that are synced (or paid) and whose QBO Bill is known (binder `bill`, keyed by
 the Procore requisition id, else `Item.remote_id`). Each run reads what changed in QBO — CDC on BillPayment
-since the cursor (the first run, or one more than 29 days late, queries the Bills and the BillPayments dated on
-or after the earliest of them instead) — then reads those Bills for their Balance. Per invoice, in one
-transaction: each new payment becomes a Procore contract payment (outbox), a payment changed in QBO replaces
-its Procore payment, one voided or deleted in QBO removes it; the item is `paid` only when the Bill's Balance
-is 0 (a partial payment is recorded and the item says "Partially paid $X of $Y"), and goes back to `synced`
-when it no longer is; a notice for the Slack side is recorded for every payment and reversal.
+since the cursor (the first run, one more than 29 days late, or one where CDC hit its 1,000-row cap queries the
+Bills and the BillPayments dated on or after the earliest of them instead) — then reads those Bills for their
+Balance. Per invoice, in one transaction: each new payment becomes a Procore contract payment (outbox), a
+payment changed in QBO replaces its Procore payment, one voided or deleted in QBO removes it; the item is `paid`
+only when the Bill's Balance is 0 (a partial payment is recorded and the item says "Partially paid $X of $Y"),
+and goes back to `synced` when it no longer is; a notice for the Slack side is recorded for every payment and
+reversal.
 
 Requests: an incremental run makes 1 QBO call when no watched Bill is touched and 2 when some are (CDC + one
 Bill query per 200 Bills); the first run makes 2 (+ paging).
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 CDC_OVERLAP = timedelta(minutes=5)  # re-read a little: clocks differ, and seeing a change twice is harmless
 CDC_MAX_AGE = timedelta(days=29)  # QBO's CDC looks back 30 days at most
+CDC_CAP = 1000  # and returns at most this many rows per entity
 BILL_IDS_PER_QUERY = 200
 WATCHED = (ItemState.SYNCED.value, ItemState.PAID.value)
 CAS_ATTEMPTS = 5
@@ -109,13 +111,16 @@ class PaidJob:
             return report
         since_at = datetime.fromisoformat(since) if since else None
         bills: dict[str, dict[str, Any]] = {}
-        if since_at is None or started - since_at > CDC_MAX_AGE:
+        payments: list[dict[str, Any]] | None = None
+        if since_at is not None and started - since_at <= CDC_MAX_AGE:
+            payments = ctx.qbo.cdc(entities=["BillPayment"], changed_since=since_at - CDC_OVERLAP)["BillPayment"]
+            report.stats["mode"] = "cdc"
+            if len(payments) >= CDC_CAP:
+                payments = None  # CDC was cut off at its cap: read the watched Bills' payments instead, once
+        if payments is None:
             bills = self._read_bills(ctx, watched)
             payments = self._payments_since_earliest(ctx, bills.values())
             report.stats["mode"] = "initial query"
-        else:
-            payments = ctx.qbo.cdc(entities=["BillPayment"], changed_since=since_at - CDC_OVERLAP)["BillPayment"]
-            report.stats["mode"] = "cdc"
         changes = self._changes(payments, watched)
         missing = [bid for bid in changes if bid not in bills]
         if missing:

@@ -14,7 +14,7 @@ are reported as unplaceable with a fix rather than guessed at.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -105,7 +105,6 @@ class Placement:
     relevant: bool  # some line is on a project whose job-cost sync is on
     costs: tuple[DirectCostPlan, ...] = ()
     unplaceable: tuple[Unplaceable, ...] = ()
-    notes: tuple[str, ...] = field(default=())
 
 
 def direct_cost_key(entity: str, txn_id: str, project_id: int) -> str:
