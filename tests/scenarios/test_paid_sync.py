@@ -201,3 +201,23 @@ def test_a_crash_at_any_step_leaves_one_procore_payment(remote_world, kill_at):
     assert [x[0] for x in _ours(ctx, project, req)] == [D("500.00")]
     with Session(world.engine) as s:
         assert len(s.exec(select(ExternalLink).where(ExternalLink.entity_type == "payment")).all()) == 1
+
+
+def test_a_payment_edited_in_qbo_replaces_its_procore_payment(remote_world):
+    world, ctx = remote_world, remote_world.ctx
+    outbox = Outbox(world.engine, build_operations(lambda _tenant: ctx))
+    item, bill, project, req = _synced_bill(world, amount="1000.00")
+    run_job(ctx, "paid")
+    payment = _pay(ctx, bill["Id"], "400.00", "5001")
+    run_job(ctx, "paid")
+    assert outbox.drain().done == 1
+    ctx.qbo.update(entity="BillPayment", body={
+        "Id": payment["Id"], "SyncToken": payment["SyncToken"], "TotalAmt": D("450.00"),
+        "Line": [{"Amount": D("450.00"), "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}]})
+    report = run_job(ctx, "paid")
+    assert sorted(c.action for c in report.changes) == ["create", "reverse", "update"]
+    assert outbox.drain().done == 2  # the old Procore payment removed, the new one recorded
+    assert _ours(ctx, project, req) == [(D("450.00"), "5001", req.id, f"{payment['Id']}:{bill['Id']}:1")]
+    assert _item(world, item.id).detail["payment_status"] == "Partially paid $450.00 of $1,000.00"
+    ctx.qbo.update(entity="BillPayment", body={"Id": payment["Id"], "SyncToken": "1", "PrivateNote": "memo"})
+    assert not run_job(ctx, "paid").changes  # a memo-only edit changes nothing in Procore
