@@ -1,16 +1,20 @@
-"""Bolt app factory: build the App, then let each handler surface register its listeners."""
+"""Bolt app factory: build the App and its Services, then let each handler surface register its listeners."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from sqlalchemy import Engine
 
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16  # Bolt acks from its listener pool: keep it wide enough for bursts of clicks
 
 
 def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -22,19 +26,31 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def create_app(settings: Settings, *, token_verification: bool = True) -> App:
-    """The Bolt App for one bot token (single workspace). Needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN."""
+def create_app(settings: Settings, *, engine: Engine | None = None, client: WebClient | None = None,
+               token_verification: bool = True, **services: Any) -> App:
+    """The Bolt App: one bot token (SLACK_BOT_TOKEN), or multi-workspace OAuth (SLACK_CLIENT_ID/SECRET).
+    `services` override parts of bot.services.runtime.Services (tests: context_for, hooks, operations)."""
+    from bot.db import engine_for
+    from bot.services.runtime import TrackedExecutor, Tracker
+    from bot.services.slack_install import multi_workspace, oauth_settings
+    from bot.services.wiring import build_services
+    from handlers import register_all
+
     missing = settings.missing_for_slack_http()
     if missing:
         raise ValueError("Slack is not configured: set " + ", ".join(missing))
     assert settings.slack_signing_secret is not None
+    engine = engine or engine_for(settings.database_url)
+    oauth = multi_workspace(settings) and not settings.slack_bot_token and client is None
+    client = client or make_web_client(settings)
+    tracker = Tracker()
     app = App(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
-        client=make_web_client(settings),
-        token_verification_enabled=token_verification,
+        signing_secret=settings.slack_signing_secret.get_secret_value(), client=client,
+        token_verification_enabled=token_verification and not oauth,
+        oauth_settings=oauth_settings(settings, engine) if oauth else None,
         process_before_response=False,
+        listener_executor=TrackedExecutor(LISTENER_THREADS, tracker, "bolt"),
     )
-    from handlers import register_all
-
+    build_services(app, settings, engine, client, multi_workspace=oauth, tracker=tracker, **services)
     register_all(app)
     return app

@@ -1,0 +1,218 @@
+"""Modals: the reject reason, an item's details, and the settings form (with the parser of what it returns)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    ConversationSelectElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from blocks.cards import CardData, approval_card
+from blocks.text import bounded_lines, escape, link, money, truncate, when
+from handlers import ids
+
+MIN_REASON = 5
+MAX_REASON = 2000
+VIEW_BLOCKS = 100
+
+DIRECT_EXPORT_CHOICES = [("disabled", "Disabled — everything needs acceptance"),
+                         ("enabled", "Enabled — senders may export directly"),
+                         ("enabled_with_workflow", "Enabled after the Procore workflow")]
+SCHEDULE_CHOICES = [("hourly", "Hourly"), ("every_2h", "Every 2 hours"), ("every_4h", "Every 4 hours"),
+                    ("daily", "Daily"), ("never", "Never")]
+
+
+def _meta(**values: Any) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+def read_meta(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def reject_modal(card: CardData, *, channel: str | None = None) -> View:
+    """Ask for the reason; the submission carries the item id in private_metadata."""
+    return View(
+        type="modal", callback_id=ids.REJECT_VIEW, title="Reject", submit="Reject", close="Cancel",
+        private_metadata=_meta(item_id=card.item_id, channel=channel),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=truncate(
+                f"Reject *{escape(card.name)}*{' for ' + money(card.amount) if card.amount is not None else ''}"
+                f"{' from ' + card.sender.mention if card.sender else ''}? The sender is told the reason and can "
+                "fix it in Procore and resend.", 3000))),
+            InputBlock(block_id=ids.REASON_BLOCK, label="Reason",
+                       hint=f"At least {MIN_REASON} characters: say what to change.",
+                       element=PlainTextInputElement(action_id=ids.REASON_INPUT, multiline=True,
+                                                     min_length=MIN_REASON, max_length=MAX_REASON,
+                                                     placeholder="e.g. Retainage should be 5%, not 10%")),
+        ])
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    who: str
+    action: str
+    detail: str = ""
+
+
+def details_modal(card: CardData, history: list[HistoryRow]) -> View:
+    """Everything about one item: the card's content with every line, and its audit history."""
+    blocks: list[Block] = [b for b in approval_card(card).blocks if b.type not in ("actions", "header")]
+    blocks = [b for b in blocks if not (b.type == "section" and getattr(b, "text", None) is not None
+                                        and b.text.text.startswith("*Lines*"))]  # type: ignore[union-attr]
+    if card.lines:
+        rows = [f"• {escape(x.label)}" + (f" — {money(x.amount)}" if x.amount is not None else "")
+                for x in card.lines]
+        for start in range(0, len(rows), 40):
+            chunk = rows[start:start + 40]
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=bounded_lines(
+                [truncate(r, 70) for r in chunk], limit=2990))))
+            if len(blocks) >= VIEW_BLOCKS - 25:
+                blocks.append(ContextBlock(elements=[MarkdownTextObject(
+                    text=f"…and {len(rows) - start - len(chunk)} more lines — see them in Procore.")]))
+                break
+    if card.procore_url or card.qbo_url:
+        links = " · ".join(x for x in (link(card.procore_url, "Open in Procore") if card.procore_url else "",
+                                       link(card.qbo_url, "Open in QuickBooks") if card.qbo_url else "") if x)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=links)))
+    blocks.append(DividerBlock())
+    blocks.append(HeaderBlock(text="History"))
+    events = [f"{when(h.at, card.tz)} — {escape(h.who)} {escape(h.action)}"
+              + (f": {escape(h.detail)}" if h.detail else "") for h in history]
+    blocks.append(SectionBlock(text=MarkdownTextObject(
+        text=bounded_lines([truncate(e, 300) for e in events], limit=2990, noun="event") or "No history yet.")))
+    return View(type="modal", callback_id=ids.DETAILS_VIEW, title=truncate(card.type_label, 24), close="Close",
+                blocks=blocks[:VIEW_BLOCKS])
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    tenant_name: str
+    is_admin: bool
+    is_approver: bool
+    direct_exports: str = "disabled"
+    paid_sync_schedule: str = "daily"
+    approvers_channel: str = "#accounting"
+    notify_channel: str | None = None
+    confirm_above: Decimal | None = None
+    two_approver_threshold: Decimal | None = None
+    digest_opt_out: bool = False
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[Option]:
+    return [Option(value=v, label=label) for v, label in pairs]
+
+
+def _channel_label(ref: str | None) -> str:
+    if not ref:
+        return "not set"
+    return f"<#{ref}>" if ref[:1] in ("C", "G") and ref[1:].isalnum() and ref.isupper() else escape(ref)
+
+
+def settings_modal(form: SettingsForm) -> View:
+    """Admins see the company's settings; approvers their own digest choice."""
+    blocks: list[Block] = []
+    if form.is_admin:
+        direct = _choices(DIRECT_EXPORT_CHOICES)
+        schedule = _choices(SCHEDULE_CHOICES)
+        blocks += [
+            SectionBlock(text=MarkdownTextObject(text=f"Settings for *{escape(form.tenant_name)}*. Changes are "
+                                                      "audited and take effect at once.")),
+            InputBlock(block_id=ids.S_DIRECT, label="Direct exports", element=StaticSelectElement(
+                action_id=ids.S_INPUT, options=direct,
+                initial_option=next((o for o in direct if o.value == form.direct_exports), direct[0]))),
+            InputBlock(block_id=ids.S_SCHEDULE, label="Paid-invoice sync", element=StaticSelectElement(
+                action_id=ids.S_INPUT, options=schedule,
+                initial_option=next((o for o in schedule if o.value == form.paid_sync_schedule), schedule[3]))),
+            InputBlock(block_id=ids.S_APPROVERS, label="Approvers' channel", optional=True,
+                       hint=f"Now {_channel_label(form.approvers_channel)}. Leave empty to keep it."[:150],
+                       element=ConversationSelectElement(action_id=ids.S_INPUT, placeholder="Pick a channel")),
+            InputBlock(block_id=ids.S_NOTIFY, label="Paid notices channel", optional=True,
+                       hint=f"Now {_channel_label(form.notify_channel)} (empty = the approvers' channel). "
+                            "Leave empty to keep it."[:150],
+                       element=ConversationSelectElement(action_id=ids.S_INPUT, placeholder="Pick a channel")),
+            InputBlock(block_id=ids.S_CONFIRM, label="Ask to confirm Accept above ($)", optional=True,
+                       hint="Empty = never ask.", element=PlainTextInputElement(
+                           action_id=ids.S_INPUT, placeholder="e.g. 25000",
+                           initial_value=_plain(form.confirm_above))),
+            InputBlock(block_id=ids.S_TWO, label="Two approvers needed from ($)", optional=True,
+                       hint="Empty = one approver is enough.", element=PlainTextInputElement(
+                           action_id=ids.S_INPUT, placeholder="e.g. 100000",
+                           initial_value=_plain(form.two_approver_threshold))),
+        ]
+    if form.is_approver:
+        digest = Option(value="on", label="Send me the daily digest of items waiting for acceptance")
+        blocks.append(InputBlock(block_id=ids.S_DIGEST, label="Your daily digest", optional=True,
+                                 element=CheckboxesElement(action_id=ids.S_INPUT, options=[digest],
+                                                           initial_options=None if form.digest_opt_out
+                                                           else [digest])))
+    return View(type="modal", callback_id=ids.SETTINGS_VIEW, title="Ledgerlink settings", submit="Save",
+                close="Cancel", private_metadata=_meta(admin=form.is_admin, approver=form.is_approver),
+                blocks=blocks)
+
+
+def _plain(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:f}"
+
+
+def _value(values: dict[str, Any], block: str) -> dict[str, Any] | None:
+    return (values.get(block) or {}).get(ids.S_INPUT)
+
+
+def _amount(values: dict[str, Any], block: str, errors: dict[str, str]) -> Decimal | None:
+    raw = ((_value(values, block) or {}).get("value") or "").strip().replace(",", "").replace("$", "")
+    if not raw:
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        errors[block] = "Enter an amount in dollars, like 25000 or 25000.00."
+        return None
+    if amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        errors[block] = "Enter a positive amount with at most two decimals."
+        return None
+    return amount
+
+
+def read_settings(values: dict[str, Any], *, admin: bool, approver: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    """The submitted form → (changes, field errors). Only fields the person could see are read."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if admin:
+        for block in (ids.S_DIRECT, ids.S_SCHEDULE):
+            opt = (_value(values, block) or {}).get("selected_option")
+            if opt:
+                changes[block] = opt["value"]
+        for block in (ids.S_APPROVERS, ids.S_NOTIFY):
+            channel = (_value(values, block) or {}).get("selected_conversation")
+            if channel:
+                changes[block] = channel
+        changes[ids.S_CONFIRM] = _amount(values, ids.S_CONFIRM, errors)
+        changes[ids.S_TWO] = _amount(values, ids.S_TWO, errors)
+    if approver and ids.S_DIGEST in values:
+        chosen = (_value(values, ids.S_DIGEST) or {}).get("selected_options") or []
+        changes["digest_opt_out"] = not any(o.get("value") == "on" for o in chosen)
+    return changes, errors
+

@@ -1,0 +1,127 @@
+"""Formatting for Slack text: money, dates, mentions, mrkdwn escaping, and truncation that says so.
+
+Everything here is pure. Truncation never cuts a word in half silently: it cuts at a word boundary when
+there is one and appends a marker ("… (truncated)"), and the result always fits the limit it was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+TRUNCATED = "… (truncated)"
+
+
+def money(amount: Decimal | int | float | str | None, *, currency: str = "$") -> str:
+    """'$48,250.00'; negative amounts as '-$1,200.00'; None as '—'."""
+    if amount is None or amount == "":
+        return "—"
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{currency}{abs(value):,.2f}"
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def date(ts: datetime | None, tz: str | None = None) -> str:
+    """'Mar 4, 2025' in the tenant's time zone."""
+    if ts is None:
+        return "—"
+    local = _aware(ts).astimezone(_zone(tz))
+    return f"{local:%b} {local.day}, {local.year}"
+
+
+def when(ts: datetime | None, tz: str | None = None) -> str:
+    """'Mar 4, 2025 at 14:05' in the tenant's time zone."""
+    if ts is None:
+        return "—"
+    local = _aware(ts).astimezone(_zone(tz))
+    return f"{date(ts, tz)} at {local:%H:%M}"
+
+
+def age(ts: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, coarsely: 'just now', '5 min', '3 h', '2 days'."""
+    if ts is None:
+        return "—"
+    seconds = ((now or datetime.now(UTC)) - _aware(ts)).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    days = int(seconds // 86400)
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def escape(text: str | None) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(slack_user_id: str | None, fallback: str | None = None) -> str:
+    """'<@U123>' when we know the Slack user, else their (escaped) name."""
+    if slack_user_id:
+        return f"<@{slack_user_id}>"
+    return escape(fallback or "someone")
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link, or the bare label when there is no URL."""
+    if not url:
+        return escape(label)
+    safe_label = escape(label).replace("|", "¦")
+    return f"<{url}|{safe_label}>"
+
+
+def truncate(text: str, limit: int, *, marker: str = TRUNCATED) -> str:
+    """`text` if it fits in `limit` characters; else cut at a word boundary and say so."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(marker):
+        return text[:limit]
+    room = limit - len(marker)
+    cut = text[:room]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= room // 2:  # a word boundary not too far back: cut there
+        cut = cut[:space]
+    else:  # one very long word: cut it, the marker says so
+        cut = cut.rstrip()
+    return cut.rstrip(" ,;:\n") + marker
+
+
+def more_lines(n: int, noun: str = "line") -> str:
+    """'…and 12 more lines'."""
+    return f"…and {n} more {noun if n == 1 else noun + 's'}"
+
+
+def bounded_lines(lines: Sequence[str], *, limit: int, max_lines: int | None = None, noun: str = "line") -> str:
+    """Join lines within `limit` characters (and `max_lines`), ending with '…and N more lines' when some
+    don't fit. Each line should already be short (see `truncate`)."""
+    shown: list[str] = []
+    for i, line in enumerate(lines):
+        after = len(lines) - i - 1
+        reserve = len(more_lines(after, noun)) + 1 if after else 0
+        if (max_lines is not None and len(shown) >= max_lines) or \
+                len("\n".join([*shown, line])) + reserve > limit:
+            return "\n".join([*shown, more_lines(len(lines) - len(shown), noun)])
+        shown.append(line)
+    return "\n".join(shown)

@@ -1,0 +1,157 @@
+"""Admin actions from Slack: grant permission levels, save settings, hand out connect links.
+
+Each checks the actor's permission and writes an audit row in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from blocks.modals import SettingsForm
+from bot.domain import audit
+from bot.domain.errors import InvalidInput, PermissionDenied
+from bot.domain.permissions import Actor, Level, Perm, allowed, check
+from bot.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
+from bot.models import Tenant, User
+
+GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
+
+
+@dataclass(frozen=True)
+class Granted:
+    user: User
+    before: str
+    after: str
+
+    def describe(self) -> str:
+        approver = " and an accounting approver" if self.user.can_push_to_accounting else ""
+        return f"{Level[self.user.permission.upper()].label}{approver}"
+
+
+def grant(engine: Engine, actor: Actor, tenant_id: int, *, slack_user_id: str, what: str,
+          name: str | None = None, email: str | None = None) -> Granted:
+    """Set a person's permission level, or give/take the approver grant; creates the user when new."""
+    check(actor, Perm.GRANT_PERMISSIONS)
+    what = what.strip().lower()
+    if what not in GRANTS:
+        raise InvalidInput(f"'{what}' isn't something I can grant; choose one of: {', '.join(GRANTS)}.")
+    with Session(engine, expire_on_commit=False) as s:
+        user = s.exec(select(User).where(User.tenant_id == tenant_id, User.slack_user_id == slack_user_id)).first()
+        if user is None and email:
+            user = s.exec(select(User).where(User.tenant_id == tenant_id, User.email == email,
+                                             User.slack_user_id.is_(None))).first()
+            if user is not None:
+                user.slack_user_id = slack_user_id
+        if user is None:
+            user = User(tenant_id=tenant_id, slack_user_id=slack_user_id, name=name or "", email=email)
+        if user.id is not None and user.id == actor.user_id and what in ("standard", "read-only", "none"):
+            raise PermissionDenied("You can't lower your own level; ask another admin.")
+        before = _label(user)
+        if what == "approver":
+            user.can_push_to_accounting = True
+            if Level[user.permission.upper()] < Level.STANDARD:
+                user.permission = Level.STANDARD.db_value  # approvers need at least Standard on the ERP tool
+        elif what == "not-approver":
+            user.can_push_to_accounting = False
+        else:
+            user.permission = Level.parse(what).db_value
+        if not user.name and name:
+            user.name = name
+        s.add(user)
+        s.flush()
+        after = _label(user)
+        audit.record(s, tenant_id=tenant_id, actor=actor, action="grant",
+                     detail={"user_id": user.id, "slack_user_id": slack_user_id, "grant": what,
+                             "before": before, "after": after})
+        s.commit()
+        return Granted(user=user, before=before, after=after)
+
+
+def _label(user: User) -> str:
+    return f"{user.permission}{'+approver' if user.can_push_to_accounting else ''}"
+
+
+def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
+    """What the settings modal shows this person (admins: the company's; approvers: their digest)."""
+    is_admin = allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
+    if not is_admin and not actor.is_approver:
+        raise PermissionDenied("Only admins can change Ledgerlink's settings (ask one to run `/ledgerlink "
+                               "settings`); approvers can set their own daily digest here.")
+    with Session(engine) as s:
+        tenant = s.get(Tenant, tenant_id)
+        st = tenant_settings(s, tenant_id)
+        me = s.get(User, actor.user_id) if actor.user_id else None
+        return SettingsForm(tenant_name=tenant.name if tenant else "", is_admin=is_admin,
+                            is_approver=actor.is_approver, direct_exports=st.direct_exports,
+                            paid_sync_schedule=st.paid_sync_schedule, approvers_channel=st.approvers_channel,
+                            notify_channel=st.notify_channel, confirm_above=st.confirm_above_amount,
+                            two_approver_threshold=st.two_approver_threshold,
+                            digest_opt_out=bool(me and me.digest_opt_out))
+
+
+_TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_schedule": Perm.CONFIGURE_SYNC_SCHEDULE,
+                  "approvers_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "notify_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "confirm_above_amount": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS}
+
+
+def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:
+    """Apply the changed settings (each field needs its own permission); returns the names that changed."""
+    changed: list[str] = []
+    with Session(engine) as s:
+        st = tenant_settings(s, tenant_id)
+        before: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "digest_opt_out":
+                continue
+            perm = _TENANT_FIELDS.get(name)
+            if perm is None:
+                raise InvalidInput(f"There is no setting called {name}.")
+            check(actor, perm)
+            _validate(name, value)
+            if getattr(st, name) != value:
+                before[name] = _jsonable(getattr(st, name))
+                setattr(st, name, value)
+                changed.append(name)
+        if "digest_opt_out" in changes and actor.user_id is not None:
+            me = s.get(User, actor.user_id)
+            if me is not None and me.digest_opt_out != bool(changes["digest_opt_out"]):
+                me.digest_opt_out = bool(changes["digest_opt_out"])
+                s.add(me)
+                before["digest_opt_out"] = not me.digest_opt_out
+                changed.append("digest_opt_out")
+        if changed:
+            s.add(st)
+            audit.record(s, tenant_id=tenant_id, actor=actor, action="settings",
+                         detail={"before": before, "after": {k: _jsonable(changes[k]) for k in changed}})
+        s.commit()
+    return changed
+
+
+def _validate(name: str, value: Any) -> None:
+    if name == "direct_exports":
+        DirectExports(value)
+    elif name == "paid_sync_schedule":
+        PaidSyncSchedule(value)
+
+
+def _jsonable(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:
+    """The OAuth start link for QuickBooks or Procore (admins only)."""
+    check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
+    url = f"{public_url.rstrip('/')}/{provider}/connect?tenant={tenant_id}"
+    if provider == "procore":
+        with Session(engine) as s:
+            tenant = s.get(Tenant, tenant_id)
+            if tenant is not None and tenant.procore_company_id:
+                url += f"&company={tenant.procore_company_id}"
+    return url

@@ -1,0 +1,119 @@
+"""Read what a card shows about an item from the database: `card_data(session, item_id, links)`.
+
+`Item.detail` is written by the ingesting sync jobs; the keys read here (all optional) are:
+  summary                       "Creates Bill 2024-117 for ACME Concrete, $48,250.00 across 3 cost codes"
+  vendor | vendor_name          the vendor / company name
+  project | project_name        the project name (with its number if you like)
+  number | invoice_number       the Procore number people know the record by
+  lines                         [{label | description | cost_code | name, amount}] — one per line item
+  procore_url                   a full web URL, used as is when present
+  commitment_id | contract_id, contract_type | commitment_type, prime_contract_id, project_id
+                                the ids a Procore page URL needs (see blocks/links.py)
+  changed_while_locked          set by sync/items.py when Procore changed after sending
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, select
+
+from blocks.cards import CardData, LastEvent, Line, Person
+from blocks.links import Links
+from bot.domain import audit
+from bot.domain.settings import tenant_settings
+from bot.models import Decision, Item, OutboxEntry, Tenant, User
+
+
+def person(session: Session, user_id: int | None) -> Person | None:
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    return Person(name=user.name or user.email or f"user {user.id}", slack_id=user.slack_user_id)
+
+
+def _text(d: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = d.get(k)
+        if isinstance(v, str | int) and str(v).strip():
+            return str(v).strip()
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            return v["name"]
+    return None
+
+
+def _amount(v: Any) -> Decimal | None:
+    try:
+        return Decimal(str(v)) if v is not None and v != "" else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _lines(d: dict[str, Any]) -> tuple[Line, ...]:
+    raw = d.get("lines")
+    if not isinstance(raw, list):
+        return ()
+    out = []
+    for x in raw:
+        if isinstance(x, dict):
+            label = _text(x, "label", "description", "cost_code", "name") or "line"
+            out.append(Line(label=label, amount=_amount(x.get("amount"))))
+        elif isinstance(x, str):
+            out.append(Line(label=x))
+    return tuple(out)
+
+
+def result_summary(session: Session, item: Item) -> str | None:
+    """'Bill 2024-117': what the outbox recorded when it exported the item."""
+    entry = session.exec(select(OutboxEntry).where(OutboxEntry.item_id == item.id, OutboxEntry.status == "done")
+                         .order_by(OutboxEntry.id.desc())).first()
+    if entry is not None and entry.result and entry.result.get("summary"):
+        return str(entry.result["summary"])
+    if item.remote_id:
+        return f"QuickBooks record {item.remote_id}"
+    return None
+
+
+def approvals(session: Session, item: Item) -> tuple[Person, ...]:
+    rows = session.exec(select(Decision).where(Decision.item_id == item.id, Decision.round == item.round,
+                                               Decision.decision == "accept").order_by(Decision.id)).all()
+    return tuple(p for p in (person(session, r.user_id) for r in rows) if p)
+
+
+def approvals_needed(session: Session, item: Item) -> int:
+    threshold = tenant_settings(session, item.tenant_id).two_approver_threshold
+    return 2 if threshold is not None and item.amount is not None and item.amount >= threshold else 1
+
+
+def card_data(session: Session, item_id: int, links: Links) -> CardData:
+    item = session.get(Item, item_id)
+    if item is None:
+        raise LookupError(f"item {item_id} does not exist")
+    tenant = session.get(Tenant, item.tenant_id)
+    settings = tenant_settings(session, item.tenant_id)
+    d: dict[str, Any] = dict(item.detail or {})
+    last = audit.last_event(session, item.id)
+    last_event = LastEvent(action=last.action, who=person(session, last.actor_id) or Person(last.actor_label),
+                           at=last.created_at) if last else None
+    synced = item.state in ("synced", "paid")
+    return CardData(
+        item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,
+        amount=item.amount, number=_text(d, "number", "invoice_number"),
+        project=_text(d, "project", "project_name"), vendor=_text(d, "vendor", "vendor_name"),
+        summary=_text(d, "summary"), lines=_lines(d),
+        sender=person(session, item.sender_id), creator=person(session, item.creator_id),
+        decided_by=person(session, item.decided_by_id), decided_at=item.decided_at, sent_at=item.sent_at,
+        reject_reason=item.reject_reason, last_error=item.last_error,
+        result=result_summary(session, item) if synced else None,
+        procore_url=links.procore(item.type, item.procore_id, project_id=item.procore_project_id,
+                                  company_id=tenant.procore_company_id if tenant else None, detail=d),
+        qbo_url=links.qbo(item.type, item.remote_id) if synced else None,
+        approvals=approvals(session, item) if item.state == "awaiting_acceptance" else (),
+        approvals_needed=approvals_needed(session, item),
+        confirm_above=settings.confirm_above_amount, round=item.round,
+        changed_while_locked=bool(d.get("changed_while_locked")), last_event=last_event,
+        tz=tenant.timezone if tenant else "UTC",
+    )

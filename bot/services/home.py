@@ -1,0 +1,142 @@
+"""App Home and item details: read what a person should see, and publish it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from sqlalchemy import exists
+from sqlmodel import Session, select
+
+from blocks.cards import CardData
+from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
+from blocks.modals import HistoryRow
+from bot.domain import audit
+from bot.domain.errors import DomainError
+from bot.domain.permissions import Level, Perm, allowed
+from bot.domain.settings import tenant_settings
+from bot.identity import Identity, NotSetUp, resolve
+from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
+from bot.services import admin
+from bot.services.cardview import card_data, person
+from bot.services.runtime import Services
+from bot.services.wiring import optional
+
+logger = logging.getLogger(__name__)
+
+# what the scheduler runs (issue 8); the paid sync follows the tenant's setting
+DEFAULT_SCHEDULE = {"vendors": "hourly", "projects": "hourly", "cost-codes": "every 5 min",
+                    "direct-costs": "every 2 h (enabled projects)", "payments": None}
+SCHEDULE_LABELS = {"hourly": "hourly", "every_2h": "every 2 h", "every_4h": "every 4 h", "daily": "daily",
+                   "never": "never (sync now only)"}
+
+
+def home_data(svc: Services, me: Identity) -> HomeData:
+    tenant_id, actor = me.tenant_id, me.actor
+    with Session(svc.engine) as s:
+        st = tenant_settings(s, tenant_id)
+        awaiting: list[CardData] = []
+        total = 0
+        if actor.is_approver:
+            decided = exists().where(Decision.item_id == Item.id, Decision.round == Item.round,
+                                     Decision.user_id == actor.user_id)
+            q = select(Item.id).where(Item.tenant_id == tenant_id, Item.state == "awaiting_acceptance",
+                                      (Item.sender_id.is_(None)) | (Item.sender_id != actor.user_id), ~decided)
+            ids = list(s.exec(q.order_by(Item.sent_at, Item.id)))
+            total = len(ids)
+            awaiting = [card_data(s, i, svc.links) for i in ids[:10]]
+        sent_ids = list(s.exec(select(Item.id).where(Item.tenant_id == tenant_id, Item.sender_id == actor.user_id)
+                               .order_by(Item.updated_at.desc()).limit(10)))
+        sent = [card_data(s, i, svc.links) for i in sent_ids]
+        conns = {c.provider: c for c in s.exec(select(Connection).where(Connection.tenant_id == tenant_id))}
+        connections = tuple(_connection(label, conns.get(p)) for p, label in (("qbo", "QuickBooks"),
+                                                                              ("procore", "Procore")))
+        cursors = {c.job: c for c in s.exec(select(SyncCursor).where(SyncCursor.tenant_id == tenant_id))}
+        runs = tuple(_run(job, label, cursors.get(job), st.paid_sync_schedule)
+                     for job, label in _schedule(tenant_id).items())
+        runs += tuple(_run(job, "on demand", c, st.paid_sync_schedule) for job, c in sorted(cursors.items())
+                      if job not in _schedule(tenant_id))
+        me_row = s.get(User, actor.user_id) if actor.user_id else None
+        settings = {"direct_exports": st.direct_exports.replace("_", " "),
+                    "paid_sync_schedule": SCHEDULE_LABELS.get(st.paid_sync_schedule, st.paid_sync_schedule),
+                    "approvers_channel": _channel(st.approvers_channel),
+                    "notify_channel": _channel(st.notify_channel) if st.notify_channel else "the approvers' channel",
+                    "confirm_above": money_or_never(st.confirm_above_amount),
+                    "two_approver_threshold": money_or_never(st.two_approver_threshold)}
+    return HomeData(name=me.user.name, tenant_name=me.tenant.name, tz=me.tenant.timezone,
+                    is_admin=allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS), is_approver=actor.is_approver,
+                    digest_opt_out=bool(me_row and me_row.digest_opt_out), awaiting_me=tuple(awaiting),
+                    awaiting_total=total, sent_by_me=tuple(sent), connections=connections, runs=runs,
+                    settings=settings, now=utcnow())
+
+
+def _channel(ref: str | None) -> str:
+    if ref and ref[:1] in ("C", "G") and ref.isupper() and ref.isalnum():
+        return f"<#{ref}>"
+    return ref or ""
+
+
+def _schedule(tenant_id: int) -> dict[str, str | None]:
+    """Jobs and how often they run: bot.scheduler.schedule_for(tenant_id) when the scheduler offers it."""
+    fn = optional("bot.scheduler", "schedule_for")
+    if fn is not None:
+        try:
+            return dict(fn(tenant_id))
+        except Exception:  # noqa: BLE001 - Home must still render
+            logger.exception("schedule_for(%s) failed", tenant_id)
+    return dict(DEFAULT_SCHEDULE)
+
+
+def _connection(label: str, c: Connection | None) -> ConnectionRow:
+    if c is None:
+        return ConnectionRow(provider=label, account=None, status="missing")
+    return ConnectionRow(provider=label, account=c.external_id, status=c.status, detail=c.status_detail,
+                         access_expires_at=c.access_expires_at, refresh_expires_at=c.refresh_expires_at)
+
+
+def _run(job: str, label: str | None, c: SyncCursor | None, paid: str) -> RunRow:
+    schedule = label or SCHEDULE_LABELS.get(paid, paid)
+    if c is None:
+        return RunRow(job=job, schedule=schedule)
+    stats = ", ".join(f"{v} {k}" for k, v in sorted((c.last_stats or {}).items()) if isinstance(v, int)) or None
+    return RunRow(job=job, schedule=schedule, last_run_at=c.last_run_at, status=c.last_status, summary=stats,
+                  error=c.last_error)
+
+
+def publish(svc: Services, client: WebClient, *, team_id: str | None, user_id: str) -> None:
+    """views.publish one person's Home tab."""
+    try:
+        me = resolve(svc.engine, client, team_id=team_id, slack_user_id=user_id,
+                     claim_single=svc.claim_single_tenant)
+    except NotSetUp as exc:
+        data = HomeData(name="there", tenant_name="", known=False, not_known_sentence=exc.sentence)
+    else:
+        data = home_data(svc, me)
+    client.views_publish(user_id=user_id, view=home_view(data))
+
+
+def details(svc: Services, item_id: int, me: Identity) -> tuple[CardData, list[HistoryRow]]:
+    with Session(svc.engine) as s:
+        item = s.get(Item, item_id)
+        if item is None or item.tenant_id != me.tenant_id:
+            raise DomainError(f"There is no item #{item_id} in this company's Ledgerlink.")
+        card = card_data(s, item_id, svc.links)
+        rows = []
+        for ev in audit.history(s, item_id)[-30:]:
+            who = person(s, ev.actor_id)
+            detail = (ev.detail or {}).get("reason") or (ev.detail or {}).get("error") or \
+                (ev.detail or {}).get("summary") or ""
+            rows.append(HistoryRow(at=ev.created_at, who=who.name if who else ev.actor_label,
+                                   action=ev.action.replace("_", " "), detail=str(detail)))
+    return card, rows
+
+
+def toggle_digest(svc: Services, me: Identity) -> bool:
+    """Flip the person's daily-digest opt-out; returns the new opt-out value."""
+    if not me.actor.is_approver or me.actor.level < Level.STANDARD:
+        raise DomainError("The daily digest is for accounting approvers.")
+    with Session(svc.engine) as s:
+        user = s.get(User, me.user.id)
+        value = not bool(user and user.digest_opt_out)
+    admin.save_settings(svc.engine, me.actor, me.tenant_id, {"digest_opt_out": value})
+    return value

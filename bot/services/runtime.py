@@ -1,0 +1,146 @@
+"""What the Slack listeners share: database, settings, workflow, notifier, export hooks, a background pool.
+
+`bind(app, services)` attaches a `Services` to a Bolt app; each `handlers/<surface>.register(app)` reads it
+back with `of(app)`. Work that may take longer than Slack's 3-second ack (draining the outbox after an
+accept, running a sync, building a report) goes to `services.submit(...)`, which logs what fails. Bolt's own
+listener pool and ours are tracked, so `idle()` can wait for both (tests, shutdown).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from blocks.links import Links
+from bot.config import Settings
+from bot.domain.workflow import Workflow
+from bot.notify import Notifier
+
+logger = logging.getLogger(__name__)
+
+
+class Tracker:
+    """Futures still running (Bolt's listeners and our background tasks)."""
+
+    def __init__(self) -> None:
+        self.pending: set[Future] = set()
+        self.lock = threading.Lock()
+
+    def track(self, future: Future) -> Future:
+        with self.lock:
+            self.pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        with self.lock:
+            self.pending.discard(future)
+
+    def idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:  # a task may submit another: wait until the set stays empty
+            with self.lock:
+                pending = set(self.pending)
+            if not pending:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            wait(pending, timeout=left)
+
+
+class TrackedExecutor(Executor):
+    """A thread pool whose futures a Tracker follows (also given to Bolt as its listener executor)."""
+
+    def __init__(self, workers: int, tracker: Tracker, name: str) -> None:
+        self.inner = ThreadPoolExecutor(workers, thread_name_prefix=name)
+        self.tracker = tracker
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        return self.tracker.track(self.inner.submit(fn, *args, **kwargs))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@dataclass
+class Services:
+    engine: Engine
+    settings: Settings
+    notifier: Notifier
+    links: Links
+    workflow: Workflow
+    context_for: Callable[[int], Any] | None = None
+    # item type → (session, item) hook that queues the outbox write; None = sync.services.exports
+    hooks: Mapping[str, Callable[..., None]] | None = None
+    # the outbox operations by name; None = sync.operations.build_operations(context_for)
+    operations: Callable[[], Mapping[str, Any]] | None = None
+    claim_single_tenant: bool = True
+    tracker: Tracker = field(default_factory=Tracker)
+    pool: Executor | None = None  # background work; made on first use
+
+    # --- export hooks and the outbox -------------------------------------------------------------------------
+    def export_hook(self, item_type: str) -> Callable[..., None] | None:
+        if self.hooks is not None:
+            return self.hooks.get(item_type)
+        from bot.services.wiring import export_hook
+
+        return export_hook(item_type)
+
+    def drain_outbox(self) -> Any:
+        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
+        from sync.outbox import Outbox
+
+        if self.operations is not None:
+            ops = self.operations()
+        else:
+            from sync.operations import build_operations
+
+            if self.context_for is None:
+                logger.info("no TenantContext factory: the outbox is left to the worker")
+                return None
+            ops = build_operations(self.context_for)
+        worker = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
+
+    # --- background work -------------------------------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """Run `fn` after the ack on the background pool; a failure is logged (the card shows the state)."""
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                logger.exception("background task %s failed", getattr(fn, "__name__", fn))
+                raise
+
+        if self.pool is None:
+            self.pool = TrackedExecutor(8, self.tracker, "ll-bg")
+        return self.pool.submit(run)
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no listener or background task is running."""
+        return self.tracker.idle(timeout)
+
+
+_BOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def bind(app: Any, services: Services) -> None:
+    _BOUND[app] = services
+
+
+def of(app: Any) -> Services:
+    try:
+        return _BOUND[app]
+    except KeyError:
+        raise LookupError("this Bolt app was not built by bot.app.create_app (no Services bound)") from None

@@ -1,0 +1,128 @@
+"""Small builders that turn settings into the things the Slack side needs, and find optional engine services.
+
+The sync engine grows while the Slack app is built beside it, so the services the handlers call are looked
+up here by name (`optional(...)`): a command whose service isn't installed says "not available yet" instead
+of failing. Everything else is plain construction from `Settings`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from blocks.links import PROCORE_WEB, Links, qbo_app_for
+from bot.config import Settings
+from bot.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+def _setting(settings: Settings, attr: str, env: str) -> str | None:
+    return getattr(settings, attr, None) or os.environ.get(env) or None
+
+
+def links_for(settings: Settings) -> Links:
+    """Procore and QuickBooks web bases: PROCORE_WEB_URL / QBO_APP_URL, else the vendors' own."""
+    return Links(procore_web=_setting(settings, "procore_web_url", "PROCORE_WEB_URL") or PROCORE_WEB,
+                 qbo_app=_setting(settings, "qbo_app_url", "QBO_APP_URL") or qbo_app_for(settings.qbo_environment))
+
+
+def context_factory(engine: Engine, settings: Settings) -> Callable[[int], Any]:
+    """tenant id → TenantContext with clients made from the tenant's stored connections."""
+    from sync.context import TenantContext, token_store
+
+    cache: dict[str, Any] = {}
+
+    def context_for(tenant_id: int) -> Any:
+        if "tokens" not in cache:
+            cache["tokens"] = token_store(engine, settings)
+        return TenantContext(engine=engine, tenant_id=tenant_id, settings=settings, tokens=cache["tokens"])
+
+    return context_for
+
+
+def bot_client(settings: Settings, token: str | None = None) -> WebClient:
+    from bot.app import make_web_client
+
+    return make_web_client(settings, token)
+
+
+def client_factory(settings: Settings, engine: Engine, default: WebClient | None = None) -> Callable[[int], WebClient]:
+    """tenant id → WebClient: the one bot token, or the tenant's workspace installation (multi-workspace)."""
+    if settings.slack_bot_token or default is not None:
+        client = default or bot_client(settings)
+        return lambda _tenant_id: client
+    from bot.services.slack_install import installation_store
+
+    store = installation_store(settings, engine)
+
+    def for_tenant(tenant_id: int) -> WebClient:
+        with Session(engine) as s:
+            tenant = s.get(Tenant, tenant_id)
+            team = tenant.slack_team_id if tenant else None
+        installation = store.find_installation(enterprise_id=None, team_id=team) if team else None
+        if installation is None or not installation.bot_token:
+            raise LookupError(f"tenant {tenant_id} has no Slack installation (team {team})")
+        return bot_client(settings, installation.bot_token)
+
+    return for_tenant
+
+
+def optional(module: str, attr: str | None = None) -> Any:
+    """An engine module (or one of its attributes) if it exists yet, else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise
+    return getattr(mod, attr, None) if attr else mod
+
+
+def export_hook(item_type: str) -> Callable[..., None] | None:
+    """The engine's hook for accepting an item type (sync.services.exports): it queues the outbox write in the
+    decision's transaction, or says (InvalidInput) that the type can't be exported yet. None = no engine yet."""
+    exports = optional("sync.services.exports")
+    if exports is None:
+        return None
+    if hasattr(exports, "export_hook"):
+        return exports.export_hook(item_type)
+    return getattr(exports, "EXPORT_HOOKS", {}).get(item_type)
+
+
+def reschedule(tenant_id: int) -> bool:
+    """Ask the scheduler to pick up new settings at once (bot.scheduler.reschedule_tenant), when it exists."""
+    fn = optional("bot.scheduler", "reschedule_tenant")
+    if fn is None:
+        return False
+    try:
+        fn(tenant_id)
+    except Exception:  # noqa: BLE001 - the settings are saved; the worker applies them on its next start
+        logger.exception("rescheduling tenant %s failed", tenant_id)
+        return False
+    return True
+
+
+def build_services(app: Any, settings: Settings, engine: Engine, client: WebClient, *, multi_workspace: bool,
+                   **overrides: Any) -> Any:
+    """Make the app's Services (notifier, workflow, TenantContext factory…) and bind them to `app`."""
+    from bot.domain.workflow import Workflow
+    from bot.notify import Notifier
+    from bot.services.runtime import Services, bind
+
+    links = overrides.pop("links", None) or links_for(settings)
+    client_for = client_factory(settings, engine, None if multi_workspace else client)
+    if "context_for" not in overrides:
+        overrides["context_for"] = context_factory(engine, settings) if settings.secret_key else None
+    services = Services(engine=engine, settings=settings, links=links, workflow=Workflow(engine),
+                        notifier=Notifier(engine, client_for, links=links, public_url=settings.public_url),
+                        claim_single_tenant=not multi_workspace, **overrides)
+    bind(app, services)
+    return services

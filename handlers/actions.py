@@ -1,0 +1,125 @@
+"""Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home.
+
+Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result.
+A refusal (not an approver, already decided, stale card, self-approval) is an ephemeral sentence and changes
+nothing. Unexpected errors go to the app's one error handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from blocks import cards, modals
+from bot.domain.permissions import Perm, check
+from bot.domain.workflow import Outcome
+from bot.identity import Identity
+from bot.services import decisions, home
+from bot.services.runtime import Services, of
+from handlers import ids
+from handlers.context import item_id_of, team_id, tell, user_id, who
+from handlers.views import open_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _decide(svc: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+            do: Callable[[Identity, int], Outcome | None]) -> Outcome | None:
+    """Resolve the person and the item, run `do`, and turn a refusal into an ephemeral sentence."""
+    item_id = item_id_of(action)
+    if item_id is None:
+        tell(client, body, "That button doesn't carry an item any more; open the item from App Home instead.")
+        return None
+    try:
+        return do(who(svc, client, body), item_id)
+    except decisions.SENTENCE_ERRORS as exc:
+        tell(client, body, decisions.sentence_of(exc))
+        return None
+    finally:
+        if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+            svc.submit(home.publish, svc, client, team_id=team_id(body), user_id=user_id(body))
+
+
+def register(app: App) -> None:
+    svc = of(app)
+
+    @app.action(ids.ACCEPT)
+    def accept(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.accept(svc, item, me.actor))
+        if outcome is not None and outcome.waiting_for_more_approvals:
+            tell(client, body, f"Your approval of {outcome.item.title} is recorded: {outcome.approvals} of "
+                               f"{outcome.approvals_needed}. It exports when another approver accepts it.")
+
+    @app.action(ids.RETRY)
+    def retry(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        _decide(svc, body, action, client, lambda me, item: decisions.retry(svc, item, me.actor))
+
+    @app.action(ids.REJECT)
+    def reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+
+        def open_modal(me: Identity, item_id: int) -> None:
+            decisions.check_can_decide(svc, item_id, me.actor)
+            card = svc.notifier.card(item_id)
+            channel = (body.get("channel") or {}).get("id")
+            client.views_open(trigger_id=body["trigger_id"], view=modals.reject_modal(card, channel=channel))
+        _decide(svc, body, action, client, open_modal)
+
+    @app.action(ids.RETRIEVE)
+    def retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.retrieve(svc, item, me.actor))
+        if outcome is not None and body.get("response_url"):
+            note = cards.outcome_note(f":leftwards_arrow_with_hook: You retrieved {outcome.item.title}; it is "
+                                      "ready to export again. Send it when it's ready.")
+            respond(replace_original=True, **note.as_kwargs())
+
+    @app.action(ids.RESEND)
+    def resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.resend(svc, item, me.actor))
+        if outcome is not None and body.get("response_url"):
+            note = cards.outcome_note(f":outbox_tray: You resent {outcome.item.title} to accounting "
+                                      f"(round {outcome.item.round}).")
+            respond(replace_original=True, **note.as_kwargs())
+
+    @app.action(ids.DETAILS)
+    def details(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+
+        def open_details(me: Identity, item_id: int) -> None:
+            check(me.actor, Perm.VIEW_ITEMS)
+            card, history = home.details(svc, item_id, me)
+            client.views_open(trigger_id=body["trigger_id"], view=modals.details_modal(card, history))
+        _decide(svc, body, action, client, open_details)
+
+    @app.action(ids.VIEW_PROCORE)
+    @app.action(ids.VIEW_QBO)
+    @app.action(ids.OPEN_LINK)
+    def link_clicked(ack: Ack) -> None:
+        ack()  # link buttons open the browser; Slack still tells us and wants an ack
+
+    @app.action(ids.HOME_REFRESH)
+    def home_refresh(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+
+    @app.action(ids.HOME_DIGEST)
+    def home_digest(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        try:
+            home.toggle_digest(svc, who(svc, client, body))
+        except decisions.SENTENCE_ERRORS as exc:
+            tell(client, body, decisions.sentence_of(exc))
+        home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+
+    @app.action(ids.HOME_SETTINGS)
+    def home_settings(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        open_settings(svc, client, body)

@@ -1,0 +1,420 @@
+"""`/ledgerlink <subcommand> …`: parse with shlex, check the arguments, then call the service.
+
+Bad arguments get that subcommand's usage line (ephemeral), never an exception. Quick answers are the ack
+itself; decisions answer through response_url; long work (refresh, sync now, reports) says "Working…" at once
+and replaces that one message with progress and the result. Each `_sub_*` function is one subcommand.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from blocks.cards import Message
+from blocks.help import HelpEntry, help_message, usage_line
+from blocks.reports import report_message
+from blocks.text import money
+from bot.domain.errors import InvalidInput
+from bot.identity import Identity
+from bot.services import admin, decisions, jobs, lookup, reports
+from bot.services.runtime import Services, of
+from bot.services.wiring import optional
+from handlers import ids
+from handlers.context import who
+from handlers.views import open_settings
+
+logger = logging.getLogger(__name__)
+
+
+class Usage(Exception):
+    """The arguments don't fit; the message says why (the usage line is added)."""
+
+
+@dataclass
+class Call:
+    svc: Services
+    client: WebClient
+    body: dict[str, Any]
+    respond: Respond
+    me: Identity
+
+
+@dataclass(frozen=True)
+class Sub:
+    help: HelpEntry
+    parse: Callable[[list[str]], Any]
+    run: Callable[[Call, Any], Message | str | None]
+    mode: str = "later"  # "now": the answer is the ack · "later": ack, then respond · "modal": ack, open a modal
+
+
+def _choice(args: list[str], index: int, choices: tuple[str, ...] | dict, what: str) -> str:
+    if len(args) <= index:
+        raise Usage(f"Say which {what}: {', '.join(choices)}")
+    word = args[index].lower()
+    if word not in choices:
+        raise Usage(f"'{args[index]}' isn't a {what}; choose {', '.join(choices)}")
+    return word
+
+
+def _item_args(args: list[str]) -> tuple[str, str]:
+    if len(args) < 2:
+        raise Usage("Say the item's type and its Procore id")
+    try:
+        lookup.item_type(args[0])
+    except InvalidInput as exc:
+        raise Usage(exc.sentence) from None
+    return args[0], " ".join(args[1:])
+
+
+def _no_args(args: list[str]) -> None:
+    if args:
+        raise Usage(f"`{' '.join(args)}` isn't needed here")
+
+
+# --- item decisions -------------------------------------------------------------------------------------------
+def _target(call: Call, args: tuple[str, str]) -> int:
+    return lookup.find_item(call.svc.engine, call.me.tenant_id, *args).id  # type: ignore[return-value]
+
+
+def _sub_send(call: Call, args: tuple[str, str]) -> str:
+    out = decisions.send(call.svc, _target(call, args), call.me.actor)
+    item = out.item
+    where = f" — the card is in <#{item.card_channel}>" if item.card_channel else ""
+    amount = f" ({money(item.amount)})" if item.amount is not None else ""
+    return f":outbox_tray: Sent {item.title}{amount} to accounting{where}. I'll DM you if it's rejected."
+
+
+def _sub_retrieve(call: Call, args: tuple[str, str]) -> str:
+    out = decisions.retrieve(call.svc, _target(call, args), call.me.actor)
+    return f":leftwards_arrow_with_hook: Retrieved {out.item.title}: it is ready to export again."
+
+
+def _sub_resend(call: Call, args: tuple[str, str]) -> str:
+    out = decisions.resend(call.svc, _target(call, args), call.me.actor)
+    return f":outbox_tray: Resent {out.item.title} to accounting (round {out.item.round})."
+
+
+def _sub_export(call: Call, args: tuple[str, str]) -> None:
+    out = decisions.export(call.svc, _target(call, args), call.me.actor)
+    call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
+
+    def finish() -> None:
+        item = decisions.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
+        card = call.svc.notifier.card(item.id)  # type: ignore[arg-type]
+        if item.state == "synced":
+            text = f":white_check_mark: {item.title} is in QuickBooks: {card.result or 'synced'}."
+        elif item.state == "failed_to_export":
+            text = f":x: Exporting {item.title} failed: {item.last_error}"
+        else:
+            text = f":hourglass_flowing_sand: {item.title} is queued; the worker will finish the export."
+        call.respond(replace_original=True, text=text)
+    call.svc.submit(finish)
+
+
+# --- lists, syncs, reports (long work) -----------------------------------------------------------------------
+class Progress:
+    """One message replaced as work goes on: 'Working…', a heartbeat or counts, then the result (≤ 5 uses of
+    the response_url, Slack's limit)."""
+
+    BEATS = (5.0, 15.0)
+
+    def __init__(self, respond: Respond, label: str) -> None:
+        self.respond, self.label, self.started = respond, label, time.monotonic()
+        self.lock, self.finished, self.counts = threading.Lock(), threading.Event(), {}
+        respond(text=f":hourglass_flowing_sand: Working on {label}…")
+        threading.Thread(target=self._beat, daemon=True, name="ll-progress").start()
+
+    def update(self, counts: dict[str, int]) -> None:
+        self.counts = dict(counts)
+
+    def _beat(self) -> None:
+        for delay in self.BEATS:
+            if self.finished.wait(delay):
+                return
+            with self.lock:
+                if self.finished.is_set():
+                    return
+                done = ", ".join(f"{n} {k}" for k, n in self.counts.items())
+                self.respond(replace_original=True, text=f":hourglass_flowing_sand: Still working on {self.label}… "
+                                                         f"({int(time.monotonic() - self.started)} s"
+                                                         f"{'; ' + done if done else ''})")
+
+    def done(self, message: Message | str) -> None:
+        with self.lock:
+            self.finished.set()
+            msg = message if isinstance(message, Message) else Message(text=message)
+            self.respond(replace_original=True, text=msg.text, blocks=[b.to_dict() for b in msg.blocks] or None)
+
+
+def _long(call: Call, label: str, work: Callable[[Progress], Message | str]) -> None:
+    progress = Progress(call.respond, label)
+
+    def run() -> None:
+        try:
+            progress.done(work(progress))
+        except decisions.SENTENCE_ERRORS as exc:
+            progress.done(f":x: {decisions.sentence_of(exc)}")
+        except Exception:
+            progress.done(f":x: {label.capitalize()} stopped on an error on Ledgerlink's side; it's logged. "
+                          "Try again in a few minutes.")
+            raise
+    call.svc.submit(run)
+
+
+def _job_result(report: Any, what: str) -> str:
+    summary = report.summary() if hasattr(report, "summary") else str(report)
+    return f":white_check_mark: Done — {what}: {summary}"
+
+
+def _sub_refresh(call: Call, word: str) -> None:
+    p = jobs.plan(jobs.REFRESH, word)
+    _long(call, f"refreshing {p.what}", lambda pr: _job_result(jobs.run(call.svc, call.me, p, progress=pr.update),
+                                                              p.what))
+
+
+def _sub_sync(call: Call, parsed: tuple[str, bool]) -> Message | str | None:
+    word, now = parsed
+    p = jobs.plan(jobs.SYNC, word)
+    if not now:
+        cur = jobs.last_run(call.svc, call.me.tenant_id, p.job)
+        when = "never run yet" if cur is None or cur.last_run_at is None else \
+            f"last run {cur.last_run_at:%Y-%m-%d %H:%M} UTC ({cur.last_status or 'unknown'})"
+        return (f"Sync {word} ({p.what}): {when}. It runs on the schedule in App Home; "
+                f"`{ids.COMMAND} sync {word} now` runs it right away.")
+    _long(call, f"syncing {p.what}", lambda pr: _job_result(jobs.run(call.svc, call.me, p, progress=pr.update),
+                                                           p.what))
+    return None
+
+
+def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
+    name, project = parsed
+
+    def work(progress: Progress) -> Message:
+        built = reports.build(call.svc, call.me, name, project=project)
+        attached = False
+        if built.report.long:
+            dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
+            call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
+                                        title=built.report.title,
+                                        initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
+            attached = True
+        return report_message(built.report, csv_attached=attached)
+    _long(call, f"the {name} report", work)
+
+
+# --- links, connections, settings, grants --------------------------------------------------------------------
+def _sub_link(call: Call, parsed: tuple[str, str, str]) -> str:
+    kind, procore, qbo = parsed
+    companies = optional("sync.services.companies")
+    if kind == "company" and companies is not None and hasattr(companies, "link_company"):
+        if call.svc.context_for is None:
+            raise InvalidInput("Linking needs the QuickBooks and Procore connections, which aren't configured here.")
+        result = companies.link_company(call.svc.context_for(call.me.tenant_id), call.me.actor,
+                                        procore_vendor_id=procore, qbo_vendor_id=qbo)
+        done = result if isinstance(result, str) else f"Linked Procore company {procore} to QBO vendor {qbo}."
+        return f":link: {done}"
+    projects = optional("sync.services.projects")
+    if kind == "project" and projects is not None and hasattr(projects, "link_project"):
+        result = projects.link_project(call.svc.context_for(call.me.tenant_id), call.me.actor,  # type: ignore[misc]
+                                       procore_project_id=procore, qbo_project_id=qbo)
+        done = result if isinstance(result, str) else f"Linked Procore project {procore} to QBO project {qbo}."
+        return f":link: {done}"
+    raise InvalidInput(f"Linking {kind}s from Slack is not available yet in this Ledgerlink.")
+
+
+def _sub_connect(call: Call, provider: str) -> Message:
+    from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
+
+    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
+    label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
+    return Message(text=f"Connect {label}: {url}", blocks=[
+        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it expires "
+                                                  "10 minutes after you open it). Only you can see this message.")),
+        ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Connect {label}", url=url, style="primary",
+                                                                  action_id=ids.OPEN_LINK)])])
+
+
+def _sub_settings(call: Call, _: None) -> None:
+    open_settings(call.svc, call.client, call.body)
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
+    """A Slack user from `<@U…|name>`, `U…`, `@name` or an e-mail address (InvalidInput if none)."""
+    m = _MENTION.match(ref)
+    uid = m.group(1) if m else (ref if re.fullmatch(r"[UW][A-Z0-9]{6,}", ref) else None)
+    if uid:
+        return client.users_info(user=uid)["user"]
+    if "@" in ref.strip("@"):
+        return client.users_lookupByEmail(email=ref)["user"]
+    name = ref.lstrip("@").lower()
+    for page in client.users_list(limit=200):
+        for u in page["members"]:
+            profile = u.get("profile") or {}
+            if name in (u.get("name", "").lower(), profile.get("display_name", "").lower(),
+                        u.get("real_name", "").lower()) and not u.get("deleted"):
+                return u
+    raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.")
+
+
+def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
+    ref, what = parsed
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        target = _slack_user(call.client, ref)
+    except SlackApiError:
+        raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.") from None
+    profile = target.get("profile") or {}
+    granted = admin.grant(call.svc.engine, call.me.actor, call.me.tenant_id, slack_user_id=target["id"], what=what,
+                          name=profile.get("real_name") or target.get("real_name") or target.get("name"),
+                          email=profile.get("email"))
+    return f":key: <@{target['id']}> is now {granted.describe()} in Ledgerlink (was {granted.before})."
+
+
+# --- the table -------------------------------------------------------------------------------------------------
+def _help_parse(args: list[str]) -> str | None:
+    if len(args) > 1:
+        raise Usage("Ask about one command at a time")
+    return args[0].lower() if args else None
+
+
+SUBS: dict[str, Sub] = {}
+
+
+def _add(name: str, usage: str, summary: str, parse, run, mode: str = "later", who: str = "",
+         examples: tuple[str, ...] = ()) -> None:
+    SUBS[name] = Sub(HelpEntry(name, usage, summary, who, examples), parse, run, mode)
+
+
+_add("help", "help [command]", "what you can do", _help_parse, lambda c, a: None, mode="now",
+     examples=("help send", "help report"))
+_add("send", "send <type> <Procore id>", "send an item to accounting for acceptance", _item_args, _sub_send,
+     who="Standard and up", examples=("send invoice 4821", 'send company "ACME Concrete"'))
+_add("retrieve", "retrieve <type> <Procore id>", "take back an item nobody has decided yet", _item_args,
+     _sub_retrieve, who="the sender or an admin", examples=("retrieve invoice 4821",))
+_add("resend", "resend <type> <Procore id>", "send a rejected item again after fixing it", _item_args, _sub_resend,
+     who="Standard and up", examples=("resend invoice 4821",))
+_add("export", "export <type> <Procore id>", "export directly, when direct exports are on", _item_args, _sub_export,
+     who="Standard and up", examples=("export invoice 4821",))
+_add("link", "link company|project <Procore id> <QuickBooks id>", "link a Procore record to its QuickBooks twin",
+     lambda a: (_choice(a, 0, ("company", "project"), "kind of record"), *_pair(a)), _sub_link,
+     who="Standard and up", examples=("link company 562949953421636 58",))
+_add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
+     lambda a: _one(a, tuple(jobs.REFRESH), "list"), _sub_refresh, who="Standard and up",
+     examples=("refresh companies",))
+_add("sync", "sync paid|job-costs|vendors [now]", "see when a sync last ran, or run it now",
+     lambda a: (_choice(a, 0, tuple(jobs.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
+     examples=("sync paid", "sync paid now"))
+_add("report", "report accountant|job-costs|unsyncable|archived|sub-jobs [project id]",
+     "a report here, with a CSV file for long ones",
+     lambda a: (_choice(a, 0, reports.REPORT_NAMES, "report"), _project(a)), _sub_report,
+     examples=("report accountant", "report job-costs 1001"))
+_add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
+     lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")
+_add("settings", "settings", "change Ledgerlink's settings (or your daily digest)", _no_args, _sub_settings,
+     mode="modal", who="admins; approvers for their digest")
+_add("grant", "grant @person approver|not-approver|standard|read-only|admin|none",
+     "set someone's Ledgerlink permission", lambda a: _grant_args(a), _sub_grant, mode="now", who="admins",
+     examples=("grant @dana approver", "grant @riley read-only"))
+
+
+def _one(args: list[str], choices: tuple[str, ...], what: str) -> str:
+    word = _choice(args, 0, choices, what)
+    if len(args) > 1:
+        raise Usage(f"`{' '.join(args[1:])}` isn't needed here")
+    return word
+
+
+def _pair(args: list[str]) -> tuple[str, str]:
+    if len(args) != 3:
+        raise Usage("Say the Procore id and then the QuickBooks id")
+    return args[1], args[2]
+
+
+def _now(args: list[str]) -> bool:
+    if len(args) > 2 or (len(args) == 2 and args[1].lower() != "now"):
+        raise Usage(f"Only `now` may follow `sync {args[0]}`")
+    return len(args) == 2
+
+
+def _project(args: list[str]) -> int | None:
+    if len(args) > 2:
+        raise Usage("Give at most one project id")
+    if len(args) == 2:
+        if not args[1].isdigit():
+            raise Usage(f"'{args[1]}' isn't a Procore project id")
+        if args[0] != "job-costs":
+            raise Usage("Only the job-costs report takes a project id")
+        return int(args[1])
+    return None
+
+
+def _grant_args(args: list[str]) -> tuple[str, str]:
+    from bot.services.admin import GRANTS
+
+    if len(args) != 2:
+        raise Usage("Say who and what to grant")
+    if args[1].lower() not in GRANTS:
+        raise Usage(f"'{args[1]}' isn't something I can grant; choose {', '.join(GRANTS)}")
+    return args[0], args[1].lower()
+
+
+# --- the listener ---------------------------------------------------------------------------------------------
+def _as_reply(result: Message | str) -> dict[str, Any]:
+    msg = result if isinstance(result, Message) else Message(text=result)
+    return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
+
+
+def register(app: App) -> None:
+    svc = of(app)
+    entries = [s.help for s in SUBS.values()]
+
+    @app.command(ids.COMMAND)
+    def command(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        try:
+            args = shlex.split(body.get("text") or "")
+        except ValueError:
+            ack(text=f"I couldn't read that (a quote isn't closed?). Try `{ids.COMMAND} help`.")
+            return
+        name = args[0].lower() if args else "help"
+        sub = SUBS.get(name)
+        if sub is None:
+            ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+            return
+        try:
+            parsed = sub.parse(args[1:])
+        except Usage as exc:
+            ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+            return
+        if name == "help":
+            only = SUBS[parsed].help if parsed in SUBS else None
+            ack(**_as_reply(help_message(ids.COMMAND, entries, only=only)))
+            return
+        try:
+            call = Call(svc, client, body, respond, who(svc, client, body))
+            if sub.mode == "now":
+                ack(**_as_reply(sub.run(call, parsed) or ""))
+                return
+        except decisions.SENTENCE_ERRORS as exc:
+            ack(text=decisions.sentence_of(exc))
+            return
+        ack()
+        try:
+            result = sub.run(call, parsed)
+        except decisions.SENTENCE_ERRORS as exc:
+            respond(text=decisions.sentence_of(exc))
+            return
+        if result:
+            respond(**_as_reply(result))

@@ -1,0 +1,38 @@
+"""The app's one error handler: log the failure with a reference, show the person a sentence (never a trace)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from handlers.context import tell
+
+logger = logging.getLogger(__name__)
+
+
+def sentence(ref: str) -> str:
+    return (f":warning: Sorry, that didn't work: something went wrong on Ledgerlink's side (reference {ref}). "
+            "Please try again; if it keeps happening, tell your Ledgerlink admin the reference.")
+
+
+def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    ref = uuid.uuid4().hex[:8]
+    kind = body.get("type") or ("command" if body.get("command") else "event")
+    logger.error("unhandled error %s in %s: %s", ref, kind, error, exc_info=error)
+    text = sentence(ref)
+    try:
+        if body.get("response_url"):
+            WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
+        elif body.get("user") or body.get("user_id"):
+            tell(client, body, text)
+    except Exception:  # noqa: BLE001 - telling the person is best effort; the failure is logged above
+        logger.exception("could not show error %s to the person", ref)
+
+
+def register(app: App) -> None:
+    app.error(on_error)

@@ -1,0 +1,74 @@
+"""Modal submissions: the reject reason and the settings form. Invalid input comes back as field errors
+(`response_action="errors"`); the decision is made before the ack, the Slack updates after it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from blocks import modals
+from bot.domain.errors import DomainError
+from bot.services import admin, decisions, home
+from bot.services.runtime import Services, of
+from bot.services.wiring import reschedule
+from handlers import ids
+from handlers.context import team_id, tell, user_id, who
+
+logger = logging.getLogger(__name__)
+
+
+def open_settings(svc: Services, client: WebClient, body: dict[str, Any]) -> None:
+    """The settings modal for this person (admins: the company's; approvers: their digest), or a sentence."""
+    try:
+        me = who(svc, client, body)
+        form = admin.settings_form(svc.engine, me.actor, me.tenant_id)
+    except DomainError as exc:
+        tell(client, body, exc.sentence)
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=modals.settings_modal(form))
+
+
+def register(app: App) -> None:
+    svc = of(app)
+
+    @app.view(ids.REJECT_VIEW)
+    def reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        meta = modals.read_meta(view)
+        reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
+                  .get("value") or "").strip()
+        try:
+            me = who(svc, client, body)
+            item_id = int(meta["item_id"])
+            decisions.reject(svc, item_id, me.actor, reason)
+        except decisions.SENTENCE_ERRORS as exc:
+            ack(response_action="errors", errors={ids.REASON_BLOCK: decisions.sentence_of(exc)[:2000]})
+            return
+        ack()
+        decisions.announce_rejection(svc, item_id)
+
+    @app.view(ids.SETTINGS_VIEW)
+    def settings_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        meta = modals.read_meta(view)
+        changes, errors = modals.read_settings(view["state"]["values"], admin=bool(meta.get("admin")),
+                                               approver=bool(meta.get("approver")))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        changes = {k: v for k, v in changes.items()
+                   if v is not None or k in (ids.S_CONFIRM, ids.S_TWO)}
+        try:
+            me = who(svc, client, body)
+            changed = admin.save_settings(svc.engine, me.actor, me.tenant_id, changes)
+        except DomainError as exc:
+            first = next(iter(view["state"]["values"]), ids.S_DIRECT)
+            ack(response_action="errors", errors={first: exc.sentence[:2000]})
+            return
+        ack()
+        if set(changed) - {"digest_opt_out"}:
+            reschedule(me.tenant_id)
+        if changed:
+            tell(client, body, "Settings saved: " + ", ".join(c.replace("_", " ") for c in changed) + ".")
+        home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
