@@ -130,7 +130,8 @@ class Runtime:
 
     def __init__(self, engine: Engine, settings: Any, *, config: SchedulerConfig | None = None,
                  notifier: Notifier | None = None, is_leader: Callable[[], bool] = lambda: True,
-                 context_for: Callable[[int], Any] | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+                 context_for: Callable[[int], Any] | None = None, tokens: Any = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self.settings = settings
         self.config = config or SchedulerConfig()
@@ -138,8 +139,8 @@ class Runtime:
         self.is_leader = is_leader
         self.clock = clock
         self._context_for = context_for
-        self._tokens: Any = None
-        self._tokens_made = False
+        self._tokens: Any = tokens
+        self._tokens_made = tokens is not None
         self._locks: dict[tuple[int, str], threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -343,7 +344,8 @@ def _token_problem(conn: Connection, now: datetime, warn: timedelta) -> str | No
 
 
 
-EVENT_CONSUMER = "notifier"
+EVENT_CONSUMER = "notifier"  # SyncCursor "events:notifier": rejections, failures, paid/unpaid card refreshes
+PAYMENT_CONSUMER = "slack"  # sync.events' consumer name for the channel notices of payments
 CREATOR_TYPES = {ItemType.COMMITMENT.value, ItemType.CCO.value, ItemType.PCCO.value}
 
 
@@ -364,6 +366,10 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
             top = s.exec(select(func.max(AuditEvent.id)).where(AuditEvent.tenant_id == tenant_id)).one()
             cur.cursor = str(top or 0)
             s.add(cur)
+            events = _payment_events()
+            newest = events.recent(s, tenant_id, limit=1) if events else []
+            if newest:
+                events.acknowledge(s, tenant_id, newest[0].id, consumer=PAYMENT_CONSUMER)
             s.commit()
             return 0
         rows = list(s.exec(select(AuditEvent).where(
@@ -399,16 +405,23 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
     return sent + _pump_payment_events(runtime, tenant)
 
 
-def _pump_payment_events(runtime: Runtime, tenant: Tenant) -> int:
+def _payment_events() -> Any:
     try:
         from sync import events
     except ImportError:  # paid sync's notices not there yet
+        return None
+    return events
+
+
+def _pump_payment_events(runtime: Runtime, tenant: Tenant) -> int:
+    events = _payment_events()
+    if events is None:
         return 0
     sent = 0
     with Session(runtime.engine, expire_on_commit=False) as s:
-        for event in events.pending(s, tenant.id, consumer="slack"):
+        for event in events.pending(s, tenant.id, consumer=PAYMENT_CONSUMER):
             runtime.notify(f"paid notice {event.id}", lambda e=event: runtime.notifier.notify_paid(tenant, e))
-            events.acknowledge(s, tenant.id, event.id, consumer="slack")
+            events.acknowledge(s, tenant.id, event.id, consumer=PAYMENT_CONSUMER)
             sent += 1
         s.commit()
     return sent
