@@ -114,14 +114,16 @@ def _titles(items: Iterable[Item], limit: int = 10) -> str:
 
 
 def load_notifier(settings: Any, engine: Engine) -> Notifier:
-    """bot/notify.py's `build_notifier(settings, engine)` when it exists and Slack is configured, else logging."""
+    """The Slack app's notifier (`bot.notify.build_notifier`) when Slack is configured, else the log."""
     try:
-        from bot import notify  # type: ignore[attr-defined]
+        from bot.notify import build_notifier
     except ImportError:
+        build_notifier = None
+    notifier = build_notifier(settings, engine) if build_notifier is not None and settings is not None else None
+    if notifier is None:
+        logger.info("Slack is not configured: notifications go to the log")
         return LoggingNotifier()
-    build = getattr(notify, "build_notifier", None)
-    notifier = build(settings, engine) if build else None
-    return notifier if notifier is not None else LoggingNotifier()
+    return notifier
 
 
 # --- the runtime the persisted jobs find ------------------------------------------------------------------------
@@ -351,7 +353,9 @@ CREATOR_TYPES = {ItemType.COMMITMENT.value, ItemType.CCO.value, ItemType.PCCO.va
 
 def pump_events(runtime: Runtime, tenant_id: int) -> int:
     """Turn the tenant's new audit events into notifications: rejections (to the sender, or the creator for
-    commitments and change orders), failed exports, and the paid notices paid sync records (`sync.events`).
+    commitments and change orders), failed exports (whichever process ran them), card refreshes of items paid
+    sync moved, and the paid notices it records (`sync.events`). The Slack handlers may already have sent a
+    rejection DM or failure notice at once; bot/notify.py sends each only once.
     Each kind keeps its own cursor; an event is announced at least once (a crash may repeat the last few)."""
     from sync.jobs.base import cursor
 
@@ -394,7 +398,7 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
             elif ev.action == "mark_failed":
                 error = (ev.detail or {}).get("error") or item.last_error or ""
                 sent += runtime.notify(f"failure of item {item.id}",
-                                        lambda i=item, e=error: runtime.notifier.notify_failed(tenant, i, e))
+                                       lambda i=item, e=error: runtime.notifier.notify_failed(tenant, i, e))
             else:  # paid / unpaid: the channel notice comes from sync.events below; the card changes colour
                 refresh.append(item)
         cur.cursor = str(last)
@@ -488,7 +492,7 @@ class OutboxLoop:
                     OutboxEntry.id.in_(ran), OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
                 items = list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
                                                        Item.card_ts.is_not(None))))  # type: ignore[union-attr]
-            if items:
+            if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
         return len(ran)
 

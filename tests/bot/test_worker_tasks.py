@@ -13,7 +13,7 @@ from bot.domain.permissions import SYSTEM
 from bot.models import AuditEvent, Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
 from bot.scheduler import SchedulerConfig
 from bot.worker import LoggingNotifier, OutboxLoop, Runtime, load_notifier, pump_events
-from sync.outbox import Outbox, RemoteResult, enqueue
+from sync.outbox import Outbox, PermanentError, RemoteResult, enqueue
 from sync.tokens import TokenSet, TokenStore
 from tests.support.factories import World
 
@@ -278,12 +278,12 @@ def test_paid_notices_from_paid_sync_reach_the_notifier(engine, world, runtime, 
 
 # --- the outbox loop
 class FakeOp:
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
 
     def execute(self, entry):
         if self.fail:
-            raise ValueError("a bug, not a remote error")
+            raise self.fail
         return RemoteResult(remote_id="99", summary="Bill 99")
 
     def reconcile(self, entry):
@@ -293,29 +293,33 @@ class FakeOp:
         pass
 
 
-def test_the_outbox_loop_drains_and_refreshes_the_cards_it_changed(engine, world, notes):
+def test_the_outbox_loop_drains_and_refreshes_the_cards_at_once(engine, world, notes):
     import threading
 
     runtime = Runtime(engine, None, notifier=notes)
     carded = world.item("INV-20", state="exporting")
-    buggy = world.item("INV-21", state="exporting")
+    refused = world.item("INV-21", state="exporting")
+    buggy = world.item("INV-22", state="exporting")
     with Session(engine) as s:
-        row = s.get(Item, carded.id)
-        row.card_channel, row.card_ts = "C1", "1700000000.000100"
-        s.add(row)
-        enqueue(s, tenant_id=world.tenant.id, operation="test.ok", target="qbo", record="a", version=1,
-                item_id=carded.id)
-        enqueue(s, tenant_id=world.tenant.id, operation="test.buggy", target="qbo", record="b", version=1,
-                item_id=buggy.id)
+        for item in (carded, refused):
+            row = s.get(Item, item.id)
+            row.card_channel, row.card_ts = "C1", f"1700000000.{item.id:06d}"
+            s.add(row)
+        for op, item in (("test.ok", carded), ("test.refused", refused), ("test.buggy", buggy)):
+            enqueue(s, tenant_id=world.tenant.id, operation=op, target="qbo", record=op, version=1, item_id=item.id)
         s.commit()
+    sentence = "Vendor 'ACME' is inactive in QuickBooks — reactivate it or relink the company."
     loop = OutboxLoop(runtime, threading.Event(), "test-worker")
-    loop._outbox = Outbox(engine, {"test.ok": FakeOp(), "test.buggy": FakeOp(fail=True)}, worker_id="test-worker")
-    assert loop.drain() == 2  # the bug is logged; the loop carries on
+    loop._outbox = Outbox(engine, {"test.ok": FakeOp(), "test.refused": FakeOp(PermanentError(sentence)),
+                                   "test.buggy": FakeOp(ValueError("a bug, not a remote error"))},
+                          worker_id="test-worker")
+    assert loop.drain() == 3  # the bug is logged; the loop carries on
     ((items,),) = notes.of("refresh_cards")
-    assert [(i.title, i.state) for i in items] == [("INV-20", "synced")]
+    assert sorted((i.title, i.state) for i in items) == [("INV-20", "synced"), ("INV-21", "failed_to_export")]
+    assert notes.of("notify_failed") == []  # that comes from the audit log (above), in the leader
     with Session(engine) as s:
-        assert {e.operation: e.status for e in s.exec(select(OutboxEntry))} == {"test.ok": "done",
-                                                                               "test.buggy": "claimed"}
+        assert {e.operation: e.status for e in s.exec(select(OutboxEntry))} == {
+            "test.ok": "done", "test.refused": "failed", "test.buggy": "claimed"}
 
 
 # --- the notifier wiring
