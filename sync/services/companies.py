@@ -30,7 +30,7 @@ from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.mappers.vendors import procore_vendor_to_qbo_vendor, qbo_vendor_to_procore_vendor
 from sync.outbox import OutboxStatus, enqueue
 from sync.procore.records import Vendor
-from sync.services.exports import enqueue_for_item, registers
+from sync.services.exports import enqueue_for_item, live_entry, registers
 from sync.writes.companies import enqueue_set_vendor_origin
 
 MAX_CAS_ATTEMPTS = 5
@@ -227,6 +227,8 @@ def add_company_to_procore(ctx: TenantContext, actor: Actor, *, qbo_vendor_id: s
     qid = str(qbo_vendor_id)
     with ctx.session() as s:
         vendor = _qbo_vendor(s, ctx.tenant_id, qid)
+        if (queued := live_entry(s, ctx.tenant_id, "procore.create_vendor", qbo_vendor_id=qid)) is not None:
+            return queued  # already on its way (a second click)
         if vendor.archived:
             raise InvalidInput(f"QuickBooks vendor '{vendor.name}' is archived; restore it first.")
         linked = binder.to_internal(s, ctx.tenant_id, LINK, qid)
@@ -251,7 +253,7 @@ def add_company_to_procore(ctx: TenantContext, actor: Actor, *, qbo_vendor_id: s
         s.flush()
         entry = enqueue(s, tenant_id=ctx.tenant_id, target="procore", operation="procore.create_vendor",
                         record=f"qbo_vendor:{qid}", version=1, payload={"qbo_vendor_id": qid, "body": body})
-        if entry.status == OutboxStatus.FAILED:  # asked again after a refusal: a new request
+        if entry.status in (OutboxStatus.FAILED, OutboxStatus.DONE):  # asked again after it ended: a new request
             entry = enqueue(s, tenant_id=ctx.tenant_id, target="procore", operation="procore.create_vendor",
                             record=f"qbo_vendor:{qid}", version=f"again-{event.id}",
                             payload={"qbo_vendor_id": qid, "body": body})

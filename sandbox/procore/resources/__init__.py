@@ -16,11 +16,12 @@ from . import (
     prime_contracts,
     projects,
     requisitions,
+    sub_jobs,
     vendors,
 )
 
 
 def register(app: Flask) -> None:
     for module in (companies, projects, vendors, cost_codes, budget, commitments, requisitions, payment_apps,
-                   payments, direct_costs, prime_contracts, change_orders):
+                   payments, direct_costs, prime_contracts, change_orders, sub_jobs):
         app.register_blueprint(module.bp)
