@@ -18,6 +18,7 @@ OPERATION_MODULES: list[str] = [
     "sync.writes.payments",
     "sync.writes.direct_costs",
     "sync.writes.companies",
+    "sync.writes.projects",
     "sync.writes.bills",
     "sync.writes.invoices",
     "sync.writes.cost_items",

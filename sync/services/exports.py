@@ -110,3 +110,11 @@ def retry(ctx: TenantContext, actor: Actor, item_id: int, *, request_id: str | N
     """An approver retries a failed export (a new outbox row when the last one failed for good)."""
     hook = export_hook(_item_type(ctx, actor, item_id))
     return ctx.workflow.retry(item_id, actor, request_id=request_id, then=hook)
+
+
+def live_entry(session: Session, tenant_id: int, operation: str, **payload: Any) -> OutboxEntry | None:
+    """A pending or running write of `operation` whose payload has these values (a double click finds it)."""
+    rows = session.exec(select(OutboxEntry).where(
+        OutboxEntry.tenant_id == tenant_id, OutboxEntry.operation == operation,
+        OutboxEntry.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value])))
+    return next((e for e in rows if all((e.payload or {}).get(k) == v for k, v in payload.items())), None)
