@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -23,7 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from blocks.text import bounded_lines, escape, link, mention, money, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
 from handlers import ids
 
 SECTION_LIMIT = 3000
@@ -318,16 +319,37 @@ def failure_notice(card: CardData, approvers: list[Person]) -> Message:
                                                "it is fixed.")])
 
 
-def paid_notice(card: CardData, *, paid_on: str | None = None, amount: Decimal | None = None,
-                reference: str | None = None) -> Message:
-    amt = money(amount if amount is not None else card.amount)
-    vendor = f" to {card.vendor}" if card.vendor else ""
-    when_paid = f" on {paid_on}" if paid_on else ""
-    ref = f" (ref {reference})" if reference else ""
-    text = f"Paid: {card.name}{vendor}, {amt}{when_paid}{ref}"
-    body = (f":moneybag: *Paid* · {link(card.qbo_url, card.result or card.name)}{escape(vendor)} · *{amt}*"
-            f"{escape(when_paid)}{escape(ref)}")
-    return Message(text=text, blocks=[_section(body)])
+def payment_notice(event: Any, card: CardData | None) -> Message:
+    """A paid sync event (sync.events.PaymentEvent): invoice, vendor, amount, payment date, and how much is paid."""
+    reversed_ = getattr(event, "kind", "paid") == "payment_reversed"
+    emoji = ":leftwards_arrow_with_hook:" if reversed_ else ":moneybag:"
+    title = link(card.qbo_url if card else None, event.invoice or (card.name if card else "invoice"))
+    when_paid = f" on {date(event.payment_date)}" if event.payment_date else ""
+    ref = f" (ref {escape(event.reference)})" if event.reference else ""
+    head = "Payment reversed" if reversed_ else "Paid"
+    body = (f"{emoji} *{head}* · {title} · {escape(event.vendor)} · *{money(event.amount)}*{escape(when_paid)}{ref}"
+            f"\n{escape(event.status)}")
+    if reversed_:
+        body += "\nThe payment was voided or deleted in QuickBooks; Ledgerlink removed it from Procore."
+    return Message(text=truncate(event.text(), 300), blocks=[_section(body)])
+
+
+LIST_SHOWN = 15
+
+
+def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") -> Message:
+    """Digest, reminder and escalation: one line per item (name, amount, sender, how long it has waited)."""
+    rows = [f"• *{link(c.procore_url, c.name)}* · {money(c.amount)}"
+            + (f" · from {c.sender.mention}" if c.sender else "")
+            + (f" · sent {when(c.sent_at, c.tz)}" if c.sent_at else "")
+            + (f" · {len(c.approvals)} of {c.approvals_needed} approvals" if c.approvals_needed > 1 else "")
+            for c in shown]
+    if total > len(shown):
+        rows.append(f"…and {total - len(shown)} more")
+    blocks: list[Block] = [_section(f"*{escape(title)}*\n" + bounded_lines(rows, limit=2800, noun="item"))]
+    if note:
+        blocks.append(_context(escape(note)))
+    return Message(text=f"{title}: " + ", ".join(c.name for c in shown[:5]), blocks=blocks)
 
 
 def reauth_notice(provider_label: str, detail: str | None, connect_url: str) -> Message:

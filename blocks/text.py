@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from datetime import date as _date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -37,11 +38,11 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
-def date(ts: datetime | None, tz: str | None = None) -> str:
-    """'Mar 4, 2025' in the tenant's time zone."""
+def date(ts: datetime | _date | None, tz: str | None = None) -> str:
+    """'Mar 4, 2025' (a datetime in the tenant's time zone)."""
     if ts is None:
         return "—"
-    local = _aware(ts).astimezone(_zone(tz))
+    local = _aware(ts).astimezone(_zone(tz)) if isinstance(ts, datetime) else ts
     return f"{local:%b} {local.day}, {local.year}"
 
 

@@ -45,6 +45,14 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 
 
 @app.command()
+def socket() -> None:
+    """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
+    from bot.services.socket_mode import serve
+
+    raise typer.Exit(serve(_settings()))
+
+
+@app.command()
 def worker() -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
     from bot.worker import serve

@@ -1,36 +1,43 @@
-"""The one place that turns an item into Slack messages: approval cards (post, update in place), DMs and notices.
+"""The one place that turns items into Slack messages: approval cards (posted, then updated in place), DMs and
+notices. `sync/` never imports this module.
 
-Everything is rendered from the item's current database state, never from what a caller believes it to be, so
-two writers refreshing one card (the click's thread and the worker) converge on the latest state: after each
-`chat.update` the item's version is read again and the card re-rendered if it moved meanwhile.
-The worker calls `item_moved(item_id)` for items whose state changed; the Slack handlers call the specific
-functions. `sync/` never imports this module.
+Cards are rendered from the item's current database state, never from what a caller believes it to be, so two
+writers refreshing one card (the click's thread and the worker) converge: after each `chat.update` the item's
+version is read again and the card re-rendered if it moved meanwhile.
+
+`Notifier` also implements the worker's notifier protocol (bot/worker.py: notify_digest, notify_reminder,
+notify_escalation, notify_reauth, notify_rejected, notify_failed, notify_paid, refresh_cards); the worker gets one
+from `build_notifier(settings, engine)`. A rejection DM or a failure notice can be sent by the Slack handler that
+caused it (at once) and by the worker reading the audit log (later): each is sent once, by whoever claims its key
+first (a row in `processed_webhooks` with source "notice"; released again if sending fails).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from blocks import cards
-from blocks.cards import CardData, Message, Person
+from blocks.cards import CardData, Message
 from blocks.links import Links
 from bot.domain.settings import tenant_settings
 from bot.identity import slack_id_for
-from bot.models import Decision, Item, Tenant, User
+from bot.models import AuditEvent, Decision, Item, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, person
 
 logger = logging.getLogger(__name__)
 
 ClientFor = Callable[[int], WebClient]
 PROVIDER_LABELS = {"qbo": "QuickBooks", "procore": "Procore"}
+NOTICE = "notice"  # processed_webhooks.source of the once-only notification keys
 
 
 class Notifier:
@@ -53,15 +60,18 @@ class Notifier:
                 raise LookupError(f"item {item_id} does not exist")
             return item
 
+    def _channel(self, tenant_id: int, *, notices: bool = False) -> str:
+        with Session(self.engine) as s:
+            st = tenant_settings(s, tenant_id)
+            return (st.notify_channel or st.approvers_channel) if notices else st.approvers_channel
+
     # --- the approval card -----------------------------------------------------------------------------------
     def post_card(self, item_id: int) -> tuple[str, str]:
         """Post a new approval card to the approvers' channel and remember where it is (channel, ts)."""
         item = self._item(item_id)
-        with Session(self.engine) as s:
-            channel = tenant_settings(s, item.tenant_id).approvers_channel
         msg = cards.approval_card(self.card(item_id))
-        resp = self.client_for(item.tenant_id).chat_postMessage(channel=channel, unfurl_links=False,
-                                                                 **msg.as_kwargs())
+        resp = self.client_for(item.tenant_id).chat_postMessage(channel=self._channel(item.tenant_id),
+                                                                 unfurl_links=False, **msg.as_kwargs())
         where = (resp["channel"], resp["ts"])
         with Session(self.engine) as s:
             s.execute(update(Item).where(Item.id == item_id).values(card_channel=where[0], card_ts=where[1]))
@@ -74,16 +84,14 @@ class Notifier:
         item = self._item(item_id)
         if not item.card_channel or not item.card_ts:
             return False
-        return self._update(item, (item.card_channel, item.card_ts))
-
-    def _update(self, item: Item, where: tuple[str, str]) -> bool:
-        msg = cards.approval_card(self.card(item.id))  # type: ignore[arg-type]
+        msg = cards.approval_card(self.card(item_id))
         try:
-            self.client_for(item.tenant_id).chat_update(channel=where[0], ts=where[1], **msg.as_kwargs())
+            self.client_for(item.tenant_id).chat_update(channel=item.card_channel, ts=item.card_ts,
+                                                        **msg.as_kwargs())
         except SlackApiError as exc:
-            logger.warning("card of item %s not updated: %s", item.id, exc.response.get("error"))
+            logger.warning("card of item %s not updated: %s", item_id, exc.response.get("error"))
             return False
-        self._converge(item.id, item.version, where)  # type: ignore[arg-type]
+        self._converge(item_id, item.version, (item.card_channel, item.card_ts))
         return True
 
     def _converge(self, item_id: int, rendered_version: int, where: tuple[str, str], rounds: int = 3) -> None:
@@ -113,90 +121,147 @@ class Notifier:
         return resp["channel"], resp["ts"]
 
     def sent_receipt(self, item_id: int) -> None:
+        """The sender's DM after sending, with Retrieve."""
         item = self._item(item_id)
         if item.sender_id is None:
             return
-        with Session(self.engine) as s:
-            channel = tenant_settings(s, item.tenant_id).approvers_channel
-        label = f"<#{item.card_channel}>" if item.card_channel else channel
-        self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id), label))
+        where = f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
+        self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id), where))
 
-    def rejection_dm(self, item_id: int) -> None:
-        """To the sender — for commitments and change orders, the Procore creator when we know them."""
+    def rejection_dm(self, item_id: int) -> bool:
+        """To the sender — for commitments and change orders the Procore creator when known — once per rejection."""
         item = self._item(item_id)
         to = item.creator_id if item.type in cards.CREATOR_TYPES and item.creator_id else item.sender_id
-        if to is None:
-            return
-        self.dm(item.tenant_id, to, cards.rejection_dm(self.card(item_id)))
+        if to is None or item.state != "rejected":
+            return False
+        return self._once(f"rejected:{self._last_event_id(item_id, 'reject')}",
+                          lambda: self.dm(item.tenant_id, to, cards.rejection_dm(self.card(item_id))))
 
-    # --- notices -----------------------------------------------------------------------------------------------
-    def failure_notice(self, item_id: int) -> None:
-        """A reply under the card naming the approvers who accepted it (or the sender of a direct export)."""
+    def failure_notice(self, item_id: int) -> bool:
+        """Once per failure: a reply under the card naming the approvers who accepted it (or the sender)."""
         item = self._item(item_id)
+        if item.state != "failed_to_export":
+            return False
+        return self._once(f"failed:{self._last_event_id(item_id, 'mark_failed')}", lambda: self._post_failure(item))
+
+    def _post_failure(self, item: Item) -> None:
         with Session(self.engine) as s:
             ids = [d.user_id for d in s.exec(select(Decision).where(
-                Decision.item_id == item_id, Decision.round == item.round, Decision.decision == "accept"))]
-            if not ids and item.decided_by_id:
-                ids = [item.decided_by_id]
+                Decision.item_id == item.id, Decision.round == item.round, Decision.decision == "accept"))]
+            if not ids and (item.decided_by_id or item.sender_id):
+                ids = [item.decided_by_id or item.sender_id]  # type: ignore[list-item]
             people = [p for p in (person(s, i) for i in ids) if p]
-            channel = tenant_settings(s, item.tenant_id).approvers_channel
-        msg = cards.failure_notice(self.card(item_id), people)
+        msg = cards.failure_notice(self.card(item.id), people)  # type: ignore[arg-type]
         client = self.client_for(item.tenant_id)
         if item.card_channel and item.card_ts:
             client.chat_postMessage(channel=item.card_channel, thread_ts=item.card_ts, **msg.as_kwargs())
         else:
-            client.chat_postMessage(channel=channel, **msg.as_kwargs())
+            client.chat_postMessage(channel=self._channel(item.tenant_id), **msg.as_kwargs())
 
-    def paid_notice(self, item_id: int, *, paid_on: str | None = None, amount: Decimal | None = None,
-                    reference: str | None = None) -> None:
-        item = self._item(item_id)
-        with Session(self.engine) as s:
-            st = tenant_settings(s, item.tenant_id)
-            channel = st.notify_channel or st.approvers_channel
-        msg = cards.paid_notice(self.card(item_id), paid_on=paid_on, amount=amount, reference=reference)
-        self.client_for(item.tenant_id).chat_postMessage(channel=channel, unfurl_links=False, **msg.as_kwargs())
+    def paid_notice(self, event: Any) -> None:
+        """A paid / payment-reversed notice recorded by paid sync (sync.events.PaymentEvent)."""
+        card = self.card(event.item_id) if event.item_id else None
+        msg = cards.payment_notice(event, card)
+        channel = event.channel or self._channel(event.tenant_id, notices=True)
+        self.client_for(event.tenant_id).chat_postMessage(channel=channel, unfurl_links=False, **msg.as_kwargs())
+        if event.item_id:
+            self.refresh_card(event.item_id)
 
-    def reauth_notice(self, tenant_id: int, provider: str, detail: str | None = None) -> int:
-        """DM every admin that a connection needs re-authorising; returns how many were told."""
+    def reauth_notice(self, tenant_id: int, provider: str, problem: str | None = None,
+                      admins: Sequence[User] | None = None) -> int:
+        """DM the admins that a connection needs re-authorising; returns how many were told."""
         label = PROVIDER_LABELS.get(provider, provider)
         url = f"{self.public_url}/{provider}/connect?tenant={tenant_id}"
         with Session(self.engine) as s:
             tenant = s.get(Tenant, tenant_id)
             if tenant is not None and provider == "procore" and tenant.procore_company_id:
                 url += f"&company={tenant.procore_company_id}"
-            admins = [u.id for u in s.exec(select(User).where(User.tenant_id == tenant_id,
-                                                              User.permission == "admin"))]
-        told = 0
-        for admin_id in admins:
-            if self.dm(tenant_id, admin_id, cards.reauth_notice(label, detail, url)):  # type: ignore[arg-type]
-                told += 1
-        return told
+            ids = [u.id for u in admins] if admins is not None else [
+                u.id for u in s.exec(select(User).where(User.tenant_id == tenant_id, User.permission == "admin"))]
+        msg = cards.reauth_notice(label, problem, url)
+        return sum(1 for uid in ids if uid is not None and self.dm(tenant_id, uid, msg))
 
-    def item_moved(self, item_id: int, **payment: Any) -> None:
-        """What the worker calls after an item's state changed: refresh its card and tell whoever needs to know."""
-        self.refresh_card(item_id)
-        state = self._item(item_id).state
-        if state == "failed_to_export":
-            self.failure_notice(item_id)
-        elif state == "paid":
-            self.paid_notice(item_id, **payment)
-        elif state == "rejected":
-            self.rejection_dm(item_id)
+    # --- once-only delivery ----------------------------------------------------------------------------------
+    def _last_event_id(self, item_id: int, action: str) -> int:
+        with Session(self.engine) as s:
+            row = s.exec(select(AuditEvent.id).where(AuditEvent.item_id == item_id, AuditEvent.action == action)
+                         .order_by(AuditEvent.id.desc()).limit(1)).first()
+            return int(row or 0)
+
+    def _once(self, key: str, send: Callable[[], Any]) -> bool:
+        """Send unless someone already claimed `key`; a failed send releases it for the next try."""
+        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = (insert(ProcessedWebhook).values(source=NOTICE, dedupe_key=key[:128], received_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["source", "dedupe_key"]).returning(ProcessedWebhook.id))
+        with Session(self.engine) as s:
+            claimed = s.execute(stmt).first()
+            s.commit()
+        if claimed is None:
+            logger.debug("notice %s already sent", key)
+            return False
+        try:
+            send()
+        except Exception:
+            with Session(self.engine) as s:
+                s.execute(delete(ProcessedWebhook).where(ProcessedWebhook.source == NOTICE,
+                                                         ProcessedWebhook.dedupe_key == key[:128]))
+                s.commit()
+            raise
+        return True
+
+    # --- the worker's notifier protocol (bot/worker.py) ----------------------------------------------------------
+    def _list(self, tenant: Tenant, items: Sequence[Item], title: str, note: str) -> Message:
+        with Session(self.engine) as s:
+            shown = [card_data(s, i.id, self.links) for i in items[:cards.LIST_SHOWN]]  # type: ignore[arg-type]
+        return cards.item_list(title, shown, total=len(items), note=note)
+
+    def notify_digest(self, tenant: Tenant, user: User, items: list[Item]) -> None:
+        msg = self._list(tenant, items, f"{len(items)} item{'s' if len(items) != 1 else ''} waiting for your "
+                                        "acceptance", "Your daily Ledgerlink digest. Turn it off in App Home.")
+        self.dm(tenant.id, user.id, msg)  # type: ignore[arg-type]
+
+    def notify_reminder(self, tenant: Tenant, channel: str, items: list[Item]) -> None:
+        msg = self._list(tenant, items, "Still waiting for acceptance", "Accept or reject them on their cards.")
+        self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
+
+    def notify_escalation(self, tenant: Tenant, channel: str | None, approvers: list[User],
+                          items: list[Item]) -> None:
+        msg = self._list(tenant, items, ":rotating_light: Waiting too long for acceptance",
+                         "These have waited past your company's escalation time.")
+        if channel:
+            self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
+            return
+        for user in approvers:
+            self.dm(tenant.id, user.id, msg)  # type: ignore[arg-type]
+
+    def notify_reauth(self, tenant: Tenant, admins: list[User], connection: Any, problem: str) -> None:
+        self.reauth_notice(tenant.id, connection.provider, problem, admins)  # type: ignore[arg-type]
+
+    def notify_rejected(self, tenant: Tenant, item: Item, recipient: User | None, reason: str,
+                        rejected_by: str) -> None:
+        self.rejection_dm(item.id)  # type: ignore[arg-type]
+
+    def notify_failed(self, tenant: Tenant, item: Item, error: str) -> None:
+        self.failure_notice(item.id)  # type: ignore[arg-type]
+
+    def notify_paid(self, tenant: Tenant, event: Any) -> None:
+        self.paid_notice(event)
+
+    def refresh_cards(self, items: list[Item]) -> None:
+        for item in items:
+            try:
+                self.refresh_card(item.id)  # type: ignore[arg-type]
+            except Exception:  # noqa: BLE001 - one card's failure must not stop the others
+                logger.exception("refreshing the card of item %s failed", item.id)
 
 
-def people(engine: Engine, tenant_id: int, *, approvers: bool = False) -> list[Person]:
-    with Session(engine) as s:
-        q = select(User).where(User.tenant_id == tenant_id)
-        if approvers:
-            q = q.where(User.can_push_to_accounting.is_(True))
-        return [Person(u.name or u.email or "", u.slack_user_id) for u in s.exec(q)]
-
-
-def notifier_from_settings(settings: Any, engine: Engine | None = None) -> Notifier:
-    """A Notifier for processes without a Bolt app (the worker): bot token, or the installation of each team."""
-    from bot.db import engine_for
+def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
+    """The worker's notifier: Slack through the bot token or each team's installation; None without Slack."""
+    from bot.services.slack_install import multi_workspace
     from bot.services.wiring import client_factory, links_for
 
-    engine = engine or engine_for(settings.database_url)
+    if not settings.slack_bot_token and not multi_workspace(settings):
+        return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),
                     public_url=settings.public_url)
+

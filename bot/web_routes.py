@@ -12,7 +12,8 @@ from flask import Flask
 
 from bot.config import Settings
 
-ROUTE_MODULES: list[str] = ["bot.routes.qbo:register", "bot.routes.procore:register"]
+ROUTE_MODULES: list[str] = ["bot.routes.qbo:register", "bot.routes.procore:register",
+                             "bot.services.slack_install:register"]
 
 
 def register_routes(app: Flask, settings: Settings) -> None:

@@ -68,7 +68,7 @@ def register(app: App) -> None:
             return
         ack()
         if set(changed) - {"digest_opt_out"}:
-            reschedule(me.tenant_id)
+            reschedule(me.tenant_id, svc.engine)
         if changed:
             tell(client, body, "Settings saved: " + ", ".join(c.replace("_", " ") for c in changed) + ".")
         home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import exists
@@ -15,6 +16,7 @@ from bot.domain import audit
 from bot.domain.errors import DomainError
 from bot.domain.permissions import Level, Perm, allowed
 from bot.domain.settings import tenant_settings
+from bot.domain.workflow import PAST
 from bot.identity import Identity, NotSetUp, resolve
 from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
 from bot.services import admin
@@ -24,9 +26,6 @@ from bot.services.wiring import optional
 
 logger = logging.getLogger(__name__)
 
-# what the scheduler runs (issue 8); the paid sync follows the tenant's setting
-DEFAULT_SCHEDULE = {"vendors": "hourly", "projects": "hourly", "cost-codes": "every 5 min",
-                    "direct-costs": "every 2 h (enabled projects)", "payments": None}
 SCHEDULE_LABELS = {"hourly": "hourly", "every_2h": "every 2 h", "every_4h": "every 4 h", "daily": "daily",
                    "never": "never (sync now only)"}
 
@@ -52,10 +51,8 @@ def home_data(svc: Services, me: Identity) -> HomeData:
         connections = tuple(_connection(label, conns.get(p)) for p, label in (("qbo", "QuickBooks"),
                                                                               ("procore", "Procore")))
         cursors = {c.job: c for c in s.exec(select(SyncCursor).where(SyncCursor.tenant_id == tenant_id))}
-        runs = tuple(_run(job, label, cursors.get(job), st.paid_sync_schedule)
-                     for job, label in _schedule(tenant_id).items())
-        runs += tuple(_run(job, "on demand", c, st.paid_sync_schedule) for job, c in sorted(cursors.items())
-                      if job not in _schedule(tenant_id))
+        schedule = _schedule(me.tenant, st)
+        runs = tuple(_run(job, label, cursors.get(job)) for job, label in schedule.items())
         me_row = s.get(User, actor.user_id) if actor.user_id else None
         settings = {"direct_exports": st.direct_exports.replace("_", " "),
                     "paid_sync_schedule": SCHEDULE_LABELS.get(st.paid_sync_schedule, st.paid_sync_schedule),
@@ -76,15 +73,22 @@ def _channel(ref: str | None) -> str:
     return ref or ""
 
 
-def _schedule(tenant_id: int) -> dict[str, str | None]:
-    """Jobs and how often they run: bot.scheduler.schedule_for(tenant_id) when the scheduler offers it."""
-    fn = optional("bot.scheduler", "schedule_for")
-    if fn is not None:
+def _schedule(tenant: Any, st: Any) -> dict[str, str]:
+    """Each registered sync job and when it runs: the scheduler's own plan for the tenant (bot.scheduler)."""
+    base = optional("sync.jobs.base")
+    registered = sorted(base.load_jobs()) if base else []
+    plan: dict[str, str] = {}
+    sched = optional("bot.scheduler")
+    if sched is not None and hasattr(sched, "tenant_jobs"):
         try:
-            return dict(fn(tenant_id))
+            specs = sched.tenant_jobs(tenant, st, registered, sched.SchedulerConfig.from_env())
+            plan = {spec.job: spec.when for spec in specs if spec.job in registered}
         except Exception:  # noqa: BLE001 - Home must still render
-            logger.exception("schedule_for(%s) failed", tenant_id)
-    return dict(DEFAULT_SCHEDULE)
+            logger.exception("reading the schedule of tenant %s failed", tenant.id)
+    for job in registered:
+        if job not in plan:
+            plan[job] = SCHEDULE_LABELS["never"] if job == "paid" else "on demand"
+    return plan
 
 
 def _connection(label: str, c: Connection | None) -> ConnectionRow:
@@ -94,8 +98,7 @@ def _connection(label: str, c: Connection | None) -> ConnectionRow:
                          access_expires_at=c.access_expires_at, refresh_expires_at=c.refresh_expires_at)
 
 
-def _run(job: str, label: str | None, c: SyncCursor | None, paid: str) -> RunRow:
-    schedule = label or SCHEDULE_LABELS.get(paid, paid)
+def _run(job: str, schedule: str, c: SyncCursor | None) -> RunRow:
     if c is None:
         return RunRow(job=job, schedule=schedule)
     stats = ", ".join(f"{v} {k}" for k, v in sorted((c.last_stats or {}).items()) if isinstance(v, int)) or None
@@ -127,7 +130,7 @@ def details(svc: Services, item_id: int, me: Identity) -> tuple[CardData, list[H
             detail = (ev.detail or {}).get("reason") or (ev.detail or {}).get("error") or \
                 (ev.detail or {}).get("summary") or ""
             rows.append(HistoryRow(at=ev.created_at, who=who.name if who else ev.actor_label,
-                                   action=ev.action.replace("_", " "), detail=str(detail)))
+                                   action=PAST.get(ev.action, ev.action.replace("_", " ")), detail=str(detail)))
     return card, rows
 
 

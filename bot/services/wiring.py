@@ -97,13 +97,13 @@ def export_hook(item_type: str) -> Callable[..., None] | None:
     return getattr(exports, "EXPORT_HOOKS", {}).get(item_type)
 
 
-def reschedule(tenant_id: int) -> bool:
+def reschedule(tenant_id: int, engine: Engine | None = None) -> bool:
     """Ask the scheduler to pick up new settings at once (bot.scheduler.reschedule_tenant), when it exists."""
     fn = optional("bot.scheduler", "reschedule_tenant")
     if fn is None:
         return False
     try:
-        fn(tenant_id)
+        fn(tenant_id, engine=engine)
     except Exception:  # noqa: BLE001 - the settings are saved; the worker applies them on its next start
         logger.exception("rescheduling tenant %s failed", tenant_id)
         return False

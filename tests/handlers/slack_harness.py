@@ -79,7 +79,7 @@ class FakeQbo:
 
 def fake_hook(session: Session, item: Item) -> None:
     enqueue(session, tenant_id=item.tenant_id, operation=OPERATION, target="qbo", record=f"item:{item.id}",
-            version=item.round, payload={}, item_id=item.id)
+            version=f"{item.round}.{item.version}", payload={}, item_id=item.id)
 
 
 class SlackWorld:
@@ -161,6 +161,13 @@ class SlackWorld:
         assert out["ok"], out
         self.idle()
         return self.get(item.id)
+
+    def stale_copy(self, item_or_message: Item | dict) -> tuple[str, str]:
+        """Post a copy of a card (or any message) as it is now, buttons and all: later, a stale one to click."""
+        msg = self.card(item_or_message) if isinstance(item_or_message, Item) else item_or_message
+        client = WebClient(token=BOT_TOKEN, base_url=f"{self.sandbox_url}/api/")
+        resp = client.chat_postMessage(channel=msg["_sandbox"]["channel"], text=msg["text"], blocks=msg["blocks"])
+        return resp["channel"], resp["ts"]
 
     def get(self, item_id: int) -> Item:
         with Session(self.engine, expire_on_commit=False) as s:
