@@ -22,6 +22,7 @@ OPERATION_MODULES: list[str] = [
     "sync.writes.bills",
     "sync.writes.invoices",
     "sync.writes.cost_items",
+    "sync.writes.commitments",
 ]
 
 

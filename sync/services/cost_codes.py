@@ -51,7 +51,7 @@ def authorize(ctx: TenantContext, actor: Actor, perm: Perm) -> None:
     check(actor, perm)
 
 
-def _pref(s: Session, tenant_id: int, kind: str, key: str | int) -> CostCodePreference:
+def preference_row(s: Session, tenant_id: int, kind: str, key: str | int) -> CostCodePreference:
     row = s.exec(select(CostCodePreference).where(CostCodePreference.tenant_id == tenant_id,
                                                   CostCodePreference.kind == kind,
                                                   CostCodePreference.key == str(key))).first()
@@ -102,7 +102,7 @@ def set_cost_code_synced(ctx: TenantContext, actor: Actor, standard_cost_code_id
     authorize(ctx, actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
     with ctx.session() as s:
         row = _cached(s, ctx.tenant_id, E_STANDARD, standard_cost_code_id, "standard cost code")
-        pref = _pref(s, ctx.tenant_id, PREF_CODE, standard_cost_code_id)
+        pref = preference_row(s, ctx.tenant_id, PREF_CODE, standard_cost_code_id)
         pref.synced, pref.updated_at, pref.updated_by_id = bool(synced), utcnow(), actor.user_id
         s.add(pref)
         audit.record(s, tenant_id=ctx.tenant_id, actor=actor, action="cost_code_preference",
@@ -115,7 +115,7 @@ def set_cost_type_synced(ctx: TenantContext, actor: Actor, line_item_type_id: in
     authorize(ctx, actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
     with ctx.session() as s:
         row = _cached(s, ctx.tenant_id, E_TYPE, line_item_type_id, "cost type")
-        pref = _pref(s, ctx.tenant_id, PREF_TYPE, line_item_type_id)
+        pref = preference_row(s, ctx.tenant_id, PREF_TYPE, line_item_type_id)
         pref.synced, pref.updated_at, pref.updated_by_id = bool(synced), utcnow(), actor.user_id
         s.add(pref)
         audit.record(s, tenant_id=ctx.tenant_id, actor=actor, action="cost_type_preference",
@@ -131,7 +131,7 @@ def assign_default_cost_types(ctx: TenantContext, actor: Actor, standard_cost_co
     with ctx.session() as s:
         code = _cached(s, ctx.tenant_id, E_STANDARD, standard_cost_code_id, "standard cost code")
         names = tuple(_cached(s, ctx.tenant_id, E_TYPE, t, "cost type").name for t in line_item_type_ids)
-        pref = _pref(s, ctx.tenant_id, PREF_CODE, standard_cost_code_id)
+        pref = preference_row(s, ctx.tenant_id, PREF_CODE, standard_cost_code_id)
         pref.default_cost_type_ids = sorted({int(t) for t in line_item_type_ids}) or None
         pref.updated_at, pref.updated_by_id = utcnow(), actor.user_id
         s.add(pref)
@@ -153,7 +153,7 @@ def set_item_account(ctx: TenantContext, actor: Actor, kind: str, account: str |
         raise InvalidInput("Only the expense account can differ per cost type.")
     key = f"{kind}_account" + (f":{cost_type_id}" if cost_type_id is not None else "")
     with ctx.session() as s:
-        pref = _pref(s, ctx.tenant_id, PREF_SETTING, key)
+        pref = preference_row(s, ctx.tenant_id, PREF_SETTING, key)
         pref.value, pref.updated_at, pref.updated_by_id = (account or None), utcnow(), actor.user_id
         s.add(pref)
         audit.record(s, tenant_id=ctx.tenant_id, actor=actor, action="cost_item_account",

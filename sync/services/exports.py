@@ -37,6 +37,7 @@ EXPORT_HOOK_MODULES: list[str] = [
     "sync.services.companies",
     "sync.services.invoices",
     "sync.services.cost_codes",
+    "sync.services.commitments",
 ]
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.states import ItemType
 from bot.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder
 from sync.jobs.base import run_job
@@ -40,15 +39,18 @@ def _drain(world, **kwargs) -> None:
     Outbox(world.engine, build_operations(lambda _tid: world.ctx), **kwargs).drain()
 
 
+BUDGET_CODES = {"01-100", "01-500", "03-200", "03-300", "05-100", "06-100", "09-200", "22-100", "26-100",
+                "26-500", "31-200"}
+
+
 def _accept_all_cost_codes(world) -> None:
+    """Send the standard cost codes the demo budgets use (Sam) and accept them (Dana)."""
     ctx = world.ctx
     run_job(ctx, "cost-codes")  # makes the cost_code items
-    svc.send_unsynced_cost_codes(ctx, world.actor("sam"))
-    with Session(world.engine) as s:
-        ids = [i.id for i in s.exec(select(Item).where(Item.tenant_id == world.tenant.id,
-                                                       Item.type == ItemType.COST_CODE.value))]
-    for item_id in ids:
-        exports.accept(ctx, world.actor("dana"), item_id)
+    codes = [r.standard_cost_code_id for r in svc.cost_code_preferences(ctx, world.actor("riley"))
+             if r.full_code in BUDGET_CODES]
+    for outcome in svc.send_unsynced_cost_codes(ctx, world.actor("sam"), codes):
+        exports.accept(ctx, world.actor("dana"), outcome.item.id)
 
 
 def _items(world, project) -> dict[str, dict]:

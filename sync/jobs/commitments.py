@@ -1,0 +1,173 @@
+"""`ledgerlink sync commitments`: approved commitments and commitment change orders on QBO-linked projects become
+items to send for acceptance (→ a QBO PurchaseOrder, and its amendments; sync/writes/commitments.py).
+
+Each item's detail is a snapshot of the record (lines with cost code × cost type, amounts as strings): what the
+approver sees and what is exported. Draft or otherwise unapproved records are reported and left in Procore. Also
+here: the Procore reads the client has no method for yet — prime contracts and change orders (v1.0 paths as
+https://developers.procore.com/reference/rest/prime-contracts, …/commitment-change-orders, …/prime-change-orders).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import select
+
+from bot.domain.states import ItemType
+from bot.models import ExternalLink
+from sync.context import TenantContext
+from sync.items import find_item, upsert_item
+from sync.jobs.base import JobReport, register
+from sync.mappers.commitments import (
+    EXPORTABLE_COMMITMENT_STATUSES,
+    KIND_LABELS,
+    ChangeOrder,
+    ContractLine,
+    PrimeContract,
+)
+from sync.mappers.money import cents, usd
+from sync.procore._core import V1, filter_params
+from sync.procore.contracts import PURCHASE_ORDER, WORK_ORDER
+from sync.procore.financials import Commitment
+from sync.procore.records import Project
+
+PROJECT_LINK = "project"
+
+
+# --- Procore reads the client doesn't have yet --------------------------------------------------------------
+def list_change_orders(procore: Any, *, project_id: int, kind: str, status: str | None = None,
+                       contract_id: int | None = None) -> list[ChangeOrder]:
+    """`kind` "commitment" or "prime": `GET /rest/v1.0/projects/{id}/{kind}_change_orders` (no lines)."""
+    path = f"{V1}/projects/{project_id}/{kind}_change_orders"
+    params = filter_params({"status": status, "contract_id": contract_id})
+    return list(procore._list(path, ChangeOrder.from_api, params=params))
+
+
+def get_change_order(procore: Any, *, project_id: int, kind: str, change_order_id: int) -> ChangeOrder:
+    body = procore._call("GET", f"{V1}/projects/{project_id}/{kind}_change_orders/{change_order_id}")
+    return procore._one(ChangeOrder.from_api, body, f"{kind} change order {change_order_id}")
+
+
+def list_prime_contracts(procore: Any, *, project_id: int, filters: dict[str, Any] | None = None
+                         ) -> list[PrimeContract]:
+    return list(procore._list(f"{V1}/prime_contracts", PrimeContract.from_api,
+                              params={"project_id": project_id, **filter_params(filters)}))
+
+
+def get_prime_contract(procore: Any, *, project_id: int, prime_contract_id: int) -> PrimeContract:
+    body = procore._call("GET", f"{V1}/prime_contracts/{prime_contract_id}", params={"project_id": project_id})
+    return procore._one(PrimeContract.from_api, body, f"prime contract {prime_contract_id}")
+
+
+# --- snapshots -------------------------------------------------------------------------------------------------
+def project_facts(project: Project, customer_id: str) -> dict[str, Any]:
+    return {"project_id": project.id, "project_name": project.name,
+            "project_number": project.project_number or customer_id, "customer_id": customer_id}
+
+
+def _ref_name(raw: Any, key: str) -> str | None:
+    ref = raw.get(key) if isinstance(raw, dict) else None
+    return ref.get("name") if isinstance(ref, dict) else None
+
+
+def commitment_snapshot(c: Commitment, facts: dict[str, Any]) -> dict[str, Any]:
+    lines = [ContractLine(x.id, x.amount or Decimal(0), x.description, x.cost_code_id, x.cost_code,
+                          _ref_name(x.raw, "cost_code"), x.line_item_type_id,
+                          _ref_name(x.raw, "line_item_type")).snapshot() for x in c.lines]
+    total = sum((Decimal(x["amount"]) for x in lines), Decimal(0))
+    return {"id": c.id, "kind": c.kind, "number": c.number, "title": c.title, "status": c.status,
+            "vendor_id": c.vendor_id, "vendor_name": c.vendor_name,
+            "contract_date": c.raw.get("contract_date"), "lines": lines, "total": str(total), **facts}
+
+
+def change_order_snapshot(co: ChangeOrder, facts: dict[str, Any], *, kind: str, parent: dict[str, Any]
+                          ) -> dict[str, Any]:
+    lines = [x.snapshot() for x in co.lines]
+    total = sum((Decimal(x["amount"]) for x in lines), Decimal(0))
+    return {"id": co.id, "kind": kind, "contract_id": co.contract_id, "number": co.number, "title": co.title,
+            "status": co.status, "lines": lines, "total": str(total), "parent": parent, **facts}
+
+
+def linked_projects(ctx: TenantContext) -> dict[int, str]:
+    with ctx.session() as s:
+        return {int(lk.procore_id): lk.qbo_id for lk in s.exec(select(ExternalLink).where(
+            ExternalLink.tenant_id == ctx.tenant_id, ExternalLink.entity_type == PROJECT_LINK))
+            if lk.procore_id.isdigit()}
+
+
+def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id: str, title: str,
+           snapshot: dict[str, Any], project_id: int, dry_run: bool) -> None:
+    """Create or refresh one item from its snapshot (locked items only get flagged) and report it."""
+    amount = cents(Decimal(snapshot.get("total") or 0))
+    with ctx.session() as s:
+        if dry_run:
+            existing = find_item(s, ctx.tenant_id, item_type, procore_id)
+            if existing is None:
+                report.add("create", f"{item_type} item", title, usd(amount))
+            elif existing.detail != snapshot:
+                report.add("update", f"{item_type} item", title, usd(amount))
+            return
+        result = upsert_item(s, tenant_id=ctx.tenant_id, item_type=item_type, procore_id=procore_id, title=title,
+                             amount=amount, procore_project_id=project_id, detail=snapshot, raw=snapshot)
+        s.commit()
+    if result.created or result.changed:
+        report.add("create" if result.created else "update", f"{item_type} item", title, usd(amount))
+    elif result.locked_change:
+        report.add("flag", f"{item_type} item", title, "changed in Procore while with accounting or synced; the "
+                   "change reaches QuickBooks only if it is retrieved or rejected and resent")
+
+
+def commitment_title(c: Commitment | dict[str, Any]) -> str:
+    get = c.get if isinstance(c, dict) else (lambda k: getattr(c, k))
+    label = KIND_LABELS.get(get("kind") or "", "commitment").capitalize()
+    who = f" — {get('vendor_name')}" if get("vendor_name") else ""
+    return f"{label} {get('number') or get('id')} {get('title') or ''}".strip() + who
+
+
+@register
+class CommitmentsJob:
+    name = "commitments"
+    description = ("Approved commitments and commitment change orders on QBO-linked projects as items to send for "
+                   "acceptance (→ QBO purchase orders and their amendments)")
+
+    def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        report = JobReport(self.name, dry_run=dry_run)
+        for project_id, customer_id in sorted(linked_projects(ctx).items()):
+            project = ctx.procore.get_project(project_id=project_id)
+            facts = project_facts(project, customer_id)
+            commitments: dict[int, dict[str, Any]] = {}
+            for lister, getter, kind in (
+                    (ctx.procore.list_work_order_contracts, ctx.procore.get_work_order_contract, WORK_ORDER),
+                    (ctx.procore.list_purchase_order_contracts, ctx.procore.get_purchase_order_contract,
+                     PURCHASE_ORDER)):
+                for compact in lister(project_id=project_id):
+                    if (compact.status or "") not in EXPORTABLE_COMMITMENT_STATUSES:
+                        report.add("skip", KIND_LABELS[kind], commitment_title(compact),
+                                   f"'{compact.status}' in Procore; only approved commitments are exported")
+                        continue
+                    full = getter(project_id=project_id, contract_id=compact.id)
+                    snap = commitment_snapshot(full, facts)
+                    commitments[full.id] = snap
+                    ingest(ctx, report, item_type=ItemType.COMMITMENT.value, procore_id=str(full.id),
+                           title=commitment_title(full), snapshot=snap, project_id=project_id, dry_run=dry_run)
+            for compact in list_change_orders(ctx.procore, project_id=project_id, kind="commitment"):
+                label = f"Change order {compact.number or compact.id} {compact.title or ''}".strip()
+                if not compact.approved:
+                    report.add("skip", "commitment change order", label,
+                               f"'{compact.status}' in Procore; only approved change orders amend QuickBooks")
+                    continue
+                parent = commitments.get(compact.contract_id or -1)
+                if parent is None:
+                    report.add("skip", "commitment change order", label, "its commitment is not an approved "
+                               "commitment on this project")
+                    continue
+                co = get_change_order(ctx.procore, project_id=project_id, kind="commitment",
+                                      change_order_id=compact.id)
+                snap = change_order_snapshot(co, facts, kind="cco", parent={
+                    "id": parent["id"], "kind": parent["kind"], "number": parent["number"],
+                    "vendor_name": parent["vendor_name"]})
+                ingest(ctx, report, item_type=ItemType.CCO.value, procore_id=str(co.id),
+                       title=f"{label} on {parent['number']}", snapshot=snap, project_id=project_id,
+                       dry_run=dry_run)
+        return report
