@@ -208,3 +208,40 @@ def test_duplicates_on_both_sides(remote_world):
     consolidate = next(a for a in mtn.actions if a.kind == "consolidate")
     sentence = companies.apply_suggestion(w.ctx, w.actor("sam"), consolidate)
     assert "merge Rocky Mtn. Electric Co." in sentence
+
+
+def test_cli_dry_runs_print_per_record_lines(remote_world, db_url, tmp_path):
+    """`ledgerlink sync vendors --dry-run` and `sync projects --dry-run`, as a person runs them."""
+    import os
+    import subprocess
+    import sys
+
+    from bot.crypto import SecretBox
+    from sync.tokens import TokenSet, TokenStore
+
+    w = remote_world
+    store = TokenStore(w.engine, SecretBox(os.environ["LEDGERLINK_SECRET_KEY"]))
+    qbo_token = w.sandboxes.qbo_admin("tokens", realm_id=w.realm_id)
+    procore_token = w.sandboxes.procore_admin("tokens", company_ids=[w.company_id])
+    for provider, external_id, token in (("qbo", w.realm_id, qbo_token), ("procore", str(w.company_id), procore_token)):
+        store.save(tenant_id=w.tenant.id, provider=provider, external_id=external_id,
+                   tokens=TokenSet.from_expires_in(access_token=token["access_token"],
+                                                   refresh_token=token.get("refresh_token"), expires_in=3600))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QBO_", "PROCORE_"))}
+    env.update(DATABASE_URL=db_url, QBO_API_URL=w.sandboxes.qbo_url, PROCORE_API_URL=w.sandboxes.procore_url,
+               QBO_ENVIRONMENT=f"{w.sandboxes.qbo_url}/.well-known/openid-configuration",
+               PROCORE_LOGIN_URL=w.sandboxes.procore_url, QBO_CLIENT_ID="ll-test", QBO_CLIENT_SECRET="s",
+               PROCORE_CLIENT_ID="ll-test", PROCORE_CLIENT_SECRET="s")
+    outputs = {}
+    for job in ("vendors", "projects"):
+        done = subprocess.run([sys.executable, "-m", "bot", "sync", job, "--dry-run"], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs[job] = done.stdout.splitlines()
+    assert "create     QBO vendor: Books by Bessie (QBO 31) — new" in outputs["vendors"]
+    assert outputs["vendors"][-1] == "vendors (dry run): 55 create, 3 skip"
+    assert "state      QBO project: Showroom Remodel (QBO 58) — Ready to import" in outputs["projects"]
+    assert outputs["projects"][-1].startswith("projects (dry run): 7 create")
+    with Session(w.engine) as s:
+        assert s.exec(select(ExternalLink)).all() == [] and s.exec(select(OutboxEntry)).all() == []
+    print("\n" + "\n".join(outputs["vendors"][:3] + ["…"] + outputs["projects"][-6:]))
