@@ -181,6 +181,14 @@ class ProjectsJob:
                                "new" if existing is None else "details changed")
                     if not dry_run:
                         cache_procore_project(s, ctx.tenant_id, project)
+            listed = {str(p.id) for p in projects}
+            for row in cache.listing(s, ctx.tenant_id, PROCORE, PROCORE_PROJECT, archived=None, active=True):
+                if row.remote_id not in listed:  # the list holds inactive projects too: this one was deleted
+                    report.add("deactivate", "Procore project", _label(row.name, row.remote_id, PROCORE),
+                               "no longer in Procore")
+                    if not dry_run:
+                        row.active = False
+                        s.add(row)
             for project in projects:
                 if project.origin_id:
                     self._adopt(s, ctx.tenant_id, project, report, dry_run, qbo.would_cache)

@@ -107,3 +107,6 @@ def test_dry_run_then_real_run_then_deletion(engine):
     assert "remove     QBO sub job: Showroom - Electrical (QBO 70) — deleted in QuickBooks" in report.lines()
     assert any(x.startswith("deactivate QBO project: Showroom Remodel (QBO 58) — deleted in QuickBooks but still "
                             "linked to Procore project 901") for x in report.lines())
+    procore.projects = []  # deleted in Procore
+    report = run_job(ctx, "projects")
+    assert "deactivate Procore project: Showroom (Procore 901) — no longer in Procore" in report.lines()
