@@ -255,6 +255,6 @@ def pick_account(accounts: Iterable[Mapping[str, Any]], *, kind: str, wanted: st
         for account in candidates:
             if account.get("AccountType") == account_type:
                 return str(account["Id"])
-    label = "an expense or cost of goods sold" if kind == "expense" else "an income"
+    label = "expense or cost of goods sold" if kind == "expense" else "income"
     raise MappingError(f"QuickBooks has no active {label} account for cost-code items: add one, or choose one in "
                        "the cost-code settings.")
