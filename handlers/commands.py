@@ -214,21 +214,19 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
 # --- links, connections, settings, grants --------------------------------------------------------------------
 def _sub_link(call: Call, parsed: tuple[str, str, str]) -> str:
     kind, procore, qbo = parsed
-    companies = optional("sync.services.companies")
-    if kind == "company" and companies is not None and hasattr(companies, "link_company"):
-        if call.svc.context_for is None:
-            raise InvalidInput("Linking needs the QuickBooks and Procore connections, which aren't configured here.")
-        result = companies.link_company(call.svc.context_for(call.me.tenant_id), call.me.actor,
-                                        procore_vendor_id=procore, qbo_vendor_id=qbo)
-        done = result if isinstance(result, str) else f"Linked Procore company {procore} to QBO vendor {qbo}."
-        return f":link: {done}"
-    projects = optional("sync.services.projects")
-    if kind == "project" and projects is not None and hasattr(projects, "link_project"):
-        result = projects.link_project(call.svc.context_for(call.me.tenant_id), call.me.actor,  # type: ignore[misc]
-                                       procore_project_id=procore, qbo_project_id=qbo)
-        done = result if isinstance(result, str) else f"Linked Procore project {procore} to QBO project {qbo}."
-        return f":link: {done}"
-    raise InvalidInput(f"Linking {kind}s from Slack is not available yet in this Ledgerlink.")
+    module, name = {"company": ("sync.services.companies", "link_company"),
+                    "project": ("sync.services.projects", "link_erp_job")}[kind]
+    fn = optional(module, name)
+    if fn is None:
+        raise InvalidInput(f"Linking {kind}s from Slack is not available yet in this Ledgerlink.")
+    if call.svc.context_for is None:
+        raise InvalidInput("Linking needs the QuickBooks and Procore connections, which aren't configured here.")
+    ctx = call.svc.context_for(call.me.tenant_id)
+    if kind == "company":
+        fn(ctx, call.me.actor, procore_vendor_id=procore, qbo_vendor_id=qbo)
+        return f":link: Linked Procore company {procore} to QuickBooks vendor {qbo}."
+    fn(ctx, call.me.actor, qbo_project_id=qbo, procore_project_id=procore)
+    return f":link: Linked Procore project {procore} to QuickBooks project {qbo}."
 
 
 def _sub_connect(call: Call, provider: str) -> Message:

@@ -47,7 +47,8 @@ def item_id_of(action: dict[str, Any]) -> int | None:
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Answer only the person who acted: ephemeral where they clicked, else (App Home, modals) a DM."""
     uid = user_id(body)
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    channel = ((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+               or body.get("channel_id"))
     try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=uid, text=text)

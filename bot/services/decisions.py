@@ -18,14 +18,16 @@ from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType
 from bot.domain.workflow import Outcome
 from bot.models import Item
 from bot.services.runtime import Services
+from bot.services.wiring import optional
 from sync.binder import MissingLink
+from sync.context import NotConnected
 from sync.mappers.errors import MappingError
 from sync.outbox import PermanentError
 
 logger = logging.getLogger(__name__)
 
 #: errors whose message is written for the person who clicked
-SENTENCE_ERRORS = (DomainError, MappingError, PermanentError, MissingLink)
+SENTENCE_ERRORS = (DomainError, MappingError, PermanentError, MissingLink, NotConnected)
 
 
 def sentence_of(exc: BaseException) -> str:
@@ -44,15 +46,34 @@ def _item(svc: Services, item_id: int, actor: Actor) -> Item:
         return item
 
 
+def _engine_send(svc: Services, item: Item, actor: Actor, *, again: bool) -> Outcome | None:
+    """The engine's own send for types that check more first (invoices re-read Procore and check their status and
+    links; a company already linked has nothing to export). None: no such service, use the workflow."""
+    if svc.context_for is None:
+        return None
+    if item.type in ("sub_invoice", "owner_invoice"):
+        fn = optional("sync.services.invoices", "resend" if again else "send")
+        if fn is not None:
+            return fn(svc.context_for(item.tenant_id), actor, item.id)
+    if item.type == "company":
+        fn = optional("sync.services.companies", "send_company")
+        if fn is not None:  # it sends or resends, as the item's state says
+            return fn(svc.context_for(item.tenant_id), actor, procore_vendor_id=item.procore_id)
+    return None
+
+
 def send(svc: Services, item_id: int, actor: Actor) -> Outcome:
     """Send for acceptance and post the approval card; if the card can't be posted, take the item back."""
-    outcome = svc.workflow.send(item_id, actor)
+    item = _item(svc, item_id, actor)
+    outcome = _engine_send(svc, item, actor, again=False) or svc.workflow.send(item_id, actor)
     _post_or_take_back(svc, item_id, outcome)
     return outcome
 
 
 def resend(svc: Services, item_id: int, actor: Actor) -> Outcome:
-    outcome = svc.workflow.resend(item_id, actor)  # the old card keeps showing the rejection
+    """Send again after a rejection: a new card (the old one keeps showing the rejection)."""
+    item = _item(svc, item_id, actor)
+    outcome = _engine_send(svc, item, actor, again=True) or svc.workflow.resend(item_id, actor)
     _post_or_take_back(svc, item_id, outcome)
     return outcome
 
