@@ -328,7 +328,7 @@ class CostCodesJob:
             fields: dict[str, Any] = {"Active": False} if plan.action == "deactivate" else {"Name": plan.name,
                                                                                           "Active": True}
             if plan.description and plan.action != "deactivate":
-                fields["Description"] = plan.description
+                fields["Description"] = fields["PurchaseDesc"] = plan.description
             report.add(plan.action, "QBO Item", f"{record} [QBO {plan.qbo_id}]", plan.reason)
             if not dry_run:
                 token = _token(s, ctx.tenant_id, plan.qbo_id)
@@ -349,7 +349,7 @@ def _fresh(link: LinkedItem, seen: dict[str, dict[str, Any]]) -> LinkedItem:
     if item is None:
         return link
     return LinkedItem(link.qbo_id, str(item.get("Name", link.name)), item.get("Active", True) is not False,
-                      item.get("SyncToken", link.sync_token))
+                      item.get("SyncToken", link.sync_token), item.get("Description", link.description))
 
 
 def _token(s: Session, tenant_id: int, qbo_id: str | None) -> str:

@@ -130,6 +130,7 @@ class LinkedItem:
     name: str
     active: bool = True
     sync_token: str | None = None
+    description: str | None = None  # None: unknown, not compared
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class ProjectScope:
 class ItemPlan:
     """What to do about one budget line's item."""
 
-    action: str  # create | rename | reactivate | deactivate | keep | skip
+    action: str  # create | rename | update (description) | reactivate | deactivate | keep | skip
     key: str
     name: str  # the wanted name (create/rename/reactivate), else the current one
     description: str = ""
@@ -200,7 +201,11 @@ def plan_cost_items(scope: ProjectScope, lines: Iterable[BudgetLine], codes: Map
             plans.append(ItemPlan("reactivate", key, name, qbo_id=link.qbo_id,
                                   reason="the budget line is back in Procore", **facts))
         elif same_item_name(link.name, base):
-            plans.append(ItemPlan("keep", key, link.name, qbo_id=link.qbo_id, **facts))
+            if link.description is not None and link.description != facts["description"]:
+                plans.append(ItemPlan("update", key, link.name, qbo_id=link.qbo_id,
+                                      reason="its cost code or cost type was renamed in Procore", **facts))
+            else:
+                plans.append(ItemPlan("keep", key, link.name, qbo_id=link.qbo_id, **facts))
         else:
             name = unique_name(base, others, ITEM_NAME_MAX)
             taken_set.add(name.casefold())

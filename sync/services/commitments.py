@@ -20,6 +20,7 @@ from bot.domain import audit
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Actor, Perm
 from bot.domain.states import ItemType
+from bot.domain.workflow import Outcome
 from bot.models import ExternalLink, Item, utcnow
 from sync import binder, cache
 from sync.context import TenantContext
@@ -149,6 +150,31 @@ def set_sales_item(ctx: TenantContext, actor: Actor, qbo_item_id: str | None) ->
         s.commit()
 
 
+LINKS = {ItemType.COMMITMENT.value: "commitment", ItemType.CCO.value: "cco"}
+
+
+def unlink(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
+    """Unlink Commitments / CCOs / PCCOs Synced with ERP (Admin): forget the QBO purchase order or estimate (it
+    stays in QuickBooks, amendments included); the item is ready to export again."""
+    with ctx.session() as s:
+        item = s.get(Item, item_id)
+        if item is None or item.tenant_id != ctx.tenant_id or item.type not in (*LINKS, ItemType.PCCO.value):
+            raise InvalidInput(f"There is no commitment, change order or prime contract #{item_id} to unlink.")
+
+    def forget(session: Session, it: Item) -> None:
+        kind = (it.detail or {}).get("kind")
+        link = LINKS.get(it.type) or ("prime_contract" if kind == "prime_contract" else "pcco")
+        procore_id = str((it.detail or {}).get("id") or it.procore_id)
+        found = binder.to_external(session, it.tenant_id, link, procore_id)
+        binder.unbind(session, it.tenant_id, link, procore_id)
+        history = [*((it.detail or {}).get("unlinked") or []),
+                   {"qbo_id": found.qbo_id if found else it.remote_id, "at": utcnow().isoformat(), "by": actor.name}]
+        it.detail, it.remote_id = {**(it.detail or {}), "unlinked": history}, None
+        session.add(it)
+
+    return ctx.workflow.unlink(item_id, actor, then=forget)
+
+
 # --- imports from QBO --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImportResult:
@@ -229,4 +255,4 @@ def import_prime_contract_from_qbo(ctx: TenantContext, actor: Actor, project_id:
 
 __all__ = ["ImportResult", "export_commitment", "export_commitment_change_order",
            "export_prime_contract_or_change_order", "import_budget_from_qbo", "import_prime_contract_from_qbo",
-           "set_sales_item"]
+           "set_sales_item", "unlink"]

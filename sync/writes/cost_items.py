@@ -87,7 +87,8 @@ def linked_items(session: Session, tenant_id: int, project_id: int | None = None
     for link in links:
         row = cached.get(link.qbo_id)
         out[link.procore_id] = LinkedItem(link.qbo_id, row.name if row else "", row.active if row else True,
-                                          row.sync_token if row else link.sync_token)
+                                          row.sync_token if row else link.sync_token,
+                                          (row.data or {}).get("Description") if row else None)
     return out
 
 
@@ -203,6 +204,8 @@ def _matches(item: Mapping[str, Any], fields: Mapping[str, Any]) -> bool:
         return False
     if fields.get("Active") is False:
         return True  # QBO renames an inactive item itself ("… (deleted)")
+    if "Description" in fields and (item.get("Description") or "") != fields["Description"]:
+        return False
     return "Name" not in fields or str(item.get("Name", "")).casefold() == str(fields["Name"]).casefold()
 
 
@@ -322,7 +325,7 @@ class ExportBudget:
         live = {str(i["Id"]): i for i in items}
         linked = {k: LinkedItem(v.qbo_id, str(live.get(v.qbo_id, {}).get("Name", v.name)),
                                 live.get(v.qbo_id, {}).get("Active", v.active) is not False, v.sync_token)
-                  for k, v in linked.items()}
+                  for k, v in linked.items()}  # descriptions are the cost-code sync's business, not the budget's
         scope, lines, codes, types = budget_inputs(p)
         plans = plan_cost_items(scope, lines, codes, types, prefs, linked, [str(i.get("Name", "")) for i in items],
                                 force=True)

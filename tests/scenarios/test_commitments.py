@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.models import Item, utcnow
 from sync import binder
 from sync.jobs.base import run_job
@@ -132,6 +132,15 @@ def test_commitment_becomes_a_purchase_order_and_its_change_order_amends_it(proj
     with Session(world.engine) as s:
         assert binder.require_external(s, world.tenant.id, "commitment", concrete.id).sync_token == "1"
         assert binder.require_external(s, world.tenant.id, "cco", cco.procore_id).qbo_id == link.qbo_id
+
+    # Unlink Commitments Synced with ERP (Admin): the PO stays in QBO, the link goes, the item can go again
+    with pytest.raises(PermissionDenied):
+        svc.unlink(world.ctx, world.actor("dana"), sub.id)
+    assert svc.unlink(world.ctx, world.actor("erin"), sub.id).item.state == "ready_to_export"
+    with Session(world.engine) as s:
+        assert binder.to_external(s, world.tenant.id, "commitment", concrete.id) is None
+        assert s.get(Item, sub.id).detail["unlinked"][0]["qbo_id"] == link.qbo_id
+    assert world.ctx.qbo.read(entity="PurchaseOrder", id=link.qbo_id)["Id"] == link.qbo_id
 
 
 def test_stale_synctoken_is_reread_and_the_amendment_still_lands_once(project_world, monkeypatch):

@@ -258,3 +258,35 @@ def test_accepted_budget_exports_every_line_and_unaccepted_codes_wait(remote_wor
     assert len(_items(world, project)) == BUDGET_KEYS
     again = run_job(world.ctx, "cost-codes")  # the project's budget is accepted: nothing waits now
     assert _creates(again) == 0 and not [c for c in again.changes if c.entity == "QBO Item"]
+
+
+def test_a_renamed_cost_code_updates_the_description_and_a_stale_synctoken_is_reread(remote_world, monkeypatch):
+    world = remote_world
+    project = _project(world)
+    _link(world, project)
+    _accept_all_cost_codes(world)
+    run_job(world.ctx, "cost-codes")
+    _drain(world)
+    concrete = next(c for c in world.ctx.procore.list_cost_codes(project_id=project.id) if c.raw["full_code"] ==
+                    "03-300")
+    _admin(world, "PATCH", f"records/cost_codes/{concrete.id}", name="Structural Concrete")
+    report = run_job(world.ctx, "cost-codes")
+    assert sorted(c.action for c in report.changes if c.entity == "QBO Item") == ["update", "update"]
+    qbo, real_update, requestids = world.ctx.qbo, world.ctx.qbo.update, []
+
+    def someone_edits_first(**kwargs):
+        if not requestids:  # a person touches the item in QuickBooks between our read and our write
+            current = qbo.read(entity="Item", id=kwargs["body"]["Id"])
+            real_update(entity="Item", body={"Id": current["Id"], "SyncToken": current["SyncToken"], "Taxable": True})
+        requestids.append(kwargs["requestid"])
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(qbo, "update", someone_edits_first)
+    _drain(world)
+    assert len(requestids) == 3 and len(set(requestids)) == 3  # 5010 once, then a fresh requestid; then the other
+    monkeypatch.undo()
+    items = {i["Name"]: i for i in _items(world, project).values()}
+    assert items["2024-001-03-300.S"]["Description"] == "Structural Concrete.Subcontract"
+    assert items["2024-001-03-300.M"]["Description"] == "Structural Concrete.Material"
+    assert items["2024-001-03-300.S"]["Taxable"] is True or items["2024-001-03-300.M"]["Taxable"] is True
+    assert [c for c in run_job(world.ctx, "cost-codes").changes if c.entity == "QBO Item"] == []

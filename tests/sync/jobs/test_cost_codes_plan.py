@@ -162,3 +162,13 @@ def test_pick_account_explains_what_is_missing():
         pick_account(ACCOUNTS, kind="expense", wanted="Old")
     with pytest.raises(MappingError, match="no active income account"):
         pick_account([a for a in ACCOUNTS if a["AccountType"] != "Income"], kind="income")
+
+
+def test_a_renamed_cost_code_updates_the_item_description_only():
+    key = cost_item_key(P, 11, 1)
+    stale = {key: LinkedItem("70", "2024-001-03-300.S", description="Concrete (old name).Subcontract")}
+    out = plan([(11, 1)], linked=stale, taken={"2024-001-03-300.S"})
+    assert (out[key].action, out[key].name, out[key].description) == (
+        "update", "2024-001-03-300.S", "Cast-in-place Concrete.Subcontract")
+    fresh = {key: LinkedItem("70", "2024-001-03-300.S", description="Cast-in-place Concrete.Subcontract")}
+    assert plan([(11, 1)], linked=fresh)[key].action == "keep"
