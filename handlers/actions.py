@@ -22,6 +22,7 @@ from bot.services import decisions, home
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
+from handlers.errors import guarded
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def register(app: App) -> None:
     svc = of(app)
 
     @app.action(ids.ACCEPT)
+    @guarded
     def accept(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.accept(svc, item, me.actor))
@@ -56,11 +58,13 @@ def register(app: App) -> None:
                                f"{outcome.approvals_needed}. It exports when another approver accepts it.")
 
     @app.action(ids.RETRY)
+    @guarded
     def retry(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         _decide(svc, body, action, client, lambda me, item: decisions.retry(svc, item, me.actor))
 
     @app.action(ids.REJECT)
+    @guarded
     def reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
 
@@ -72,6 +76,7 @@ def register(app: App) -> None:
         _decide(svc, body, action, client, open_modal)
 
     @app.action(ids.RETRIEVE)
+    @guarded
     def retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.retrieve(svc, item, me.actor))
@@ -81,6 +86,7 @@ def register(app: App) -> None:
             respond(replace_original=True, **note.as_kwargs())
 
     @app.action(ids.RESEND)
+    @guarded
     def resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.resend(svc, item, me.actor))
@@ -90,6 +96,7 @@ def register(app: App) -> None:
             respond(replace_original=True, **note.as_kwargs())
 
     @app.action(ids.DETAILS)
+    @guarded
     def details(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
 
@@ -106,11 +113,13 @@ def register(app: App) -> None:
         ack()  # link buttons open the browser; Slack still tells us and wants an ack
 
     @app.action(ids.HOME_REFRESH)
+    @guarded
     def home_refresh(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
 
     @app.action(ids.HOME_DIGEST)
+    @guarded
     def home_digest(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         try:
@@ -120,6 +129,7 @@ def register(app: App) -> None:
         home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
 
     @app.action(ids.HOME_SETTINGS)
+    @guarded
     def home_settings(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         open_settings(svc, client, body)

@@ -30,6 +30,7 @@ from bot.services.runtime import Services, of
 from bot.services.wiring import optional
 from handlers import ids
 from handlers.context import who
+from handlers.errors import guarded
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
@@ -380,6 +381,7 @@ def register(app: App) -> None:
     entries = [s.help for s in SUBS.values()]
 
     @app.command(ids.COMMAND)
+    @guarded
     def command(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         try:
             args = shlex.split(body.get("text") or "")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -32,6 +34,26 @@ def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
             tell(client, body, text)
     except Exception:  # noqa: BLE001 - telling the person is best effort; the failure is logged above
         logger.exception("could not show error %s to the person", ref)
+
+
+def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Send a listener's unexpected error to `on_error` ourselves (acking first if it hadn't).
+
+    Why not leave it to Bolt: when a listener raises within ~10 ms of its ack, Bolt's thread runner resets the
+    ack it had not yet sent and answers 404 three seconds later (slack_bolt/listener/thread_runner.py), so the
+    person would see Slack's "didn't respond" as well. The listener keeps its own signature (Bolt injects
+    arguments by name); it must take `ack`, `body` and `client`."""
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as exc:
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                ack()
+            on_error(exc, kwargs.get("body") or {}, kwargs["client"])
+            return None
+    return run
 
 
 def register(app: App) -> None:

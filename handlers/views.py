@@ -16,6 +16,7 @@ from bot.services.runtime import Services, of
 from bot.services.wiring import reschedule
 from handlers import ids
 from handlers.context import team_id, tell, user_id, who
+from handlers.errors import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def register(app: App) -> None:
     svc = of(app)
 
     @app.view(ids.REJECT_VIEW)
+    @guarded
     def reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = modals.read_meta(view)
         reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
@@ -50,6 +52,7 @@ def register(app: App) -> None:
         decisions.announce_rejection(svc, item_id)
 
     @app.view(ids.SETTINGS_VIEW)
+    @guarded
     def settings_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = modals.read_meta(view)
         changes, errors = modals.read_settings(view["state"]["values"], admin=bool(meta.get("admin")),
