@@ -105,6 +105,8 @@ class CardData:
     confirm_above: Decimal | None = None
     round: int = 0
     changed_while_locked: bool = False
+    locked_note: str | None = None
+    blocked: str | None = None  # why it can't be exported yet (the engine's evaluation)
     last_event: LastEvent | None = None
     notes: tuple[str, ...] = ()
     tz: str = "UTC"
@@ -240,9 +242,12 @@ def approval_card(card: CardData) -> Message:
                            _section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}")]
     if lines := _lines_block(card):
         blocks.append(lines)
+    if card.blocked and card.state in ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export"):
+        blocks.append(_context(f":warning: Can't be exported yet: {escape(card.blocked)}"))
     if card.changed_while_locked and card.state in ("awaiting_acceptance", "exporting"):
-        blocks.append(_context(":warning: The record changed in Procore after it was sent. The version that was "
-                               "sent is what will be exported; retrieve and resend it to include the change."))
+        blocks.append(_context(":warning: " + escape(card.locked_note or (
+            "The record changed in Procore after it was sent. The version that was sent is what will be "
+            "exported; retrieve and resend it to include the change."))))
     if card.notes:
         blocks.append(_context(*[escape(n) for n in card.notes[:5]]))
     blocks.extend(_status(card))

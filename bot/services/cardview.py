@@ -1,15 +1,16 @@
 """Read what a card shows about an item from the database: `card_data(session, item_id, links)`.
 
 `Item.detail` is written by the ingesting sync jobs; the keys read here (all optional) are:
-  summary                       "Creates Bill 2024-117 for ACME Concrete, $48,250.00 across 3 cost codes"
-  vendor | vendor_name          the vendor / company name
-  project | project_name        the project name (with its number if you like)
+  summary | qbo_summary         "Creates Bill 2024-117 for ACME Concrete, $48,250.00 across 3 cost codes"
+  blocked                       why it can't be exported yet ("Link company ACME Concrete … first")
+  vendor | vendor_name          the vendor / company name (a string or {"name": …})
+  project | project_name        the project name (a string or {"id", "name", "number"})
   number | invoice_number       the Procore number people know the record by
-  lines                         [{label | description | cost_code | name, amount}] — one per line item
+  lines | sov                   one per line: {label} or {cost_code, cost_type, description}, amount | this_period
   procore_url                   a full web URL, used as is when present
-  commitment_id | contract_id, contract_type | commitment_type, prime_contract_id, project_id
-                                the ids a Procore page URL needs (see blocks/links.py)
-  changed_while_locked          set by sync/items.py when Procore changed after sending
+  commitment {id, type} | commitment_id, contract_type | kind, prime_contract {id} | prime_contract_id,
+  contract_id, parent {id, kind}, project_id — the ids a Procore page URL needs (see `link_ids`, blocks/links.py)
+  changed_while_locked, locked_note   set when Procore changed after sending (sync/items.py, the invoice jobs)
 """
 
 from __future__ import annotations
@@ -52,18 +53,46 @@ def _amount(v: Any) -> Decimal | None:
         return None
 
 
+def _line_label(x: dict[str, Any]) -> str:
+    """'03-100.Material — Footings' from a cost code, cost type and description (any may be missing)."""
+    if _text(x, "label"):
+        return _text(x, "label")  # type: ignore[return-value]
+    code = ".".join(p for p in (_text(x, "cost_code"), _text(x, "cost_type")) if p)
+    description = _text(x, "description", "name")
+    return " — ".join(p for p in (code, description) if p) or "line"
+
+
 def _lines(d: dict[str, Any]) -> tuple[Line, ...]:
-    raw = d.get("lines")
+    raw = d.get("lines") if isinstance(d.get("lines"), list) else d.get("sov")  # owner invoices: the G703 rows
     if not isinstance(raw, list):
         return ()
     out = []
     for x in raw:
         if isinstance(x, dict):
-            label = _text(x, "label", "description", "cost_code", "name") or "line"
-            out.append(Line(label=label, amount=_amount(x.get("amount"))))
+            out.append(Line(label=_line_label(x), amount=_amount(x.get("amount", x.get("this_period")))))
         elif isinstance(x, str):
             out.append(Line(label=x))
     return tuple(out)
+
+
+def _id(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else None
+
+
+def link_ids(item: Item, d: dict[str, Any]) -> dict[str, Any]:
+    """The ids a Procore page URL needs, from whichever snapshot shape the ingesting job wrote."""
+    parent = d.get("parent") if isinstance(d.get("parent"), dict) else {}
+    commitment = d.get("commitment") if isinstance(d.get("commitment"), dict) else {}
+    return {
+        "procore_url": d.get("procore_url"),
+        "project_id": d.get("project_id") or _id(d.get("project")),
+        "commitment_id": commitment.get("id") or d.get("commitment_id") or parent.get("id")
+        or (d.get("contract_id") if item.type == "cco" else None),
+        "contract_type": commitment.get("type") or d.get("contract_type") or d.get("commitment_type")
+        or (d.get("kind") if item.type == "commitment" else parent.get("kind")),
+        "prime_contract_id": _id(d.get("prime_contract")) or d.get("prime_contract_id")
+        or (d.get("contract_id") if item.type == "pcco" else None),
+    }
 
 
 def result_summary(session: Session, item: Item) -> str | None:
@@ -101,15 +130,16 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     synced = item.state in ("synced", "paid")
     return CardData(
         item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,
-        amount=item.amount, number=_text(d, "number", "invoice_number"),
+        amount=item.amount, number=_text(d, "invoice_number", "number"),
         project=_text(d, "project", "project_name"), vendor=_text(d, "vendor", "vendor_name"),
-        summary=_text(d, "summary"), lines=_lines(d),
+        summary=_text(d, "summary", "qbo_summary"), lines=_lines(d), blocked=_text(d, "blocked"),
+        locked_note=_text(d, "locked_note"),
         sender=person(session, item.sender_id), creator=person(session, item.creator_id),
         decided_by=person(session, item.decided_by_id), decided_at=item.decided_at, sent_at=item.sent_at,
         reject_reason=item.reject_reason, last_error=item.last_error,
         result=result_summary(session, item) if synced else None,
         procore_url=links.procore(item.type, item.procore_id, project_id=item.procore_project_id,
-                                  company_id=tenant.procore_company_id if tenant else None, detail=d),
+                                  company_id=tenant.procore_company_id if tenant else None, detail=link_ids(item, d)),
         qbo_url=links.qbo(item.type, item.remote_id) if synced else None,
         approvals=approvals(session, item) if item.state == "awaiting_acceptance" else (),
         approvals_needed=approvals_needed(session, item),

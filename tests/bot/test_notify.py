@@ -136,3 +136,48 @@ def test_build_notifier_needs_slack(sqlite_engine):
     assert build_notifier(bare, sqlite_engine) is None
     configured = load_settings(_env_file=None, DATABASE_URL="sqlite://", SLACK_BOT_TOKEN=TOKEN)
     assert isinstance(build_notifier(configured, sqlite_engine), Notifier)
+
+
+def test_cards_read_the_engines_snapshots(setup):
+    """Item.detail as the sync jobs write it (requisition / commitment / change order / pay app snapshots)."""
+    w = setup.world
+    req = {"requisition_id": 12, "number": 4, "invoice_number": "2024-117", "status": "approved",
+           "project": {"id": 5, "name": "Riverside Clinic", "number": "P-1001"},
+           "commitment": {"id": 77, "type": "PurchaseOrderContract", "number": "SC-7", "title": "Concrete"},
+           "vendor": {"id": 9, "name": "ACME Concrete"}, "due": "48250.00",
+           "lines": [{"cost_code": "03-100", "cost_type": "Material", "description": "Footings",
+                      "amount": "20000.00"}],
+           "qbo_summary": "Creates Bill 2024-117 for ACME Concrete, $48,250.00 across 1 cost code",
+           "blocked": "Link company ACME Concrete to a QuickBooks vendor first."}
+    cases = {
+        "sub_invoice": (req, "/5/project/commitments/purchase_order_contracts/77/requisitions/12"),
+        "commitment": ({"id": 77, "kind": "work_order_contract", "project_id": 5, "vendor_name": "ACME",
+                        "lines": []}, "/5/project/commitments/work_order_contracts/77"),
+        "cco": ({"id": 3, "kind": "commitment", "contract_id": 77, "project_id": 5,
+                 "parent": {"id": 77, "kind": "purchase_order_contract"}},
+                "/5/project/commitments/purchase_order_contracts/77/change_orders/"
+                "commitment_contract_change_orders/3"),
+        "pcco": ({"id": 4, "contract_id": 8, "project_id": 5}, "/5/project/prime_contracts/8/change_orders/"
+                 "change_order_packages/4"),
+        "owner_invoice": ({"payment_application_id": 6, "project": {"id": 5, "name": "Riverside Clinic"},
+                           "prime_contract": {"id": 8}, "sov": [{"description": "Sitework", "this_period": "10.00"}]},
+                          "/5/project/prime_contracts/8/payment_applications/6"),
+    }
+    made = {}
+    for item_type, (detail, path) in cases.items():
+        procore_id = str(detail.get("requisition_id") or detail.get("payment_application_id") or detail["id"])
+        with Session(setup.engine, expire_on_commit=False) as s:
+            item = Item(tenant_id=w.tenant.id, type=item_type, procore_id=procore_id, title="X",
+                        amount=Decimal("1"), state="awaiting_acceptance", procore_project_id=None, detail=detail)
+            s.add(item)
+            s.commit()
+        made[item_type] = item.id
+        card = setup.notifier.card(item.id)
+        assert card.procore_url == "https://app.procore.com" + path, item_type
+    card = setup.notifier.card(made["sub_invoice"])
+    assert card.vendor == "ACME Concrete" and card.project == "Riverside Clinic" and card.number == "2024-117"
+    assert card.summary.startswith("Creates Bill 2024-117") and card.lines[0].label == "03-100.Material — Footings"
+    from blocks.cards import approval_card
+
+    assert "Can't be exported yet: Link company ACME Concrete" in str([b.to_dict() for b in approval_card(card).blocks])
+    assert setup.notifier.card(made["owner_invoice"]).lines[0].label == "Sitework"  # owner invoice: the G703 rows
