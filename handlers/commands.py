@@ -83,7 +83,8 @@ def _no_args(args: list[str]) -> None:
 
 # --- item decisions -------------------------------------------------------------------------------------------
 def _target(call: Call, args: tuple[str, str]) -> int:
-    return lookup.find_item(call.svc.engine, call.me.tenant_id, *args).id  # type: ignore[return-value]
+    item = lookup.find_or_ingest(call.svc.engine, call.me.tenant_id, *args, call.svc.context_for)
+    return item.id  # type: ignore[return-value]
 
 
 def _sub_send(call: Call, args: tuple[str, str]) -> str:

@@ -117,6 +117,23 @@ def approvals_needed(session: Session, item: Item) -> int:
     return 2 if threshold is not None and item.amount is not None and item.amount >= threshold else 1
 
 
+def _summary(item: Item, d: dict[str, Any]) -> str | None:
+    text = _text(d, "summary", "qbo_summary")
+    body = d.get("qbo_body") if isinstance(d.get("qbo_body"), dict) else {}
+    if text is None and item.type == "company" and body.get("DisplayName"):
+        text = f"Creates Vendor “{body['DisplayName']}” in QuickBooks"
+    return text
+
+
+def _notes(d: dict[str, Any]) -> tuple[str, ...]:
+    similar = [v for v in d.get("similar_qbo_vendors") or [] if isinstance(v, dict)]
+    if similar:
+        names = ", ".join(f"{v.get('name')} ({v.get('id')})" for v in similar[:3])
+        return (f":warning: QuickBooks already has a vendor with this name: {names}. Linking may be better than "
+                "exporting a second one.",)
+    return ()
+
+
 def card_data(session: Session, item_id: int, links: Links) -> CardData:
     item = session.get(Item, item_id)
     if item is None:
@@ -132,7 +149,7 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,
         amount=item.amount, number=_text(d, "invoice_number", "number"),
         project=_text(d, "project", "project_name"), vendor=_text(d, "vendor", "vendor_name"),
-        summary=_text(d, "summary", "qbo_summary"), lines=_lines(d), blocked=_text(d, "blocked"),
+        summary=_summary(item, d), lines=_lines(d), blocked=_text(d, "blocked"), notes=_notes(d),
         locked_note=_text(d, "locked_note"),
         sender=person(session, item.sender_id), creator=person(session, item.creator_id),
         decided_by=person(session, item.decided_by_id), decided_at=item.decided_at, sent_at=item.sent_at,

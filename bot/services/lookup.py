@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.models import Item
+from bot.services.wiring import optional
 
 TYPE_WORDS = {
     "company": "company", "companies": "company", "vendor": "company",
@@ -50,3 +54,16 @@ def find_item(engine: Engine, tenant_id: int, type_word: str, ref: str) -> Item:
             raise ItemNotFound(f"I can't find {type_word} '{ref}' in Ledgerlink. Use the Procore id (or the "
                                "exact title in quotes); new Procore records appear after the next sync.")
         return item
+
+
+def find_or_ingest(engine: Engine, tenant_id: int, type_word: str, ref: str,
+                   context_for: Callable[[int], Any] | None) -> Item:
+    """Like `find_item`; a Procore company that isn't an item yet becomes one (the engine's `company_item`),
+    so `/ledgerlink send company <Procore id>` works for any company in the directory."""
+    try:
+        return find_item(engine, tenant_id, type_word, ref)
+    except ItemNotFound:
+        make = optional("sync.services.companies", "company_item")
+        if item_type(type_word) != "company" or not ref.strip().isdigit() or make is None or context_for is None:
+            raise
+        return make(context_for(tenant_id), procore_vendor_id=ref.strip())

@@ -83,13 +83,13 @@ def fake_hook(session: Session, item: Item) -> None:
 
 
 class SlackWorld:
-    def __init__(self, engine, servers, **services: Any) -> None:
+    def __init__(self, engine, servers, *, world: World | None = None, **services: Any) -> None:
         sandbox_switch, self.sandbox_url, app_switch, self.app_url = servers
         self.engine = engine
         sb_app = create_sandbox(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, users="none")
         sandbox_switch.app = sb_app
         self.sandbox = sb_app.config["SLACK_SANDBOX"]
-        self.world = World(engine, name="Summit Builders")
+        self.world = world or World(engine, name="Summit Builders")
         with Session(engine) as s:
             tenant = s.get(Tenant, self.world.tenant.id)
             tenant.slack_team_id = self.sandbox.ws.team_id
@@ -320,3 +320,17 @@ def slack_pg(engine, _slack_servers):
     world = SlackWorld(engine, _slack_servers)
     yield world
     world.close()
+
+
+@pytest.fixture
+def slack_for(_slack_servers):
+    """`slack_for(world, **services)`: the Slack app for an existing World (e.g. `remote_world`)."""
+    made: list[SlackWorld] = []
+
+    def make(world: World, **services: Any) -> SlackWorld:
+        made.append(SlackWorld(world.engine, _slack_servers, world=world, **services))
+        return made[-1]
+
+    yield make
+    for world in made:
+        world.close()
