@@ -18,7 +18,7 @@ from bot.models import ExternalLink
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
-from sync.jobs.cost_codes import PROJECT_LINK, _full_codes, _project_label
+from sync.jobs.cost_codes import PROJECT_LINK, full_codes, project_label
 from sync.mappers.money import cents, usd
 from sync.procore.records import BudgetLineItem, CostCode, LineItemType, Project
 
@@ -26,7 +26,7 @@ from sync.procore.records import BudgetLineItem, CostCode, LineItemType, Project
 def budget_snapshot(project: Project, customer_id: str, codes: list[CostCode], lines: list[BudgetLineItem],
                     types: list[LineItemType], erp_standard: set[int]) -> dict[str, Any]:
     """The budget as the item carries it (JSON-safe; money as strings)."""
-    full = _full_codes(codes)
+    full = full_codes(codes)
     by_code = {c.id: c for c in codes}
     by_type = {t.id: t for t in types}
     rows = []
@@ -71,7 +71,7 @@ class BudgetJob:
             lines = list(ctx.procore.list_budget_line_items(project_id=project_id))
             codes = list(ctx.procore.list_cost_codes(project_id=project_id))
             snap = budget_snapshot(project, customer_id, codes, lines, types, erp_standard)
-            title = f"Budget {_project_label(project)}"
+            title = f"Budget {project_label(project)}"
             with ctx.session() as s:
                 existing = find_item(s, ctx.tenant_id, ItemType.BUDGET.value, project_id)
                 if not lines:

@@ -103,7 +103,7 @@ def _code_record(c: CostCode, full_code: str, project_id: int | None) -> dict[st
                      "type_ids": list(c.line_item_type_ids)}}
 
 
-def _full_codes(codes: list[CostCode]) -> dict[int, str]:
+def full_codes(codes: list[CostCode]) -> dict[int, str]:
     """Procore's full code ("03-300") of each code, from `full_code` or by walking its parents."""
     by_id = {c.id: c for c in codes}
 
@@ -192,7 +192,7 @@ class CostCodesJob:
                                                    for lst in lists}, report, dry_run, label="cost code list")
             standard: dict[str, dict[str, Any]] = {}
             for list_id, codes in codes_by_list.items():
-                full = _full_codes(codes)
+                full = full_codes(codes)
                 leaves = {c.id for c in _leaves(codes)}
                 for c in codes:
                     rec = _code_record(c, full[c.id], None)
@@ -251,7 +251,7 @@ class CostCodesJob:
                 ExternalLink.tenant_id == ctx.tenant_id, ExternalLink.entity_type == PROJECT_LINK,
                 ExternalLink.procore_id == str(project_id))).first()
             if link is None:
-                report.add("skip", "Procore project", _project_label(project),
+                report.add("skip", "Procore project", project_label(project),
                            "not linked to a QuickBooks project: link it first")
                 return []
             plans = self._plan(s, ctx.tenant_id, project, link.qbo_id, codes, lines, run, report, dry_run)
@@ -264,7 +264,7 @@ class CostCodesJob:
 
     def _plan(self, s: Session, tenant_id: int, project: Project, customer_id: str, codes: list[CostCode],
               lines: list[BudgetLineItem], run: Run, report: JobReport, dry_run: bool) -> list[ItemPlan]:
-        full = _full_codes(codes)
+        full = full_codes(codes)
         pid = str(project.id)
         _sync_cache(s, tenant_id, E_CODE, {str(c.id): _code_record(c, full[c.id], project.id) for c in codes},
                     report, dry_run, parent_id=pid, label="project cost code")
@@ -295,7 +295,7 @@ class CostCodesJob:
                report: JobReport, dry_run: bool) -> None:
         _, settings = load_preferences(s, ctx.tenant_id)
         waiting = live_item_writes(s, ctx.tenant_id)
-        label = _project_label(project)
+        label = project_label(project)
         for plan in plans:
             counter = f"items_{plan.action}"
             report.stats[counter] = report.stats.get(counter, 0) + 1
@@ -357,7 +357,7 @@ def _token(s: Session, tenant_id: int, qbo_id: str | None) -> str:
     return (row.sync_token if row else None) or "-"
 
 
-def _project_label(project: Project) -> str:
+def project_label(project: Project) -> str:
     return f"{project.project_number} {project.name}" if project.project_number else project.name
 
 
