@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import shlex
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +29,7 @@ from bot.services.wiring import optional
 from handlers import ids
 from handlers.context import who
 from handlers.errors import guarded
+from handlers.progress import Progress, run_long
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
@@ -123,64 +122,20 @@ def _sub_export(call: Call, args: tuple[str, str]) -> None:
 
 
 # --- lists, syncs, reports (long work) -----------------------------------------------------------------------
-class Progress:
-    """One message replaced as work goes on: 'Working…', a heartbeat or counts, then the result (≤ 5 uses of
-    the response_url, Slack's limit)."""
-
-    BEATS = (5.0, 15.0)
-
-    def __init__(self, respond: Respond, label: str) -> None:
-        self.respond, self.label, self.started = respond, label, time.monotonic()
-        self.lock, self.finished, self.counts = threading.Lock(), threading.Event(), {}
-        respond(text=f":hourglass_flowing_sand: Working on {label}…")
-        threading.Thread(target=self._beat, daemon=True, name="ll-progress").start()
-
-    def update(self, counts: dict[str, int]) -> None:
-        self.counts = dict(counts)
-
-    def _beat(self) -> None:
-        for delay in self.BEATS:
-            if self.finished.wait(delay):
-                return
-            with self.lock:
-                if self.finished.is_set():
-                    return
-                done = ", ".join(f"{n} {k}" for k, n in self.counts.items())
-                self.respond(replace_original=True, text=f":hourglass_flowing_sand: Still working on {self.label}… "
-                                                         f"({int(time.monotonic() - self.started)} s"
-                                                         f"{'; ' + done if done else ''})")
-
-    def done(self, message: Message | str) -> None:
-        with self.lock:
-            self.finished.set()
-            msg = message if isinstance(message, Message) else Message(text=message)
-            self.respond(replace_original=True, text=msg.text, blocks=[b.to_dict() for b in msg.blocks] or None)
-
-
-def _long(call: Call, label: str, work: Callable[[Progress], Message | str]) -> None:
-    progress = Progress(call.respond, label)
-
-    def run() -> None:
-        try:
-            progress.done(work(progress))
-        except decisions.SENTENCE_ERRORS as exc:
-            progress.done(f":x: {decisions.sentence_of(exc)}")
-        except Exception:
-            progress.done(f":x: {label.capitalize()} stopped on an error on Ledgerlink's side; it's logged. "
-                          "Try again in a few minutes.")
-            raise
-    call.svc.submit(run)
-
-
 def _job_result(report: Any, what: str) -> str:
     summary = report.summary() if hasattr(report, "summary") else str(report)
     return f":white_check_mark: Done — {what}: {summary}"
 
 
+def _run_job(call: Call, p: jobs.Plan, label: str) -> None:
+    def work(progress: Progress) -> str:
+        return _job_result(jobs.run(call.svc, call.me, p, progress=progress.update), p.what)
+    run_long(call.svc, call.respond, label, work)
+
+
 def _sub_refresh(call: Call, word: str) -> None:
     p = jobs.plan(jobs.REFRESH, word)
-    _long(call, f"refreshing {p.what}", lambda pr: _job_result(jobs.run(call.svc, call.me, p, progress=pr.update),
-                                                              p.what))
+    _run_job(call, p, f"refreshing {p.what}")
 
 
 def _sub_sync(call: Call, parsed: tuple[str, bool]) -> Message | str | None:
@@ -192,8 +147,7 @@ def _sub_sync(call: Call, parsed: tuple[str, bool]) -> Message | str | None:
             f"last run {cur.last_run_at:%Y-%m-%d %H:%M} UTC ({cur.last_status or 'unknown'})"
         return (f"Sync {word} ({p.what}): {when}. It runs on the schedule in App Home; "
                 f"`{ids.COMMAND} sync {word} now` runs it right away.")
-    _long(call, f"syncing {p.what}", lambda pr: _job_result(jobs.run(call.svc, call.me, p, progress=pr.update),
-                                                           p.what))
+    _run_job(call, p, f"syncing {p.what}")
     return None
 
 
@@ -210,7 +164,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
                                         initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
             attached = True
         return report_message(built.report, csv_attached=attached)
-    _long(call, f"the {name} report", work)
+    run_long(call.svc, call.respond, f"the {name} report", work)
 
 
 # --- links, connections, settings, grants --------------------------------------------------------------------
