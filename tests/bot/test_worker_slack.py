@@ -11,7 +11,9 @@ from bot.config import load_settings
 from bot.models import Item, utcnow
 from bot.scheduler import SchedulerConfig
 from bot.worker import LoggingNotifier, Runtime, load_notifier
-from tests.handlers.slack_harness import _slack_servers, card_text, slack, sqlite_engine  # noqa: F401
+from tests.handlers.slack_harness import card_text
+
+pytest_plugins = ["tests.handlers.slack_harness"]
 
 notify = pytest.importorskip("bot.notify")
 pytestmark = pytest.mark.skipif(not hasattr(notify, "build_notifier"),
@@ -24,7 +26,7 @@ def test_slack_is_the_notifier_when_configured(engine):
     assert isinstance(load_notifier(load_settings(_env_file=None), engine), LoggingNotifier)
 
 
-def test_the_digest_and_a_reminder_reach_slack(slack):  # noqa: F811
+def test_the_digest_and_a_reminder_reach_slack(slack):
     items = []
     for k in range(3):
         item = slack.sent_item(f"INV-{200 + k}", sender="sam")
