@@ -11,7 +11,6 @@ from bot.config import load_settings
 from bot.models import Item, utcnow
 from bot.scheduler import SchedulerConfig
 from bot.worker import LoggingNotifier, Runtime, load_notifier
-from tests.handlers.slack_harness import card_text
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
@@ -27,6 +26,8 @@ def test_slack_is_the_notifier_when_configured(engine):
 
 
 def test_the_digest_and_a_reminder_reach_slack(slack):
+    from tests.handlers.slack_harness import card_text  # after pytest has loaded it as a plugin
+
     items = []
     for k in range(3):
         item = slack.sent_item(f"INV-{200 + k}", sender="sam")
