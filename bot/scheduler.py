@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -139,8 +140,10 @@ class JobSpec:
         if self.cron_hour is not None:
             return CronTrigger(hour=self.cron_hour, minute=0, timezone=_zone(self.timezone))
         every = timedelta(seconds=self.every or 1)
-        if previous_next is None:  # new: first run soon (a just-connected tenant should not wait an hour)
-            start = now + min(every, timedelta(seconds=first_delay))
+        if previous_next is None:  # new: first run soon (a just-connected tenant should not wait an hour),
+            # spread by tenant over up to a tenth of the interval (≤ 5 min) so a fleet does not start at once
+            spread = min(every / 10, timedelta(minutes=5)) * (zlib.crc32(self.job_id.encode()) % 1000 / 1000)
+            start = now + min(every, timedelta(seconds=first_delay)) + spread
         else:  # changed: keep the old next run if it is sooner than a whole new interval
             start = min(as_utc(previous_next), now + every)
         return IntervalTrigger(seconds=every.total_seconds(), start_date=start, timezone=UTC)
