@@ -35,3 +35,22 @@ def test_company_sent_accepted_and_created_in_quickbooks(remote_world, slack_for
     done = slack.card(item)
     assert slack.get(item.id).state == "synced" and "Synced as" in slack.text(done)
     assert f"vendordetail?nameId={found[0]['Id']}" in slack.text(done)
+
+
+def test_link_company_by_command(remote_world, slack_for):
+    from bot.models import ExternalLink
+
+    w = remote_world
+    run_job(w.ctx, "vendors")
+    pid = str(next(v.id for v in w.ctx.procore.list_vendors() if v.name == "Sawtooth Roofing"))
+    qid = str(w.ctx.qbo.query(q=qbo_select("Vendor")).get("Vendor")[0]["Id"])
+    slack = slack_for(w, hooks=None, operations=None, context_for=lambda _tenant_id: w.ctx)
+    slack.command("riley", f"link company {pid} {qid}")
+    slack.command("sam", f"link company {pid} {qid}")
+    slack.idle()
+    assert any("Standard permission" in t for t in slack.ephemerals("riley"))
+    assert any(f"Linked Procore company {pid} to QuickBooks vendor {qid}" in t for t in slack.ephemerals("sam"))
+    with Session(w.engine) as s:
+        link = s.exec(select(ExternalLink).where(ExternalLink.entity_type == "company",
+                                                 ExternalLink.procore_id == pid)).one()
+        assert link.qbo_id == qid
