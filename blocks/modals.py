@@ -26,9 +26,10 @@ from slack_sdk.models.views import View
 
 from blocks.cards import CardData, approval_card
 from blocks.text import bounded_lines, escape, link, money, truncate, when
+from bot.domain.workflow import MIN_REJECT_REASON
 from handlers import ids
 
-MIN_REASON = 5
+MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = 2000
 VIEW_BLOCKS = 100
 

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from bot.app import create_app
+from bot.app import create_app, make_web_client
 from bot.config import load_settings
 from bot.db import make_engine
 from bot.models import Item, Tenant, TenantSettings
@@ -109,7 +109,7 @@ class SlackWorld:
         self.settings = load_settings(_env_file=None, DATABASE_URL="sqlite://", SLACK_SIGNING_SECRET=SIGNING_SECRET,
                                       SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=f"{self.sandbox_url}/api/",
                                       LEDGERLINK_PUBLIC_URL="https://ledgerlink.example")
-        client = WebClient(token=BOT_TOKEN, base_url=f"{self.sandbox_url}/api/")
+        client = make_web_client(self.settings)  # the production client: retry handlers and all
         self.app = create_app(self.settings, engine=engine, client=client, **services)
         from bot.services.runtime import of
 

@@ -198,3 +198,13 @@ def test_details_modal_shows_every_line_and_the_history(slack):
     assert "03-059.Material" in text and "sent" in text
     with Session(slack.engine) as s:
         assert s.exec(select(AuditEvent).where(AuditEvent.item_id == item.id)).first() is not None
+
+
+def test_slack_rate_limits_are_waited_out(slack):
+    """chat.update answers 429 with Retry-After once: the client's retry handler waits and the card still updates."""
+    item = slack.sent_item("INV-950", sender="sam")
+    slack.post("config", faults=[{"method": "chat.update", "kind": "ratelimited", "times": 1, "retry_after": 1}])
+    slack.click("dana", item)
+    slack.idle()
+    assert "Synced as" in slack.text(slack.card(item))
+    assert any(not c["ok"] and c["error"] == "ratelimited" for c in slack.calls("chat.update"))
