@@ -28,10 +28,9 @@ from sqlmodel import Session, select
 from blocks import cards
 from blocks.cards import CardData, Message
 from blocks.links import Links
-from bot.domain.settings import tenant_settings
 from bot.identity import slack_id_for
 from bot.models import AuditEvent, Decision, Item, ProcessedWebhook, Tenant, User, utcnow
-from bot.services.cardview import card_data, person
+from bot.services.cardview import card_data, person, read_settings
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ class Notifier:
 
     def _channel(self, tenant_id: int, *, notices: bool = False) -> str:
         with Session(self.engine) as s:
-            st = tenant_settings(s, tenant_id)
+            st = read_settings(s, tenant_id)
             return (st.notify_channel or st.approvers_channel) if notices else st.approvers_channel
 
     # --- the approval card -----------------------------------------------------------------------------------

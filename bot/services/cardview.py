@@ -23,8 +23,7 @@ from sqlmodel import Session, select
 from blocks.cards import CardData, LastEvent, Line, Person
 from blocks.links import Links
 from bot.domain import audit
-from bot.domain.settings import tenant_settings
-from bot.models import Decision, Item, OutboxEntry, Tenant, User
+from bot.models import Decision, Item, OutboxEntry, Tenant, TenantSettings, User
 
 
 def person(session: Session, user_id: int | None) -> Person | None:
@@ -112,8 +111,13 @@ def approvals(session: Session, item: Item) -> tuple[Person, ...]:
     return tuple(p for p in (person(session, r.user_id) for r in rows) if p)
 
 
+def read_settings(session: Session, tenant_id: int) -> TenantSettings:
+    """The tenant's settings, or the defaults, without inserting a row (rendering must not write)."""
+    return session.get(TenantSettings, tenant_id) or TenantSettings(tenant_id=tenant_id)
+
+
 def approvals_needed(session: Session, item: Item) -> int:
-    threshold = tenant_settings(session, item.tenant_id).two_approver_threshold
+    threshold = read_settings(session, item.tenant_id).two_approver_threshold
     return 2 if threshold is not None and item.amount is not None and item.amount >= threshold else 1
 
 
@@ -139,7 +143,7 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     if item is None:
         raise LookupError(f"item {item_id} does not exist")
     tenant = session.get(Tenant, item.tenant_id)
-    settings = tenant_settings(session, item.tenant_id)
+    settings = read_settings(session, item.tenant_id)
     d: dict[str, Any] = dict(item.detail or {})
     last = audit.last_event(session, item.id)
     last_event = LastEvent(action=last.action, who=person(session, last.actor_id) or Person(last.actor_label),

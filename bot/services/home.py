@@ -15,12 +15,11 @@ from blocks.modals import HistoryRow
 from bot.domain import audit
 from bot.domain.errors import DomainError
 from bot.domain.permissions import Level, Perm, allowed
-from bot.domain.settings import tenant_settings
 from bot.domain.workflow import PAST
 from bot.identity import Identity, NotSetUp, resolve
 from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
 from bot.services import admin
-from bot.services.cardview import card_data, person
+from bot.services.cardview import card_data, person, read_settings
 from bot.services.runtime import Services
 from bot.services.wiring import optional
 
@@ -33,7 +32,7 @@ SCHEDULE_LABELS = {"hourly": "hourly", "every_2h": "every 2 h", "every_4h": "eve
 def home_data(svc: Services, me: Identity) -> HomeData:
     tenant_id, actor = me.tenant_id, me.actor
     with Session(svc.engine) as s:
-        st = tenant_settings(s, tenant_id)
+        st = read_settings(s, tenant_id)
         awaiting: list[CardData] = []
         total = 0
         if actor.is_approver:
