@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     procore_login_url: str = Field("https://login.procore.com", alias="PROCORE_LOGIN_URL")
     procore_company_id: int | None = Field(None, alias="PROCORE_COMPANY_ID")
     procore_webhook_secret: SecretStr | None = Field(None, alias="PROCORE_WEBHOOK_SECRET")
+    # where people's browsers open records (cards' "View in Procore" / "Open in QuickBooks" links)
+    procore_web_url: str | None = Field(None, alias="PROCORE_WEB_URL")
+    qbo_app_url: str | None = Field(None, alias="QBO_APP_URL")
 
     @field_validator("database_url")
     @classmethod

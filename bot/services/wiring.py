@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -24,14 +23,10 @@ from bot.models import Tenant
 logger = logging.getLogger(__name__)
 
 
-def _setting(settings: Settings, attr: str, env: str) -> str | None:
-    return getattr(settings, attr, None) or os.environ.get(env) or None
-
-
 def links_for(settings: Settings) -> Links:
     """Procore and QuickBooks web bases: PROCORE_WEB_URL / QBO_APP_URL, else the vendors' own."""
-    return Links(procore_web=_setting(settings, "procore_web_url", "PROCORE_WEB_URL") or PROCORE_WEB,
-                 qbo_app=_setting(settings, "qbo_app_url", "QBO_APP_URL") or qbo_app_for(settings.qbo_environment))
+    return Links(procore_web=settings.procore_web_url or PROCORE_WEB,
+                 qbo_app=settings.qbo_app_url or qbo_app_for(settings.qbo_environment))
 
 
 def context_factory(engine: Engine, settings: Settings) -> Callable[[int], Any]:
