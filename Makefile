@@ -29,5 +29,10 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Benchmarks against the local QBO sandbox (not part of `make test`); figures land in bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench.bulk_export --results bench/RESULTS.md
+	$(BIN)/python -m bench.bulk_export --storm 0.25 --bills 3000 --time-scale 60 --results bench/RESULTS.md
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

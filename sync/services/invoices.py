@@ -2,6 +2,7 @@
 hooks that queue their outbox writes when they are accepted.
 
     send(ctx, actor, item_id)            refresh from Procore, refuse with the reason if it can't be exported
+                                         (then `locked_message(item)` is what the sender is told)
     send_requisition(ctx, actor, requisition_id, project_id=)   the same, by Procore id (status gate first)
     retrieve / reject / resend / accept / export / retry / unlink(ctx, actor, item_id, …)
     choose_qbo_record(ctx, actor, role, qbo_id)                 which QBO account/item plays a role
@@ -32,10 +33,11 @@ from bot.domain.states import ItemType
 from bot.domain.workflow import Outcome
 from bot.models import Item, utcnow
 from sync import binder
-from sync.context import TenantContext
+from sync.context import NotConnected, TenantContext
 from sync.mappers.bills import BillContext, bill_summary, procore_requisition_to_qbo_bill
 from sync.mappers.errors import MappingError
 from sync.mappers.invoices import InvoiceContext, invoice_summary, procore_payment_application_to_qbo_invoice
+from sync.procore.errors import ProcoreError
 from sync.qbo.query import select
 from sync.services.exports import enqueue_for_item, registers
 from sync.writes.bills import BILL_LINK, OP_CREATE_BILL, record_on_item, requisition_from_detail
@@ -267,7 +269,19 @@ def _refresh(ctx: TenantContext, item: Item) -> Item:
         from sync.jobs.sub_invoices import refresh_item
     else:
         from sync.jobs.owner_invoices import refresh_item
-    return refresh_item(ctx, item)
+    try:
+        return refresh_item(ctx, item)
+    except (ProcoreError, NotConnected) as exc:
+        why = exc.hint if isinstance(exc, ProcoreError) else str(exc)
+        raise InvalidInput(f"Ledgerlink couldn't read {item.title} from Procore just now ({why.rstrip('.')}), "
+                           "so it wasn't sent; try again in a minute.") from exc
+
+
+def locked_message(item: Item) -> str:
+    """What the sender is told once an invoice is with accounting (for the card, the DM and the CLI)."""
+    return (f"{item.title} is with accounting now and locked in Ledgerlink: edits made in Procore from here on are "
+            "not exported. To change it, retrieve it before an approver decides (or ask them to reject it), edit "
+            "it in Procore, then send it again.")
 
 
 def _ready(ctx: TenantContext, item: Item, verb: str) -> None:

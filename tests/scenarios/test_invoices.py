@@ -231,3 +231,32 @@ def test_owner_invoice_with_pdf_attached(world, tmp_path):
         assert s.exec(select(OutboxEntry).where(OutboxEntry.operation == "qbo.attach_pdf")).one().status == "done"
         assert not s.exec(select(ExternalLink).where(ExternalLink.entity_type == "invoice")).all()
     assert ctx.qbo.read(entity="Invoice", id=done.remote_id)["Id"] == done.remote_id
+
+
+def test_accept_is_refused_when_a_link_went_missing_meanwhile(world):
+    ctx = world.ctx
+    run_job(ctx, "sub-invoices")
+    item = items(world.engine)["SC-2024-001-02-001"]
+    sent = svc.send(ctx, world.actor("sam"), item.id)
+    assert svc.locked_message(sent.item).startswith(f"{item.title} is with accounting now and locked in Ledgerlink")
+    with Session(world.engine) as s:
+        binder.unbind(s, world.tenant.id, "company", item.detail["vendor"]["id"])
+        s.commit()
+    with pytest.raises(InvalidInput, match="can't be exported yet: Link company Rocky Mountain Electric"):
+        svc.accept(ctx, world.actor("dana"), item.id)
+    assert one(world.engine, item.id).state == "awaiting_acceptance"
+    with Session(world.engine) as s:
+        assert not s.exec(select(OutboxEntry)).all()
+
+
+def test_direct_export_when_the_company_allows_it(world):
+    ctx = world.ctx
+    run_job(ctx, "sub-invoices")
+    item = items(world.engine)["SC-2024-014-05-001"]
+    with pytest.raises(PermissionDenied, match="Direct exports are disabled"):
+        svc.export(ctx, world.actor("sam"), item.id)
+    with Session(world.engine) as s:
+        world.settings_row(s).direct_exports = "enabled"
+        s.commit()
+    assert svc.export(ctx, world.actor("sam"), item.id).item.state == "exporting"
+    assert drain(world, batching=True).done == 1 and one(world.engine, item.id).state == "synced"
