@@ -60,6 +60,27 @@ def worker() -> None:
     raise typer.Exit(serve(_settings()))
 
 
+@app.command()
+def run(port: int = typer.Option(3000, help="Port of the page you open (the Slack sandbox)."),
+        web_port: int = typer.Option(3001, help="Port of the web role (Slack events, OAuth, webhooks)."),
+        qbo_port: int = typer.Option(8081, help="Port of the QuickBooks Online sandbox."),
+        procore_port: int = typer.Option(8082, help="Port of the Procore sandbox."),
+        host: str = typer.Option("127.0.0.1", help="Interface every part listens on."),
+        reset: bool = typer.Option(False, "--reset", help="Forget the demo data and secrets; start over.")) -> None:
+    """The demo on one machine: migrate, seed a demo tenant once, start the sandboxes, web and worker."""
+    from bot.demo import DemoError, Ports
+    from bot.demo import run as run_demo
+
+    _settings()
+    try:
+        code = run_demo(Ports(slack=port, web=web_port, qbo=qbo_port, procore=procore_port), host=host,
+                        do_reset=reset, echo=lambda line: typer.echo(line))
+    except DemoError as exc:
+        typer.echo(f"ledgerlink run: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                "help_option_names": []})
 def sandbox(ctx: typer.Context, name: str = typer.Argument("", help="qbo | procore | slack")) -> None:

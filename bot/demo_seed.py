@@ -1,0 +1,204 @@
+"""The demo tenant of `ledgerlink run`: a QBO realm and a Procore company in the sandboxes, a Tenant linked to both
+with real (sandbox-issued) OAuth tokens, the Slack sandbox's people as users, the links invoices need, the invoices
+ingested by the engine's jobs, and a few items sent for acceptance so approval cards wait in #accounting.
+
+The QBO records made here (a parent customer, one QBO project per Procore project, vendors and Service items) are
+the *scenery* a bookkeeper would already have in QuickBooks; they are written straight to the sandbox, like the
+sandbox's own sample data. Everything after that goes through the engine: jobs, binder, services, notifier.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.models import Item, Tenant, TenantSettings, User
+
+logger = logging.getLogger(__name__)
+
+#: Slack sandbox people (by e-mail local part) → (permission, approver)
+PEOPLE = {
+    "dana": ("standard", True),
+    "sam": ("standard", False),
+    "alex": ("admin", False),
+    "riley": ("read_only", False),
+    "jordan": ("standard", True),
+    "morgan": ("standard", False),
+}
+SENDS = 3  # sub invoices sent for acceptance (plus one owner invoice when one is ready)
+
+
+@dataclass
+class Urls:
+    qbo: str
+    procore: str
+    slack: str
+
+
+def existing_tenant(engine: Engine) -> Tenant | None:
+    with Session(engine) as s:
+        return s.exec(select(Tenant).order_by(Tenant.id)).first()
+
+
+def _admin(base: str, path: str, **body) -> dict:
+    r = httpx.post(f"{base}/_sandbox/{path}", json=body, timeout=60)
+    r.raise_for_status()
+    return r.json()
+
+
+def _get(base: str, path: str, **params) -> dict:
+    r = httpx.get(f"{base}/_sandbox/{path}", params=params, timeout=30)
+    r.raise_for_status()
+    return r.json()
+
+
+def _email(user: dict) -> str:
+    return (user.get("profile") or {}).get("email") or user.get("email") or ""
+
+
+def _name(user: dict) -> str:
+    return user.get("real_name") or (user.get("profile") or {}).get("real_name") or user.get("name") or ""
+
+
+def seed(engine: Engine, settings: Settings, urls: Urls, say: Callable[[str], None] = print) -> Tenant:
+    """Create the demo tenant (call only when there is none)."""
+    from sync.context import TenantContext, token_store
+    from sync.tokens import TokenSet
+
+    slack = _get(urls.slack, "info")
+    companies = _get(urls.procore, "records/companies")
+    records = companies.get("records", companies) if isinstance(companies, dict) else companies
+    company = next((c for c in records if c.get("name") == "Summit Builders"), None)
+    if company is None:
+        company = _admin(urls.procore, "companies", name="Summit Builders", seed="demo")
+    company_id = int(company["id"])
+    realm_id = _admin(urls.qbo, "realms", company_name="Summit Builders", seed=True)["realm_id"]
+    say(f"  QuickBooks realm {realm_id}, Procore company {company_id} (Summit Builders)")
+
+    with Session(engine, expire_on_commit=False) as s:
+        tenant = Tenant(name="Summit Builders", slack_team_id=slack["team"]["id"], procore_company_id=company_id,
+                        qbo_realm_id=realm_id, timezone="America/Denver")
+        s.add(tenant)
+        s.flush()
+        s.add(TenantSettings(tenant_id=tenant.id, approvers_channel="#accounting"))
+        for u in slack["users"]:
+            local = _email(u).split("@")[0].lower()
+            if local not in PEOPLE or u.get("is_bot"):
+                continue
+            level, approver = PEOPLE[local]
+            s.add(User(tenant_id=tenant.id, slack_user_id=u["id"], email=_email(u), name=_name(u),
+                       permission=level, can_push_to_accounting=approver))
+        s.commit()
+
+    store = token_store(engine, settings)
+    qbo = _admin(urls.qbo, "tokens", realm_id=realm_id, client_id=settings.qbo_client_id)
+    store.save(tenant_id=tenant.id, provider="qbo", external_id=realm_id, tokens=TokenSet.from_expires_in(
+        access_token=qbo["access_token"], refresh_token=qbo["refresh_token"], expires_in=qbo.get("expires_in"),
+        refresh_expires_in=qbo.get("x_refresh_token_expires_in")))
+    pc = _admin(urls.procore, "tokens", company_ids=[company_id], expires_in=7200)
+    store.save(tenant_id=tenant.id, provider="procore", external_id=str(company_id), tokens=TokenSet.from_expires_in(
+        access_token=pc["access_token"], refresh_token=pc.get("refresh_token"), expires_in=pc.get("expires_in")))
+    ctx = TenantContext(engine=engine, tenant_id=tenant.id, settings=settings, tokens=store)
+    say("  connected QuickBooks and Procore (tokens stored encrypted)")
+
+    _link_scenery(ctx)
+    _jobs(ctx, say)
+    sent = _send_some(engine, settings, ctx, say)
+    say(f"  sent {len(sent)} item(s) for acceptance: {', '.join(sent) or 'none'}")
+    return tenant
+
+
+def _link_scenery(ctx) -> None:
+    """QBO projects, vendors and Service items matching the Procore company's projects, commitment companies and
+    budget lines, bound in the binder (as an admin linking them would)."""
+    from sync import binder
+
+    qbo, pc = ctx.qbo, ctx.procore
+    types = {t.id: t for t in pc.list_line_item_types()}
+    parent = qbo.create(entity="Customer", body={"DisplayName": "Summit Builders Owners"})
+    vendors: dict[int, str] = {}
+    items: set[str] = set()
+    with Session(ctx.engine) as s:
+        for project in list(pc.list_projects()):
+            customer = qbo.create(entity="Customer", body={
+                "DisplayName": project.name, "ParentRef": {"value": parent["Id"]}, "Job": True, "IsProject": True})
+            binder.bind(s, ctx.tenant_id, "project", project.id, customer["Id"])
+            commitments = [pc.get_work_order_contract(project_id=project.id, contract_id=c.id)
+                           for c in pc.list_work_order_contracts(project_id=project.id)]
+            commitments += [pc.get_purchase_order_contract(project_id=project.id, contract_id=c.id)
+                            for c in pc.list_purchase_order_contracts(project_id=project.id)]
+            for c in commitments:
+                if c.vendor_id not in vendors:
+                    vendor = qbo.create(entity="Vendor", body={"DisplayName": c.vendor_name})
+                    binder.bind(s, ctx.tenant_id, "company", c.vendor_id, vendor["Id"])
+                    vendors[c.vendor_id] = vendor["Id"]
+                for line in c.lines:
+                    key = f"{project.id}:{line.cost_code_id}:{line.line_item_type_id}"
+                    if key in items:
+                        continue
+                    kind = types[line.line_item_type_id]
+                    item = qbo.create(entity="Item", body={
+                        "Name": f"{project.project_number}-{line.cost_code}.{kind.code}", "Type": "Service",
+                        "IncomeAccountRef": {"value": "93"}, "ExpenseAccountRef": {"value": "90"}})
+                    binder.bind(s, ctx.tenant_id, "cost_item", key, item["Id"])
+                    items.add(key)
+        s.commit()
+
+
+def _jobs(ctx, say: Callable[[str], None]) -> None:
+    from sync.jobs.base import run_job
+
+    for name in ("vendors", "projects", "sub-invoices", "owner-invoices"):
+        try:
+            report = run_job(ctx, name)
+            say(f"  sync {name}: {report.summary()}")
+        except Exception as exc:  # noqa: BLE001 - the demo runs on with what it has; the log says what failed
+            logger.exception("demo seed: job %s failed", name)
+            say(f"  sync {name} failed: {exc}")
+
+
+def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], None]) -> list[str]:
+    """Sam sends a few ready invoices for acceptance; the cards are posted the way `/ledgerlink send` posts them."""
+    from bot.domain.workflow import Workflow, actor_for_user
+    from bot.notify import Notifier
+    from bot.services import decisions
+    from bot.services.runtime import Services
+    from bot.services.wiring import bot_client, links_for
+
+    client = bot_client(settings)
+    links = links_for(settings)
+    svc = Services(engine=engine, settings=settings, links=links, workflow=Workflow(engine),
+                   notifier=Notifier(engine, lambda _t: client, links=links, public_url=settings.public_url),
+                   context_for=lambda _t: ctx)
+    with Session(engine) as s:
+        sam = s.exec(select(User).where(User.tenant_id == ctx.tenant_id, User.email.like("sam@%"))).one()
+        ready = list(s.exec(select(Item).where(Item.tenant_id == ctx.tenant_id, Item.state == "ready_to_export",
+                                               Item.type.in_(["sub_invoice", "owner_invoice"]))
+                            .order_by(Item.type.desc(), Item.id)))
+    ready = [i for i in ready if not (i.detail or {}).get("blocked")]
+    chosen = [i for i in ready if i.type == "sub_invoice"][:SENDS] + [i for i in ready if i.type == "owner_invoice"][:1]
+    sent = []
+    for item in chosen:
+        try:
+            decisions.send(svc, item.id, actor_for_user(sam))
+            sent.append(item.title)
+        except Exception as exc:  # noqa: BLE001
+            logger.exception("demo seed: sending %s failed", item.title)
+            say(f"  could not send {item.title}: {getattr(exc, 'sentence', None) or exc}")
+    svc.idle(10)
+    return sent
+
+
+def waiting_title(engine: Engine) -> str | None:
+    """A sub invoice (else any item) waiting for acceptance: what the start line suggests accepting."""
+    with Session(engine) as s:
+        rows = list(s.exec(select(Item).where(Item.state == "awaiting_acceptance").order_by(Item.id)))
+    subs = [i for i in rows if i.type == "sub_invoice"]
+    pick = (subs or rows or [None])[0]
+    return pick.title if pick else None
