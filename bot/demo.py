@@ -14,6 +14,7 @@ secret; `var/demo/*.db` keep the sandboxes' data. The database is DATABASE_URL (
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import secrets
 import signal
@@ -56,6 +57,8 @@ class Ports:
                 raise DemoError(f"port {port} is given to both {seen[port]} and {name}; change one with {flag}")
             seen[port] = name
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                # as the servers do: a port left in TIME_WAIT by the last run is free, a listening one is not
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     sock.bind((host, port))
                 except OSError:
@@ -194,6 +197,8 @@ def _on_signal(signum: int, _frame) -> None:
 def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=print) -> int:
     from bot.config import load_settings
 
+    for noisy in ("httpx", "alembic", "sync.tokens"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     ports.check_free(host)
     base = load_settings()
     if do_reset:
@@ -235,8 +240,7 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
                                 "--db", str(SANDBOX_DIR / "procore.db"), "--seed", "demo"], env)
         group.start("slack", ["sandbox", "slack", "--host", host, "--port", str(ports.slack),
                               "--db", str(SANDBOX_DIR / "slack.db"), "--app-url", f"{url['web']}/slack/events",
-                              "--bot-token", env["SLACK_BOT_TOKEN"], "--signing-secret", env["SLACK_SIGNING_SECRET"],
-                              "--public-url", url["slack"]], env)
+                              "--public-url", url["slack"]], env)  # token and secret: from env, not argv
         wait_http(group, "qbo", f"{url['qbo']}/_sandbox/realms")
         wait_http(group, "procore", f"{url['procore']}/_sandbox/requests")
         wait_http(group, "slack", f"{url['slack']}/_sandbox/info")
