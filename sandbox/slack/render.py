@@ -20,9 +20,12 @@ EMOJI = {"white_check_mark": "✅", "heavy_check_mark": "✔️", "x": "❌", "w
          "link": "🔗", "money_with_wings": "💸", "page_facing_up": "📄", "no_entry": "⛔", "no_entry_sign": "🚫",
          "tada": "🎉", "eyes": "👀", "gear": "⚙️", "inbox_tray": "📥", "outbox_tray": "📤", "repeat": "🔁",
          "bust_in_silhouette": "👤", "building_construction": "🏗️", "dollar": "💵", "heavy_dollar_sign": "💲",
-         "rotating_light": "🚨", "mag": "🔍", "wave": "👋", "thumbsup": "👍", "+1": "👍", "thumbsdown": "👎"}
+         "rotating_light": "🚨", "mag": "🔍", "wave": "👋", "thumbsup": "👍", "+1": "👍", "thumbsdown": "👎",
+         "arrow_right": "➡️", "arrow_left": "⬅️", "leftwards_arrow_with_hook": "↩️", "hammer_and_wrench": "🛠️",
+         "heavy_plus_sign": "➕", "heavy_minus_sign": "➖", "white_circle": "⚪", "black_circle": "⚫"}
 _TOKEN = re.compile(r"<([^<>]+)>")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
+_STASHED = re.compile("\x00(\\d+)\x00")
 _CODE_BLOCK = re.compile(r"```(.+?)```", re.S)
 _INLINE = [(re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
            (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])"), r"<b>\1</b>"),
@@ -48,13 +51,14 @@ class Renderer:
 
     # text -----------------------------------------------------------------------------------------------
     def mrkdwn(self, text: str) -> Markup:
-        out, pos = [], 0
-        for m in _TOKEN.finditer(text):
-            out.append(self._plain_md(text[pos:m.start()]))
-            out.append(self._token(m.group(1)))
-            pos = m.end()
-        out.append(self._plain_md(text[pos:]))
-        joined = "".join(out)
+        # links and mentions are set aside first, so *bold <link|text>* is bold around the link, as in Slack
+        tokens: list[str] = []
+
+        def stash(m: re.Match) -> str:
+            tokens.append(self._token(m.group(1)))
+            return f"\x00{len(tokens) - 1}\x00"
+
+        joined = _STASHED.sub(lambda m: tokens[int(m.group(1))], self._plain_md(_TOKEN.sub(stash, text)))
         joined = _CODE_BLOCK.sub(lambda m: f"<pre>{m.group(1)}</pre>", joined)
         return Markup(joined.replace("\n", "<br>"))
 
