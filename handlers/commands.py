@@ -23,9 +23,8 @@ from blocks.reports import report_message
 from blocks.text import money
 from bot.domain.errors import InvalidInput
 from bot.identity import Identity
-from bot.services import admin, decisions, jobs, lookup, reports
+from bot.services import admin, decisions, jobs, linking, lookup, reports
 from bot.services.runtime import Services, of
-from bot.services.wiring import optional
 from handlers import ids
 from handlers.context import who
 from handlers.errors import guarded
@@ -170,18 +169,9 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
 # --- links, connections, settings, grants --------------------------------------------------------------------
 def _sub_link(call: Call, parsed: tuple[str, str, str]) -> str:
     kind, procore, qbo = parsed
-    module, name = {"company": ("sync.services.companies", "link_company"),
-                    "project": ("sync.services.projects", "link_erp_job")}[kind]
-    fn = optional(module, name)
-    if fn is None:
-        raise InvalidInput(f"Linking {kind}s from Slack is not available yet in this Ledgerlink.")
-    if call.svc.context_for is None:
-        raise InvalidInput("Linking needs the QuickBooks and Procore connections, which aren't configured here.")
-    ctx = call.svc.context_for(call.me.tenant_id)
+    linking.link(call.svc, call.me, kind, procore=procore, qbo=qbo)
     if kind == "company":
-        fn(ctx, call.me.actor, procore_vendor_id=procore, qbo_vendor_id=qbo)
         return f":link: Linked Procore company {procore} to QuickBooks vendor {qbo}."
-    fn(ctx, call.me.actor, qbo_project_id=qbo, procore_project_id=procore)
     return f":link: Linked Procore project {procore} to QuickBooks project {qbo}."
 
 

@@ -18,11 +18,11 @@ from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType
 from bot.domain.workflow import Outcome
 from bot.models import Item
 from bot.services.runtime import Services
-from bot.services.wiring import optional
 from sync.binder import MissingLink
 from sync.context import NotConnected
 from sync.mappers.errors import MappingError
 from sync.outbox import PermanentError
+from sync.services import companies, invoices
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +48,14 @@ def _item(svc: Services, item_id: int, actor: Actor) -> Item:
 
 def _engine_send(svc: Services, item: Item, actor: Actor, *, again: bool) -> Outcome | None:
     """The engine's own send for types that check more first (invoices re-read Procore and check their status and
-    links; a company already linked has nothing to export). None: no such service, use the workflow."""
+    links; a company already linked has nothing to export). None: the type has no such service, use the workflow."""
     if svc.context_for is None:
         return None
     if item.type in ("sub_invoice", "owner_invoice"):
-        fn = optional("sync.services.invoices", "resend" if again else "send")
-        if fn is not None:
-            return fn(svc.context_for(item.tenant_id), actor, item.id)
-    if item.type == "company":
-        fn = optional("sync.services.companies", "send_company")
-        if fn is not None:  # it sends or resends, as the item's state says
-            return fn(svc.context_for(item.tenant_id), actor, procore_vendor_id=item.procore_id)
+        fn = invoices.resend if again else invoices.send
+        return fn(svc.context_for(item.tenant_id), actor, item.id)
+    if item.type == "company":  # it sends or resends, as the item's state says
+        return companies.send_company(svc.context_for(item.tenant_id), actor, procore_vendor_id=item.procore_id)
     return None
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from blocks.cards import CardData
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
 from blocks.modals import HistoryRow
+from bot import scheduler
 from bot.domain import audit
 from bot.domain.errors import DomainError
 from bot.domain.permissions import Level, Perm, allowed
@@ -21,7 +22,7 @@ from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
 from bot.services import admin
 from bot.services.cardview import card_data, person, read_settings
 from bot.services.runtime import Services
-from bot.services.wiring import optional
+from sync.jobs import base as jobs_base
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +75,13 @@ def _channel(ref: str | None) -> str:
 
 def _schedule(tenant: Any, st: Any) -> dict[str, str]:
     """Each registered sync job and when it runs: the scheduler's own plan for the tenant (bot.scheduler)."""
-    base = optional("sync.jobs.base")
-    registered = sorted(base.load_jobs()) if base else []
+    registered = sorted(jobs_base.load_jobs())
     plan: dict[str, str] = {}
-    sched = optional("bot.scheduler")
-    if sched is not None and hasattr(sched, "tenant_jobs"):
-        try:
-            specs = sched.tenant_jobs(tenant, st, registered, sched.SchedulerConfig.from_env())
-            plan = {spec.job: spec.when for spec in specs if spec.job in registered}
-        except Exception:  # noqa: BLE001 - Home must still render
-            logger.exception("reading the schedule of tenant %s failed", tenant.id)
+    try:
+        specs = scheduler.tenant_jobs(tenant, st, registered, scheduler.SchedulerConfig.from_env())
+        plan = {spec.job: spec.when for spec in specs if spec.job in registered}
+    except Exception:  # noqa: BLE001 - Home must still render
+        logger.exception("reading the schedule of tenant %s failed", tenant.id)
     for job in registered:
         if job not in plan:
             plan[job] = SCHEDULE_LABELS["never"] if job == "paid" else "on demand"

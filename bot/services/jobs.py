@@ -18,7 +18,8 @@ from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Perm, check
 from bot.identity import Identity
 from bot.services.runtime import Services
-from bot.services.wiring import optional
+from sync.jobs import base as jobs_base
+from sync.services import schedule
 
 # what a person types → (job names to try, in order; permission; what it does)
 REFRESH = {
@@ -43,8 +44,7 @@ class Plan:
 def plan(table: dict[str, tuple[tuple[str, ...], Perm, str]], word: str) -> Plan:
     """The registered job behind a word, or a sentence saying it isn't available (yet)."""
     names, perm, what = table[word]
-    base = optional("sync.jobs.base")
-    jobs = base.load_jobs() if base else {}
+    jobs = jobs_base.load_jobs()
     for name in names:
         if name in jobs:
             return Plan(job=name, perm=perm, what=what)
@@ -66,8 +66,7 @@ def run(svc: Services, me: Identity, p: Plan, *, progress: Callable[[dict[str, i
     if svc.context_for is None:
         raise InvalidInput("Syncs need QuickBooks and Procore connections, which aren't configured here.")
     ctx = svc.context_for(me.tenant_id)
-    schedule = optional("sync.services.schedule")
-    if schedule is not None and p.job in getattr(schedule, "SYNC_NOW_PERMS", {}):
+    if p.job in schedule.SYNC_NOW_PERMS:
         return schedule.sync_now(ctx, me.actor, job=p.job, inline=True)
     with Session(svc.engine) as s:
         audit.record(s, tenant_id=me.tenant_id, actor=me.actor, action="sync_now", detail={"job": p.job})

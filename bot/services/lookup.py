@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.models import Item
-from bot.services.wiring import optional
+from sync.services import companies
 
 TYPE_WORDS = {
     "company": "company", "companies": "company", "vendor": "company",
@@ -63,7 +63,6 @@ def find_or_ingest(engine: Engine, tenant_id: int, type_word: str, ref: str,
     try:
         return find_item(engine, tenant_id, type_word, ref)
     except ItemNotFound:
-        make = optional("sync.services.companies", "company_item")
-        if item_type(type_word) != "company" or not ref.strip().isdigit() or make is None or context_for is None:
+        if item_type(type_word) != "company" or not ref.strip().isdigit() or context_for is None:
             raise
-        return make(context_for(tenant_id), procore_vendor_id=ref.strip())
+        return companies.company_item(context_for(tenant_id), procore_vendor_id=ref.strip())

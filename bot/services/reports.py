@@ -16,7 +16,8 @@ from bot.domain.errors import InvalidInput
 from bot.identity import Identity
 from bot.models import RemoteRecord
 from bot.services.runtime import Services
-from bot.services.wiring import optional
+from sync import reports
+from sync.services import schedule
 
 REPORT_NAMES = ("accountant", "job-costs", "unsyncable", "archived", "sub-jobs")
 
@@ -39,8 +40,7 @@ def _accountant(svc: Services, me: Identity, s: Session, reports, project: int |
 
 
 def _job_costs(svc: Services, me: Identity, s: Session, reports, project: int | None) -> Built:
-    schedule = optional("sync.services.schedule")
-    projects = [project] if project else (schedule.job_cost_projects(svc.engine, me.tenant_id) if schedule else [])
+    projects = [project] if project else schedule.job_cost_projects(svc.engine, me.tenant_id)
     if project is None:  # the company-wide report needs Admin: let the data layer say so before reading Procore
         reports.job_costs_report(s, me.actor, tenant_id=me.tenant_id, budgets={}, project_id=None)
     if svc.context_for is None:
@@ -89,13 +89,6 @@ _BUILDERS: dict[str, Callable[..., Built]] = {"accountant": _accountant, "job-co
                                                "sub-jobs": _sub_jobs}
 
 
-def available() -> bool:
-    return optional("sync.reports") is not None
-
-
 def build(svc: Services, me: Identity, name: str, *, project: int | None = None) -> Built:
-    reports = optional("sync.reports")
-    if reports is None:
-        raise InvalidInput("Reports are not available yet in this Ledgerlink.")
     with Session(svc.engine) as s:
         return _BUILDERS[name](svc, me, s, reports, project)

@@ -1,13 +1,8 @@
-"""Small builders that turn settings into the things the Slack side needs, and find optional engine services.
-
-The sync engine grows while the Slack app is built beside it, so the services the handlers call are looked
-up here by name (`optional(...)`): a command whose service isn't installed says "not available yet" instead
-of failing. Everything else is plain construction from `Settings`.
-"""
+"""Small builders that turn settings into the things the Slack side needs: plain construction from `Settings`,
+plus the two engine calls the Slack side makes through here (the export hook of an item type, rescheduling)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +12,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from blocks.links import PROCORE_WEB, Links, qbo_app_for
+from bot import scheduler
 from bot.config import Settings
 from bot.models import Tenant
+from sync.services import exports
 
 logger = logging.getLogger(__name__)
 
@@ -70,35 +67,16 @@ def client_factory(settings: Settings, engine: Engine, default: WebClient | None
     return for_tenant
 
 
-def optional(module: str, attr: str | None = None) -> Any:
-    """An engine module (or one of its attributes) if it exists yet, else None."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-    return getattr(mod, attr, None) if attr else mod
-
-
-def export_hook(item_type: str) -> Callable[..., None] | None:
+def export_hook(item_type: str) -> Callable[..., None]:
     """The engine's hook for accepting an item type (sync.services.exports): it queues the outbox write in the
-    decision's transaction, or says (InvalidInput) that the type can't be exported yet. None = no engine yet."""
-    exports = optional("sync.services.exports")
-    if exports is None:
-        return None
-    if hasattr(exports, "export_hook"):
-        return exports.export_hook(item_type)
-    return getattr(exports, "EXPORT_HOOKS", {}).get(item_type)
+    decision's transaction, or says (InvalidInput) that the type can't be exported yet."""
+    return exports.export_hook(item_type)
 
 
 def reschedule(tenant_id: int, engine: Engine | None = None) -> bool:
-    """Ask the scheduler to pick up new settings at once (bot.scheduler.reschedule_tenant), when it exists."""
-    fn = optional("bot.scheduler", "reschedule_tenant")
-    if fn is None:
-        return False
+    """Ask the scheduler to pick up new settings at once (bot.scheduler.reschedule_tenant)."""
     try:
-        fn(tenant_id, engine=engine)
+        scheduler.reschedule_tenant(tenant_id, engine=engine)
     except Exception:  # noqa: BLE001 - the settings are saved; the worker applies them on its next start
         logger.exception("rescheduling tenant %s failed", tenant_id)
         return False
