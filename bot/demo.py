@@ -30,10 +30,13 @@ import httpx
 STATE_DIR = Path("var")
 STATE_FILE = STATE_DIR / "demo.env"
 SANDBOX_DIR = STATE_DIR / "demo"
+SEEDED = SANDBOX_DIR / "seeded"  # written once the demo tenant is complete
 DEMO_CLIENT_ID = "ledgerlink-demo"
 DEMO_CLIENT_SECRET = "ledgerlink-demo-secret"  # noqa: S105 - the sandboxes accept any client secret
 GENERATED = ("LEDGERLINK_SECRET_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 STOP_GRACE = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 class DemoError(Exception):
@@ -247,7 +250,12 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
         engine = engine_for(settings.database_url)
         if existing_tenant(engine) is None:
             echo("creating the demo tenant (first run; `ledgerlink run --reset` starts over)…")
+            SEEDED.unlink(missing_ok=True)
             seed(engine, settings, Urls(qbo=url["qbo"], procore=url["procore"], slack=url["slack"]), say=echo)
+            SEEDED.write_text("the demo tenant is complete\n")
+        elif not SEEDED.exists():
+            raise DemoError("the demo data is incomplete (an earlier first run stopped part-way); "
+                            "start over with `ledgerlink run --reset`")
         else:
             echo("using the existing demo data (`ledgerlink run --reset` starts over)")
         group.start("web", ["web", "--host", host, "--port", str(ports.web)], env)
@@ -272,6 +280,11 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
         return 0
     except DemoError as exc:
         echo(f"ledgerlink run: {exc}")
+        return 1
+    except Exception as exc:
+        logger.exception("ledgerlink run failed")
+        echo(f"ledgerlink run: start-up failed: {getattr(exc, 'sentence', None) or exc}; everything is stopped "
+             "(`ledgerlink run --reset` starts over)")
         return 1
     finally:
         for sig in previous:

@@ -68,6 +68,7 @@ def _name(user: dict) -> str:
 
 def seed(engine: Engine, settings: Settings, urls: Urls, say: Callable[[str], None] = print) -> Tenant:
     """Create the demo tenant (call only when there is none)."""
+    from bot.domain.workflow import actor_for_user
     from sync.context import TenantContext, token_store
     from sync.tokens import TokenSet
 
@@ -107,60 +108,128 @@ def seed(engine: Engine, settings: Settings, urls: Urls, say: Callable[[str], No
     ctx = TenantContext(engine=engine, tenant_id=tenant.id, settings=settings, tokens=store)
     say("  connected QuickBooks and Procore (tokens stored encrypted)")
 
-    _link_scenery(ctx)
-    _jobs(ctx, say)
+    with Session(engine) as s:
+        alex = s.exec(select(User).where(User.tenant_id == tenant.id, User.email.like("alex@%"))).one()
+    scenery = _qbo_scenery(ctx)
+    _job(ctx, "vendors", say)
+    _job(ctx, "projects", say)
+    _link(ctx, scenery, actor_for_user(alex), say)
+    _job(ctx, "cost-codes", say)
+    _drain(ctx)
+    _cost_items(ctx, scenery, say)
+    _job(ctx, "sub-invoices", say)
+    _job(ctx, "owner-invoices", say)
+    _drain(ctx)
     sent = _send_some(engine, settings, ctx, say)
     say(f"  sent {len(sent)} item(s) for acceptance: {', '.join(sent) or 'none'}")
     return tenant
 
 
-def _link_scenery(ctx) -> None:
-    """QBO projects, vendors and Service items matching the Procore company's projects, commitment companies and
-    budget lines, bound in the binder (as an admin linking them would)."""
-    from sync import binder
+@dataclass
+class Scenery:
+    projects: dict[int, str]  # Procore project id → QBO project (Customer) Id
+    vendors: dict[int, str]  # Procore vendor id → QBO Vendor Id
+    lines: dict[str, tuple[str, str]]  # "{project}:{cost code}:{type}" → (project number, cost code, type code)
 
+
+def _qbo_scenery(ctx) -> Scenery:
+    """What the bookkeeper already has in QuickBooks: one QBO project per Procore project and a vendor per
+    subcontractor/supplier on the commitments, with the same names (written to the sandbox like its sample data)."""
     qbo, pc = ctx.qbo, ctx.procore
     types = {t.id: t for t in pc.list_line_item_types()}
     parent = qbo.create(entity="Customer", body={"DisplayName": "Summit Builders Owners"})
-    vendors: dict[int, str] = {}
-    items: set[str] = set()
-    with Session(ctx.engine) as s:
-        for project in list(pc.list_projects()):
-            customer = qbo.create(entity="Customer", body={
-                "DisplayName": project.name, "ParentRef": {"value": parent["Id"]}, "Job": True, "IsProject": True})
-            binder.bind(s, ctx.tenant_id, "project", project.id, customer["Id"])
-            commitments = [pc.get_work_order_contract(project_id=project.id, contract_id=c.id)
-                           for c in pc.list_work_order_contracts(project_id=project.id)]
-            commitments += [pc.get_purchase_order_contract(project_id=project.id, contract_id=c.id)
-                            for c in pc.list_purchase_order_contracts(project_id=project.id)]
-            for c in commitments:
-                if c.vendor_id not in vendors:
-                    vendor = qbo.create(entity="Vendor", body={"DisplayName": c.vendor_name})
-                    binder.bind(s, ctx.tenant_id, "company", c.vendor_id, vendor["Id"])
-                    vendors[c.vendor_id] = vendor["Id"]
-                for line in c.lines:
-                    key = f"{project.id}:{line.cost_code_id}:{line.line_item_type_id}"
-                    if key in items:
-                        continue
-                    kind = types[line.line_item_type_id]
-                    item = qbo.create(entity="Item", body={
-                        "Name": f"{project.project_number}-{line.cost_code}.{kind.code}", "Type": "Service",
-                        "IncomeAccountRef": {"value": "93"}, "ExpenseAccountRef": {"value": "90"}})
-                    binder.bind(s, ctx.tenant_id, "cost_item", key, item["Id"])
-                    items.add(key)
-        s.commit()
+    scenery = Scenery({}, {}, {})
+    for project in list(pc.list_projects()):
+        customer = qbo.create(entity="Customer", body={
+            "DisplayName": project.name, "ParentRef": {"value": parent["Id"]}, "Job": True, "IsProject": True})
+        scenery.projects[project.id] = customer["Id"]
+        commitments = [pc.get_work_order_contract(project_id=project.id, contract_id=c.id)
+                       for c in pc.list_work_order_contracts(project_id=project.id)]
+        commitments += [pc.get_purchase_order_contract(project_id=project.id, contract_id=c.id)
+                        for c in pc.list_purchase_order_contracts(project_id=project.id)]
+        for c in commitments:
+            if c.vendor_id not in scenery.vendors:
+                scenery.vendors[c.vendor_id] = qbo.create(entity="Vendor", body={"DisplayName": c.vendor_name})["Id"]
+            for line in c.lines:
+                key = f"{project.id}:{line.cost_code_id}:{line.line_item_type_id}"
+                scenery.lines[key] = (project.project_number, line.cost_code, types[line.line_item_type_id].code)
+    return scenery
 
 
-def _jobs(ctx, say: Callable[[str], None]) -> None:
+def _link(ctx, scenery: Scenery, admin, say: Callable[[str], None]) -> None:
+    """Alex (admin) links the companies and projects with the same services `/ledgerlink link …` uses."""
+    from sync import binder
+    from sync.services.companies import link_company
+    from sync.services.projects import link_erp_job
+
+    done = {"company": 0, "project": 0}
+    for entity, pairs, link in (
+            ("company", scenery.vendors, lambda p, q: link_company(ctx, admin, procore_vendor_id=p, qbo_vendor_id=q)),
+            ("project", scenery.projects, lambda p, q: link_erp_job(ctx, admin, qbo_project_id=q,
+                                                                    procore_project_id=p))):
+        for pid, qid in pairs.items():
+            with Session(ctx.engine) as s:
+                if binder.to_external(s, ctx.tenant_id, entity, pid) is not None:
+                    continue  # the refresh adopted a link Procore already had (origin_id)
+                if binder.to_internal(s, ctx.tenant_id, entity, qid) is not None:
+                    qid = _twin(ctx, entity, qid)
+            try:
+                link(pid, qid)
+                done[entity] += 1
+            except Exception as exc:  # noqa: BLE001 - an unlinked record only blocks its own invoices
+                say(f"  could not link {entity} {pid}: {getattr(exc, 'sentence', None) or exc}")
+    say(f"  linked {done['company']} companies and {done['project']} projects")
+
+
+def _twin(ctx, entity: str, qid: str) -> str:
+    """A second QBO record like `qid` (whose twin was taken by an adopted link), cached by a refresh."""
     from sync.jobs.base import run_job
 
-    for name in ("vendors", "projects", "sub-invoices", "owner-invoices"):
-        try:
-            report = run_job(ctx, name)
-            say(f"  sync {name}: {report.summary()}")
-        except Exception as exc:  # noqa: BLE001 - the demo runs on with what it has; the log says what failed
-            logger.exception("demo seed: job %s failed", name)
-            say(f"  sync {name} failed: {exc}")
+    kind = {"company": "Vendor", "project": "Customer"}[entity]
+    body = ctx.qbo.read(entity=kind, id=qid)
+    name = body["DisplayName"] + " (QBO)"
+    fields = {"DisplayName": name} if kind == "Vendor" else {
+        "DisplayName": name, "ParentRef": body.get("ParentRef"), "Job": True, "IsProject": True}
+    new = ctx.qbo.create(entity=kind, body=fields)["Id"]
+    run_job(ctx, "vendors" if kind == "Vendor" else "projects")
+    return new
+
+
+def _cost_items(ctx, scenery: Scenery, say: Callable[[str], None]) -> None:
+    """Commitment lines (cost code × cost type) the cost-codes job made no QBO item for — it makes them only once
+    the standard cost codes are accepted into the ERP list, which the demo leaves for people to do — get a
+    Service item each, linked, so every demo invoice is exportable."""
+    from sync import binder
+
+    with Session(ctx.engine) as s:
+        missing = [k for k in scenery.lines if binder.to_external(s, ctx.tenant_id, "cost_item", k) is None]
+        for key in missing:
+            number, code, kind = scenery.lines[key]
+            item = ctx.qbo.create(entity="Item", body={
+                "Name": f"{number}-{code}.{kind}", "Type": "Service",
+                "IncomeAccountRef": {"value": "93"}, "ExpenseAccountRef": {"value": "90"}})
+            binder.bind(s, ctx.tenant_id, "cost_item", key, item["Id"])
+        s.commit()
+    if missing:
+        say(f"  added {len(missing)} QBO Service item(s) for the commitments' cost codes")
+
+
+def _drain(ctx) -> None:
+    from sync.operations import build_operations
+    from sync.outbox import Outbox
+
+    Outbox(ctx.engine, build_operations(lambda _t: ctx), worker_id="ledgerlink-run-seed").drain()
+
+
+def _job(ctx, name: str, say: Callable[[str], None]) -> None:
+    from sync.jobs.base import run_job
+
+    try:
+        report = run_job(ctx, name)
+        say(f"  sync {report.summary()}")
+    except Exception as exc:  # noqa: BLE001 - the demo runs on with what it has; the log says what failed
+        logger.exception("demo seed: job %s failed", name)
+        say(f"  sync {name} failed: {exc}")
 
 
 def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], None]) -> list[str]:
