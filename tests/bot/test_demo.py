@@ -1,7 +1,7 @@
 """`ledgerlink run` as a newcomer runs it: a real `python -m bot run` process on free ports in an empty directory.
 It seeds the demo, prints where to go, shows approval cards in #accounting; Accept (clicked through the Slack
 sandbox as Dana) turns a card into "Synced as Bill …" with the Bill in the QBO sandbox; SIGTERM stops every process;
-a second run keeps the data; a taken port is refused in one line."""
+a second run keeps the data; when one part dies all stop; a taken port is refused in one line."""
 
 from __future__ import annotations
 
@@ -174,7 +174,12 @@ def test_run_demo_accept_stop_rerun_and_taken_port(tmp_path):
     same = next(c for c in messages["messages"] if c["ts"] == card["ts"])
     assert "Synced as" in text_of(same)
     assert len(cards(again)) == len(waiting) - 1
+
+    # one part dies ⇒ everything stops, with a message naming it, and a non-zero exit
     kids = again.children()
-    assert again.stop() == 0
+    worker = next(k for k in kids if Path(f"/proc/{k}/cmdline").read_bytes().split(b"\0")[-2] == b"worker")
+    os.kill(worker, signal.SIGKILL)
+    assert again.proc.wait(30) == 1
+    again.wait_for(r"worker exited with code -9; stopping everything")
     time.sleep(0.5)
     assert [k for k in kids if alive(k)] == []
