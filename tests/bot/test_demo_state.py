@@ -28,11 +28,6 @@ def test_secrets_generated_once_and_kept(here):
     assert oct((here / "var" / "demo.env").stat().st_mode & 0o777) == "0o600"
 
 
-def test_given_secret_is_used(here, monkeypatch):
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "abc123")
-    assert demo.ensure_state()["SLACK_SIGNING_SECRET"] == "abc123"
-
-
 def test_reset_forgets_state_and_sqlite(here):
     demo.ensure_state()
     demo.SANDBOX_DIR.mkdir(parents=True)
