@@ -24,40 +24,13 @@ from sync.mappers.commitments import (
     KIND_LABELS,
     ChangeOrder,
     ContractLine,
-    PrimeContract,
 )
 from sync.mappers.money import cents, usd
-from sync.procore._core import V1, filter_params
 from sync.procore.contracts import PURCHASE_ORDER, WORK_ORDER
 from sync.procore.financials import Commitment
 from sync.procore.records import Project
 
 PROJECT_LINK = "project"
-
-
-# --- Procore reads the client doesn't have yet --------------------------------------------------------------
-def list_change_orders(procore: Any, *, project_id: int, kind: str, status: str | None = None,
-                       contract_id: int | None = None) -> list[ChangeOrder]:
-    """`kind` "commitment" or "prime": `GET /rest/v1.0/projects/{id}/{kind}_change_orders` (no lines)."""
-    path = f"{V1}/projects/{project_id}/{kind}_change_orders"
-    params = filter_params({"status": status, "contract_id": contract_id})
-    return list(procore._list(path, ChangeOrder.from_api, params=params))
-
-
-def get_change_order(procore: Any, *, project_id: int, kind: str, change_order_id: int) -> ChangeOrder:
-    body = procore._call("GET", f"{V1}/projects/{project_id}/{kind}_change_orders/{change_order_id}")
-    return procore._one(ChangeOrder.from_api, body, f"{kind} change order {change_order_id}")
-
-
-def list_prime_contracts(procore: Any, *, project_id: int, filters: dict[str, Any] | None = None
-                         ) -> list[PrimeContract]:
-    return list(procore._list(f"{V1}/prime_contracts", PrimeContract.from_api,
-                              params={"project_id": project_id, **filter_params(filters)}))
-
-
-def get_prime_contract(procore: Any, *, project_id: int, prime_contract_id: int) -> PrimeContract:
-    body = procore._call("GET", f"{V1}/prime_contracts/{prime_contract_id}", params={"project_id": project_id})
-    return procore._one(PrimeContract.from_api, body, f"prime contract {prime_contract_id}")
 
 
 # --- snapshots -------------------------------------------------------------------------------------------------
@@ -151,7 +124,7 @@ class CommitmentsJob:
                     commitments[full.id] = snap
                     ingest(ctx, report, item_type=ItemType.COMMITMENT.value, procore_id=str(full.id),
                            title=commitment_title(full), snapshot=snap, project_id=project_id, dry_run=dry_run)
-            for compact in list_change_orders(ctx.procore, project_id=project_id, kind="commitment"):
+            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="commitment")):
                 label = f"Change order {compact.number or compact.id} {compact.title or ''}".strip()
                 if not compact.approved:
                     report.add("skip", "commitment change order", label,
@@ -162,8 +135,7 @@ class CommitmentsJob:
                     report.add("skip", "commitment change order", label, "its commitment is not an approved "
                                "commitment on this project")
                     continue
-                co = get_change_order(ctx.procore, project_id=project_id, kind="commitment",
-                                      change_order_id=compact.id)
+                co = ctx.procore.get_change_order(project_id=project_id, kind="commitment", change_order_id=compact.id)
                 snap = change_order_snapshot(co, facts, kind="cco", parent={
                     "id": parent["id"], "kind": parent["kind"], "number": parent["number"],
                     "vendor_name": parent["vendor_name"]})

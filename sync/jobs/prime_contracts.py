@@ -14,12 +14,8 @@ from sync.context import TenantContext
 from sync.jobs.base import JobReport, register
 from sync.jobs.commitments import (
     change_order_snapshot,
-    get_change_order,
-    get_prime_contract,
     ingest,
     linked_projects,
-    list_change_orders,
-    list_prime_contracts,
     project_facts,
 )
 from sync.mappers.commitments import EXPORTABLE_PRIME_STATUSES
@@ -44,13 +40,13 @@ class PrimeContractsJob:
             project = ctx.procore.get_project(project_id=project_id)
             facts = project_facts(project, customer_id)
             primes = {}
-            for compact in list_prime_contracts(ctx.procore, project_id=project_id):
+            for compact in list(ctx.procore.list_prime_contracts(project_id=project_id)):
                 title = f"Prime contract {compact.number or compact.id} {compact.title or ''}".strip()
                 if (compact.status or "") not in EXPORTABLE_PRIME_STATUSES:
                     report.add("skip", "prime contract", title,
                                f"'{compact.status}' in Procore; only approved prime contracts are exported")
                     continue
-                full = get_prime_contract(ctx.procore, project_id=project_id, prime_contract_id=compact.id)
+                full = ctx.procore.get_prime_contract(project_id=project_id, prime_contract_id=compact.id)
                 lines = [x.snapshot() for x in full.lines]
                 snap = {"id": full.id, "kind": "prime_contract", "number": full.number, "title": full.title,
                         "status": full.status, "owner": full.owner, "contract_date": full.contract_date,
@@ -59,7 +55,7 @@ class PrimeContractsJob:
                 ingest(ctx, report, item_type=PCCO, procore_id=prime_contract_item_id(full.id),
                        title=title + (f" — {full.owner}" if full.owner else ""), snapshot=snap,
                        project_id=project_id, dry_run=dry_run)
-            for compact in list_change_orders(ctx.procore, project_id=project_id, kind="prime"):
+            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="prime")):
                 label = f"Prime change order {compact.number or compact.id} {compact.title or ''}".strip()
                 if not compact.approved:
                     report.add("skip", "prime contract change order", label,
@@ -70,7 +66,7 @@ class PrimeContractsJob:
                     report.add("skip", "prime contract change order", label,
                                "its prime contract is not an approved prime contract on this project")
                     continue
-                co = get_change_order(ctx.procore, project_id=project_id, kind="prime", change_order_id=compact.id)
+                co = ctx.procore.get_change_order(project_id=project_id, kind="prime", change_order_id=compact.id)
                 snap = change_order_snapshot(co, facts, kind="pcco", parent={
                     "id": parent["id"], "kind": "prime_contract", "number": parent["number"]})
                 ingest(ctx, report, item_type=PCCO, procore_id=str(co.id), title=label, snapshot=snap,

@@ -13,15 +13,30 @@ from decimal import Decimal
 from typing import Any
 
 from sync.procore._core import V1, V11, ProcoreCore, attributes, filter_params
-from sync.procore.financials import Commitment, ContractPayment, DirectCost, PaymentApplication, Requisition
+from sync.procore.financials import (
+    ChangeOrder,
+    Commitment,
+    ContractPayment,
+    DirectCost,
+    PaymentApplication,
+    PrimeContract,
+    Requisition,
+)
 from sync.procore.pagination import Listing
 
 WORK_ORDER = "work_order_contract"
 PURCHASE_ORDER = "purchase_order_contract"
+CHANGE_ORDER_KINDS = ("commitment", "prime")
 
 
 def _commitment_parser(kind: str):  # type: ignore[no-untyped-def]
     return lambda data: Commitment.from_api(data, kind=kind)
+
+
+def _change_order_kind(kind: str) -> str:
+    if kind not in CHANGE_ORDER_KINDS:
+        raise ValueError(f"change order kind must be one of {', '.join(CHANGE_ORDER_KINDS)}, not {kind!r}")
+    return kind
 
 
 class ContractCalls(ProcoreCore):
@@ -45,6 +60,37 @@ class ContractCalls(ProcoreCore):
         body = self._call("GET", f"{V1}/purchase_order_contracts/{contract_id}", params={"project_id": project_id})
         return self._one(_commitment_parser(PURCHASE_ORDER), body, f"purchase order contract {contract_id}",
                          project_id=project_id)
+
+    # -- prime contracts and change orders ---------------------------------------------------------------
+    def list_prime_contracts(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
+                             per_page: int | None = None) -> Listing[PrimeContract]:
+        """A project's prime contracts (`filters`: e.g. `{"origin_id": "42"}`)."""
+        return self._list(f"{V1}/prime_contracts", PrimeContract.from_api,
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
+
+    def get_prime_contract(self, *, project_id: int, prime_contract_id: int) -> PrimeContract:
+        body = self._call("GET", f"{V1}/prime_contracts/{prime_contract_id}", params={"project_id": project_id})
+        return self._one(PrimeContract.from_api, body, f"prime contract {prime_contract_id}", project_id=project_id)
+
+    def create_prime_contract(self, *, project_id: int, prime_contract: Mapping[str, Any]) -> PrimeContract:
+        """Create a prime contract (`prime_contract`: Procore's body, with `line_items` and `origin_id`)."""
+        body = self._call("POST", f"{V1}/prime_contracts",
+                          json={"project_id": project_id, "prime_contract": prime_contract})
+        return self._one(PrimeContract.from_api, body, "created prime contract", project_id=project_id)
+
+    def list_change_orders(self, *, project_id: int, kind: str, status: str | None = None,
+                           contract_id: int | None = None, per_page: int | None = None) -> Listing[ChangeOrder]:
+        """`kind` "commitment" or "prime": `GET /rest/v1.0/projects/{id}/{kind}_change_orders` (no lines)."""
+        return self._list(f"{V1}/projects/{project_id}/{_change_order_kind(kind)}_change_orders",
+                          ChangeOrder.from_api, params=filter_params({"status": status, "contract_id": contract_id}),
+                          per_page=per_page, project_id=project_id)
+
+    def get_change_order(self, *, project_id: int, kind: str, change_order_id: int) -> ChangeOrder:
+        """One change order with its lines (`kind` "commitment" or "prime")."""
+        kind = _change_order_kind(kind)
+        body = self._call("GET", f"{V1}/projects/{project_id}/{kind}_change_orders/{change_order_id}")
+        return self._one(ChangeOrder.from_api, body, f"{kind} change order {change_order_id}", project_id=project_id)
 
     # -- subcontractor invoices --------------------------------------------------------------------------
     def list_requisitions(self, *, project_id: int, filters: Mapping[str, Any] | None = None,

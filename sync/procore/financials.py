@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Self
 
+from sync.mappers.money import cents
 from sync.procore._parse import Fields
 
 # Requisition statuses Ledgerlink may export (domain.md); the rest stay in Procore.
@@ -352,3 +353,85 @@ class DirectCost:
             vendor_name=f.ref_field("vendor", "name") or f.text("vendor_name"), grand_total=total,
             origin_id=f.text("origin_id"), lines=lines, raw=data,
         )
+
+
+APPROVED_CHANGE_ORDER = "approved"
+
+
+# --- contracts and change orders (read by sync/jobs/commitments.py) ------------------------------------------
+@dataclass(frozen=True)
+class ContractLine:
+    """A schedule-of-values line of a contract or change order."""
+
+    id: int
+    amount: Decimal
+    description: str | None = None
+    cost_code_id: int | None = None
+    cost_code: str | None = None  # full code
+    cost_code_name: str | None = None
+    line_item_type_id: int | None = None
+    cost_type: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("contract line item", data)
+        return cls(id=f.req_int("id"), amount=f.money("amount", "total_amount", "extended_amount") or Decimal(0),
+                   description=f.text("description"), cost_code_id=f.ref_id("cost_code"),
+                   cost_code=f.ref_field("cost_code", "full_code"), cost_code_name=f.ref_field("cost_code", "name"),
+                   line_item_type_id=f.ref_id("line_item_type"), cost_type=f.ref_field("line_item_type", "name"))
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"id": self.id, "amount": str(cents(self.amount)), "description": self.description,
+                "cost_code_id": self.cost_code_id, "cost_code": self.cost_code, "cost_code_name": self.cost_code_name,
+                "line_item_type_id": self.line_item_type_id, "cost_type": self.cost_type}
+
+
+@dataclass(frozen=True)
+class ChangeOrder:
+    """A commitment or prime contract change order (v1.0 `/projects/{id}/…_change_orders`)."""
+
+    id: int
+    contract_id: int | None
+    number: str | None = None
+    title: str | None = None
+    status: str | None = None
+    executed: bool | None = None
+    grand_total: Decimal | None = None
+    lines: tuple[ContractLine, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("change order", data)
+        return cls(id=f.req_int("id"), contract_id=f.ref_id("contract"), number=f.text("number"),
+                   title=f.text("title"), status=f.text("status"), executed=f.flag("executed"),
+                   grand_total=f.money("grand_total"),
+                   lines=tuple(ContractLine.from_api(x) for x in f.items("line_items")), raw=data)
+
+    @property
+    def approved(self) -> bool:
+        return (self.status or "").lower() == APPROVED_CHANGE_ORDER
+
+
+@dataclass(frozen=True)
+class PrimeContract:
+    id: int
+    number: str | None = None
+    title: str | None = None
+    status: str | None = None
+    executed: bool | None = None
+    owner: str | None = None
+    grand_total: Decimal | None = None
+    contract_date: str | None = None
+    origin_id: str | None = None
+    lines: tuple[ContractLine, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        f = Fields("prime contract", data)
+        return cls(id=f.req_int("id"), number=f.text("number"), title=f.text("title"), status=f.text("status"),
+                   executed=f.flag("executed"), owner=f.ref_field("vendor", "company") or f.text("owner_name"),
+                   grand_total=f.money("grand_total"), contract_date=f.text("contract_date"),
+                   origin_id=f.text("origin_id"),
+                   lines=tuple(ContractLine.from_api(x) for x in f.items("line_items")), raw=data)

@@ -33,8 +33,8 @@ from sync.mappers.commitments import amended_lines
 from sync.mappers.errors import MappingError
 from sync.operations import ContextFor, operation
 from sync.outbox import PermanentError, RemoteResult
-from sync.procore._core import V1
 from sync.procore.errors import ProcoreConflict, ProcoreError
+from sync.procore.financials import PrimeContract
 from sync.qbo.errors import QboDuplicate, QboError, QboStaleObject
 from sync.qbo.query import select as qbo_select
 from sync.writes.common import created_since, plain, remote_failure
@@ -225,33 +225,31 @@ class CreateProcorePrimeContract:
         p, procore = entry.payload, self.context_for(entry.tenant_id).procore
         what = f"Importing QuickBooks estimate {p['estimate_id']} as a Procore prime contract"
         try:
-            body = procore._call("POST", f"{V1}/prime_contracts",
-                                 json={"project_id": int(p["project_id"]), "prime_contract": p["body"]})
+            contract = procore.create_prime_contract(project_id=int(p["project_id"]), prime_contract=p["body"])
         except ProcoreConflict:
-            body = self._by_origin(procore, p)
-            if body is None:
+            contract = self._by_origin(procore, p)
+            if contract is None:
                 raise PermanentError(f"{what} was refused: Procore says a prime contract already carries QuickBooks "
                                      f"id {p['estimate_id']} but does not show it; check the project's contracts."
                                      ) from None
         except ProcoreError as exc:
             raise remote_failure(exc, what) from None
-        return RemoteResult(str(body["id"]), summary=f"Procore prime contract {body.get('title')}")
+        return RemoteResult(str(contract.id), summary=f"Procore prime contract {contract.title}")
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
-        body = self._by_origin(self.context_for(entry.tenant_id).procore, entry.payload)
-        return RemoteResult(str(body["id"]), summary=f"Procore prime contract {body.get('title')}") if body else None
+        contract = self._by_origin(self.context_for(entry.tenant_id).procore, entry.payload)
+        return RemoteResult(str(contract.id), summary=f"Procore prime contract {contract.title}") if contract else None
 
     def on_done(self, session: Session, entry: OutboxEntry, result: RemoteResult) -> None:
         binder.bind(session, entry.tenant_id, "prime_contract", result.remote_id, str(entry.payload["estimate_id"]))
 
     @staticmethod
-    def _by_origin(procore: Any, p: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _by_origin(procore: Any, p: Mapping[str, Any]) -> PrimeContract | None:
         try:
-            rows = procore._call("GET", f"{V1}/prime_contracts", params={
-                "project_id": int(p["project_id"]), "filters[origin_id]": str(p["estimate_id"])})
+            return next(iter(procore.list_prime_contracts(project_id=int(p["project_id"]),
+                                                          filters={"origin_id": str(p["estimate_id"])})), None)
         except ProcoreError as exc:
             raise remote_failure(exc, "Looking up the Procore prime contract") from None
-        return rows[0] if rows else None
 
 
 @operation("procore.create_budget_line_item")
@@ -265,11 +263,10 @@ class CreateProcoreBudgetLine:
         p, procore = entry.payload, self.context_for(entry.tenant_id).procore
         what = f"Adding the budget line {p.get('label') or ''} to the Procore project".replace("  ", " ")
         try:
-            body = procore._call("POST", f"{V1}/budget_line_items",
-                                 json={"project_id": int(p["project_id"]), "budget_line_item": p["body"]})
+            line = procore.create_budget_line_item(project_id=int(p["project_id"]), budget_line_item=p["body"])
         except ProcoreError as exc:
             raise remote_failure(exc, what) from None
-        return RemoteResult(str(body["id"]), summary=f"Budget line {p.get('label')}")
+        return RemoteResult(str(line.id), summary=f"Budget line {p.get('label')}")
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
         p, procore = entry.payload, self.context_for(entry.tenant_id).procore

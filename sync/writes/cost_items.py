@@ -436,13 +436,11 @@ class SetProjectCostCodeTypes:
         what = f"Changing the cost types of {p.get('name') or p['cost_code_id']} in Procore"
         procore = self.context_for(entry.tenant_id).procore
         try:
-            # Procore's "Update Cost Code" (PATCH /rest/v1.0/cost_codes/{id}); the client has no method for it yet
-            body = procore._call("PATCH", f"/rest/v1.0/cost_codes/{int(p['cost_code_id'])}",
-                                 json={"project_id": int(p["project_id"]),
-                                       "cost_code": {"line_item_type_ids": list(p["line_item_type_ids"])}})
+            code = procore.update_cost_code(project_id=int(p["project_id"]), cost_code_id=int(p["cost_code_id"]),
+                                            line_item_type_ids=list(p["line_item_type_ids"]))
         except ProcoreError as exc:
             raise remote_failure(exc, what) from None
-        return RemoteResult(str(p["cost_code_id"]), body={"cost_code": body if isinstance(body, dict) else {}},
+        return RemoteResult(str(p["cost_code_id"]), body={"cost_code": dict(code.raw)},
                             summary=f"Cost types of {p.get('name')} updated")
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
