@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install migrate web bench clean
+.PHONY: run test lint install migrate bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,8 +20,8 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/ledgerlink migrate
 
-run: migrate
-	$(BIN)/ledgerlink web
+run: install
+	$(BIN)/ledgerlink run
 
 lint: install
 	$(BIN)/ruff check .

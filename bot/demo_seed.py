@@ -215,10 +215,11 @@ def _cost_items(ctx, scenery: Scenery, say: Callable[[str], None]) -> None:
 
 
 def _drain(ctx) -> None:
+    from bot.services.wiring import engine_outbox
     from sync.operations import build_operations
-    from sync.outbox import Outbox
 
-    Outbox(ctx.engine, build_operations(lambda _t: ctx), worker_id="ledgerlink-run-seed").drain()
+    engine_outbox(ctx.engine, build_operations(lambda _t: ctx), context_for=lambda _t: ctx,
+                  worker_id="ledgerlink-run-seed").drain()
 
 
 def _job(ctx, name: str, say: Callable[[str], None]) -> None:

@@ -137,11 +137,12 @@ class OutboxLoop:
 
     def outbox(self) -> Any:
         if self._outbox is None:
+            from bot.services.wiring import engine_outbox
             from sync.operations import build_operations
-            from sync.outbox import Outbox
 
-            self._outbox = Outbox(self.runtime.engine, build_operations(self.runtime.context_for),
-                                  worker_id=self.worker_id)
+            context_for = self.runtime.context_for
+            self._outbox = engine_outbox(self.runtime.engine, build_operations(context_for),
+                                         context_for=context_for, worker_id=self.worker_id)
         return self._outbox
 
     def run(self) -> None:
@@ -153,27 +154,23 @@ class OutboxLoop:
 
     def drain(self) -> int:
         """Claim and run due entries until none are left (or we are stopping); returns how many ran."""
-        outbox, ran = self.outbox(), []
+        outbox, started, ran = self.outbox(), utcnow(), 0
         while not self.stop.is_set():
-            ids = outbox.claim(self.runtime.config.outbox_batch)
-            if not ids:
+            # a few rounds at a time (bulk Bills 30 to a /batch request), so a stop request is seen soon
+            stats = outbox.drain(batch=self.runtime.config.outbox_batch, max_rounds=5)
+            done = stats.done + stats.failed + stats.retried
+            if not done:
                 break
-            for entry_id in ids:  # all of them, even when stopping: a claim left behind waits for its timeout
-                try:
-                    outbox.run(entry_id)
-                except Exception:
-                    logger.exception("outbox entry %s: unexpected error; it is retried once its claim times out",
-                                     entry_id)
-                ran.append(entry_id)
+            ran += done
         if ran:
             with Session(self.runtime.engine, expire_on_commit=False) as s:
                 item_ids = set(s.exec(select(OutboxEntry.item_id).where(
-                    OutboxEntry.id.in_(ran), OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
+                    OutboxEntry.updated_at >= started, OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
                 items = list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
                                                        Item.card_ts.is_not(None))))  # type: ignore[union-attr]
             if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
-        return len(ran)
+        return ran
 
 
 class Worker:

@@ -152,6 +152,15 @@ class Outbox:
 
     # --- executing -------------------------------------------------------------------------------------
     def run(self, entry_id: int) -> OutboxStatus:
+        """Execute one claimed entry. An unexpected error (a bug, not a remote refusal) is logged and the entry
+        stays claimed, to be retried when the claim times out — one bad row never stops the others."""
+        try:
+            return self._run(entry_id)
+        except Exception:
+            logger.exception("outbox entry %s: unexpected error; retried once its claim times out", entry_id)
+            return OutboxStatus.CLAIMED
+
+    def _run(self, entry_id: int) -> OutboxStatus:
         with Session(self.engine, expire_on_commit=False) as s:
             entry = s.get(OutboxEntry, entry_id)
         if entry is None or entry.status != OutboxStatus.CLAIMED or entry.claimed_by != self.worker_id:
@@ -160,6 +169,10 @@ class Outbox:
         if op is None:
             return self._fail(entry, f"Ledgerlink does not know how to '{entry.operation}' (a newer version "
                                      "queued it?); upgrade the worker and retry.")
+        if entry.attempts > self.max_attempts:  # e.g. a bug that failed every earlier attempt
+            return self._fail(entry, f"Ledgerlink could not complete this after {entry.attempts - 1} attempts "
+                                     f"({entry.last_error or 'an internal error'}); press Retry, or ask for help "
+                                     "if it keeps failing.")
         self._kill("before_call")
         try:
             result = op.reconcile(entry) if entry.attempts > 1 else None

@@ -99,6 +99,7 @@ class Services:
 
     def drain_outbox(self) -> Any:
         """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
+        from bot.services.wiring import engine_outbox
         from sync.outbox import Outbox
 
         if self.operations is not None:
@@ -111,7 +112,9 @@ class Services:
                 return None
             ops = build_operations(self.context_for)
         worker = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
+        if self.context_for is None:
+            return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
+        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:

@@ -99,3 +99,14 @@ def build_services(app: Any, settings: Settings, engine: Engine, client: WebClie
                         claim_single_tenant=not multi_workspace, **overrides)
     bind(app, services)
     return services
+
+
+def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int], Any], worker_id: str) -> Any:
+    """The outbox the worker, the Slack app and the demo all run: bulk Bills go 30 to a QBO /batch request, and
+    the owner-invoice summary sheet renderer (blocks/, which sync/ may not import) is installed."""
+    from blocks.pdf import render_summary_sheet
+    from sync.writes.batching import BatchingOutbox
+    from sync.writes.invoices import use_sheet_renderer
+
+    use_sheet_renderer(render_summary_sheet)
+    return BatchingOutbox(engine, operations, context_for=context_for, worker_id=worker_id)
