@@ -125,12 +125,16 @@ class Outbox:
         self._kill = kill_point or (lambda _where: None)
 
     # --- claiming --------------------------------------------------------------------------------------
-    def claim(self, limit: int = 10) -> list[int]:
-        """Atomically take up to `limit` due rows (new, due retries, or stale claims)."""
+    def due(self, now: datetime) -> Any:
+        """Rows a worker may take now: new or due retries, and claims older than the timeout."""
+        return or_(and_(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.next_attempt_at <= now),
+                   and_(OutboxEntry.status == OutboxStatus.CLAIMED.value,
+                        OutboxEntry.claimed_at < now - self.claim_timeout))
+
+    def claim(self, limit: int = 10, *conditions: Any) -> list[int]:
+        """Atomically take up to `limit` due rows (narrowed by `conditions`, e.g. one operation and tenant)."""
         now = self.clock()
-        due = or_(and_(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.next_attempt_at <= now),
-                  and_(OutboxEntry.status == OutboxStatus.CLAIMED.value,
-                       OutboxEntry.claimed_at < now - self.claim_timeout))
+        due = and_(self.due(now), *conditions)
         ids_q = select(OutboxEntry.id).where(due).order_by(OutboxEntry.id).limit(limit)
         with Session(self.engine) as s:
             if self.engine.dialect.name == "postgresql":

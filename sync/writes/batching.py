@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from bot.domain.permissions import SYSTEM
@@ -76,39 +76,13 @@ class BatchingOutbox(Outbox):
         self.batches_sent = 0
 
     # --- claiming -------------------------------------------------------------------------------------
-    def _due(self, now: Any) -> Any:
-        return or_(and_(OutboxEntry.status == OutboxStatus.PENDING.value, OutboxEntry.next_attempt_at <= now),
-                   and_(OutboxEntry.status == OutboxStatus.CLAIMED.value,
-                        OutboxEntry.claimed_at < now - self.claim_timeout))
-
-    def claim_where(self, *conditions: Any, limit: int) -> list[int]:
-        """`Outbox.claim` narrowed by extra conditions (same atomicity: SKIP LOCKED / one UPDATE … RETURNING)."""
-        now = self.clock()
-        due = and_(self._due(now), *conditions)
-        ids_q = select(OutboxEntry.id).where(due).order_by(OutboxEntry.id).limit(limit)
-        with Session(self.engine) as s:
-            if self.engine.dialect.name == "postgresql":
-                ids = list(s.execute(ids_q.with_for_update(skip_locked=True)).scalars())
-                if not ids:
-                    return []
-                target = OutboxEntry.id.in_(ids)
-            else:
-                target = OutboxEntry.id.in_(ids_q.scalar_subquery())
-            stmt = (update(OutboxEntry).where(target, due)
-                    .values(status=OutboxStatus.CLAIMED.value, claimed_by=self.worker_id, claimed_at=now,
-                            attempts=OutboxEntry.attempts + 1, updated_at=now)
-                    .returning(OutboxEntry.id))
-            claimed = sorted(s.execute(stmt).scalars())
-            s.commit()
-        return claimed
-
     def _groups(self) -> list[tuple[str, int]]:
         """(operation, tenant) pairs with batchable rows due now."""
         if not self.batchable:
             return []
         with Session(self.engine) as s:
             rows = s.execute(select(OutboxEntry.operation, OutboxEntry.tenant_id, func.count())
-                             .where(self._due(self.clock()), OutboxEntry.operation.in_(self.batchable))
+                             .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable))
                              .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)).all()
         return [(op, tenant) for op, tenant, _n in rows]
 
@@ -121,13 +95,12 @@ class BatchingOutbox(Outbox):
         while max_rounds is None or rounds < max_rounds:
             progressed = False
             for op, tenant in self._groups():
-                ids = self.claim_where(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant,
-                                       limit=self.batch_size)
+                ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
                 if ids:
                     progressed = True
                     self._count(stats, self.run_batch(op, tenant, ids))
             others = (OutboxEntry.operation.not_in(self.batchable),) if self.batchable else ()
-            ids = self.claim_where(*others, limit=batch)
+            ids = self.claim(batch, *others)
             if ids:
                 progressed = True
                 self._count(stats, [self.run(i) for i in ids])
