@@ -33,6 +33,8 @@ test: lint
 bench: install
 	$(BIN)/python -m bench.bulk_export --results bench/RESULTS.md
 	$(BIN)/python -m bench.bulk_export --storm 0.25 --bills 3000 --time-scale 60 --results bench/RESULTS.md
+	$(BIN)/python -m bench.incremental_cost --results bench/RESULTS.md
+	$(BIN)/python -m bench.memory --results bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

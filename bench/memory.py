@@ -1,0 +1,138 @@
+"""Benchmark: peak RSS of the vendor refresh (a streamed full scan) over 50,000 QBO Vendors.
+
+    python -m bench.memory [--vendors 50000] [--results bench/RESULTS.md]
+
+What runs: the QBO sandbox in its own process (limits off); `--vendors` Vendors planted through /batch by this
+process; then a *fresh* Python process (so planting does not count towards its peak) imports Ledgerlink, wires a
+tenant to the realm (and to an empty Procore company, which the vendor refresh also reads), records its RSS —
+the baseline: interpreter + Ledgerlink imported, nothing synced — and runs the vendor refresh's first, full run:
+QBO pages of 1,000 streamed, 200 records per database transaction, every vendor cached in SQLite. Peak RSS is
+`resource.getrusage(RUSAGE_SELF).ru_maxrss` of that process. Target: peak < 200 MB.
+Ends with `BENCH name=memory value=<peak MB> unit=MB bound=200 baseline=<RSS before MB> ratio=<peak/baseline>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench._world import plant, start_procore, start_sandbox
+from bench.bulk_export import machine, update_section
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(qbo_url: str, procore_url: str, realm: str) -> None:
+    """Runs in the fresh process: baseline RSS, then the vendor refresh, then the peak (JSON on stdout)."""
+    from sqlmodel import Session, func, select
+
+    from bench.incremental_cost import World
+    from bot.db import make_engine
+    from bot.migrate import upgrade
+    from bot.models import RemoteRecord
+    from sync.jobs.base import run_job
+
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='ledgerlink-bench-')}/bench.db"
+    upgrade(url)
+    engine = make_engine(url)
+    world = World(engine, qbo_url, procore_url, realm=realm)
+    import gc
+
+    gc.collect()
+    before = rss_mb()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.monotonic()
+    report = run_job(world.ctx, "vendors")
+    seconds = time.monotonic() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with Session(engine) as s:
+        cached = s.exec(select(func.count()).select_from(RemoteRecord).where(RemoteRecord.entity == "Vendor")).one()
+    print(json.dumps({"before": before, "peak_before": peak_before, "peak": peak, "after": rss_mb(),
+                      "seconds": seconds, "cached": int(cached), "stats": report.stats}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--vendors", type=int, default=50_000)
+    p.add_argument("--results", default=None)
+    p.add_argument("--child", nargs=3, metavar=("QBO_URL", "PROCORE_URL", "REALM"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    if args.child:
+        child(*args.child)
+        return 0
+    qbo = start_sandbox()
+    procore_url, procore = start_procore()
+    try:
+        realm = qbo.admin("realms")["realm_id"]
+        token = qbo.admin("tokens", realm_id=realm)["access_token"]
+        t0 = time.monotonic()
+        plant(qbo.url, realm, token, "Vendor", [{"DisplayName": f"Bench Vendor {n:05d}",
+                                                 "CompanyName": f"Bench Vendor {n:05d} LLC",
+                                                 "PrimaryEmailAddr": {"Address": f"ap{n}@vendor.example"}}
+                                                for n in range(args.vendors)])
+        planted = time.monotonic() - t0
+        print(f"memory: planted {args.vendors} QBO Vendors through /batch in {planted:.1f} s; syncing them in a "
+              "fresh process", flush=True)
+        out = subprocess.run([sys.executable, "-m", "bench.memory", "--child", qbo.url, procore_url, realm],
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if out.returncode:
+            print(out.stderr, file=sys.stderr)
+            return 1
+        got = json.loads(out.stdout.strip().splitlines()[-1])
+        ok = got["peak"] < 200
+        ratio = got["peak"] / got["before"]
+        print(f"RSS before the sync (interpreter + Ledgerlink imported, tenant wired): {got['before']:.1f} MB; "
+              f"peak during the vendor refresh of {got['stats'].get('vendor_records_read')} vendors "
+              f"({got['stats'].get('vendor_mode')} scan, {got['cached']} cached, {got['seconds']:.1f} s): "
+              f"{got['peak']:.1f} MB ({got['peak'] - got['before']:+.1f} MB, {ratio:.2f}x); target < 200 MB "
+              f"{'met' if ok else 'MISSED'}", flush=True)
+        print(f"BENCH name=memory value={got['peak']:.1f} unit=MB bound=200 baseline={got['before']:.1f} "
+              f"ratio={ratio:.2f}", flush=True)
+        if args.results:
+            update_section(Path(args.results), "memory", f"""## memory — peak RSS syncing 50,000 QBO records
+
+`python -m bench.memory --results bench/RESULTS.md` (in `make bench`), last run {time.strftime('%Y-%m-%d %H:%M')}.
+
+| | RSS |
+|---|---:|
+| before the sync (interpreter + Ledgerlink imported, tenant wired) — baseline | {got['before']:.1f} MB |
+| **peak during the vendor refresh of {got['stats'].get('vendor_records_read')} QBO Vendors** | **{got['peak']:.1f} MB** |
+| growth | {got['peak'] - got['before']:+.1f} MB ({ratio:.2f}x) |
+| target | < 200 MB: {'met' if ok else '**missed**'} |
+
+- {args.vendors} Vendors planted through QBO /batch ({planted:.0f} s), then synced by the vendor refresh's first run
+  ({got['stats'].get('vendor_mode')} scan: QBO pages of 1,000 streamed, 200 records per transaction, all
+  {got['cached']} cached in SQLite) in {got['seconds']:.1f} s, in a fresh process so planting does not count.
+- Peak = `ru_maxrss` of that process; baseline = its VmRSS just before the run.
+- Only the vendor refresh is measured here. Paid sync and job-cost sync hold a full scan's rows in a list
+  (`list(query_all(...))` in `sync/jobs/paid.py` and `sync/jobs/job_costs.py`), so their first run is not
+  streamed and is not covered by this figure.
+- Machine: {machine()}; database sqlite; the QBO sandbox in its own process.
+""")
+        return 0 if ok else 1
+    finally:
+        qbo.stop()
+        procore.terminate()
+        procore.wait(10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
