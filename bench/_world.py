@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start_procore() -> tuple[str, subprocess.Popen]:
     """The Procore sandbox in its own process (`sandbox.procore.cli.main(["--port", "0"])`)."""
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from sandbox.procore.cli import main; sys.exit(main(sys.argv[1:]))",
-                             "--port", "0", "--seed", "none"],
+    code = "import sys; from sandbox.procore.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "--port", "0", "--seed", "none"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     url = None
     for _ in range(200):

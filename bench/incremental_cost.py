@@ -213,17 +213,21 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
         f"| {label} | **{i_n}** | {f_n} | {ratio:.0f}x | {'met' if ok else '**missed**'} | "
         f"{i_stats.get('mode') or i_stats.get('vendor_mode')}; full {f_s:.1f} s, incremental {i_s:.2f} s |"
         for _job, label, f_n, f_s, i_n, i_s, ratio, ok, _f_stats, i_stats in rows)
-    update_section(path, "incremental_cost", f"""## incremental_cost — QBO requests per sync job, 10 of 50,000 records changed
+    title = "## incremental_cost — QBO requests per sync job, 10 of 50,000 records changed"
+    when = time.strftime("%Y-%m-%d %H:%M")
+    update_section(path, "incremental_cost", f"""{title}
 
-`python -m bench.incremental_cost --results bench/RESULTS.md` (in `make bench`), last run {time.strftime('%Y-%m-%d %H:%M')}.
+`python -m bench.incremental_cost --results bench/RESULTS.md` (in `make bench`), last run {when}.
 
 | job | incremental requests | full-scan requests (baseline) | ratio | target ≤ 3 | mode; time |
 |---|---:|---:|---:|---|---|
 {table}
 
-- Planted through QBO /batch in {planted['seconds']:.0f} s: **{planted['records']} QBO records** ({args.vendors} Vendors,
-  {args.bills} Bills each with a partial BillPayment — every Bill watched by paid sync as a `synced` sub invoice —
-  and {args.purchases} expenses with an item line on a QBO project linked to a Procore project with job-cost sync on).
+- Planted through QBO /batch in {planted['seconds']:.0f} s: **{planted['records']} QBO records**
+  ({args.vendors} Vendors, {args.bills} Bills each with a partial BillPayment — every Bill watched by paid
+  sync as a `synced` sub invoice —
+  and {args.purchases} expenses with an item line on a QBO project linked to a Procore project with job-cost
+  sync on).
 - Changed between the runs (10): {', '.join(changed)}.
 - Planted with the sandbox clock set back a day (then restored), so the records are older than the first sync, as
   a real company's history is; otherwise CDC after the first run would see all of them as changed.

@@ -23,8 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 from bench._world import plant, start_procore, start_sandbox
 from bench.bulk_export import machine, update_section
 
@@ -106,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'met' if ok else 'MISSED'}", flush=True)
         print(f"BENCH name=memory value={got['peak']:.1f} unit=MB bound=200 baseline={got['before']:.1f} "
               f"ratio={ratio:.2f}", flush=True)
+        verdict = "met" if ok else "**missed**"
         if args.results:
             update_section(Path(args.results), "memory", f"""## memory — peak RSS syncing 50,000 QBO records
 
@@ -114,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
 | | RSS |
 |---|---:|
 | before the sync (interpreter + Ledgerlink imported, tenant wired) — baseline | {got['before']:.1f} MB |
-| **peak during the vendor refresh of {got['stats'].get('vendor_records_read')} QBO Vendors** | **{got['peak']:.1f} MB** |
+| **peak during the vendor refresh of {got['stats'].get('vendor_records_read')} QBO Vendors** |\
+ **{got['peak']:.1f} MB** |
 | growth | {got['peak'] - got['before']:+.1f} MB ({ratio:.2f}x) |
-| target | < 200 MB: {'met' if ok else '**missed**'} |
+| target | < 200 MB: {verdict} |
 
 - {args.vendors} Vendors planted through QBO /batch ({planted:.0f} s), then synced by the vendor refresh's first run
   ({got['stats'].get('vendor_mode')} scan: QBO pages of 1,000 streamed, 200 records per transaction, all
