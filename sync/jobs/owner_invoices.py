@@ -19,10 +19,10 @@ from sqlmodel import Session
 from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.domain.states import ItemType
 from bot.models import Item
-from sync import binder
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
+from sync.jobs.linked_projects import ingest_linked_projects
 from sync.jobs.sub_invoices import KEEP, locked_note
 from sync.mappers.invoices import EXPORTABLE_OWNER_INVOICE_STATUSES
 from sync.procore.errors import ProcoreNotFound
@@ -106,20 +106,9 @@ class OwnerInvoicesJob:
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
         report = JobReport(self.name, dry_run=dry_run)
         ingest = Ingest(ctx, dry_run=dry_run)
-        seen = 0
-        for project in ctx.procore.list_projects():
-            with ctx.session() as s:
-                linked = binder.to_external(s, ctx.tenant_id, "project", project.id) is not None
-            if not linked:
-                report.add("skip", "Procore project", f"{project.name} ({project.id})",
-                           "not linked to a QuickBooks project: link it to export its owner invoices")
-                continue
-            for app in ctx.procore.list_payment_applications(project_id=project.id):
-                seen += 1
-                with ctx.session() as s:
-                    ingest.one(s, project, app, report)
-                    if not dry_run:
-                        s.commit()
+        seen = ingest_linked_projects(
+            ctx, report, what="owner invoices", dry_run=dry_run, ingest=ingest.one,
+            records=lambda project: ctx.procore.list_payment_applications(project_id=project.id))
         report.stats["pay_applications_seen"] = seen
         return report
 

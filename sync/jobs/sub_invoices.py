@@ -21,10 +21,10 @@ from sqlmodel import Session
 from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.domain.states import ItemType
 from bot.models import Item
-from sync import binder
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
+from sync.jobs.linked_projects import ingest_linked_projects
 from sync.procore.errors import ProcoreNotFound
 from sync.procore.financials import EXPORTABLE_REQUISITION_STATUSES, Commitment, Requisition
 from sync.procore.records import LineItemType, Project
@@ -152,20 +152,9 @@ class SubInvoicesJob:
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
         report = JobReport(self.name, dry_run=dry_run)
         ingest = Ingest(ctx, dry_run=dry_run)
-        seen = 0
-        for project in ctx.procore.list_projects():
-            with ctx.session() as s:
-                linked = binder.to_external(s, ctx.tenant_id, "project", project.id) is not None
-            if not linked:
-                report.add("skip", "Procore project", f"{project.name} ({project.id})",
-                           "not linked to a QuickBooks project: link it to export its invoices")
-                continue
-            for req in ctx.procore.list_requisitions(project_id=project.id, with_items=True):
-                seen += 1
-                with ctx.session() as s:
-                    ingest.one(s, project, req, report)
-                    if not dry_run:
-                        s.commit()
+        seen = ingest_linked_projects(
+            ctx, report, what="invoices", dry_run=dry_run, ingest=ingest.one,
+            records=lambda project: ctx.procore.list_requisitions(project_id=project.id, with_items=True))
         report.stats["invoices_seen"] = seen
         return report
 
