@@ -20,10 +20,10 @@ from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.domain.states import ItemType
 from bot.models import Item
 from sync.context import TenantContext
-from sync.items import find_item, upsert_item
+from sync.items import find_item
 from sync.jobs.base import JobReport, register
 from sync.jobs.linked_projects import ingest_linked_projects
-from sync.jobs.sub_invoices import KEEP, locked_note
+from sync.jobs.sub_invoices import store_invoice_item
 from sync.mappers.invoices import EXPORTABLE_OWNER_INVOICE_STATUSES
 from sync.procore.errors import ProcoreNotFound
 from sync.procore.financials import PaymentApplication
@@ -32,7 +32,6 @@ from sync.services.invoices import OWNER_RETAINAGE_ITEM, OWNER_WORK_ITEM, evalua
 from sync.writes.invoices import payment_application_snapshot
 
 KIND = ItemType.OWNER_INVOICE.value
-_OPEN = ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export")
 
 
 def title_for(detail: dict) -> str:
@@ -68,34 +67,9 @@ class Ingest:
         ev = evaluate_owner_invoice(session, self.ctx.tenant_id, detail, title)
         detail |= {"qbo_summary": ev.summary, "blocked": ev.blocked}
         amount = ev.total if ev.total is not None else (Decimal(detail["due"]) if detail.get("due") else None)
-        if self.dry_run:
-            if report:
-                report.add("create" if existing is None else "update", "owner invoice item", label,
-                           ev.blocked or ev.summary or "")
-            return existing
-        if existing is not None:
-            detail |= {k: existing.detail[k] for k in KEEP if k in (existing.detail or {})}
-        out = upsert_item(session, tenant_id=self.ctx.tenant_id, item_type=KIND, procore_id=app.id, title=title,
-                          amount=amount, procore_project_id=project.id, detail=detail, raw=raw)
-        item = out.item
-        if out.locked_change:
-            item.detail = {**(item.detail or {}), "locked_note": locked_note(item)}
-            session.add(item)
-            if report:
-                report.add("locked", "owner invoice item", label, locked_note(item))
-        elif (not out.changed and item.state in _OPEN
-              and ((item.detail or {}).get("blocked"), (item.detail or {}).get("qbo_summary"))
-              != (ev.blocked, ev.summary)):
-            item.detail = {**(item.detail or {}), "qbo_summary": ev.summary, "blocked": ev.blocked}
-            item.amount, item.version = amount, item.version + 1
-            session.add(item)
-            if report:
-                report.add("update", "owner invoice item", label, ev.blocked or "ready to export")
-        elif report and (out.changed or ev.blocked):
-            action = "blocked" if ev.blocked else "create" if out.created else "update"
-            report.add(action, "owner invoice item", label, ev.blocked or ev.summary or "")
-        session.flush()
-        return item
+        return store_invoice_item(session, self.ctx, kind=KIND, noun="owner invoice item", procore_id=app.id,
+                                  project_id=project.id, title=title, amount=amount, detail=detail, raw=raw,
+                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run)
 
 
 @register

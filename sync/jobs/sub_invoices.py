@@ -97,34 +97,9 @@ class Ingest:
         detail |= {"qbo_summary": ev.summary, "blocked": ev.blocked}
         amount = ev.total if ev.total is not None else (Decimal(detail["due"]) if detail.get("due") else None)
         label = f"{title} ({req.id})"
-        if self.dry_run:
-            action = "create" if existing is None else "update"
-            if report:
-                report.add(action, "sub invoice item", label, ev.blocked or ev.summary or "")
-            return existing
-        if existing is not None:
-            detail |= {k: existing.detail[k] for k in KEEP if k in (existing.detail or {})}
-        out = upsert_item(session, tenant_id=self.ctx.tenant_id, item_type=KIND, procore_id=req.id, title=title,
-                          amount=amount, procore_project_id=project.id, detail=detail, raw=raw)
-        item = out.item
-        if out.locked_change:
-            item.detail = {**(item.detail or {}), "locked_note": locked_note(item)}
-            session.add(item)
-            if report:
-                report.add("locked", "sub invoice item", label, locked_note(item))
-        elif not out.changed and not out.created and _evaluation_moved(item, detail) and item.state in _OPEN:
-            item.detail = {**(item.detail or {}), "qbo_summary": ev.summary, "blocked": ev.blocked}
-            item.amount, item.version = amount, item.version + 1
-            session.add(item)
-            if report:
-                report.add("update", "sub invoice item", label, ev.blocked or "ready to export")
-        elif report:
-            action = "create" if out.created else "update" if out.changed else "unchanged"
-            if action != "unchanged" or ev.blocked:
-                report.add("blocked" if ev.blocked else action, "sub invoice item", label,
-                           ev.blocked or ev.summary or "")
-        session.flush()
-        return item
+        return store_invoice_item(session, self.ctx, kind=KIND, noun="sub invoice item", procore_id=req.id,
+                                  project_id=project.id, title=title, amount=amount, detail=detail, raw=raw,
+                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run)
 
 
 _OPEN = ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export")
@@ -141,6 +116,39 @@ def _evaluation_moved(item: Item, detail: Mapping[str, Any]) -> bool:
     """Links changed since the last ingest (e.g. the company got linked): the blocked/summary text differs."""
     old = item.detail or {}
     return old.get("blocked") != detail.get("blocked") or old.get("qbo_summary") != detail.get("qbo_summary")
+
+
+def store_invoice_item(session: Session, ctx: TenantContext, *, kind: str, noun: str, procore_id: int,
+                       project_id: int, title: str, amount: Decimal | None, detail: dict[str, Any],
+                       raw: dict[str, Any], ev: Any, label: str, existing: Item | None,
+                       report: JobReport | None, dry_run: bool) -> Item | None:
+    """Upsert an invoice item (both invoice jobs): keep what the sender did, say when a locked item changed in
+    Procore, and refresh an open item whose export evaluation moved (e.g. its company just got linked)."""
+    if dry_run:
+        if report:
+            report.add("create" if existing is None else "update", noun, label, ev.blocked or ev.summary or "")
+        return existing
+    if existing is not None:
+        detail |= {k: existing.detail[k] for k in KEEP if k in (existing.detail or {})}
+    out = upsert_item(session, tenant_id=ctx.tenant_id, item_type=kind, procore_id=procore_id, title=title,
+                      amount=amount, procore_project_id=project_id, detail=detail, raw=raw)
+    item = out.item
+    if out.locked_change:
+        item.detail = {**(item.detail or {}), "locked_note": locked_note(item)}
+        session.add(item)
+        if report:
+            report.add("locked", noun, label, locked_note(item))
+    elif not out.changed and _evaluation_moved(item, detail) and item.state in _OPEN:
+        item.detail = {**(item.detail or {}), "qbo_summary": ev.summary, "blocked": ev.blocked}
+        item.amount, item.version = amount, item.version + 1
+        session.add(item)
+        if report:
+            report.add("update", noun, label, ev.blocked or "ready to export")
+    elif report and (out.changed or ev.blocked):
+        action = "blocked" if ev.blocked else "create" if out.created else "update"
+        report.add(action, noun, label, ev.blocked or ev.summary or "")
+    session.flush()
+    return item
 
 
 @register
