@@ -20,7 +20,6 @@ from slack_sdk import WebClient
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
-from blocks.text import money
 from bot.domain.errors import InvalidInput
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
@@ -28,6 +27,7 @@ from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import who
 from handlers.errors import guarded
+from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
 from handlers.progress import Progress, run_long
 from handlers.views import open_settings
 
@@ -74,6 +74,18 @@ def _item_args(args: list[str]) -> tuple[str, str]:
     return args[0], " ".join(args[1:])
 
 
+def _send_args(args: list[str]) -> tuple[str | None, str | None]:
+    """`send` alone or with only a type opens the item picker; with a reference it sends that item."""
+    if len(args) < 2:
+        if args:
+            try:
+                return lookup.item_type(args[0]), None
+            except InvalidInput as exc:
+                raise Usage(exc.sentence) from None
+        return None, None
+    return _item_args(args)
+
+
 def _no_args(args: list[str]) -> None:
     if args:
         raise Usage(f"`{' '.join(args)}` isn't needed here")
@@ -85,12 +97,12 @@ def _target(call: Call, args: tuple[str, str]) -> int:
     return item.id  # type: ignore[return-value]
 
 
-def _sub_send(call: Call, args: tuple[str, str]) -> str:
-    out = decisions.send(call.svc, _target(call, args), call.me.actor)
-    item = out.item
-    where = f" — the card is in <#{item.card_channel}>" if item.card_channel else ""
-    amount = f" ({money(item.amount)})" if item.amount is not None else ""
-    return f":outbox_tray: Sent {item.title}{amount} to accounting{where}. I'll DM you if it's rejected."
+def _sub_send(call: Call, args: tuple[str | None, str | None]) -> str | None:
+    if args[1] is None:
+        open_send_modal(call.svc, call.client, call.body, args[0])
+        return None
+    out = decisions.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
+    return sent_sentence(out.item)
 
 
 def _sub_retrieve(call: Call, args: tuple[str, str]) -> str:
@@ -167,12 +179,12 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
 
 
 # --- links, connections, settings, grants --------------------------------------------------------------------
-def _sub_link(call: Call, parsed: tuple[str, str, str]) -> str:
+def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | None:
     kind, procore, qbo = parsed
-    linking.link(call.svc, call.me, kind, procore=procore, qbo=qbo)
-    if kind == "company":
-        return f":link: Linked Procore company {procore} to QuickBooks vendor {qbo}."
-    return f":link: Linked Procore project {procore} to QuickBooks project {qbo}."
+    if procore is None or qbo is None:
+        open_link_modal(call.svc, call.client, call.body, kind)
+        return None
+    return linking.link(call.svc, call.me, kind, procore=procore, qbo=qbo).sentence
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
@@ -244,17 +256,20 @@ def _add(name: str, usage: str, summary: str, parse, run, mode: str = "later", w
 
 _add("help", "help [command]", "what you can do", _help_parse, lambda c, a: None, mode="now",
      examples=("help send", "help report"))
-_add("send", "send <type> <Procore id>", "send an item to accounting for acceptance", _item_args, _sub_send,
-     who="Standard and up", examples=("send invoice 4821", 'send company "ACME Concrete"'))
+_add("send", "send [<type> [<Procore id or title>]]", "send an item to accounting for acceptance (no id: pick it)",
+     _send_args, _sub_send, who="Standard and up",
+     examples=("send invoice 4821", 'send invoice "ACME #12"', 'send company "ACME Concrete"', "send invoice"))
 _add("retrieve", "retrieve <type> <Procore id>", "take back an item nobody has decided yet", _item_args,
      _sub_retrieve, who="the sender or an admin", examples=("retrieve invoice 4821",))
 _add("resend", "resend <type> <Procore id>", "send a rejected item again after fixing it", _item_args, _sub_resend,
      who="Standard and up", examples=("resend invoice 4821",))
 _add("export", "export <type> <Procore id>", "export directly, when direct exports are on", _item_args, _sub_export,
      who="Standard and up", examples=("export invoice 4821",))
-_add("link", "link company|project <Procore id> <QuickBooks id>", "link a Procore record to its QuickBooks twin",
+_add("link", "link company|project [<Procore id or name> <QuickBooks id or name>]",
+     "link a Procore record to its QuickBooks twin (no ids: pick both in a form)",
      lambda a: (_choice(a, 0, ("company", "project"), "kind of record"), *_pair(a)), _sub_link,
-     who="Standard and up", examples=("link company 562949953421636 58",))
+     who="Standard and up",
+     examples=("link company", "link company 562949953421636 58", 'link project "Riverside Clinic" "Riverside"'))
 _add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
      lambda a: _one(a, tuple(jobs.REFRESH), "list"), _sub_refresh, who="Standard and up",
      examples=("refresh companies",))
@@ -281,7 +296,9 @@ def _one(args: list[str], choices: tuple[str, ...], what: str) -> str:
     return word
 
 
-def _pair(args: list[str]) -> tuple[str, str]:
+def _pair(args: list[str]) -> tuple[str | None, str | None]:
+    if len(args) == 1:
+        return None, None  # the link modal picks both
     if len(args) != 3:
         raise Usage("Say the Procore id and then the QuickBooks id")
     return args[1], args[2]

@@ -44,3 +44,18 @@ S_INPUT = "value"  # the action_id of every settings input (the block id names t
 
 # --- events ---------------------------------------------------------------------------------------------
 EVENTS = ("app_home_opened",)
+
+# --- record pickers (external_select menus answered from the local database; handlers/pickers.py) -------------
+PICK_PROCORE_COMPANY = "pick_procore_company"
+PICK_QBO_VENDOR = "pick_qbo_vendor"
+PICK_PROCORE_PROJECT = "pick_procore_project"
+PICK_QBO_PROJECT = "pick_qbo_project"
+PICK_ITEM = "pick_item"
+OPTIONS = (PICK_PROCORE_COMPANY, PICK_QBO_VENDOR, PICK_PROCORE_PROJECT, PICK_QBO_PROJECT, PICK_ITEM)
+# picking in the link modal updates it (dispatch_action); the send modal's item picker only submits
+ACTIONS = ACTIONS + (PICK_PROCORE_COMPANY, PICK_QBO_VENDOR, PICK_PROCORE_PROJECT, PICK_QBO_PROJECT)
+
+LINK_VIEW = "link_records"
+SEND_VIEW = "send_item"
+VIEWS = VIEWS + (LINK_VIEW, SEND_VIEW)
+LINK_PROCORE_BLOCK, LINK_QBO_BLOCK, SEND_ITEM_BLOCK = "link_procore", "link_qbo", "send_item_pick"

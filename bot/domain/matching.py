@@ -182,13 +182,13 @@ def quoted_list(names: Sequence[str], *, joiner: str = "or") -> str:
     return f"{', '.join(quoted[:-1])} {joiner} {quoted[-1]}"
 
 
-def not_found_sentence(what: str, ref: str, resolved: Resolved, hint: str) -> str:
-    """"I can't find invoice 'ACME #2'. Did you mean “ACME #21” or “ACME #12A”?" (or the hint when nothing is near),
-    and for several matches, which ones and how to pick one."""
+def not_found_sentence(what: str, ref: str, resolved: Resolved, hint: str, *, where: str = "") -> str:
+    """"I can't find invoice 'ACME #2'. Did you mean “ACME #21” or “ACME #12A”?" (the hint when nothing is near);
+    for several matches, which ones (by label, which says more than the name) and the hint."""
     if resolved.ambiguous:
-        shown = [c.title for c in resolved.ambiguous[:3]]
+        shown = [c.label for c in resolved.ambiguous[:3]]
         more = f" and {len(resolved.ambiguous) - 3} more" if len(resolved.ambiguous) > 3 else ""
         return f"More than one {what} matches '{ref}': {quoted_list(shown, joiner='and')}{more}. {hint}"
     if resolved.near:
-        return f"I can't find {what} '{ref}'. Did you mean {quoted_list([c.title for c in resolved.near])}?"
-    return f"I can't find {what} '{ref}'. {hint}"
+        return f"I can't find {what} '{ref}'{where}. Did you mean {quoted_list([c.title for c in resolved.near])}?"
+    return f"I can't find {what} '{ref}'{where}. {hint}"

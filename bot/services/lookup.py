@@ -1,4 +1,6 @@
-"""Find the item a person means from what they typed: a type word and a Procore id, `#<item id>` or a title."""
+"""Find what a person means from what they typed: an item (a type word and a Procore id, `#<item id>` or its title)
+or a cached Procore/QuickBooks record (its id or its name). Names are matched unicode-normalised and
+case-insensitively; a near miss says "Did you mean …?" (bot/domain/matching.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from bot.domain.errors import InvalidInput, ItemNotFound
+from bot.domain.matching import Choice, not_found_sentence, resolve
 from bot.models import Item
-from sync.services import companies
+from bot.services import pickers
+from sync.services import companies, projects
 
 TYPE_WORDS = {
     "company": "company", "companies": "company", "vendor": "company",
@@ -34,8 +38,18 @@ def item_type(word: str) -> str:
         raise InvalidInput(f"'{word}' isn't an item type; use one of: {', '.join(TYPE_CHOICES)}.") from None
 
 
+ITEM_HINT = ("Use the Procore id (or the exact title in quotes); new Procore records appear after the next sync.")
+RECORD_HINTS = {
+    pickers.PROCORE_COMPANY: f"Pick it in `/ledgerlink link company`, or {companies.REFRESH_HINT}.",
+    pickers.QBO_VENDOR_PICK: f"Pick it in `/ledgerlink link company`, or {companies.REFRESH_HINT}.",
+    pickers.PROCORE_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
+    pickers.QBO_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
+}
+
+
 def find_item(engine: Engine, tenant_id: int, type_word: str, ref: str) -> Item:
-    """By Procore id, by `#<Ledgerlink item id>`, or by exact title (case-insensitive)."""
+    """By `#<Ledgerlink item id>`, by Procore id, by title (exact, then unicode-normalised and by its words:
+    "acme #12" finds "ACME Concrete invoice #12" when no other invoice has both words)."""
     kind = item_type(type_word)
     ref = ref.strip()
     with Session(engine, expire_on_commit=False) as s:
@@ -51,18 +65,33 @@ def find_item(engine: Engine, tenant_id: int, type_word: str, ref: str) -> Item:
                 raise InvalidInput(f"More than one {type_word} is called '{ref}'; use its Procore id.")
             item = matches[0] if matches else None
         if item is None:
-            raise ItemNotFound(f"I can't find {type_word} '{ref}' in Ledgerlink. Use the Procore id (or the "
-                               "exact title in quotes); new Procore records appear after the next sync.")
+            resolved = resolve(ref, pickers.items(s, tenant_id, types=[kind], states=None))
+            if resolved.choice is None:
+                sentence = not_found_sentence(type_word, ref, resolved, ITEM_HINT, where=" in Ledgerlink")
+                raise (InvalidInput if resolved.ambiguous else ItemNotFound)(sentence)
+            item = s.get(Item, int(resolved.choice.value))
         return item
+
+
+def find_record(engine: Engine, tenant_id: int, source: str, ref: str) -> Choice:
+    """A cached Procore or QuickBooks record (pickers' sources) by id or name, inactive and archived ones too (the
+    link service then says what is wrong with them); InvalidInput with "Did you mean …?" when none is meant."""
+    with Session(engine) as s:
+        choices = pickers.LOADERS[source](s, tenant_id, hidden=True)
+    resolved = resolve(ref.strip(), choices)
+    if resolved.choice is None:
+        raise InvalidInput(not_found_sentence(pickers.NOUNS[source], ref.strip(), resolved, RECORD_HINTS[source]))
+    return resolved.choice
 
 
 def find_or_ingest(engine: Engine, tenant_id: int, type_word: str, ref: str,
                    context_for: Callable[[int], Any] | None) -> Item:
-    """Like `find_item`; a Procore company that isn't an item yet becomes one (the engine's `company_item`),
-    so `/ledgerlink send company <Procore id>` works for any company in the directory."""
+    """Like `find_item`; a Procore company that isn't an item yet becomes one (the engine's `company_item`), so
+    `/ledgerlink send company <Procore id or name>` works for any company in the directory."""
     try:
         return find_item(engine, tenant_id, type_word, ref)
     except ItemNotFound:
-        if item_type(type_word) != "company" or not ref.strip().isdigit() or context_for is None:
+        if item_type(type_word) != "company" or context_for is None:
             raise
-        return companies.company_item(context_for(tenant_id), procore_vendor_id=ref.strip())
+        company = find_record(engine, tenant_id, pickers.PROCORE_COMPANY, ref)
+        return companies.company_item(context_for(tenant_id), procore_vendor_id=company.value)

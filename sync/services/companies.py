@@ -24,7 +24,7 @@ from bot.domain.workflow import Outcome
 from bot.models import ExternalLink, Item, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
-from sync.duplicates import Company, find_duplicates, normalise_name
+from sync.duplicates import Company, find_duplicates, normalise_name, suggestions_for
 from sync.items import find_item, upsert_item
 from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.mappers.vendors import procore_vendor_to_qbo_vendor, qbo_vendor_to_procore_vendor
@@ -384,7 +384,7 @@ def duplicate_suggestions(ctx: TenantContext, actor: Actor, *, limit: int = 200)
                      cache.listing(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, archived=None, active=True)
                      + cache.listing(s, ctx.tenant_id, QBO, QBO_VENDOR, archived=False, active=True))
     by_key = {f"{r.system}:{r.remote_id}": r for r in rows}
-    companies = [Company(key=k, name=r.name, tax_id=r.tax_id, phone=r.phone, email=r.email) for k, r in by_key.items()]
+    companies = [_company(r) for r in by_key.values()]
     out = []
     for match in find_duplicates(companies):
         a, b = by_key[match.a], by_key[match.b]
@@ -396,6 +396,29 @@ def duplicate_suggestions(ctx: TenantContext, actor: Actor, *, limit: int = 200)
         if len(out) >= limit:
             break
     return out
+
+
+def _company(row: CompanyRow) -> Company:
+    return Company(key=f"{row.system}:{row.remote_id}", name=row.name, tax_id=row.tax_id, phone=row.phone,
+                   email=row.email)
+
+
+def likely_vendors(ctx: TenantContext, actor: Actor, *, procore_vendor_id: str | int,
+                   limit: int = 5) -> list[tuple[CompanyRow, list[str]]]:
+    """The QuickBooks vendors most likely to be this Procore company (duplicate detection: tax id, name, phone,
+    e-mail, similar name), best first, with the reasons — for the link picker. Vendors linked to another company
+    are left out: they can't be linked again."""
+    authorize(ctx, actor, Perm.VIEW_ITEMS)
+    with ctx.session() as s:
+        company = cache.get(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, str(procore_vendor_id))
+        if company is None:
+            return []
+        me = _row(s, ctx.tenant_id, company)
+        vendors = _rows(s, ctx.tenant_id, cache.listing(s, ctx.tenant_id, QBO, QBO_VENDOR, archived=False,
+                                                        active=True))
+    free = {f"{QBO}:{v.remote_id}": v for v in vendors if v.linked_to in (None, me.remote_id)}
+    return [(free[m.b], m.reasons) for m in suggestions_for(_company(me), [_company(v) for v in free.values()],
+                                                            limit=limit)]
 
 
 def _actions(a: CompanyRow, b: CompanyRow, by_key: dict[str, CompanyRow]) -> list[SuggestedAction]:

@@ -4,6 +4,8 @@ every action/callback id the blocks can emit has a listener (handlers/ids.py is 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import yaml
@@ -40,11 +42,16 @@ class Recorder:
 
 def _recorded(monkeypatch) -> Recorder:
     rec = Recorder()
+    import handlers
     from bot.services import runtime
 
+    # import every surface before patching `of`: a module first imported while it is patched would keep the
+    # stand-in after the test, and a later test's real app would get `object()` for its services
+    surfaces = [importlib.import_module(f"handlers.{m.name}") for m in pkgutil.iter_modules(handlers.__path__)]
     monkeypatch.setattr(runtime, "of", lambda app: object())
-    for mod in ("actions", "commands", "views", "events", "errors"):
-        monkeypatch.setattr(f"handlers.{mod}.of", lambda app: object(), raising=False)
+    for mod in surfaces:
+        if hasattr(mod, "of"):
+            monkeypatch.setattr(mod, "of", lambda app: object())
     register_all(rec)  # type: ignore[arg-type]
     return rec
 
@@ -69,6 +76,7 @@ def test_interactivity_matches_actions_views_and_options(monkeypatch):
     m = _manifest()
     assert sorted(rec.seen["action"]) == sorted(ids.ACTIONS)
     assert sorted(rec.seen["view"]) == sorted(ids.VIEWS)
+    assert sorted(rec.seen["options"]) == sorted(ids.OPTIONS)
     assert m["settings"]["interactivity"]["is_enabled"] is (bool(rec.seen["action"] or rec.seen["view"]))
     # an options listener (external_select) needs an options load URL in HTTP mode or Socket Mode
     if rec.seen["options"]:

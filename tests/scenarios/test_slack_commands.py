@@ -27,9 +27,9 @@ BAD = [
     ("frobnicate", "I don't know `frobnicate`"),
     ('send invoice "ACME', "a quote isn't closed"),
     ("help send extra", "Usage: `/ledgerlink help [command]`"),
-    ("send", "Usage: `/ledgerlink send <type> <Procore id>`"),
-    ("send invoice", "Usage: `/ledgerlink send <type> <Procore id>`"),
     ("send widget 12", "'widget' isn't an item type"),
+    ("send widget", "'widget' isn't an item type"),  # `send` and `send invoice` open the item picker
+    ("retrieve invoice", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
     ("retrieve", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
     ("resend company", "Usage: `/ledgerlink resend"),
     ("export", "Usage: `/ledgerlink export"),
