@@ -24,6 +24,7 @@ from blocks.text import escape, truncate
 from handlers import ids
 
 OPTION_TEXT, OPTION_VALUE, GROUP_LABEL = 75, 150, 75  # Slack's limits
+LIKELY_KEPT = 10  # likely twins kept in private_metadata (3000 characters)
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,12 @@ def _meta(**values: Any) -> str:
     return json.dumps({k: v for k, v in values.items() if v is not None}, separators=(",", ":"))
 
 
-def link_modal(kind: str, *, procore: Picked | None = None, qbo: Picked | None = None,
-               channel: str | None = None) -> View:
+def link_modal(kind: str, *, procore: Picked | None = None, qbo: Picked | None = None, channel: str | None = None,
+               likely: Sequence[tuple[str, str]] = ()) -> View:
     """Pick the Procore record, then its QuickBooks twin (likely twins are listed first once the Procore one is
     picked), then confirm. Picking updates the modal (dispatch_action), so the confirm line is always current; the
-    picks are also kept in private_metadata, where the options listener reads the Procore record from."""
+    Procore pick and its likely twins — (value, reason), worked out once — are kept in private_metadata for the
+    options listener."""
     k = LINK_KINDS[kind]
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=(
@@ -103,7 +105,8 @@ def link_modal(kind: str, *, procore: Picked | None = None, qbo: Picked | None =
             f":link: *{escape(procore.text)}* (Procore {escape(procore.value)}) will be linked to "
             f"*{escape(qbo.text)}* (QuickBooks {escape(qbo.value)}). Press Link to confirm.", 3000))]))
     meta = _meta(kind=kind, channel=channel, procore=procore.value if procore else None,
-                 procore_text=procore.text[:OPTION_TEXT] if procore else None)
+                 procore_text=procore.text[:OPTION_TEXT] if procore else None,
+                 likely=[[v[:OPTION_VALUE], why[:OPTION_TEXT]] for v, why in likely[:LIKELY_KEPT]] if procore else None)
     return View(type="modal", callback_id=ids.LINK_VIEW, title=k.title, submit="Link", close="Cancel",
                 private_metadata=meta, blocks=blocks)
 

@@ -48,12 +48,14 @@ def _answer(svc: Services, body: dict[str, Any]) -> dict[str, Any]:
     view = body.get("view") or {}
     meta = blocks.read_meta(view)
     chosen = blocks.picked(view, ids.LINK_PROCORE_BLOCK)  # real Slack sends the view's state; else the metadata
+    value = chosen.value if chosen else meta.get("procore")
+    same = value is not None and value == meta.get("procore")
     try:
         me = resolve(svc.engine, None, team_id=team_id(body), slack_user_id=user_id(body),
                      claim_single=svc.claim_single_tenant)
-        groups = pickers.options(svc.engine, me, source, body.get("value") or "",
-                                 chosen=chosen.value if chosen else meta.get("procore"),
-                                 chosen_label=chosen.text if chosen else meta.get("procore_text"),
+        groups = pickers.options(svc.engine, me, source, body.get("value") or "", chosen=value,
+                                 chosen_label=meta.get("procore_text") if same else chosen.text if chosen else None,
+                                 likely_ones=[tuple(x) for x in meta.get("likely") or []] if same else None,
                                  item_types=meta.get("types"))
     except DomainError as exc:
         logger.info("no options for %s: %s", body.get("action_id"), exc.sentence)
@@ -112,10 +114,15 @@ def register(app: App) -> None:
         except DomainError as exc:
             tell(client, body, exc.sentence)
             return
-        updated = blocks.link_modal(
-            kind, channel=meta.get("channel"),
-            procore=_named(svc, me.tenant_id, procore_source, blocks.picked(view, ids.LINK_PROCORE_BLOCK)),
-            qbo=_named(svc, me.tenant_id, qbo_source, blocks.picked(view, ids.LINK_QBO_BLOCK)))
+        procore = _named(svc, me.tenant_id, procore_source, blocks.picked(view, ids.LINK_PROCORE_BLOCK))
+        if procore is None:
+            likely: list[tuple[str, str]] = []
+        elif procore.value == meta.get("procore"):  # the vendor was picked: the company's twins are known
+            likely = [tuple(x) for x in meta.get("likely") or []]  # type: ignore[misc]
+        else:
+            likely = pickers.likely(svc.engine, me, qbo_source, procore.value)
+        updated = blocks.link_modal(kind, channel=meta.get("channel"), procore=procore, likely=likely,
+                                    qbo=_named(svc, me.tenant_id, qbo_source, blocks.picked(view, ids.LINK_QBO_BLOCK)))
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SlackApiError as exc:

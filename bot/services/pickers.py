@@ -135,7 +135,7 @@ ALL_LABELS = {QBO_VENDOR_PICK: "All QuickBooks vendors", QBO_PROJECT_PICK: "All 
 def _likely_vendors(engine: Engine, me: Identity, procore_vendor_id: str) -> list[tuple[str, str]]:
     found = companies.likely_vendors(TenantContext(engine, me.tenant_id), me.actor,
                                      procore_vendor_id=procore_vendor_id, limit=LIKELY)
-    return [(row.remote_id, ", ".join(reasons)) for row, reasons in found]
+    return [(row.remote_id, reasons[0]) for row, reasons in found]  # the strongest signal says enough
 
 
 def _likely_projects(engine: Engine, me: Identity, procore_project_id: str) -> list[tuple[str, str]]:
@@ -169,13 +169,21 @@ LIKELY_FOR: dict[str, Callable[[Engine, Identity, str], list[tuple[str, str]]]] 
 }
 
 
+def likely(engine: Engine, me: Identity, source: str, chosen: str) -> list[tuple[str, str]]:
+    """(value, reason) of the records in `source` most likely to be the twin of `chosen`, best first. Worked out
+    once when the first record is picked (it reads every cached vendor), then handed to `options` each keystroke."""
+    fn = LIKELY_FOR.get(source)
+    return fn(engine, me, chosen) if fn else []
+
+
 # --- the answer -----------------------------------------------------------------------------------------------------
 def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: str | None = None,
-            chosen_label: str | None = None, item_types: Sequence[str] | None = None) -> list[Group]:
+            chosen_label: str | None = None, likely_ones: Sequence[tuple[str, str]] | None = None,
+            item_types: Sequence[str] | None = None) -> list[Group]:
     """The options for one keystroke in a picker, best first, at most MAX_OPTIONS in all.
 
     `chosen` is what the person picked in the modal's first picker (a Procore company or project): its likely
-    twins come first under their own heading, with the reason."""
+    twins (`likely_ones`, else worked out now) come first under their own heading, with the reason."""
     check(me.actor, Perm.VIEW_ITEMS)
     with Session(engine) as s:
         if source == ITEM:
@@ -183,15 +191,14 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
         else:
             choices = LOADERS[source](s, me.tenant_id)
     ranked = [r.choice for r in rank(query, choices, limit=None)]
-    likely_fn = LIKELY_FOR.get(source)
-    if not chosen or likely_fn is None:
+    if not chosen or source not in LIKELY_FOR:
         return [Group(None, ranked[:MAX_OPTIONS])]
-    why = dict(likely_fn(engine, me, chosen))
+    why = dict(likely_ones if likely_ones is not None else likely(engine, me, source, chosen))
     by_value = {c.value: c for c in ranked}
-    likely = [Choice(v, f"{by_value[v].label} · {reason}", by_value[v].keys, by_value[v].name)
-              for v, reason in why.items() if v in by_value]
-    rest = [c for c in ranked if c.value not in why][:MAX_OPTIONS - len(likely)]
-    if not likely:
+    first = [Choice(v, f"{by_value[v].label} · {reason}", by_value[v].keys, by_value[v].name)
+             for v, reason in why.items() if v in by_value]
+    rest = [c for c in ranked if c.value not in why][:MAX_OPTIONS - len(first)]
+    if not first:
         return [Group(None, rest)]
     heading = f"Likely matches for {chosen_label}" if chosen_label else "Likely matches"
-    return [Group(heading, likely), Group(ALL_LABELS.get(source, "All"), rest)]
+    return [Group(heading, first), Group(ALL_LABELS.get(source, "All"), rest)]

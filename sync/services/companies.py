@@ -74,7 +74,8 @@ def _rows(s: Session, tenant_id: int, recs: list[RemoteRecord]) -> list[CompanyR
                                                    ExternalLink.entity_type == LINK)))
     to_qbo = {lk.procore_id: lk.qbo_id for lk in links}
     to_procore = {lk.qbo_id: lk.procore_id for lk in links}
-    names = {(r.system, r.remote_id): r.name for r in s.exec(select(RemoteRecord).where(
+    names = {(r.system, r.remote_id): r.name for r in s.exec(select(  # columns only: no JSON to decode
+        RemoteRecord.system, RemoteRecord.remote_id, RemoteRecord.name).where(
         RemoteRecord.tenant_id == tenant_id,
         ((RemoteRecord.system == QBO) & (RemoteRecord.entity == QBO_VENDOR))
         | ((RemoteRecord.system == PROCORE) & (RemoteRecord.entity == PROCORE_VENDOR))))}
@@ -413,9 +414,8 @@ def likely_vendors(ctx: TenantContext, actor: Actor, *, procore_vendor_id: str |
         company = cache.get(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, str(procore_vendor_id))
         if company is None:
             return []
-        me = _row(s, ctx.tenant_id, company)
-        vendors = _rows(s, ctx.tenant_id, cache.listing(s, ctx.tenant_id, QBO, QBO_VENDOR, archived=False,
-                                                        active=True))
+        me, *vendors = _rows(s, ctx.tenant_id, [company, *cache.listing(s, ctx.tenant_id, QBO, QBO_VENDOR,
+                                                                         archived=False, active=True)])
     free = {f"{QBO}:{v.remote_id}": v for v in vendors if v.linked_to in (None, me.remote_id)}
     return [(free[m.b], m.reasons) for m in suggestions_for(_company(me), [_company(v) for v in free.values()],
                                                             limit=limit)]
