@@ -48,14 +48,27 @@ def _seed_projects(engine, tenant_id: int) -> None:
         s.commit()
 
 
+def _linker(engine, servers):
+    from tests.handlers.slack_harness import SlackWorld  # after pytest has loaded it as a plugin
+
+    world = SlackWorld(engine, servers, context_for=lambda t: TenantContext(engine, t))
+    _seed_companies(engine, world.world.tenant.id)
+    _seed_projects(engine, world.world.tenant.id)
+    return world
+
+
 @pytest.fixture
 def linker(sqlite_engine, _slack_servers):
     """The Slack app with the engine's link services (they only touch the database and the outbox)."""
-    from tests.handlers.slack_harness import SlackWorld  # after pytest has loaded it as a plugin
+    world = _linker(sqlite_engine, _slack_servers)
+    yield world
+    world.close()
 
-    world = SlackWorld(sqlite_engine, _slack_servers, context_for=lambda t: TenantContext(sqlite_engine, t))
-    _seed_companies(sqlite_engine, world.world.tenant.id)
-    _seed_projects(sqlite_engine, world.world.tenant.id)
+
+@pytest.fixture
+def linker_any_db(engine, _slack_servers):
+    """`linker` on SQLite and on PostgreSQL."""
+    world = _linker(engine, _slack_servers)
     yield world
     world.close()
 
@@ -143,7 +156,8 @@ def test_at_most_100_options(linker):
 
 
 # --- the link modal -------------------------------------------------------------------------------------------------
-def test_link_company_modal_ranks_likely_vendors_first_and_links(linker):
+def test_link_company_modal_ranks_likely_vendors_first_and_links(linker_any_db):
+    linker = linker_any_db
     modal = _modal(linker, "sam", "link company")
     assert modal["view"]["callback_id"] == "link_records"
     modal = _pick(linker, "sam", modal["id"], "link_procore", "pick_procore_company", ACME)
