@@ -49,7 +49,8 @@ def test_link_company_by_command(remote_world, slack_for):
     slack.command("sam", f"link company {pid} {qid}")
     slack.idle()
     assert any("Standard permission" in t for t in slack.ephemerals("riley"))
-    assert any(f"Linked Procore company {pid} to QuickBooks vendor {qid}" in t for t in slack.ephemerals("sam"))
+    assert any(f"Linked Procore company Sawtooth Roofing ({pid}) to QuickBooks vendor" in t and t.endswith(f"({qid}).")
+               for t in slack.ephemerals("sam"))
     with Session(w.engine) as s:
         link = s.exec(select(ExternalLink).where(ExternalLink.entity_type == "company",
                                                  ExternalLink.procore_id == pid)).one()
