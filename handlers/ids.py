@@ -44,3 +44,13 @@ S_INPUT = "value"  # the action_id of every settings input (the block id names t
 
 # --- events ---------------------------------------------------------------------------------------------
 EVENTS = ("app_home_opened",)
+
+# --- the senders' side: App Home's "Ready to export" / "Rejected" rows and grouped approval cards ----------
+SEND_ITEM = "item_send"  # "Send to accounting" on one ready item (value: the item id)
+EXPORT_ITEM = "item_export"  # "Export now", when direct exports allow it (value: the item id)
+READY_PICK = "ready_pick"  # the checkboxes of one project's ready items (values: item ids)
+READY_PICK_BLOCK = "ready_pick_"  # + project key: the block of those checkboxes
+READY_SEND_SELECTED = "ready_send_selected"  # "Send selected to accounting": the ticked items as one card
+GROUP_ACCEPT_ALL = "group_accept_all"  # "Accept all" on a grouped card (value: the group id)
+
+ACTIONS += (SEND_ITEM, EXPORT_ITEM, READY_PICK, READY_SEND_SELECTED, GROUP_ACCEPT_ALL)
