@@ -78,6 +78,8 @@ class Notifier:
             s.execute(update(Item).where(Item.id == item_id).values(card_channel=where[0], card_ts=where[1]))
             s.commit()
         self._converge(item_id, item.version, where)
+        if item.group_id is not None:  # its line on the grouped card now points to this card
+            self.refresh_group_card(item.group_id)
         return where
 
     def refresh_card(self, item_id: int, *, group: bool = True) -> bool:

@@ -104,6 +104,8 @@ class Workflow:
                     raise self._explain(s, item, Action.ACCEPT)
                 approvals = self._approvals(s, item)
                 if self._has_decided(s, item, actor):
+                    if approvals >= needed:  # our own other click has just accepted it
+                        raise AlreadyDecided(f"You already accepted {item.title}.")
                     raise AlreadyDecided(f"You already approved {item.title}; it is waiting for "
                                          f"{needed - approvals} more approver(s).")
                 final = approvals + 1 >= needed

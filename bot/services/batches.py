@@ -55,7 +55,7 @@ class Sent:
             where = f" in <#{self.channel}>" if self.channel else ""
             card = "one card" if self.group_id is not None else "its card"
             parts.append(f":outbox_tray: Sent {plural(len(self.outcomes), 'item')} to accounting on {card}{where}.")
-        parts += _refusals(self.refused, "wasn't sent")
+        parts += _refusals(self.refused, "sent")
         return "\n".join(parts)
 
 
@@ -74,21 +74,28 @@ class Accepted:
             parts.append(f"Your approval of {plural(len(self.approved), 'item')} is recorded; "
                          f"{'it exports' if len(self.approved) == 1 else 'they export'} when another approver "
                          "accepts.")
-        if self.refused and not self.accepted and not self.approved and \
-                all(r.already_decided for r in self.refused):
-            many = "it was" if len(self.refused) == 1 else f"all {len(self.refused)} were"
-            parts.append(f"Nothing changed: {many} already decided ({self.refused[0].sentence.rstrip('.')}).")
-        else:
-            parts += _refusals(self.refused, "wasn't accepted")
+        decided = [r for r in self.refused if r.already_decided]
+        if decided:  # a second click, or another approver, got there first
+            example = decided[0].sentence.rstrip(".")
+            if self.accepted or self.approved:
+                parts.append(f"{plural(len(decided), 'item')} {'was' if len(decided) == 1 else 'were'} decided "
+                             f"meanwhile ({example}).")
+            else:
+                many = "it was" if len(decided) == 1 else f"all {len(decided)} were"
+                parts.append(f"Nothing changed: {many} already decided ({example}).")
+        parts += _refusals([r for r in self.refused if not r.already_decided], "accepted")
         return "\n".join(parts) or None
 
 
-def _refusals(refused: Sequence[Refusal], verb: str) -> list[str]:
-    lines = [f"• {r.sentence}" for r in refused[:REFUSALS_SHOWN]]
+def _refusals(refused: Sequence[Refusal], participle: str) -> list[str]:
+    """'2 items weren't sent:' and a bullet per item (the first few)."""
+    if not refused:
+        return []
+    verb = "wasn't" if len(refused) == 1 else "weren't"
+    lines = [f"{plural(len(refused), 'item')} {verb} {participle}:"]
+    lines += [f"• {r.sentence}" for r in refused[:REFUSALS_SHOWN]]
     if len(refused) > REFUSALS_SHOWN:
         lines.append(f"…and {len(refused) - REFUSALS_SHOWN} more")
-    if lines:
-        lines.insert(0, f"{plural(len(refused), 'item')} {verb}:")
     return lines
 
 
@@ -129,6 +136,9 @@ def send_together(svc: Services, item_ids: Sequence[int], actor: Actor) -> Sent:
         error = exc.response.get("error")
         for item_id in sent_ids:
             svc.workflow.retrieve(item_id, SYSTEM)  # type: ignore[arg-type]
+        with Session(svc.engine) as s:  # the group never had a card: forget it
+            s.execute(update(Item).where(Item.group_id == result.group_id).values(group_id=None))
+            s.commit()
         raise decisions.CardNotPosted(
             f"I couldn't post the approval card for these {len(sent_ids)} items ({error}), so I took them back: "
             "they are ready to export again. Invite @Ledgerlink to the approvers' channel or pick another one in "
