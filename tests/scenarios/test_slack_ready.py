@@ -339,3 +339,63 @@ def test_25_items_two_concurrent_accept_all_clicks_export_each_once(slack_pg):
     final = _group_card(slack, sent.group_id)
     assert slack.text(final).count(":white_check_mark: synced as") == 25
     assert "group_accept_all" not in slack.buttons(final)
+
+
+def test_bulk_accept_of_25_sub_invoices_makes_25_bills_in_quickbooks(remote_world, slack_for):
+    """The whole path against the QBO and Procore sandboxes: 25 approved Procore invoices, sent together, two
+    Accept all clicks at once (a double click) ⇒ exactly 25 Bills in QuickBooks, one per invoice."""
+    import httpx
+
+    from bot.models import ExternalLink
+    from bot.services import batches
+    from sync.jobs.base import run_job
+    from sync.qbo.query import select as qbo_select
+    from tests.sync.writes.money_links import link_world
+
+    w = remote_world
+    links = link_world(w, projects=1)
+    contract = next(c for c in httpx.get(f"{w.sandboxes.procore_url}/_sandbox/records/work_order_contracts",
+                                         timeout=30).json()
+                    if c["company_id"] == w.company_id and c["project_id"] == links.project_ids[0])
+    first = contract["line_items"][0]
+    w.sandboxes.procore_admin("records/requisitions?emit=0", records=[{
+        "commitment_id": contract["id"], "status": "approved", "invoice_number": f"BULK-{n:03d}",
+        "requisition_start": "2024-09-01", "requisition_end": "2024-09-30", "billing_date": "2024-09-30",
+        "submitted_at": "2024-09-30", "final": False,
+        "items": [{"line_item_id": li["id"], "cost_code_id": li["cost_code_id"],
+                   "description_of_work": li["description"],
+                   "work_completed_this_period": f"{1000 + n}.00" if li is first else "0.00",
+                   "materials_presently_stored": "0.00"} for li in contract["line_items"]],
+    } for n in range(25)])
+    run_job(w.ctx, "sub-invoices")
+    with Session(w.engine) as s:
+        bulk = [i for i in s.exec(select(Item).where(Item.type == "sub_invoice"))
+                if str((i.detail or {}).get("invoice_number", "")).startswith("BULK-")]
+    assert len(bulk) == 25 and all(i.state == "ready_to_export" and not i.detail.get("blocked") for i in bulk)
+    slack = slack_for(w, hooks=None, operations=None, context_for=lambda _tenant_id: w.ctx)
+
+    sent = batches.send_together(slack.svc, [i.id for i in bulk], w.actor("sam"))  # what Send selected calls
+    assert len(sent.outcomes) == 25 and not sent.refused, sent.sentence()
+    card = _group_card(slack, sent.group_id)
+    channel, ts = card["_sandbox"]["channel"], card["ts"]
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: slack.click("dana", None, "group_accept_all", channel=channel, ts=ts),
+                             range(2)))
+    slack.idle(120)
+    assert all(o["ok"] and o["elapsed_ms"] < 3000 for o in outs), outs
+
+    bills = w.ctx.qbo.query(q=qbo_select("Bill").like("DocNumber", "BULK-%")).get("Bill") or []
+    assert len(bills) == 25 and len({b["DocNumber"] for b in bills}) == 25
+    assert sorted(Decimal(str(b["TotalAmt"])) for b in bills)[0] == Decimal("900.00")  # 1,000.00 less 10 %
+    with Session(w.engine) as s:
+        ids = [i.id for i in bulk]
+        assert {i.state for i in s.exec(select(Item).where(Item.id.in_(ids)))} == {"synced"}
+        assert len(s.exec(select(OutboxEntry).where(OutboxEntry.item_id.in_(ids))).all()) == 25
+        assert len(s.exec(select(Decision).where(Decision.item_id.in_(ids))).all()) == 25
+        assert len(s.exec(select(ExternalLink).where(ExternalLink.entity_type == "bill",
+                                                     ExternalLink.tenant_id == w.tenant.id)).all()) == 25
+    final = slack.text(_group_card(slack, sent.group_id))
+    assert final.count(":white_check_mark: synced as") == 25 and "app.sandbox.qbo.intuit.com/app/bill?txnId=" in final
+    paths = w.sandboxes.qbo_requests(w.realm_id).get("by_path") or {}
+    print(f"\n25 Bills on {w.engine.dialect.name}: acks {sorted(o['elapsed_ms'] for o in outs)} ms; QBO writes "
+          f"{ {p: n for p, n in paths.items() if p.startswith('POST')} }")
