@@ -293,6 +293,22 @@ def test_nothing_ticked_and_card_not_postable(slack):
     assert {slack.get(i.id).state for i in (item, other)} == {"ready_to_export"}
 
 
+def test_send_selected_tells_which_items_were_not_sent(slack):
+    a, b, c = (_ready(slack, f"INV-9{n}") for n in range(3))
+    home = _home(slack, "sam")
+    ticks = _tick(home, a, b, c)
+    slack.command("alex", "send invoice INV-91")  # someone else sends one meanwhile
+    slack.idle()
+    slack.click("sam", None, "ready_send_selected", view_id=home["id"], values=ticks)
+    slack.idle()
+    told = [t for t in _told(slack, "sam") if "wasn't sent" in t]
+    assert len(told) == 1 and "Sent 2 items to accounting on one card" in told[0]
+    assert "INV-91 is awaiting acceptance" in told[0]
+    group_id = _group_of(slack, a)
+    assert slack.get(c.id).group_id == group_id and slack.get(b.id).group_id is None
+    assert "2 items sent to accounting together" in slack.text(_group_card(slack, group_id))
+
+
 def test_retrieved_line_and_resent_line_leave_the_grouped_card(slack):
     a, b = _ready(slack, "INV-80"), _ready(slack, "INV-81")
     _send_selected(slack, "sam", a, b)
