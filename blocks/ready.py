@@ -81,7 +81,8 @@ def ready_item_row(card: CardData, can_export: bool) -> list[Block]:
     status = ":large_blue_circle: ready to export"
     if card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        status = f":leftwards_arrow_with_hook: retrieved by {who} {when(card.last_event.at, card.tz)}"
+        at = f" on {when(card.last_event.at, card.tz)}" if card.last_event.at else ""
+        status = f":leftwards_arrow_with_hook: retrieved by {who}{at}"
     elif card.last_event and card.last_event.action == "unlink":
         status = ":link: unlinked from QuickBooks — ready to export again"
     text = f"{_facts(card)}\n{status} · {escape(card.creates)}"
