@@ -278,6 +278,27 @@ def test_accept_all_with_the_two_approver_threshold(slack):
         assert len(s.exec(select(Decision).where(Decision.item_id == big.id)).all()) == 2
 
 
+def test_a_failed_line_is_told_under_the_grouped_card_and_retried_from_it(slack):
+    a, b = _ready(slack, "INV-65"), _ready(slack, "INV-66")
+    _send_selected(slack, "sam", a, b)
+    group_id = _group_of(slack, a)
+    card = _group_card(slack, group_id)
+    slack.qbo.fail_with = "Vendor 'ACME Concrete' is inactive in QuickBooks — reactivate it or relink the company."
+    slack.click("dana", None, "group_accept_all", channel=card["_sandbox"]["channel"], ts=card["ts"])
+    slack.idle()
+    card = _group_card(slack, group_id)
+    assert slack.text(card).count(":x: export failed: Vendor 'ACME Concrete' is inactive") == 2
+    threads = [m for m in slack.messages("#accounting") if m.get("thread_ts") == card["ts"] and m["ts"] != card["ts"]]
+    assert len(threads) == 2 and all(f"<@{slack.ids['dana']}>" in slack.text(m) for m in threads)
+    slack.qbo.fail_with = None
+    slack.click("dana", None, "item_retry", channel=card["_sandbox"]["channel"], ts=card["ts"],
+                block_id=f"line-{b.id}")
+    slack.idle()
+    assert slack.get(b.id).state == "synced" and slack.get(a.id).state == "failed_to_export"
+    text = slack.text(_group_card(slack, group_id))
+    assert ":white_check_mark: synced as" in text and ":x: export failed" in text
+
+
 def test_nothing_ticked_and_card_not_postable(slack):
     item = _ready(slack, "INV-70")
     home = _home(slack, "sam")
