@@ -11,11 +11,15 @@ accept wins the compare-and-set and queues its single outbox write; the others a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from blocks.text import plural
@@ -23,13 +27,15 @@ from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, I
 from bot.domain.permissions import SYSTEM, Actor
 from bot.domain.states import ItemState
 from bot.domain.workflow import Outcome
-from bot.models import Item, ItemGroup
+from bot.models import Item, ItemGroup, ProcessedWebhook, utcnow
 from bot.services import decisions
 from bot.services.runtime import Services
 
 logger = logging.getLogger(__name__)
 
 GROUP_MAX = 40  # lines one grouped card shows (Slack: 50 blocks per message)
+LOCK_SOURCE = "lock"  # processed_webhooks.source of the one-bulk-send-per-person claims
+LOCK_STALE = timedelta(minutes=5)
 REFUSALS_SHOWN = 5
 
 
@@ -108,10 +114,15 @@ def send_together(svc: Services, item_ids: Sequence[int], actor: Actor) -> Sent:
     if len(wanted) > GROUP_MAX:
         raise InvalidInput(f"One card holds at most {GROUP_MAX} items; you ticked {len(wanted)}. Send them in "
                            "smaller batches.")
-    result = Sent()
     if len(wanted) == 1:
         outcome = decisions.send(svc, wanted[0], actor)
         return Sent(outcomes=[outcome], channel=outcome.item.card_channel)
+    with _one_at_a_time(svc.engine, f"send_together:{actor.tenant_id}:{actor.user_id}"):
+        return _send_group(svc, wanted, actor)
+
+
+def _send_group(svc: Services, wanted: list[int], actor: Actor) -> Sent:
+    result = Sent()
     for item_id in wanted:
         try:
             result.outcomes.append(decisions.send_only(svc, item_id, actor))
@@ -148,6 +159,36 @@ def send_together(svc: Services, item_ids: Sequence[int], actor: Actor) -> Sent:
     except SlackApiError as exc:
         logger.warning("receipt DM for group %s not sent: %s", result.group_id, exc.response.get("error"))
     return result
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine, key: str) -> Iterator[None]:
+    """One bulk send per person at a time, across processes: a double click on *Send selected* would otherwise
+    split the items between two cards (each item still sent once). A claim row in `processed_webhooks`, removed
+    when done; one left behind by a crashed process is taken over once it is older than LOCK_STALE."""
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    for _ in range(2):
+        stmt = (insert(ProcessedWebhook).values(source=LOCK_SOURCE, dedupe_key=key[:128], received_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["source", "dedupe_key"]).returning(ProcessedWebhook.id))
+        with Session(engine) as s:
+            claimed = s.execute(stmt).first()
+            if claimed is None:  # someone holds it: take it over only if it is stale
+                s.execute(delete(ProcessedWebhook).where(ProcessedWebhook.source == LOCK_SOURCE,
+                                                         ProcessedWebhook.dedupe_key == key[:128],
+                                                         ProcessedWebhook.received_at < utcnow() - LOCK_STALE))
+            s.commit()
+        if claimed is not None:
+            break
+    else:
+        raise InvalidInput("I'm still sending the items you ticked a moment ago; they'll be on one card. "
+                           "Check App Home in a minute.")
+    try:
+        yield
+    finally:
+        with Session(engine) as s:
+            s.execute(delete(ProcessedWebhook).where(ProcessedWebhook.source == LOCK_SOURCE,
+                                                     ProcessedWebhook.dedupe_key == key[:128]))
+            s.commit()
 
 
 def accept_all(svc: Services, group_id: int, actor: Actor) -> Accepted:

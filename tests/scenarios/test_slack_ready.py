@@ -330,6 +330,22 @@ def test_send_selected_tells_which_items_were_not_sent(slack):
     assert "2 items sent to accounting together" in slack.text(_group_card(slack, group_id))
 
 
+def test_a_double_click_on_send_selected_makes_one_card(slack_pg):
+    slack = slack_pg
+    items = [_ready(slack, f"INV-D{n}") for n in range(6)]
+    home = _home(slack, "sam")
+    ticks = _tick(home, *items)
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: slack.click("sam", None, "ready_send_selected", view_id=home["id"],
+                                                   values=ticks), range(2)))
+    slack.idle()
+    assert all(o["ok"] for o in outs), outs
+    assert len({slack.get(i.id).group_id for i in items}) == 1 and slack.get(items[0].id).group_id is not None
+    assert len(_grouped_cards(slack)) == 1
+    with Session(slack.engine) as s:
+        assert len(s.exec(select(ItemGroup)).all()) == 1
+
+
 def test_retrieved_line_and_resent_line_leave_the_grouped_card(slack):
     a, b = _ready(slack, "INV-80"), _ready(slack, "INV-81")
     _send_selected(slack, "sam", a, b)
