@@ -1,4 +1,5 @@
-"""App Home: my queue, what I sent, connections, sync schedule and last runs, settings — from `HomeData`."""
+"""App Home: my queue, what is ready to send (blocks/ready.py), what I sent, connections, sync schedule and last
+runs, settings — from `HomeData`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from blocks.cards import CardData, accept_confirm
+from blocks.ready import FITS, ProjectGroup, ready_section, rejected_section
 from blocks.text import age, bounded_lines, escape, link, money, truncate, when
 from handlers import ids
 
@@ -64,6 +66,12 @@ class HomeData:
     runs: tuple[RunRow, ...] = ()
     settings: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
+    # the senders' side (blocks/ready.py): shown to people who may send (Standard and up)
+    can_send: bool = False
+    ready: tuple[ProjectGroup, ...] = ()
+    ready_projects: int = 0
+    rejected: tuple[ProjectGroup, ...] = ()
+    rejected_projects: int = 0
 
 
 def _md(text: str) -> SectionBlock:
@@ -181,18 +189,34 @@ def home_view(data: HomeData) -> View:
         return View(type="home", blocks=blocks)
     blocks += _queue(data)
     blocks.append(DividerBlock())
-    blocks += _sent(data)
-    blocks.append(DividerBlock())
-    blocks += _connections(data)
-    blocks += _runs(data)
+    rest: list[Block] = _sent(data)
+    rest.append(DividerBlock())
+    rest += _connections(data)
+    rest += _runs(data)
     settings = _settings(data)
     if settings:
-        blocks.append(DividerBlock())
-        blocks += settings
-    blocks.append(ActionsBlock(block_id="home", elements=[ButtonElement(text="Refresh", action_id=ids.HOME_REFRESH,
-                                                                         value="refresh")]))
-    blocks.append(_ctx("`/ledgerlink help` lists every command."))
-    return View(type="home", blocks=blocks[:HOME_BLOCKS])
+        rest.append(DividerBlock())
+        rest += settings
+    rest.append(ActionsBlock(block_id="home", elements=[ButtonElement(text="Refresh", action_id=ids.HOME_REFRESH,
+                                                                       value="refresh")]))
+    rest.append(_ctx("`/ledgerlink help` lists every command."))
+    blocks += _senders_side(data, room=HOME_BLOCKS - len(blocks) - len(rest))
+    return View(type="home", blocks=(blocks + rest)[:HOME_BLOCKS])
+
+
+def _senders_side(data: HomeData, *, room: int) -> list[Block]:
+    """Ready to export and Rejected, with as many rows and projects as fit in `room` blocks."""
+    if not data.can_send:
+        return []
+    side: list[Block] = []
+    for rows, projects in FITS:
+        side = ready_section(data.ready, projects_total=data.ready_projects, rows=rows, projects=projects)
+        side += rejected_section(data.rejected, projects_total=data.rejected_projects, rows=rows,
+                                 projects=projects)
+        side.append(DividerBlock())
+        if len(side) <= room:
+            return side
+    return side[:max(room, 0)]
 
 
 def money_or_never(amount: Decimal | None) -> str:

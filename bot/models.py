@@ -132,6 +132,8 @@ class Item(SQLModel, table=True):
     sent_at: datetime | None = None
     decided_at: datetime | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    # sent together with others on one grouped approval card (None: the item has a card of its own)
+    group_id: int | None = Field(default=None, foreign_key="item_groups.id", index=True)
 
 
 class Decision(SQLModel, table=True):
@@ -359,6 +361,19 @@ class SchedulerLease(SQLModel, table=True):
     holder: str = Field(max_length=128)
     acquired_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+
+
+class ItemGroup(SQLModel, table=True):
+    """Items a sender sent together ("Send N to accounting" in App Home): one grouped approval card for all of
+    them. Each member keeps its own state, decisions and outbox row; the group only says where the card is."""
+
+    __tablename__ = "item_groups"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    sender_id: int | None = Field(default=None, foreign_key="users.id")
+    card_channel: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # APScheduler's SQLAlchemyJobStore table, exactly as apscheduler/jobstores/sqlalchemy.py defines it, declared here

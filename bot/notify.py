@@ -27,10 +27,12 @@ from sqlmodel import Session, select
 
 from blocks import cards
 from blocks.cards import CardData, Message
+from blocks.group_card import GroupData, group_card
+from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.identity import slack_id_for
-from bot.models import AuditEvent, Decision, Item, ProcessedWebhook, Tenant, User, utcnow
-from bot.services.cardview import card_data, person, read_settings
+from bot.models import AuditEvent, Decision, Item, ItemGroup, ProcessedWebhook, Tenant, User, utcnow
+from bot.services.cardview import card_data, group_data, person, read_settings
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +78,17 @@ class Notifier:
             s.execute(update(Item).where(Item.id == item_id).values(card_channel=where[0], card_ts=where[1]))
             s.commit()
         self._converge(item_id, item.version, where)
+        if item.group_id is not None:  # its line on the grouped card now points to this card
+            self.refresh_group_card(item.group_id)
         return where
 
-    def refresh_card(self, item_id: int) -> bool:
-        """Update the item's card in place from its current state; False when it has no card (or it's gone)."""
+    def refresh_card(self, item_id: int, *, group: bool = True) -> bool:
+        """Update the item's card in place from its current state — and the grouped card it is a line of (unless
+        `group=False`); False when it has no card (or it's gone)."""
         item = self._item(item_id)
+        grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
         if not item.card_channel or not item.card_ts:
-            return False
+            return grouped
         msg = cards.approval_card(self.card(item_id))
         try:
             self.client_for(item.tenant_id).chat_update(channel=item.card_channel, ts=item.card_ts,
@@ -106,6 +112,78 @@ class Notifier:
             except SlackApiError as exc:
                 logger.warning("card of item %s not re-rendered: %s", item_id, exc.response.get("error"))
                 return
+
+    # --- the grouped card (items sent together; blocks/group_card.py) -------------------------------------------
+    def group(self, group_id: int) -> GroupData:
+        with Session(self.engine) as s:
+            return group_data(s, group_id, self.links)
+
+    def _group_row(self, group_id: int) -> ItemGroup:
+        with Session(self.engine, expire_on_commit=False) as s:
+            group = s.get(ItemGroup, group_id)
+            if group is None:
+                raise LookupError(f"item group {group_id} does not exist")
+            return group
+
+    def _group_versions(self, group_id: int) -> tuple[tuple[int, int], ...]:
+        with Session(self.engine) as s:
+            return tuple(s.exec(select(Item.id, Item.version).where(Item.group_id == group_id)
+                                .order_by(Item.id)).all())  # type: ignore[arg-type]
+
+    def post_group_card(self, group_id: int) -> tuple[str, str]:
+        """Post one card for the whole group to the approvers' channel and remember where it is."""
+        group = self._group_row(group_id)
+        seen = self._group_versions(group_id)
+        msg = group_card(self.group(group_id))
+        resp = self.client_for(group.tenant_id).chat_postMessage(channel=self._channel(group.tenant_id),
+                                                                  unfurl_links=False, **msg.as_kwargs())
+        where = (resp["channel"], resp["ts"])
+        with Session(self.engine) as s:
+            s.execute(update(ItemGroup).where(ItemGroup.id == group_id).values(card_channel=where[0],
+                                                                                card_ts=where[1]))
+            s.commit()
+        self._converge_group(group_id, seen, where)
+        return where
+
+    def refresh_group_card(self, group_id: int) -> bool:
+        """Re-render the grouped card from its items' current states; False when it has no card yet."""
+        group = self._group_row(group_id)
+        if not group.card_channel or not group.card_ts:
+            return False
+        seen = self._group_versions(group_id)
+        msg = group_card(self.group(group_id))
+        try:
+            self.client_for(group.tenant_id).chat_update(channel=group.card_channel, ts=group.card_ts,
+                                                         **msg.as_kwargs())
+        except SlackApiError as exc:
+            logger.warning("grouped card %s not updated: %s", group_id, exc.response.get("error"))
+            return False
+        self._converge_group(group_id, seen, (group.card_channel, group.card_ts))
+        return True
+
+    def _converge_group(self, group_id: int, seen: tuple[tuple[int, int], ...], where: tuple[str, str],
+                        rounds: int = 3) -> None:
+        """As `_converge`, for a grouped card: re-render while any of its items moved during our Slack call."""
+        for _ in range(rounds):
+            now = self._group_versions(group_id)
+            if now == seen:
+                return
+            seen = now
+            msg = group_card(self.group(group_id))
+            try:
+                self.client_for(self._group_row(group_id).tenant_id).chat_update(channel=where[0], ts=where[1],
+                                                                                 **msg.as_kwargs())
+            except SlackApiError as exc:
+                logger.warning("grouped card %s not re-rendered: %s", group_id, exc.response.get("error"))
+                return
+
+    def group_receipt(self, group_id: int) -> None:
+        """The sender's one DM for a group (instead of one per item)."""
+        group = self._group_row(group_id)
+        if group.sender_id is None:
+            return
+        where = f"<#{group.card_channel}>" if group.card_channel else self._channel(group.tenant_id)
+        self.dm(group.tenant_id, group.sender_id, cards_group_receipt(self.group(group_id), where))
 
     # --- direct messages -------------------------------------------------------------------------------------
     def dm(self, tenant_id: int, user_id: int, message: Message) -> tuple[str, str] | None:
@@ -152,8 +230,11 @@ class Notifier:
             people = [p for p in (person(s, i) for i in ids) if p]
         msg = cards.failure_notice(self.card(item.id), people)  # type: ignore[arg-type]
         client = self.client_for(item.tenant_id)
+        group = self._group_row(item.group_id) if item.group_id is not None and not item.card_ts else None
         if item.card_channel and item.card_ts:
             client.chat_postMessage(channel=item.card_channel, thread_ts=item.card_ts, **msg.as_kwargs())
+        elif group is not None and group.card_channel and group.card_ts:  # under the grouped card it is a line of
+            client.chat_postMessage(channel=group.card_channel, thread_ts=group.card_ts, **msg.as_kwargs())
         else:
             client.chat_postMessage(channel=self._channel(item.tenant_id), **msg.as_kwargs())
 
@@ -247,11 +328,19 @@ class Notifier:
         self.paid_notice(event)
 
     def refresh_cards(self, items: list[Item]) -> None:
+        groups: list[int] = []  # a grouped card is re-rendered once, however many of its lines changed
         for item in items:
             try:
-                self.refresh_card(item.id)  # type: ignore[arg-type]
+                self.refresh_card(item.id, group=False)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - one card's failure must not stop the others
                 logger.exception("refreshing the card of item %s failed", item.id)
+            if item.group_id is not None and item.group_id not in groups:
+                groups.append(item.group_id)
+        for group_id in groups:
+            try:
+                self.refresh_group_card(group_id)
+            except Exception:  # noqa: BLE001 - as above
+                logger.exception("refreshing grouped card %s failed", group_id)
 
 
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:

@@ -1,4 +1,5 @@
-"""Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home.
+"""Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home;
+the senders' side (Send to accounting, Export now, Send selected) and the grouped card's Accept all.
 
 Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result.
 A refusal (not an approver, already decided, stale card, self-approval) is an ephemeral sentence and changes
@@ -15,10 +16,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from blocks import cards, modals
+from blocks.ready import selected_ids
 from bot.domain.permissions import Perm, check
 from bot.domain.workflow import Outcome
 from bot.identity import Identity
-from bot.services import decisions, home
+from bot.services import batches, decisions, home
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
@@ -41,8 +43,13 @@ def _decide(svc: Services, body: dict[str, Any], action: dict[str, Any], client:
         tell(client, body, decisions.sentence_of(exc))
         return None
     finally:
-        if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get("type") == "home":
-            svc.submit(home.publish, svc, client, team_id=team_id(body), user_id=user_id(body))
+        _republish_home(svc, client, body)
+
+
+def _republish_home(svc: Services, client: WebClient, body: dict[str, Any]) -> None:
+    """After a click in App Home, publish it again (in the background) so it shows the new states."""
+    if (body.get("container") or {}).get("type") == "view" and (body.get("view") or {}).get("type") == "home":
+        svc.submit(home.publish, svc, client, team_id=team_id(body), user_id=user_id(body))
 
 
 def register(app: App) -> None:
@@ -133,3 +140,58 @@ def register(app: App) -> None:
     def home_settings(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         open_settings(svc, client, body)
+
+    # --- the senders' side (blocks/ready.py) and grouped cards (blocks/group_card.py) ---------------------------
+    @app.action(ids.SEND_ITEM)
+    @guarded
+    def send_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()  # the sender's receipt DM and the card say it was sent; a refusal is told
+        _decide(svc, body, action, client, lambda me, item: decisions.send(svc, item, me.actor))
+
+    @app.action(ids.EXPORT_ITEM)
+    @guarded
+    def export_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.export(svc, item, me.actor))
+        if outcome is None:
+            return
+
+        def finish() -> None:
+            item = decisions.finish_export(svc, outcome.item.id)  # type: ignore[arg-type]
+            tell(client, body, decisions.export_sentence(svc, item))
+            _republish_home(svc, client, body)
+        svc.submit(finish)
+
+    @app.action(ids.READY_PICK)
+    def ready_pick(ack: Ack) -> None:
+        ack()  # ticking a box changes nothing yet: Send selected reads the ticks from the view's state
+
+    @app.action(ids.READY_SEND_SELECTED)
+    @guarded
+    def send_selected(ack: Ack, body: dict, client: WebClient) -> None:
+        ack()
+        state = ((body.get("view") or {}).get("state") or body.get("state") or {}).get("values") or {}
+        try:
+            sent = batches.send_together(svc, selected_ids(state), who(svc, client, body).actor)
+            if sent.refused:  # what was sent is in the receipt DM and on the card; what wasn't, and why, here
+                tell(client, body, sent.sentence())
+        except decisions.SENTENCE_ERRORS as exc:
+            tell(client, body, decisions.sentence_of(exc))
+        finally:
+            _republish_home(svc, client, body)
+
+    @app.action(ids.GROUP_ACCEPT_ALL)
+    @guarded
+    def accept_all(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        group_id = item_id_of(action)  # the button carries only the group id
+        if group_id is None:
+            tell(client, body, "That button doesn't carry a card any more; accept the items from App Home instead.")
+            return
+        try:
+            result = batches.accept_all(svc, group_id, who(svc, client, body).actor)
+        except decisions.SENTENCE_ERRORS as exc:
+            tell(client, body, decisions.sentence_of(exc))
+            return
+        if text := result.sentence():
+            tell(client, body, text)

@@ -121,14 +121,7 @@ def _sub_export(call: Call, args: tuple[str, str]) -> None:
 
     def finish() -> None:
         item = decisions.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        card = call.svc.notifier.card(item.id)  # type: ignore[arg-type]
-        if item.state == "synced":
-            text = f":white_check_mark: {item.title} is in QuickBooks: {card.result or 'synced'}."
-        elif item.state == "failed_to_export":
-            text = f":x: Exporting {item.title} failed: {item.last_error}"
-        else:
-            text = f":hourglass_flowing_sand: {item.title} is queued; the worker will finish the export."
-        call.respond(replace_original=True, text=text)
+        call.respond(replace_original=True, text=decisions.export_sentence(call.svc, item))
     call.svc.submit(finish)
 
 

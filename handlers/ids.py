@@ -59,3 +59,13 @@ LINK_VIEW = "link_records"
 SEND_VIEW = "send_item"
 VIEWS = VIEWS + (LINK_VIEW, SEND_VIEW)
 LINK_PROCORE_BLOCK, LINK_QBO_BLOCK, SEND_ITEM_BLOCK = "link_procore", "link_qbo", "send_item_pick"
+
+# --- the senders' side: App Home's "Ready to export" / "Rejected" rows and grouped approval cards ----------
+SEND_ITEM = "item_send"  # "Send to accounting" on one ready item (value: the item id)
+EXPORT_ITEM = "item_export"  # "Export now", when direct exports allow it (value: the item id)
+READY_PICK = "ready_pick"  # the checkboxes of one project's ready items (values: item ids)
+READY_PICK_BLOCK = "ready_pick_"  # + project key: the block of those checkboxes
+READY_SEND_SELECTED = "ready_send_selected"  # "Send selected to accounting": the ticked items as one card
+GROUP_ACCEPT_ALL = "group_accept_all"  # "Accept all" on a grouped card (value: the group id)
+
+ACTIONS += (SEND_ITEM, EXPORT_ITEM, READY_PICK, READY_SEND_SELECTED, GROUP_ACCEPT_ALL)

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from bot.domain import audit
 from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
 from bot.domain.permissions import Actor, Level, check, perm_for
-from bot.domain.settings import DirectExports, tenant_settings
+from bot.domain.settings import direct_export_refusal, tenant_settings
 from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuchTransition, next_state
 from bot.models import Decision, Item, Tenant, User, utcnow
 
@@ -104,6 +104,8 @@ class Workflow:
                     raise self._explain(s, item, Action.ACCEPT)
                 approvals = self._approvals(s, item)
                 if self._has_decided(s, item, actor):
+                    if approvals >= needed:  # our own other click has just accepted it
+                        raise AlreadyDecided(f"You already accepted {item.title}.")
                     raise AlreadyDecided(f"You already approved {item.title}; it is waiting for "
                                          f"{needed - approvals} more approver(s).")
                 final = approvals + 1 >= needed
@@ -152,13 +154,10 @@ class Workflow:
                request_id: str | None = None, then: Hook | None = None) -> Outcome:
         """Direct export (no acceptance), as the tenant's direct-exports setting allows."""
         def precheck(s: Session, item: Item) -> None:
-            mode = DirectExports(tenant_settings(s, item.tenant_id).direct_exports)
-            if mode is DirectExports.DISABLED:
-                raise PermissionDenied("Direct exports are disabled for this company: send the item for "
-                                       "acceptance instead (`/ledgerlink send`).")
-            if mode is DirectExports.ENABLED_WITH_WORKFLOW and not workflow_complete:
-                raise PermissionDenied(f"{item.title} can be exported directly only after its Procore workflow "
-                                       "is complete; finish the workflow or send it for acceptance.")
+            refusal = direct_export_refusal(tenant_settings(s, item.tenant_id).direct_exports, item.title,
+                                            workflow_complete=workflow_complete)
+            if refusal:
+                raise PermissionDenied(refusal)
 
         def mutate(s: Session, item: Item) -> dict[str, Any]:
             return {"sender_id": actor.user_id, "decided_at": self.clock(), "decided_by_id": actor.user_id,

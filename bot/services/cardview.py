@@ -21,9 +21,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from blocks.cards import CardData, LastEvent, Line, Person
+from blocks.group_card import GroupData
 from blocks.links import Links
 from bot.domain import audit
-from bot.models import Decision, Item, OutboxEntry, Tenant, TenantSettings, User
+from bot.models import Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
 
 
 def person(session: Session, user_id: int | None) -> Person | None:
@@ -168,3 +169,16 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         changed_while_locked=bool(d.get("changed_while_locked")), last_event=last_event,
         tz=tenant.timezone if tenant else "UTC",
     )
+
+
+def group_data(session: Session, group_id: int, links: Links) -> GroupData:
+    """What a grouped card shows: each item of the group as it is now (see blocks/group_card.py)."""
+    group = session.get(ItemGroup, group_id)
+    if group is None:
+        raise LookupError(f"item group {group_id} does not exist")
+    items = list(session.exec(select(Item).where(Item.group_id == group_id).order_by(Item.id)))
+    tenant = session.get(Tenant, group.tenant_id)
+    return GroupData(group_id=group_id, lines=tuple(card_data(session, i.id, links) for i in items),  # type: ignore[arg-type]
+                     own_card=frozenset(i.id for i in items if i.card_ts),  # type: ignore[misc]
+                     sender=person(session, group.sender_id), sent_at=group.created_at,
+                     tz=tenant.timezone if tenant else "UTC")

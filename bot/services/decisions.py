@@ -59,10 +59,15 @@ def _engine_send(svc: Services, item: Item, actor: Actor, *, again: bool) -> Out
     return None
 
 
+def send_only(svc: Services, item_id: int, actor: Actor) -> Outcome:
+    """The state change of a send, without a card (several items sent together share one: bot/services/batches)."""
+    item = _item(svc, item_id, actor)
+    return _engine_send(svc, item, actor, again=False) or svc.workflow.send(item_id, actor)
+
+
 def send(svc: Services, item_id: int, actor: Actor) -> Outcome:
     """Send for acceptance and post the approval card; if the card can't be posted, take the item back."""
-    item = _item(svc, item_id, actor)
-    outcome = _engine_send(svc, item, actor, again=False) or svc.workflow.send(item_id, actor)
+    outcome = send_only(svc, item_id, actor)
     _post_or_take_back(svc, item_id, outcome)
     return outcome
 
@@ -91,16 +96,23 @@ def _post_or_take_back(svc: Services, item_id: int, outcome: Outcome) -> None:
         logger.warning("receipt DM for item %s not sent: %s", item_id, exc.response.get("error"))
 
 
-def accept(svc: Services, item_id: int, actor: Actor) -> Outcome:
-    """Accept; the final approval also queues the export (same transaction) and starts it in the background."""
+def accept_only(svc: Services, item_id: int, actor: Actor) -> tuple[Outcome, bool]:
+    """The decision, and with the final approval the outbox row, in one transaction (no Slack update);
+    returns the outcome and whether an export was queued."""
     item = _item(svc, item_id, actor)
     hook = svc.export_hook(item.type)
     if hook is None:
         logger.warning("no export hook for %s items yet: item %s is accepted without an outbox write",
                        item.type, item_id)
     outcome = svc.workflow.accept(item_id, actor, then=hook)
+    return outcome, outcome.changed_state and hook is not None
+
+
+def accept(svc: Services, item_id: int, actor: Actor) -> Outcome:
+    """Accept; the final approval also queues the export (same transaction) and starts it in the background."""
+    outcome, queued = accept_only(svc, item_id, actor)
     svc.notifier.refresh_card(item_id)
-    if outcome.changed_state and hook is not None:
+    if queued:
         svc.submit(finish_export, svc, item_id)
     return outcome
 
@@ -137,6 +149,15 @@ def finish_export(svc: Services, item_id: int) -> Item:
         except SlackApiError as exc:
             logger.warning("failure notice for item %s not posted: %s", item_id, exc.response.get("error"))
     return item
+
+
+def export_sentence(svc: Services, item: Item) -> str:
+    """What the person who exported directly is told once `finish_export` is done."""
+    if item.state == "synced":
+        return f":white_check_mark: {item.title} is in QuickBooks: {svc.notifier.card(item.id).result or 'synced'}."  # type: ignore[arg-type]
+    if item.state == "failed_to_export":
+        return f":x: Exporting {item.title} failed: {item.last_error}"
+    return f":hourglass_flowing_sand: {item.title} is queued; the worker will finish the export."
 
 
 def check_can_decide(svc: Services, item_id: int, actor: Actor) -> Item:

@@ -16,10 +16,11 @@ from bot import scheduler
 from bot.domain import audit
 from bot.domain.errors import DomainError
 from bot.domain.permissions import Level, Perm, allowed
+from bot.domain.states import ItemState
 from bot.domain.workflow import PAST
 from bot.identity import Identity, NotSetUp, resolve
 from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
-from bot.services import admin
+from bot.services import admin, ready
 from bot.services.cardview import card_data, person, read_settings
 from bot.services.runtime import Services
 from sync.jobs import base as jobs_base
@@ -54,6 +55,12 @@ def home_data(svc: Services, me: Identity) -> HomeData:
         schedule = _schedule(me.tenant, st)
         runs = tuple(_run(job, label, cursors.get(job)) for job, label in schedule.items())
         me_row = s.get(User, actor.user_id) if actor.user_id else None
+        senders: dict[str, Any] = {}
+        if ready.can_send(actor):
+            ready_groups, ready_projects = ready.groups(svc, s, actor, tenant_id, ItemState.READY_TO_EXPORT)
+            rejected, rejected_projects = ready.groups(svc, s, actor, tenant_id, ItemState.REJECTED)
+            senders = {"can_send": True, "ready": ready_groups, "ready_projects": ready_projects,
+                       "rejected": rejected, "rejected_projects": rejected_projects}
         settings = {"direct_exports": st.direct_exports.replace("_", " "),
                     "paid_sync_schedule": SCHEDULE_LABELS.get(st.paid_sync_schedule, st.paid_sync_schedule),
                     "approvers_channel": _channel(st.approvers_channel),
@@ -64,7 +71,7 @@ def home_data(svc: Services, me: Identity) -> HomeData:
                     is_admin=allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS), is_approver=actor.is_approver,
                     digest_opt_out=bool(me_row and me_row.digest_opt_out), awaiting_me=tuple(awaiting),
                     awaiting_total=total, sent_by_me=tuple(sent), connections=connections, runs=runs,
-                    settings=settings, now=utcnow())
+                    settings=settings, now=utcnow(), **senders)
 
 
 def _channel(ref: str | None) -> str:

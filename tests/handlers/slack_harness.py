@@ -181,7 +181,7 @@ class SlackWorld:
 
     def click(self, who: str, item: Item | None = None, action_id: str = "item_accept", *,
               channel: str | None = None, ts: str | None = None, view_id: str | None = None,
-              value: Any = None, block_id: str | None = None) -> dict:
+              value: Any = None, block_id: str | None = None, values: dict | None = None) -> dict:
         if item is not None and channel is None and view_id is None:
             fresh = self.get(item.id)
             channel, ts = fresh.card_channel, fresh.card_ts
@@ -194,6 +194,8 @@ class SlackWorld:
             body["value"] = value
         if block_id is not None:
             body["block_id"] = block_id
+        if values is not None:  # what the person ticked or typed elsewhere in the view: {block_id: {action_id: v}}
+            body["values"] = values
         return self.post("actions/click", **body)
 
     def command(self, who: str, text: str, channel: str = "#accounting") -> dict:
