@@ -1,4 +1,5 @@
-"""Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home.
+"""Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home;
+Send to accounting and Export now on the daily ready post.
 
 Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result.
 A refusal (not an approver, already decided, stale card, self-approval) is an ephemeral sentence and changes
@@ -18,7 +19,7 @@ from blocks import cards, modals
 from bot.domain.permissions import Perm, check
 from bot.domain.workflow import Outcome
 from bot.identity import Identity
-from bot.services import decisions, home
+from bot.services import decisions, home, ready_post
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
@@ -133,3 +134,32 @@ def register(app: App) -> None:
     def home_settings(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         open_settings(svc, client, body)
+
+    # --- the daily ready post's buttons (blocks/ready_post.py): the post is redrawn in place after each ----------
+    def redraw_post(body: dict) -> None:
+        where = body.get("container") or {}
+        ready_post.refresh_message(svc.engine, svc.notifier, channel=where.get("channel_id"),
+                                   ts=where.get("message_ts"))
+
+    @app.action(ids.READY_SEND)
+    @guarded
+    def ready_send(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.send(svc, item, me.actor))
+        if outcome is not None:
+            tell(client, body, f":outbox_tray: You sent {outcome.item.title} to accounting; the approvers have it.")
+        redraw_post(body)
+
+    @app.action(ids.READY_EXPORT)
+    @guarded
+    def ready_export(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.export(svc, item, me.actor))
+        redraw_post(body)
+        if outcome is not None:
+            def finish() -> None:
+                item = decisions.finish_export(svc, outcome.item.id)  # type: ignore[arg-type]
+                redraw_post(body)
+                if item.state == "failed_to_export":
+                    tell(client, body, f":x: Exporting {item.title} failed: {item.last_error}")
+            svc.submit(finish)

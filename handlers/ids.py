@@ -20,13 +20,17 @@ VIEW_PROCORE = "item_view_procore"
 VIEW_QBO = "item_view_qbo"
 OPEN_LINK = "open_link"
 
+# --- the daily "ready to export" post (and App Home's ready rows): value = item id -------------------------
+READY_SEND = "ready_send"
+READY_EXPORT = "ready_export"
+
 # --- App Home ------------------------------------------------------------------------------------------
 HOME_SETTINGS = "home_settings"
 HOME_DIGEST = "home_toggle_digest"
 HOME_REFRESH = "home_refresh"
 
 ACTIONS = (ACCEPT, REJECT, RETRY, DETAILS, RETRIEVE, RESEND, VIEW_PROCORE, VIEW_QBO, OPEN_LINK,
-           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH)
+           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH, READY_SEND, READY_EXPORT)
 
 # --- modals ---------------------------------------------------------------------------------------------
 REJECT_VIEW = "reject_reason"
@@ -40,6 +44,7 @@ REASON_BLOCK, REASON_INPUT = "reason", "reason_text"
 S_DIRECT, S_SCHEDULE, S_APPROVERS, S_NOTIFY = "direct_exports", "paid_sync_schedule", "approvers_channel", \
     "notify_channel"
 S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "digest"
+S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------

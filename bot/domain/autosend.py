@@ -28,14 +28,14 @@ TRIGGERS: dict[ItemType, frozenset[str]] = {
     ItemType.PCCO: frozenset({"approved"}),
     ItemType.COMPANY: frozenset({"created"}),  # a company added to the Procore directory (not from QuickBooks)
 }
-#: what the settings modal offers, in this order, with what triggers it
-CHOICES: tuple[tuple[ItemType, str], ...] = (
-    (ItemType.SUB_INVOICE, "Subcontractor invoices — Approved, Approved as noted or Pending owner approval"),
-    (ItemType.OWNER_INVOICE, "Owner invoices — Approved"),
-    (ItemType.COMMITMENT, "Commitments — executed (Approved)"),
-    (ItemType.CCO, "Commitment change orders — Approved"),
-    (ItemType.PCCO, "Prime contract change orders — Approved"),
-    (ItemType.COMPANY, "Companies — added to the Procore directory"),
+#: what the settings modal offers, in this order: the type, and when it is sent
+CHOICES: tuple[tuple[ItemType, str, str], ...] = (
+    (ItemType.SUB_INVOICE, "Subcontractor invoices", "when Approved, Approved as noted or Pending owner approval"),
+    (ItemType.OWNER_INVOICE, "Owner invoices", "when Approved"),
+    (ItemType.COMMITMENT, "Commitments", "when executed (Approved)"),
+    (ItemType.CCO, "Commitment change orders", "when Approved"),
+    (ItemType.PCCO, "Prime contract change orders", "when Approved"),
+    (ItemType.COMPANY, "Companies", "when added to the Procore directory (not from QuickBooks)"),
 )
 SENDABLE_STATES = frozenset({ItemState.READY_TO_EXPORT, ItemState.REJECTED})
 CLOCK_SKEW = timedelta(minutes=2)  # Procore's clock vs ours, and its whole-second timestamps
@@ -67,7 +67,7 @@ def enabled_types(setting: Mapping[str, str] | None) -> dict[str, datetime]:
 def with_types(setting: Mapping[str, str] | None, chosen: set[str], now: datetime) -> dict[str, str]:
     """The new setting when an admin picks `chosen`: types kept on keep their start, new ones start `now`."""
     current = dict(setting or {})
-    return {kind.value: current.get(kind.value) or now.isoformat() for kind, _ in CHOICES if kind.value in chosen}
+    return {kind.value: current.get(kind.value) or now.isoformat() for kind, *_ in CHOICES if kind.value in chosen}
 
 
 def parse_time(value: str | None) -> datetime | None:
