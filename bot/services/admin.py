@@ -19,7 +19,7 @@ from bot.domain.autosend import enabled_types, with_types
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.permissions import Actor, Level, Perm, allowed, check
 from bot.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
-from bot.models import Tenant, User, utcnow
+from bot.models import ProjectSettings, Tenant, User, utcnow
 
 GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
 
@@ -163,6 +163,22 @@ def _stored(name: str, value: Any, st: Any) -> Any:
 
 def _jsonable(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id: int,
+                     channel: str | None) -> None:
+    """Where a project's daily ready post goes (None: the company's notices channel); admins only, audited."""
+    check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
+    with Session(engine) as s:
+        row = s.exec(select(ProjectSettings).where(ProjectSettings.tenant_id == tenant_id,
+                                                   ProjectSettings.procore_project_id == project_id)).first()
+        row = row or ProjectSettings(tenant_id=tenant_id, procore_project_id=project_id)
+        before, row.team_channel = row.team_channel, channel
+        s.add(row)
+        audit.record(s, tenant_id=tenant_id, actor=actor, action="settings",
+                     detail={"project_id": project_id, "before": {"team_channel": before},
+                             "after": {"team_channel": channel}})
+        s.commit()
 
 
 def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:

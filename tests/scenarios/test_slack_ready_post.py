@@ -37,7 +37,8 @@ def runtime(slack):
 
 
 def _posts(slack) -> list[dict]:
-    return [m for m in slack.messages() if m["text"].startswith("Ready to export") and not m["_sandbox"]["ephemeral_to"]]
+    return [m for m in slack.messages()
+            if m["text"].startswith("Ready to export") and not m["_sandbox"]["ephemeral_to"]]
 
 
 def _calls(slack, method: str, ts: str | None = None) -> list[dict]:
@@ -108,9 +109,13 @@ def test_one_message_a_day_updated_in_place_as_items_move_on(slack, runtime):
 
 def test_project_team_channels_and_refusals(slack, runtime):
     general = slack.sandbox.store.conversation_by_name("general")["id"]
+    refused = slack.command("riley", f"team-channel 2002 <#{general}|general>")
+    assert "Admin" in str(refused["body"]), refused
+    said = slack.command("alex", f"team-channel 2002 <#{general}|general>")
+    assert f"now goes to <#{general}>" in str(said["body"]), said
     with Session(slack.engine) as s:
-        s.add(ProjectSettings(tenant_id=slack.world.tenant.id, procore_project_id=2002, team_channel=general))
-        s.commit()
+        [row] = s.exec(select(ProjectSettings)).all()
+        assert (row.procore_project_id, row.team_channel) == (2002, general)
     ours, theirs = slack.item("SC-201", project_id=1001), slack.item("SC-202", project_id=2002)
     blocked = slack.item("SC-203", project_id=1001, detail={"blocked": "Link company ACME to a vendor first."})
     assert runtime.task_ready_post(slack.world.tenant.id) == 2
