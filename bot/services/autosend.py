@@ -114,29 +114,31 @@ def _finish(engine: Engine, row_id: int, state: str, note: str | None = None, **
 
 
 def _send(svc: Services, row: AutoSend) -> str:
+    rid = int(row.id or 0)
+
+    def end(state: str, note: str | None = None, **values: Any) -> str:
+        return _finish(svc.engine, rid, state, note, **values)
+
     try:
         ctx = svc.context_for(row.tenant_id) if svc.context_for is not None else None
         item = _item(svc, ctx, row)
         if item.state not in SENDABLE_STATES:
-            return _finish(svc.engine, row.id, "skipped", f"it was already {item.state.replace('_', ' ')}",  # type: ignore[arg-type]
-                           item_id=item.id)
+            return end("skipped", f"it was already {item.state.replace('_', ' ')}", item_id=item.id)
         sender = resolve_sender(svc, ctx, row)
         # the card drawn during the send reads who sent it from this row (bot/services/cardview.py)
-        _finish(svc.engine, row.id, "sending", item_id=item.id, round=item.round + 1, sender_id=sender.user_id,  # type: ignore[arg-type]
-                sender_label=sender.label)
-        again = item.state == ItemState.REJECTED
-        outcome = (decisions.resend if again else decisions.send)(svc, item.id, sender.actor)  # type: ignore[arg-type]
+        end("sending", item_id=item.id, round=item.round + 1, sender_id=sender.user_id, sender_label=sender.label)
+        send = decisions.resend if item.state == ItemState.REJECTED else decisions.send
+        outcome = send(svc, int(item.id or 0), sender.actor)
     except decisions.CardNotPosted as exc:
-        return _finish(svc.engine, row.id, "failed", exc.sentence)  # type: ignore[arg-type]
+        return end("failed", exc.sentence)
     except DomainError as exc:  # can't be sent (blocked, wrong status in Procore, already linked…): say why
-        return _finish(svc.engine, row.id, "skipped", decisions.sentence_of(exc))  # type: ignore[arg-type]
+        return end("skipped", decisions.sentence_of(exc))
     except decisions.SENTENCE_ERRORS as exc:
-        return _finish(svc.engine, row.id, "failed", decisions.sentence_of(exc))  # type: ignore[arg-type]
+        return end("failed", decisions.sentence_of(exc))
     except Exception as exc:  # Procore or Slack unreachable…: try again on the next round, a few times
-        logger.exception("auto-send %s failed", row.id)
-        state = "failed" if row.attempts >= MAX_ATTEMPTS else "pending"
-        return _finish(svc.engine, row.id, state, f"{type(exc).__name__}: {exc}"[:500])  # type: ignore[arg-type]
-    return _finish(svc.engine, row.id, "sent", None, round=outcome.item.round)  # type: ignore[arg-type]
+        logger.exception("auto-send %s failed", rid)
+        return end("failed" if row.attempts >= MAX_ATTEMPTS else "pending", f"{type(exc).__name__}: {exc}"[:500])
+    return end("sent", round=outcome.item.round)
 
 
 def _item(svc: Services, ctx: Any, row: AutoSend) -> Item:
@@ -145,7 +147,6 @@ def _item(svc: Services, ctx: Any, row: AutoSend) -> Item:
 
         if ctx is None:
             raise DomainError("Procore is not connected, so the new company can't be read.")
-
         return company_item(ctx, procore_vendor_id=row.procore_id)
     with Session(svc.engine, expire_on_commit=False) as s:
         item = s.get(Item, row.item_id)

@@ -15,6 +15,7 @@ from bot.models import AutoSend, Item, SyncRequest, TenantSettings, User
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.web import create_web_app
 from bot.worker import Runtime
+from sync import binder
 from sync.jobs.base import run_job
 from tests.handlers.slack_harness import card_text
 from tests.support.servers import running_wsgi
@@ -241,3 +242,25 @@ def test_off_by_default_and_a_new_company_is_sent_when_turned_on(world, slack, r
                                                                       "awaiting_acceptance")
     card = card_text(slack.card(item))
     assert "Loud Paving Co." in card and "Sent automatically when it was added to the Procore directory" in card
+
+
+def test_an_item_that_cant_be_sent_yet_is_skipped_with_the_reason(world, slack, receiver, worker, procore):
+    _turn_on(world.engine, world.tenant.id, "sub_invoice")
+    req = _under_review(world)
+    with Session(world.engine) as s:  # its company loses its QuickBooks vendor link
+        binder.unbind(s, world.tenant.id, "company", req.vendor_id or _commitment_vendor(world, req))
+        s.commit()
+
+    procore.set_status(req.id, "approved", by=procore.user("Sam")["id"])
+    procore.deliveries()
+    _settled(slack, world, sends=1)
+
+    [auto] = _rows(world.engine, AutoSend)
+    assert auto.state == "skipped" and "Link company" in auto.note and "QuickBooks vendor" in auto.note
+    assert _item(world.engine, req.id).state == "ready_to_export" and _cards_posted(slack, _item(world.engine,
+                                                                                                  req.id)) == []
+
+
+def _commitment_vendor(world, req) -> int:
+    return world.ctx.procore.get_work_order_contract(project_id=world.links.project_ids[0],
+                                                     contract_id=req.commitment_id).vendor_id
