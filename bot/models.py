@@ -265,7 +265,8 @@ class SyncRequest(SQLModel, table=True):
     """Work a webhook (or a person's "sync now") asked for; the worker drains these, never the web request."""
 
     __tablename__ = "sync_requests"
-    __table_args__ = (Index("ix_sync_requests_status", "status", "created_at"),)
+    __table_args__ = (Index("ix_sync_requests_status", "status", "created_at"),
+                      Index("ix_sync_requests_record", "source", "entity_id"))  # who changed a record (auto-send)
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int | None = Field(default=None, foreign_key="tenants.id", index=True)
     source: str = Field(max_length=16)  # qbo | procore | slack | schedule

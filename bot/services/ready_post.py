@@ -111,16 +111,23 @@ def post_daily(engine: Engine, notifier: Any, tenant_id: int, *, now: datetime |
     return touched
 
 
-def render(session: Session, post: ReadyPost, links: Any) -> tuple[Message, str]:
-    """The post's message as its items are now, and a signature of what it shows."""
-    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_(post.item_ids)))}  # type: ignore[union-attr]
-    present = [i for i in post.item_ids if i in items]
-    direct = read_settings(session, post.tenant_id).direct_exports != DirectExports.DISABLED.value
-    cards = [card_data(session, i, links) for i in present]
+def _direct(session: Session, tenant_id: int) -> bool:
+    return read_settings(session, tenant_id).direct_exports != DirectExports.DISABLED.value
+
+
+def signature(session: Session, post: ReadyPost) -> str:
+    """What the post shows, in one query: its items' states and versions (any change bumps the version)."""
+    rows = session.exec(select(Item.id, Item.state, Item.version).where(
+        Item.id.in_(post.item_ids)).order_by(Item.id)).all()  # type: ignore[union-attr]
+    return hashlib.sha256(repr(([tuple(r) for r in rows], _direct(session, post.tenant_id))).encode()).hexdigest()
+
+
+def render(session: Session, post: ReadyPost, links: Any) -> Message:
+    """The post's message as its items are now."""
+    present = set(session.exec(select(Item.id).where(Item.id.in_(post.item_ids))))  # type: ignore[union-attr]
+    cards = [card_data(session, i, links) for i in post.item_ids if i in present]
     day = datetime.fromisoformat(post.period).strftime("%A, %b %d").replace(" 0", " ")
-    shown = [(i, items[i].state, items[i].version) for i in present]
-    signature = hashlib.sha256(repr((shown, direct)).encode()).hexdigest()
-    return ready_post(cards, day=day, direct_exports=direct), signature
+    return ready_post(cards, day=day, direct_exports=_direct(session, post.tenant_id))
 
 
 def show(engine: Engine, notifier: Any, post_id: int, *, force: bool = True) -> bool:
@@ -129,9 +136,10 @@ def show(engine: Engine, notifier: Any, post_id: int, *, force: bool = True) -> 
         post = s.get(ReadyPost, post_id)
         if post is None:
             return False
-        message, signature = render(s, post, notifier.links)
-    if post.ts and not force and signature == post.signature:
-        return False
+        now_shows = signature(s, post)
+        if post.ts and not force and now_shows == post.signature:
+            return False  # the common case of the event loop's check: one cheap query, no rendering
+        message = render(s, post, notifier.links)
     client = notifier.client_for(post.tenant_id)
     if post.ts and post.slack_channel:
         client.chat_update(channel=post.slack_channel, ts=post.ts, **message.as_kwargs())
@@ -141,7 +149,7 @@ def show(engine: Engine, notifier: Any, post_id: int, *, force: bool = True) -> 
         where = (resp["channel"], resp["ts"])
     with Session(engine) as s:
         row = s.get(ReadyPost, post_id)
-        row.slack_channel, row.ts, row.signature, row.updated_at = where[0], where[1], signature, utcnow()
+        row.slack_channel, row.ts, row.signature, row.updated_at = where[0], where[1], now_shows, utcnow()
         s.add(row)
         s.commit()
     return True

@@ -70,6 +70,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('sync_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('procore_user_id', sa.BigInteger(), nullable=True))
+        batch_op.create_index('ix_sync_requests_record', ['source', 'entity_id'], unique=False)
 
     with op.batch_alter_table('tenant_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('autosend', sa.JSON(), nullable=True))
@@ -85,6 +86,7 @@ def downgrade() -> None:
         batch_op.drop_column('autosend')
 
     with op.batch_alter_table('sync_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_sync_requests_record')
         batch_op.drop_column('procore_user_id')
 
     with op.batch_alter_table('project_settings', schema=None) as batch_op:
