@@ -151,10 +151,13 @@ def attribution(session: Session, item: Item) -> AutoSend | None:
 def _auto_note(auto: AutoSend | None, sender: Person | None) -> tuple[str, ...]:
     if auto is None:
         return ()
-    status = auto.to_status.replace("_", " ")
-    what = "it was added to the Procore directory" if auto.to_status == "created" else f"it became {status} in Procore"
-    who = f" ({sender.mention}'s change)" if sender and auto.procore_user_id else ""
-    return (f":robot_face: Sent automatically when {what}{who}.",)
+    who = sender.mention if sender and auto.procore_user_id else None
+    if auto.to_status == "created":
+        what = f"{who} added it to the Procore directory" if who else "it was added to the Procore directory"
+    else:
+        status = auto.to_status.replace("_", " ")
+        what = f"{who} made it {status} in Procore" if who else f"it became {status} in Procore"
+    return (f":robot_face: Sent automatically when {what}.",)
 
 
 def card_data(session: Session, item_id: int, links: Links) -> CardData:

@@ -169,7 +169,8 @@ def test_three_deliveries_send_once_and_a_reapproval_sends_again(world, slack, r
     assert auto.sender_id is None and auto.sender_label == "(Procore) Jane Roe"
     assert len(_cards_posted(slack, item)) == 1
     card = card_text(slack.card(item))
-    assert "Sent by*\n(Procore) Jane Roe" in card and "Sent automatically when it became approved" in card
+    assert "Sent by*\n(Procore) Jane Roe" in card
+    assert "Sent automatically when (Procore) Jane Roe made it approved in Procore." in card
     slack.home("dana")
     slack.idle()
     assert "(Procore) Jane Roe" in card_text(slack.views("dana")["home"]["view"])
@@ -221,7 +222,7 @@ def test_a_procore_user_with_slack_is_the_sender(world, slack, receiver, worker,
     with Session(world.engine) as s:
         sender = s.get(User, item.sender_id)
     assert sender.slack_user_id == priya_slack and sender.permission == "none" and sender.procore_user_id
-    assert f"<@{priya_slack}>" in card_text(slack.card(item))
+    assert f"Sent automatically when <@{priya_slack}> made it approved in Procore." in card_text(slack.card(item))
     assert any("sent" in m["text"].lower() for m in slack.dms(priya_slack))  # the sender's receipt
 
 
@@ -241,7 +242,7 @@ def test_off_by_default_and_a_new_company_is_sent_when_turned_on(world, slack, r
     assert (auto.state, auto.to_status, auto.item_id, item.state) == ("sent", "created", item.id,
                                                                       "awaiting_acceptance")
     card = card_text(slack.card(item))
-    assert "Loud Paving Co." in card and "Sent automatically when it was added to the Procore directory" in card
+    assert "Loud Paving Co." in card and "Sent automatically when" in card and "to the Procore directory." in card
 
 
 def test_an_item_that_cant_be_sent_yet_is_skipped_with_the_reason(world, slack, receiver, worker, procore):
