@@ -151,7 +151,7 @@ def attribution(session: Session, item: Item) -> AutoSend | None:
 def _auto_note(auto: AutoSend | None, sender: Person | None) -> tuple[str, ...]:
     if auto is None:
         return ()
-    who = sender.mention if sender and auto.procore_user_id else None
+    who = sender.name if sender and auto.procore_user_id else None  # notes are plain text: a name, not a mention
     if auto.to_status == "created":
         what = f"{who} added it to the Procore directory" if who else "it was added to the Procore directory"
     else:

@@ -222,7 +222,8 @@ def test_a_procore_user_with_slack_is_the_sender(world, slack, receiver, worker,
     with Session(world.engine) as s:
         sender = s.get(User, item.sender_id)
     assert sender.slack_user_id == priya_slack and sender.permission == "none" and sender.procore_user_id
-    assert f"Sent automatically when <@{priya_slack}> made it approved in Procore." in card_text(slack.card(item))
+    card = card_text(slack.card(item))
+    assert f"Sent by <@{priya_slack}>" in card and "when Priya Raman made it approved in Procore." in card
     assert any("sent" in m["text"].lower() for m in slack.dms(priya_slack))  # the sender's receipt
 
 
