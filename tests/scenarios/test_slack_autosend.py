@@ -266,3 +266,23 @@ def test_an_item_that_cant_be_sent_yet_is_skipped_with_the_reason(world, slack, 
 def _commitment_vendor(world, req) -> int:
     return world.ctx.procore.get_work_order_contract(project_id=world.links.project_ids[0],
                                                      contract_id=req.commitment_id).vendor_id
+
+
+def test_a_poll_finds_an_executed_commitment_and_sends_it_without_a_known_sender(world, slack, worker, procore):
+    run_job(world.ctx, "commitments")
+    _turn_on(world.engine, world.tenant.id, "commitment")
+    draft = next(c for c in world.ctx.procore.list_work_order_contracts(project_id=world.links.project_ids[2])
+                 if c.status == "Draft")
+    r = procore.http.patch(f"/records/work_order_contracts/{draft.id}", params={"emit": 0},
+                           json={"status": "Approved", "executed": True})
+    assert r.status_code == 200, r.text
+
+    assert worker.run(world.tenant.id, "commitments")  # the scheduled poll: no webhook, so no known sender
+    slack.idle()
+    [auto] = _rows(world.engine, AutoSend)
+    [item] = _rows(world.engine, Item, type="commitment", procore_id=str(draft.id))
+    assert (auto.state, auto.from_status, auto.to_status, auto.procore_user_id) == ("sent", None, "Approved", None)
+    assert item.state == "awaiting_acceptance" and item.sender_id is None
+    card = card_text(slack.card(item))
+    assert "Sent by*\nLedgerlink auto-send" in card and "Sent automatically when it became Approved in Procore." in card
+    assert worker.run(world.tenant.id, "commitments") and len(_rows(world.engine, AutoSend)) == 1  # polled again
