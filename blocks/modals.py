@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 
 from blocks.cards import CardData, approval_card
 from blocks.text import bounded_lines, escape, link, money, truncate, when
+from bot.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from bot.domain.workflow import MIN_REJECT_REASON
 from handlers import ids
 
@@ -38,6 +39,8 @@ DIRECT_EXPORT_CHOICES = [("disabled", "Disabled — everything needs acceptance"
                          ("enabled_with_workflow", "Enabled after the Procore workflow")]
 SCHEDULE_CHOICES = [("hourly", "Hourly"), ("every_2h", "Every 2 hours"), ("every_4h", "Every 4 hours"),
                     ("daily", "Daily"), ("never", "Never")]
+READY_POST_OFF = "off"
+READY_POST_CHOICES = [(READY_POST_OFF, "Off")] + [(f"{h:02d}:00", f"Every day at {h:02d}:00") for h in range(6, 19)]
 
 
 def _meta(**values: Any) -> str:
@@ -120,6 +123,8 @@ class SettingsForm:
     confirm_above: Decimal | None = None
     two_approver_threshold: Decimal | None = None
     digest_opt_out: bool = False
+    autosend: tuple[str, ...] = ()  # item types sent automatically (bot/domain/autosend.py)
+    ready_post_time: str | None = None  # "HH:MM", None = off
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[Option]:
@@ -162,6 +167,7 @@ def settings_modal(form: SettingsForm) -> View:
                        hint="Empty = one approver is enough.", element=PlainTextInputElement(
                            action_id=ids.S_INPUT, placeholder="e.g. 100000",
                            initial_value=_plain(form.two_approver_threshold))),
+            *_autosend_inputs(form),
         ]
     if form.is_approver:
         digest = Option(value="on", label="Send me the daily digest of items waiting for acceptance")
@@ -172,6 +178,27 @@ def settings_modal(form: SettingsForm) -> View:
     return View(type="modal", callback_id=ids.SETTINGS_VIEW, title="Ledgerlink settings", submit="Save",
                 close="Cancel", private_metadata=_meta(admin=form.is_admin, approver=form.is_approver),
                 blocks=blocks)
+
+
+def _autosend_inputs(form: SettingsForm) -> list[Block]:
+    """Auto-send per item type, and the daily channel post of items ready to export."""
+    types = [Option(value=kind.value, label=label, description=when) for kind, label, when in AUTOSEND_CHOICES]
+    times = _choices(READY_POST_CHOICES)
+    if form.ready_post_time and form.ready_post_time not in dict(READY_POST_CHOICES):
+        times.append(Option(value=form.ready_post_time, label=f"Every day at {form.ready_post_time}"))
+    chosen = form.ready_post_time or READY_POST_OFF
+    return [
+        InputBlock(block_id=ids.S_AUTOSEND, label="Send for acceptance automatically", optional=True,
+                   hint="When Procore shows one of these changes, the item is sent by itself; the Procore user who "
+                        "made the change is its sender.",
+                   element=CheckboxesElement(action_id=ids.S_INPUT, options=types,
+                                             initial_options=[o for o in types if o.value in form.autosend] or None)),
+        InputBlock(block_id=ids.S_READY_POST, label="Daily post of items ready to export",
+                   hint="One message to each project team's channel (else the paid notices channel), kept up to "
+                        "date as items move on.",
+                   element=StaticSelectElement(action_id=ids.S_INPUT, options=times,
+                                               initial_option=next(o for o in times if o.value == chosen))),
+    ]
 
 
 def _plain(amount: Decimal | None) -> str | None:
@@ -212,6 +239,12 @@ def read_settings(values: dict[str, Any], *, admin: bool, approver: bool) -> tup
                 changes[block] = channel
         changes[ids.S_CONFIRM] = _amount(values, ids.S_CONFIRM, errors)
         changes[ids.S_TWO] = _amount(values, ids.S_TWO, errors)
+        if ids.S_AUTOSEND in values:
+            chosen = (_value(values, ids.S_AUTOSEND) or {}).get("selected_options") or []
+            changes[ids.S_AUTOSEND] = sorted(o["value"] for o in chosen)
+        opt = (_value(values, ids.S_READY_POST) or {}).get("selected_option")
+        if opt:
+            changes[ids.S_READY_POST] = opt["value"]
     if approver and ids.S_DIGEST in values:
         chosen = (_value(values, ids.S_DIGEST) or {}).get("selected_options") or []
         changes["digest_opt_out"] = not any(o.get("value") == "on" for o in chosen)

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -52,6 +55,16 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignoring(dialect: str, table: Any) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING` for `table` (chain `.on_conflict_do_nothing(...)`): a unique key decides
+    which of two concurrent writers inserts, and the loser inserts nothing instead of failing."""
+    if dialect == "postgresql":
+        return pg_insert(table)
+    if dialect == "sqlite":
+        return sqlite_insert(table)
+    raise NotImplementedError(f"ON CONFLICT DO NOTHING is not supported on {dialect}")
 
 
 def db_status(engine: Engine) -> dict[str, object]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain.errors import DomainError
@@ -125,3 +126,36 @@ def slack_id_for(engine: Engine, client: WebClient, user_id: int) -> str | None:
                       .values(slack_user_id=slack_id))
             s.commit()
         return slack_id
+
+
+def user_for_procore(engine: Engine, client: WebClient | None, tenant_id: int, *, procore_user_id: int,
+                     name: str, email: str | None) -> User | None:
+    """Our user for a Procore person (e.g. who approved an invoice): by Procore id, else by e-mail — ours, then
+    Slack's (users.lookupByEmail; remembered as a user with no ERP permission). None: nobody we can reach."""
+    with Session(engine, expire_on_commit=False) as s:
+        user = s.exec(select(User).where(User.tenant_id == tenant_id, User.procore_user_id == procore_user_id)).first()
+        if user is not None or not email:
+            return user
+        user = s.exec(select(User).where(User.tenant_id == tenant_id, func.lower(User.email) == email.lower(),
+                                         User.procore_user_id.is_(None)).order_by(User.id)).first()
+        if user is None and client is not None:
+            try:
+                slack_id = ((client.users_lookupByEmail(email=email).get("user") or {}).get("id"))
+            except SlackApiError as exc:
+                logger.info("no Slack user for %s: %s", email, exc.response.get("error"))
+                slack_id = None
+            if slack_id:
+                user = user_for_slack(s, tenant_id, slack_id) or User(
+                    tenant_id=tenant_id, slack_user_id=slack_id, email=email, name=name)
+        if user is None:
+            return None
+        if user.procore_user_id is None:
+            user.procore_user_id = procore_user_id
+        s.add(user)
+        try:
+            s.commit()
+        except IntegrityError:  # a concurrent lookup remembered the same person first
+            s.rollback()
+            return s.exec(select(User).where(User.tenant_id == tenant_id,
+                                             User.procore_user_id == procore_user_id)).first()
+        return user

@@ -233,6 +233,10 @@ class TenantSettings(SQLModel, table=True):
     reminder_after_hours: int = Field(default=24, sa_column_kwargs={"server_default": text("24")})
     escalate_after_hours: int = Field(default=48, sa_column_kwargs={"server_default": text("48")})
     escalation_channel: str | None = Field(default=None, max_length=80)
+    # auto-send (bot/domain/autosend.py): item type → when an admin turned it on (ISO time); absent = off
+    autosend: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    # the daily "ready to export" channel post (bot/services/ready_post.py): "HH:MM" in the tenant's time zone
+    ready_post_time: str | None = Field(default=None, max_length=5)
 
 
 class ProjectSettings(SQLModel, table=True):
@@ -245,6 +249,7 @@ class ProjectSettings(SQLModel, table=True):
     procore_project_id: int = _procore_id(nullable=False)
     job_cost_sync_enabled: bool = False
     last_job_cost_sync_at: datetime | None = None
+    team_channel: str | None = Field(default=None, max_length=80)  # the project team's channel (ready post)
 
 
 class ProcessedWebhook(SQLModel, table=True):
@@ -262,7 +267,8 @@ class SyncRequest(SQLModel, table=True):
     """Work a webhook (or a person's "sync now") asked for; the worker drains these, never the web request."""
 
     __tablename__ = "sync_requests"
-    __table_args__ = (Index("ix_sync_requests_status", "status", "created_at"),)
+    __table_args__ = (Index("ix_sync_requests_status", "status", "created_at"),
+                      Index("ix_sync_requests_record", "source", "entity_id"))  # who changed a record (auto-send)
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int | None = Field(default=None, foreign_key="tenants.id", index=True)
     source: str = Field(max_length=16)  # qbo | procore | slack | schedule
@@ -270,9 +276,61 @@ class SyncRequest(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=64)
     operation: str = Field(default="update", max_length=16)
     external_account: str | None = Field(default=None, max_length=64)  # QBO realm id / Procore company id
+    procore_user_id: int | None = _procore_id()  # who made the change, as a Procore webhook says (`user_id`)
     status: str = Field(default="pending", max_length=16)  # pending | done | failed
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
+
+
+class AutoSend(SQLModel, table=True):
+    """One send for acceptance that a Procore status change asked for (bot/domain/autosend.py decides which).
+
+    Unique per record, status and the Procore change (the record's `updated_at`), so however often a webhook is
+    delivered or a poll sees the change, it is sent once; a later genuine re-approval is another row. Ingesting
+    jobs add rows (`pending`); the worker sends them (bot/services/autosend.py) and records who the sender was."""
+
+    __tablename__ = "auto_sends"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "item_type", "procore_id", "to_status", "change_key", name="uq_auto_send"),
+        Index("ix_auto_sends_state", "tenant_id", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id")
+    item_type: str = Field(max_length=24)
+    procore_id: str = Field(max_length=64)
+    item_id: int | None = Field(default=None, foreign_key="items.id", index=True)  # None: company not an item yet
+    from_status: str | None = Field(default=None, max_length=48)
+    to_status: str = Field(max_length=48)
+    change_key: str = Field(max_length=64)  # the record's updated_at (or created_at), as Procore wrote it
+    procore_user_id: int | None = _procore_id()  # who changed it (from the webhook), when known
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | skipped | failed
+    note: str | None = Field(default=None, sa_column=Column(Text))  # why skipped / failed
+    sender_id: int | None = Field(default=None, foreign_key="users.id")
+    sender_label: str | None = Field(default=None, max_length=200)  # "(Procore) Jane Roe" when not in Slack
+    round: int | None = None  # the item's round this send started
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    done_at: datetime | None = None
+
+
+class ReadyPost(SQLModel, table=True):
+    """The daily channel post of items that became ready to export: one message per channel and day, kept
+    up to date in place (chat.update) as its items move on; `signature` is what it showed last."""
+
+    __tablename__ = "ready_posts"
+    __table_args__ = (UniqueConstraint("tenant_id", "channel", "period", name="uq_ready_post"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    channel: str = Field(max_length=80)  # as configured (#name or id)
+    period: str = Field(max_length=16)  # the tenant's local date, e.g. 2026-11-26
+    since: datetime  # items that became ready after this are listed
+    item_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    slack_channel: str | None = Field(default=None, max_length=32)  # where Slack put it (channel id)
+    ts: str | None = Field(default=None, max_length=32)
+    signature: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class RemoteRecord(SQLModel, table=True):

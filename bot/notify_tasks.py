@@ -1,6 +1,7 @@
 """What the worker's scheduled notification tasks do, through a `Notifier`: the daily digest, reminders and
 escalation of items waiting for acceptance, the token check that asks admins to re-authorise, and the notices
-from audit and paid-sync events (`pump_events`). `bot.worker.Runtime` runs them (it is a `NotificationTasks`).
+from audit and paid-sync events (`pump_events`, which also keeps the daily ready posts current), and the daily
+"ready to export" channel post. `bot.worker.Runtime` runs them (it is a `NotificationTasks`).
 """
 
 from __future__ import annotations
@@ -155,6 +156,16 @@ class NotificationTasks:
                     sent += 1
             logger.info("digest for tenant %s: %d approver(s), %d item(s) waiting", tenant_id, sent, len(waiting))
             return sent
+
+    def task_ready_post(self, tenant_id: int) -> int:
+        """The daily channel post of items that became ready to export (bot/services/ready_post.py); how many
+        messages it posted or extended. Slack only: without it there is nothing to keep up to date."""
+        if not hasattr(self.notifier, "client_for"):
+            logger.info("ready post for tenant %s skipped: Slack is not configured", tenant_id)
+            return 0
+        from bot.services import ready_post
+
+        return len(ready_post.post_daily(self.engine, self.notifier, tenant_id, now=self.clock()))
 
     def task_reminders(self, tenant_id: int) -> dict[str, int]:
         """Items whose wait crossed a multiple of N hours since the last check get a reminder in the approvers'
@@ -336,7 +347,20 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
         s.commit()
     if refresh:
         runtime.notify("card refresh", lambda: runtime.notifier.refresh_cards(refresh))
-    return sent + _pump_payment_events(runtime, tenant)
+    return sent + _pump_payment_events(runtime, tenant) + _refresh_ready_posts(runtime, tenant_id)
+
+
+def _refresh_ready_posts(runtime: Runtime, tenant_id: int) -> int:
+    """Redraw the daily ready posts whose items moved on (bot/services/ready_post.py): same message, in place."""
+    if not hasattr(runtime.notifier, "client_for"):
+        return 0
+    from bot.services import ready_post
+
+    try:
+        return ready_post.refresh(runtime.engine, runtime.notifier, tenant_id, now=runtime.clock())
+    except Exception:
+        logger.exception("refreshing the ready posts of tenant %s failed", tenant_id)
+        return 0
 
 
 def _payment_events() -> Any:

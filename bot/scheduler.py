@@ -11,7 +11,8 @@ tenant's schedule — are in-memory jobs: they need no persistence and run on th
 
 What sets a tenant's schedule (`tenant_jobs`): the sync jobs registered in `sync.jobs` (vendors and projects
 hourly, cost-codes every 5 min, job-costs every 2 h; `paid` on the tenant's paid-sync schedule), the daily
-approver digest at `digest_hour` in the tenant's time zone, reminders and the token check. `reschedule_tenant`
+approver digest at `digest_hour` in the tenant's time zone, reminders, the token check, and the daily "ready to
+export" channel post at `ready_post_time` (when set). `reschedule_tenant`
 applies a changed setting at once; tenants created since are picked up within `reconcile` seconds.
 """
 
@@ -53,7 +54,7 @@ CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests 
 #: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule
 DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200}
 #: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
-TASKS = ("digest", "reminders", "token-health")
+TASKS = ("digest", "reminders", "token-health", "ready-post")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class JobSpec:
     tenant_id: int
     job: str
     every: float | None = None  # seconds, for an interval job
-    cron_hour: int | None = None  # for the daily digest, in `timezone`
+    cron_hour: int | None = None  # for the daily digest (and ready post), in `timezone`
+    cron_minute: int = 0
     timezone: str = "UTC"
     grace: int = 60
 
@@ -128,7 +130,7 @@ class JobSpec:
     @property
     def when(self) -> str:
         if self.cron_hour is not None:
-            return f"daily at {self.cron_hour:02d}:00 {self.timezone}"
+            return f"daily at {self.cron_hour:02d}:{self.cron_minute:02d} {self.timezone}"
         return f"every {_duration(self.every or 0)}"
 
     @property
@@ -138,7 +140,7 @@ class JobSpec:
 
     def trigger(self, now: datetime, *, previous_next: datetime | None, first_delay: float) -> Any:
         if self.cron_hour is not None:
-            return CronTrigger(hour=self.cron_hour, minute=0, timezone=_zone(self.timezone))
+            return CronTrigger(hour=self.cron_hour, minute=self.cron_minute, timezone=_zone(self.timezone))
         every = timedelta(seconds=self.every or 1)
         if previous_next is None:  # new: first run soon (a just-connected tenant should not wait an hour),
             # spread by tenant over up to a tenth of the interval (≤ 5 min) so a fleet does not start at once
@@ -193,7 +195,21 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
         specs.append(JobSpec(tid, "reminders", every=config.reminder_check, grace=max(60, int(config.reminder_check))))
     if "token-health" in config.tasks:
         specs.append(JobSpec(tid, "token-health", every=config.token_check, grace=max(60, int(config.token_check))))
+    post_at = _clock(settings.ready_post_time)
+    if "ready-post" in config.tasks and post_at is not None:
+        specs.append(JobSpec(tid, "ready-post", cron_hour=post_at[0], cron_minute=post_at[1],
+                             timezone=tenant.timezone or "UTC", grace=config.digest_grace))
     return specs
+
+
+def _clock(value: str | None) -> tuple[int, int] | None:
+    """'09:30' → (9, 30); None (off) or unreadable → None."""
+    hour, _, minute = (value or "").partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        if value:
+            logger.warning("ready post time %r is not HH:MM; the daily post is off", value)
+        return None
+    return int(hour), int(minute)
 
 
 # --- webhook and "sync now" requests ----------------------------------------------------------------------------

@@ -80,6 +80,13 @@ class Runtime(NotificationTasks):
 
         return TenantContext(engine=self.engine, tenant_id=tenant_id, settings=self.settings, tokens=self.tokens())
 
+    def autosend(self, tenant_id: int) -> dict[str, int]:
+        """Send what the job's status changes queued for auto-send (bot/services/autosend.py), here in the
+        worker: a webhook request only queues the sync."""
+        from bot.services import autosend
+
+        return dict(autosend.process_in_worker(self, tenant_id))
+
     def run(self, tenant_id: int, job_name: str) -> bool:
         """Run one job for one tenant, never twice at once in this process; True when it succeeded."""
         if not self.is_leader():
@@ -99,6 +106,7 @@ class Runtime(NotificationTasks):
                     from sync.jobs.base import run_job
 
                     run_job(self.context_for(tenant_id), job_name)
+                    self.notify("auto-send", lambda: self.autosend(tenant_id))
             except (NotConnected, SettingsError) as exc:
                 logger.info("%s for tenant %s skipped: %s", job_name, tenant_id, exc)
                 return False

@@ -1,5 +1,6 @@
 """Buttons: Accept, Reject, Retry, Details on approval cards; Retrieve and Resend in the sender's DM; App Home;
-the senders' side (Send to accounting, Export now, Send selected) and the grouped card's Accept all.
+the senders' side (Send to accounting, Export now, Send selected) and the grouped card's Accept all; the
+daily ready post's buttons are the same Send to accounting and Export now.
 
 Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result.
 A refusal (not an approver, already decided, stale card, self-approval) is an ephemeral sentence and changes
@@ -20,7 +21,7 @@ from blocks.ready import selected_ids
 from bot.domain.permissions import Perm, check
 from bot.domain.workflow import Outcome
 from bot.identity import Identity
-from bot.services import batches, decisions, home
+from bot.services import batches, decisions, home, ready_post
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
@@ -141,18 +142,29 @@ def register(app: App) -> None:
         ack()
         open_settings(svc, client, body)
 
-    # --- the senders' side (blocks/ready.py) and grouped cards (blocks/group_card.py) ---------------------------
+    # --- the senders' side (blocks/ready.py, on App Home and the daily ready post) and grouped cards --------------
+    def redraw_post(body: dict) -> None:
+        """A click on the daily ready post redraws that one message in place (no-op elsewhere)."""
+        where = body.get("container") or {}
+        if where.get("type") == "message":
+            ready_post.refresh_message(svc.engine, svc.notifier, channel=where.get("channel_id"),
+                                       ts=where.get("message_ts"))
+
     @app.action(ids.SEND_ITEM)
     @guarded
     def send_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()  # the sender's receipt DM and the card say it was sent; a refusal is told
-        _decide(svc, body, action, client, lambda me, item: decisions.send(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: decisions.send(svc, item, me.actor))
+        if outcome is not None and (body.get("container") or {}).get("type") == "message":
+            tell(client, body, f":outbox_tray: You sent {outcome.item.title} to accounting; the approvers have it.")
+        redraw_post(body)
 
     @app.action(ids.EXPORT_ITEM)
     @guarded
     def export_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.export(svc, item, me.actor))
+        redraw_post(body)
         if outcome is None:
             return
 
@@ -160,6 +172,7 @@ def register(app: App) -> None:
             item = decisions.finish_export(svc, outcome.item.id)  # type: ignore[arg-type]
             tell(client, body, decisions.export_sentence(svc, item))
             _republish_home(svc, client, body)
+            redraw_post(body)
         svc.submit(finish)
 
     @app.action(ids.READY_PICK)

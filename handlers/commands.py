@@ -196,6 +196,33 @@ def _sub_settings(call: Call, _: None) -> None:
     open_settings(call.svc, call.client, call.body)
 
 
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def _team_channel_args(args: list[str]) -> tuple[int, str | None]:
+    if len(args) != 2 or not args[0].isdigit():
+        raise Usage("Say the Procore project id and then the channel (or `none`)")
+    ref = args[1]
+    if ref.lower() in ("none", "off", "-"):
+        return int(args[0]), None
+    m = _CHANNEL.match(ref)
+    if m:
+        return int(args[0]), m.group(1)
+    if not re.fullmatch(r"#[a-z0-9][a-z0-9_-]{0,79}", ref):
+        raise Usage(f"'{ref}' isn't a channel; mention it, like `#riverside-team`")
+    return int(args[0]), ref
+
+
+def _sub_team_channel(call: Call, parsed: tuple[int, str | None]) -> str:
+    project_id, channel = parsed
+    admin.set_team_channel(call.svc.engine, call.me.actor, call.me.tenant_id, project_id=project_id,
+                           channel=channel)
+    if channel is None:
+        return f"Project {project_id}'s daily ready post goes to the company's channel again."
+    shown = f"<#{channel}>" if not channel.startswith("#") else channel
+    return f":inbox_tray: Project {project_id}'s daily post of items ready to export now goes to {shown}."
+
+
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -277,6 +304,9 @@ _add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
      lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")
 _add("settings", "settings", "change Ledgerlink's settings (or your daily digest)", _no_args, _sub_settings,
      mode="modal", who="admins; approvers for their digest")
+_add("team-channel", "team-channel <Procore project id> #channel|none",
+     "where a project's daily post of items ready to export goes", _team_channel_args, _sub_team_channel,
+     mode="now", who="admins", examples=("team-channel 1001 #riverside-team",))
 _add("grant", "grant @person approver|not-approver|standard|read-only|admin|none",
      "set someone's Ledgerlink permission", lambda a: _grant_args(a), _sub_grant, mode="now", who="admins",
      examples=("grant @dana approver", "grant @riley read-only"))

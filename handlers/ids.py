@@ -40,6 +40,7 @@ REASON_BLOCK, REASON_INPUT = "reason", "reason_text"
 S_DIRECT, S_SCHEDULE, S_APPROVERS, S_NOTIFY = "direct_exports", "paid_sync_schedule", "approvers_channel", \
     "notify_channel"
 S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "digest"
+S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from blocks.modals import SettingsForm
+from blocks.modals import READY_POST_OFF, SettingsForm
 from bot.domain import audit
+from bot.domain.autosend import CHOICES as AUTOSEND_CHOICES
+from bot.domain.autosend import enabled_types, with_types
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.permissions import Actor, Level, Perm, allowed, check
 from bot.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
-from bot.models import Tenant, User
+from bot.models import ProjectSettings, Tenant, User, utcnow
 
 GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
 
@@ -91,14 +93,16 @@ def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
                             paid_sync_schedule=st.paid_sync_schedule, approvers_channel=st.approvers_channel,
                             notify_channel=st.notify_channel, confirm_above=st.confirm_above_amount,
                             two_approver_threshold=st.two_approver_threshold,
-                            digest_opt_out=bool(me and me.digest_opt_out))
+                            digest_opt_out=bool(me and me.digest_opt_out),
+                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time)
 
 
 _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_schedule": Perm.CONFIGURE_SYNC_SCHEDULE,
                   "approvers_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "notify_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "confirm_above_amount": Perm.CONFIGURE_ADVANCED_SETTINGS,
-                  "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS}
+                  "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS}
 
 
 def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:
@@ -114,7 +118,7 @@ def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[st
             if perm is None:
                 raise InvalidInput(f"There is no setting called {name}.")
             check(actor, perm)
-            _validate(name, value)
+            value = _stored(name, value, st)
             if getattr(st, name) != value:
                 before[name] = _jsonable(getattr(st, name))
                 setattr(st, name, value)
@@ -129,20 +133,52 @@ def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[st
         if changed:
             s.add(st)
             audit.record(s, tenant_id=tenant_id, actor=actor, action="settings",
-                         detail={"before": before, "after": {k: _jsonable(changes[k]) for k in changed}})
+                         detail={"before": before, "after": {k: _jsonable(getattr(st, k, None) if k in
+                                                                          _TENANT_FIELDS else changes[k])
+                                                             for k in changed}})
         s.commit()
     return changed
 
 
-def _validate(name: str, value: Any) -> None:
+def _stored(name: str, value: Any, st: Any) -> Any:
+    """The form's value as the settings row keeps it (checked; InvalidInput says what is wrong)."""
     if name == "direct_exports":
         DirectExports(value)
     elif name == "paid_sync_schedule":
         PaidSyncSchedule(value)
+    elif name == "autosend":
+        unknown = set(value) - {kind.value for kind, *_ in AUTOSEND_CHOICES}
+        if unknown:
+            raise InvalidInput(f"Auto-send can't be turned on for {', '.join(sorted(unknown))}.")
+        return with_types(st.autosend, set(value), utcnow()) or None
+    elif name == "ready_post_time":
+        if value in (None, "", READY_POST_OFF):
+            return None
+        hour, _, minute = str(value).partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+            raise InvalidInput(f"'{value}' isn't a time of day; use HH:MM, like 09:00.")
+        return f"{int(hour):02d}:{minute}"
+    return value
 
 
 def _jsonable(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id: int,
+                     channel: str | None) -> None:
+    """Where a project's daily ready post goes (None: the company's notices channel); admins only, audited."""
+    check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
+    with Session(engine) as s:
+        row = s.exec(select(ProjectSettings).where(ProjectSettings.tenant_id == tenant_id,
+                                                   ProjectSettings.procore_project_id == project_id)).first()
+        row = row or ProjectSettings(tenant_id=tenant_id, procore_project_id=project_id)
+        before, row.team_channel = row.team_channel, channel
+        s.add(row)
+        audit.record(s, tenant_id=tenant_id, actor=actor, action="settings",
+                     detail={"project_id": project_id, "before": {"team_channel": before},
+                             "after": {"team_channel": channel}})
+        s.commit()
 
 
 def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:

@@ -24,7 +24,7 @@ from blocks.cards import CardData, LastEvent, Line, Person
 from blocks.group_card import GroupData
 from blocks.links import Links
 from bot.domain import audit
-from bot.models import Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
+from bot.models import AutoSend, Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
 
 
 def person(session: Session, user_id: int | None) -> Person | None:
@@ -139,6 +139,28 @@ def _notes(d: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+def attribution(session: Session, item: Item) -> AutoSend | None:
+    """The auto-send that started the item's current round (bot/services/autosend.py): who sent it, and that it
+    was automatic. Read while the send is still running too, so the card posted during the send shows it."""
+    if not item.round:
+        return None
+    return session.exec(select(AutoSend).where(AutoSend.item_id == item.id, AutoSend.round == item.round,
+                                               AutoSend.state.in_(("sending", "sent")))  # type: ignore[attr-defined]
+                        .order_by(AutoSend.id.desc())).first()
+
+
+def _auto_note(auto: AutoSend | None, sender: Person | None) -> tuple[str, ...]:
+    if auto is None:
+        return ()
+    who = sender.name if sender and auto.procore_user_id else None  # notes are plain text: a name, not a mention
+    if auto.to_status == "created":
+        what = f"{who} added it to the Procore directory" if who else "it was added to the Procore directory"
+    else:
+        status = auto.to_status.replace("_", " ")
+        what = f"{who} made it {status} in Procore" if who else f"it became {status} in Procore"
+    return (f":robot_face: Sent automatically when {what}.",)
+
+
 def card_data(session: Session, item_id: int, links: Links) -> CardData:
     item = session.get(Item, item_id)
     if item is None:
@@ -150,13 +172,16 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     last_event = LastEvent(action=last.action, who=person(session, last.actor_id) or Person(last.actor_label),
                            at=last.created_at) if last else None
     synced = item.state in ("synced", "paid")
+    auto = attribution(session, item)
+    sender = person(session, item.sender_id) or (Person(auto.sender_label) if auto and auto.sender_label else None)
     return CardData(
         item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,
         amount=item.amount, number=_text(d, "invoice_number", "number"),
         project=_text(d, "project", "project_name"), vendor=_text(d, "vendor", "vendor_name"),
-        summary=_summary(item, d), lines=_lines(d), blocked=_text(d, "blocked"), notes=_notes(d),
+        summary=_summary(item, d), lines=_lines(d), blocked=_text(d, "blocked"),
+        notes=_notes(d) + _auto_note(auto, sender),
         locked_note=_text(d, "locked_note"),
-        sender=person(session, item.sender_id), creator=person(session, item.creator_id),
+        sender=sender, creator=person(session, item.creator_id),
         decided_by=person(session, item.decided_by_id), decided_at=item.decided_at, sent_at=item.sent_at,
         reject_reason=item.reject_reason, last_error=item.last_error,
         result=result_summary(session, item) if synced else None,

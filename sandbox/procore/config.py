@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "paging": {"default_per_page": 100, "max_per_page": 10000},  # Procore: at most 10,000 per page
     "tokens": {"expires_in": 5400, "code_ttl": 600},
     # Procore retries for ~12 h with exponential backoff from 1 s to 1 h; the sandbox shortens the schedule.
+    # `duplicate`: deliver every event twice (true) or N times (a number), as Procore sometimes does.
     "webhooks": {"retry_delays": [0.05, 0.1, 0.2, 0.4, 0.8, 1.6], "max_attempts": 7, "timeout": 5.0,
                  "duplicate": False, "enabled": True},
 }

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.domain.states import ItemType
 from bot.models import ExternalLink
+from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
@@ -70,19 +71,24 @@ def linked_projects(ctx: TenantContext) -> dict[int, str]:
 
 
 def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id: str, title: str,
-           snapshot: dict[str, Any], project_id: int, dry_run: bool) -> None:
-    """Create or refresh one item from its snapshot (locked items only get flagged) and report it."""
+           snapshot: dict[str, Any], project_id: int, dry_run: bool, changed_at: str | None = None) -> None:
+    """Create or refresh one item from its snapshot (locked items only get flagged) and report it. A move into
+    an approved status may queue an auto-send (sync/autosend.py; `changed_at` is the record's updated_at)."""
     amount = cents(Decimal(snapshot.get("total") or 0))
     with ctx.session() as s:
+        existing = find_item(s, ctx.tenant_id, item_type, procore_id)
         if dry_run:
-            existing = find_item(s, ctx.tenant_id, item_type, procore_id)
             if existing is None:
                 report.add("create", f"{item_type} item", title, usd(amount))
             elif existing.detail != snapshot:
                 report.add("update", f"{item_type} item", title, usd(amount))
             return
+        before = (existing.detail or {}).get("status") if existing is not None else None
         result = upsert_item(s, tenant_id=ctx.tenant_id, item_type=item_type, procore_id=procore_id, title=title,
                              amount=amount, procore_project_id=project_id, detail=snapshot, raw=snapshot)
+        if result.changed:
+            note_change(s, tenant_id=ctx.tenant_id, item_type=item_type, procore_id=procore_id, before=before,
+                        after=snapshot.get("status"), changed_at=changed_at, item=result.item)
         s.commit()
     if result.created or result.changed:
         report.add("create" if result.created else "update", f"{item_type} item", title, usd(amount))
@@ -123,7 +129,8 @@ class CommitmentsJob:
                     snap = commitment_snapshot(full, facts)
                     commitments[full.id] = snap
                     ingest(ctx, report, item_type=ItemType.COMMITMENT.value, procore_id=str(full.id),
-                           title=commitment_title(full), snapshot=snap, project_id=project_id, dry_run=dry_run)
+                           title=commitment_title(full), snapshot=snap, project_id=project_id, dry_run=dry_run,
+                           changed_at=full.raw.get("updated_at"))
             for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="commitment")):
                 label = f"Change order {compact.number or compact.id} {compact.title or ''}".strip()
                 if not compact.approved:
@@ -141,5 +148,5 @@ class CommitmentsJob:
                     "vendor_name": parent["vendor_name"]})
                 ingest(ctx, report, item_type=ItemType.CCO.value, procore_id=str(co.id),
                        title=f"{label} on {parent['number']}", snapshot=snap, project_id=project_id,
-                       dry_run=dry_run)
+                       dry_run=dry_run, changed_at=co.raw.get("updated_at"))
         return report

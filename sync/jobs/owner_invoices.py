@@ -69,7 +69,8 @@ class Ingest:
         amount = ev.total if ev.total is not None else (Decimal(detail["due"]) if detail.get("due") else None)
         return store_invoice_item(session, self.ctx, kind=KIND, noun="owner invoice item", procore_id=app.id,
                                   project_id=project.id, title=title, amount=amount, detail=detail, raw=raw,
-                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run)
+                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run,
+                                  changed_at=app.raw.get("updated_at"))
 
 
 @register

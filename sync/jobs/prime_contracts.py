@@ -70,5 +70,5 @@ class PrimeContractsJob:
                 snap = change_order_snapshot(co, facts, kind="pcco", parent={
                     "id": parent["id"], "kind": "prime_contract", "number": parent["number"]})
                 ingest(ctx, report, item_type=PCCO, procore_id=str(co.id), title=label, snapshot=snap,
-                       project_id=project_id, dry_run=dry_run)
+                       project_id=project_id, dry_run=dry_run, changed_at=co.raw.get("updated_at"))
         return report

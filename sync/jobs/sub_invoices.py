@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.domain.errors import InvalidInput, ItemNotFound
 from bot.domain.states import ItemType
 from bot.models import Item
+from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
@@ -99,7 +100,8 @@ class Ingest:
         label = f"{title} ({req.id})"
         return store_invoice_item(session, self.ctx, kind=KIND, noun="sub invoice item", procore_id=req.id,
                                   project_id=project.id, title=title, amount=amount, detail=detail, raw=raw,
-                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run)
+                                  ev=ev, label=label, existing=existing, report=report, dry_run=self.dry_run,
+                                  changed_at=req.raw.get("updated_at"))
 
 
 _OPEN = ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export")
@@ -121,9 +123,11 @@ def _evaluation_moved(item: Item, detail: Mapping[str, Any]) -> bool:
 def store_invoice_item(session: Session, ctx: TenantContext, *, kind: str, noun: str, procore_id: int,
                        project_id: int, title: str, amount: Decimal | None, detail: dict[str, Any],
                        raw: dict[str, Any], ev: Any, label: str, existing: Item | None,
-                       report: JobReport | None, dry_run: bool) -> Item | None:
+                       report: JobReport | None, dry_run: bool, changed_at: str | None = None) -> Item | None:
     """Upsert an invoice item (both invoice jobs): keep what the sender did, say when a locked item changed in
-    Procore, and refresh an open item whose export evaluation moved (e.g. its company just got linked)."""
+    Procore, and refresh an open item whose export evaluation moved (e.g. its company just got linked). A move
+    into an approved status may queue an auto-send (sync/autosend.py; `changed_at` is the record's updated_at)."""
+    before = (existing.detail or {}).get("status") if existing is not None else None
     if dry_run:
         if report:
             report.add("create" if existing is None else "update", noun, label, ev.blocked or ev.summary or "")
@@ -147,6 +151,10 @@ def store_invoice_item(session: Session, ctx: TenantContext, *, kind: str, noun:
     elif report and (out.changed or ev.blocked):
         action = "blocked" if ev.blocked else "create" if out.created else "update"
         report.add(action, noun, label, ev.blocked or ev.summary or "")
+    if out.changed:
+        session.flush()
+        note_change(session, tenant_id=ctx.tenant_id, item_type=kind, procore_id=procore_id, before=before,
+                    after=detail.get("status"), changed_at=changed_at, item=item)
     session.flush()
     return item
 

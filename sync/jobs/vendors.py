@@ -17,6 +17,7 @@ from bot.domain import audit
 from bot.domain.permissions import SYSTEM
 from bot.models import RemoteRecord
 from sync import binder, cache
+from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, register
 from sync.jobs.qbo_lists import QboListRefresh
@@ -153,6 +154,11 @@ class VendorsJob:
                     report.add(change[0], "Procore company", label(vendor.name, vendor.id, PROCORE), change[1])
                     if not dry_run:
                         cache_procore_vendor(s, ctx.tenant_id, vendor)
+                        if (existing is None and not vendor.origin_id and vendor.is_active is not False
+                                and vendor.raw.get("created_at")):
+                            # new in the directory and not from QuickBooks: auto-send may export it
+                            note_change(s, tenant_id=ctx.tenant_id, item_type="company", procore_id=vendor.id,
+                                        before=None, after="created", changed_at=vendor.raw.get("created_at"))
             for row in cache.listing(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, archived=None, active=True):
                 if row.remote_id not in listed:
                     report.add("deactivate", "Procore company", label(row, row.remote_id, PROCORE),

@@ -24,6 +24,11 @@ class DirectoryCalls(ProcoreCore):
         return self._list(f"{V1}/companies/{self._require_company()}/users", CompanyUser.from_api,
                           params=filter_params(filters), per_page=per_page)
 
+    def get_company_user(self, *, user_id: int) -> CompanyUser:
+        """One person of the company directory (name, e-mail): who a webhook's `user_id` is."""
+        body = self._call("GET", f"{V1}/companies/{self._require_company()}/users/{user_id}")
+        return self._one(CompanyUser.from_api, body, f"company user {user_id}")
+
     # -- projects ----------------------------------------------------------------------------------------
     def list_projects(self, *, filters: Mapping[str, Any] | None = None,
                       per_page: int | None = None) -> Listing[Project]:

@@ -38,6 +38,7 @@ class WebhookDelivery:
     project_id: int | None = None
     timestamp: str | None = None
     api_version: str | None = None
+    user_id: int | None = None  # the Procore user whose change this is
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -62,6 +63,16 @@ def _opt_int(body: Mapping[str, Any], key: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise WebhookPayloadError(f"{key!r} must be an integer, got {value!r}") from None
+
+
+def _user_of(data: Mapping[str, Any]) -> int | None:
+    """Who made the change (`user_id`, or v2's `metadata.source_user_id`); None when absent or not a number —
+    it only attributes the change, so it never makes a delivery invalid."""
+    meta = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
+    for value in (data.get("user_id"), meta.get("source_user_id")):
+        if isinstance(value, int | str) and str(value).isdigit():
+            return int(value)
+    return None
 
 
 def parse_delivery(body: bytes | str) -> WebhookDelivery:
@@ -90,7 +101,8 @@ def parse_delivery(body: bytes | str) -> WebhookDelivery:
         resource_id=None if resource_id is None else str(resource_id)[:64],
         company_id=_opt_int(data, "company_id"), project_id=_opt_int(data, "project_id"),
         timestamp=None if data.get("timestamp") is None else str(data["timestamp"]),
-        api_version=None if data.get("api_version") is None else str(data["api_version"]), raw=data,
+        api_version=None if data.get("api_version") is None else str(data["api_version"]),
+        user_id=_user_of(data), raw=data,
     )
 
 
@@ -118,7 +130,7 @@ def record_delivery(engine: Engine, delivery: WebhookDelivery) -> bool:
             tenant_id=tenant_id, source=SOURCE, entity=delivery.resource_name, entity_id=delivery.resource_id,
             operation=delivery.event_type,
             external_account=None if delivery.company_id is None else str(delivery.company_id),
-            status="pending", created_at=utcnow(),
+            procore_user_id=delivery.user_id, status="pending", created_at=utcnow(),
         ))
     return True
 

@@ -4,7 +4,7 @@ Like Procore, a delivery is an HTTPS-style `POST` of the event JSON to the hook'
 hook's `destination_headers` (the shared secret travels in `Authorization`). A non-2xx answer, a timeout or
 a refused connection is retried on the configured schedule (Procore: exponential backoff from 1 s to 1 h
 for up to 12 h, then the event is discarded); every redelivery carries the same `id` and `ulid`. The
-`duplicate` switch delivers each event twice, as Procore sometimes does, to exercise receivers' dedupe.
+`duplicate` switch delivers each event twice (or N times), as Procore sometimes does, to exercise receivers' dedupe.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ from . import events
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _copies(duplicate: Any) -> int:
+    """`duplicate`: false = each event once, true = twice, a number N = N times (all with the same ulid)."""
+    if isinstance(duplicate, bool) or duplicate is None:
+        return 2 if duplicate else 1
+    return max(1, int(duplicate))
 
 
 class Dispatcher:
@@ -61,7 +68,7 @@ class Dispatcher:
         epoch = self.store.clock.now()
         event = events.build_event(next(self.event_ids), events.new_ulid(epoch), epoch, resource_name,
                                    record["id"], event_type, company_id, project_id, actor, application_id)
-        copies = 2 if self.config["webhooks"]["duplicate"] else 1
+        copies = _copies(self.config["webhooks"]["duplicate"])
         for hook in hooks:
             for n in range(copies):
                 self._enqueue(hook, event, duplicate=n > 0)

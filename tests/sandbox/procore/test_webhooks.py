@@ -167,3 +167,13 @@ def test_hook_and_trigger_crud_and_validation(sandbox, receiver):
     assert api.get(f"/webhooks/hooks/{hook['id']}", params={"project_id": sandbox.project()["id"]}).status_code == 404
     assert api.delete(f"/webhooks/hooks/{hook['id']}", params={"company_id": COMPANY}).status_code == 200
     assert api.get("/webhooks/hooks", params={"company_id": COMPANY}).json() == []
+
+
+def test_duplicate_can_deliver_an_event_n_times(sandbox, receiver):
+    sandbox.config(webhooks={"duplicate": 3})
+    api = sandbox.api()
+    _hook(sandbox, api, receiver, resource="Company Vendors", events=("create",))
+    api.post("/vendors", json={"company_id": COMPANY, "vendor": {"name": "Thrice Told Paving"}})
+    deliveries = _deliveries(sandbox)
+    assert len(deliveries) == 3 and [d["duplicate"] for d in deliveries] == [False, True, True]
+    assert len({d["ulid"] for d in deliveries}) == 1 and len(receiver.calls) == 3

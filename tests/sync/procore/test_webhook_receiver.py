@@ -40,3 +40,13 @@ def test_authorization_matches_bearer_or_bare_secret_only():
     for forged in (None, "", "Bearer", "Bearer s3cre", "s3cret!", "Basic s3cret", "Token s3cret"):
         assert not authorization_matches(forged, "s3cret"), forged
     assert not authorization_matches("Bearer ", "")  # an unset secret matches nothing
+
+
+@pytest.mark.parametrize(("extra", "user_id"), [
+    ({"user_id": 562949953421321}, 562949953421321), ({"user_id": "9"}, 9),
+    ({"metadata": {"source_user_id": 77}}, 77), ({"user_id": None, "metadata": {"source_user_id": "78"}}, 78),
+    ({"user_id": "someone"}, None), ({}, None),
+])
+def test_the_user_who_made_the_change_is_kept_but_never_required(extra, user_id):
+    body = {"ulid": "01J", "resource_name": "Requisitions", "resource_id": 88, "event_type": "update", **extra}
+    assert parse_delivery(json.dumps(body)).user_id == user_id
