@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks.modals import read_meta  # noqa: F401 - handlers read the link modal's metadata from here
 from blocks.text import escape, truncate
 from handlers import ids
 
@@ -126,13 +127,6 @@ def send_modal(*, types: Sequence[str] = (), noun: str = "item", channel: str | 
                 ])
 
 
-# --- reading a view back ----------------------------------------------------------------------------------------
-def read_meta(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def picked(view: dict[str, Any], block_id: str) -> Picked | None:
