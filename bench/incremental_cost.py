@@ -42,6 +42,7 @@ from sync.procore.client import ProcoreClient
 from sync.qbo.client import QBO_POLICY, QboClient
 
 CHECKING, EXPENSE_ACCOUNT, PROJECT, COST_CODE, COST_TYPE = "35", "63", 2001, 3001, 4001
+PROCORE_VENDOR = 5001  # the Procore company the expenses' payee is linked to
 TODAY = date.today().isoformat()
 JOBS = (("vendors", "vendor refresh"), ("paid", "paid sync"), ("job-costs", "job-cost sync"))
 
@@ -117,6 +118,7 @@ def _seed(world: World, *, vendors: int, bills: int, purchases: int, t0: float) 
                                 qbo_id=b["Id"]) for n, b in enumerate(bs)])
         s.commit()
         binder.bind(s, world.tenant_id, "project", PROJECT, customer)
+        binder.bind(s, world.tenant_id, "company", PROCORE_VENDOR, payee)  # else every expense is unsyncable
         binder.bind(s, world.tenant_id, "cost_item", f"{PROJECT}:{COST_CODE}:{COST_TYPE}", item)
         s.add(ProjectSettings(tenant_id=world.tenant_id, procore_project_id=PROJECT, job_cost_sync_enabled=True))
         s.commit()
@@ -227,7 +229,7 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
   ({args.vendors} Vendors, {args.bills} Bills each with a partial BillPayment — every Bill watched by paid
   sync as a `synced` sub invoice —
   and {args.purchases} expenses with an item line on a QBO project linked to a Procore project with job-cost
-  sync on).
+  sync on, paid to a vendor linked to a Procore company, so each becomes a Procore direct cost).
 - Changed between the runs (10): {', '.join(changed)}.
 - Planted with the sandbox clock set back a day (then restored), so the records are older than the first sync, as
   a real company's history is; otherwise CDC after the first run would see all of them as changed.
