@@ -280,8 +280,19 @@ def machine() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{cpu}, {cores} cores available, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    ram = ""
+    try:
+        kib = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal:"))
+        ram = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        distro = f" ({platform.freedesktop_os_release()['PRETTY_NAME']})"
+    except (OSError, KeyError):
+        distro = ""
+    return (f"{cpu}, {cores} cores available{ram}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}{distro}")
 
 
 def main(argv: list[str] | None = None) -> int:
