@@ -197,11 +197,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"({i_s:.2f} s, {i_stats}) — {ratio:.0f}x fewer; target <= 3 {'met' if ok else 'MISSED'}",
                   flush=True)
             rows.append((job, label, f_n, f_s, i_n, i_s, ratio, ok, f_stats, i_stats))
-        for job, _label, f_n, _f_s, i_n, _i_s, ratio, _ok, *_ in rows:
-            print(f"BENCH name=incremental_{job.replace('-', '_')} value={i_n} unit=requests bound=3 "
-                  f"baseline={f_n} ratio={ratio:.1f}", flush=True)
+        lines = [f"BENCH name=incremental_{job.replace('-', '_')} value={i_n} unit=requests bound=3 "
+                 f"baseline={f_n} ratio={ratio:.1f}" for job, _label, f_n, _f_s, i_n, _i_s, ratio, *_ in rows]
+        print("\n".join(lines), flush=True)
         if args.results:
-            write_results(Path(args.results), rows, planted, changed, args, engine.dialect.name)
+            write_results(Path(args.results), rows, planted, changed, args, engine.dialect.name, lines)
         return 0 if all(r[7] for r in rows) else 1
     finally:
         qbo.stop()
@@ -210,13 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
 
 
-def write_results(path: Path, rows: list, planted: dict, changed: list[str], args, db: str) -> None:
+def write_results(path: Path, rows: list, planted: dict, changed: list[str], args, db: str,
+                  lines: list[str]) -> None:
     table = "\n".join(
         f"| {label} | **{i_n}** | {f_n} | {ratio:.0f}x | {'met' if ok else '**missed**'} | "
         f"{i_stats.get('mode') or i_stats.get('vendor_mode')}; full {f_s:.1f} s, incremental {i_s:.2f} s |"
         for _job, label, f_n, f_s, i_n, i_s, ratio, ok, _f_stats, i_stats in rows)
     title = "## incremental_cost — QBO requests per sync job, 10 of 50,000 records changed"
     when = time.strftime("%Y-%m-%d %H:%M")
+    bench = "\n".join(f"    {line}" for line in lines)
     update_section(path, "incremental_cost", f"""{title}
 
 `python -m bench.incremental_cost --results bench/RESULTS.md` (in `make bench`), last run {when}.
@@ -224,6 +226,8 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
 | job | incremental requests | full-scan requests (baseline) | ratio | target ≤ 3 | mode; time |
 |---|---:|---:|---:|---|---|
 {table}
+
+{bench}
 
 - Planted through QBO /batch in {planted['seconds']:.0f} s: **{planted['records']} QBO records**
   ({args.vendors} Vendors, {args.bills} Bills each with a partial BillPayment — every Bill watched by paid

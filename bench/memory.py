@@ -111,8 +111,9 @@ def main(argv: list[str] | None = None) -> int:
               f"({got['stats'].get('vendor_mode')} scan, {got['cached']} cached, {got['seconds']:.1f} s): "
               f"{got['peak']:.1f} MB ({got['peak'] - got['before']:+.1f} MB, {ratio:.2f}x); target < 200 MB "
               f"{'met' if ok else 'MISSED'}", flush=True)
-        print(f"BENCH name=memory value={got['peak']:.1f} unit=MB bound=200 baseline={got['before']:.1f} "
-              f"ratio={ratio:.2f}", flush=True)
+        line = (f"BENCH name=memory value={got['peak']:.1f} unit=MB bound=200 baseline={got['before']:.1f} "
+                f"ratio={ratio:.2f}")
+        print(line, flush=True)
         verdict = "met" if ok else "**missed**"
         if args.results:
             update_section(Path(args.results), "memory", f"""## memory — peak RSS syncing 50,000 QBO records
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
  **{got['peak']:.1f} MB** |
 | growth | {got['peak'] - got['before']:+.1f} MB ({ratio:.2f}x) |
 | target | < 200 MB: {verdict} |
+
+    {line}
 
 - {args.vendors} Vendors planted through QBO /batch ({planted:.0f} s), then synced by the vendor refresh's first run
   ({got['stats'].get('vendor_mode')} scan: QBO pages of 1,000 streamed, 200 records per transaction, all
