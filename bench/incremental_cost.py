@@ -242,6 +242,12 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
 - Full scan = each job's first run (no cursor): vendors page 1,000 at a time; paid sync reads the watched Bills
   200 Ids per query, then the payments dated on or after the earliest; job-cost sync queries Bill, Purchase and
   VendorCredit in full. Incremental = one CDC call, plus (paid sync) one query for the touched Bills.
+- Local work is not counted but shows in the times: job-cost sync re-places, on every run, each cached
+  transaction that still has unsyncable lines (no requests). With the payee not linked to a Procore company all
+  10,000 expenses were unsyncable and the incremental run took 15.4 s instead of under 1 s.
+- Planting is fast since the QBO sandbox keeps indexes (names, doc numbers, payments by Bill, open items by
+  vendor/customer, jobs by parent): before, each Bill or BillPayment create recomputed every balance and each
+  Vendor create compared every name (O(n²): this set never finished planting at 50,000).
 - Machine: {machine()}; database {db}; each sandbox in its own process.
 """)
 
