@@ -247,7 +247,8 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
   10,000 expenses were unsyncable and the incremental run took 15.4 s instead of under 1 s.
 - Planting is fast since the QBO sandbox keeps indexes (names, doc numbers, payments by Bill, open items by
   vendor/customer, jobs by parent): before, each Bill or BillPayment create recomputed every balance and each
-  Vendor create compared every name (O(n²): this set never finished planting at 50,000).
+  Vendor create compared every name, O(n²): 9,000 Vendors + 1,800 Bills + 1,800 payments took 62 s to plant
+  in-process, now 2 s.
 - Machine: {machine()}; database {db}; each sandbox in its own process.
 """)
 
