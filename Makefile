@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.bulk_export --storm 0.25 --bills 3000 --time-scale 60 --results bench/RESULTS.md
 	$(BIN)/python -m bench.incremental_cost --results bench/RESULTS.md
 	$(BIN)/python -m bench.memory --results bench/RESULTS.md
+	$(BIN)/python -m bench.ack_latency --results bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -280,8 +280,19 @@ def machine() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (f"{cpu}, {cores} cores available, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    ram = ""
+    try:
+        kib = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
+                   if x.startswith("MemTotal:"))
+        ram = f", {kib / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        distro = f" ({platform.freedesktop_os_release()['PRETTY_NAME']})"
+    except (OSError, KeyError):
+        distro = ""
+    return (f"{cpu}, {cores} cores available{ram}, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}{distro}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,11 +364,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"({naive['throttled']} throttled calls slept 60 s scaled)", flush=True)
         ratio = ours["per_min"] / naive["per_min"] if naive["per_min"] == naive["per_min"] else float("nan")
         print(f"ratio: {ratio:.2f}x the naive loop under the same limits", flush=True)
-        print(f"BENCH name=bulk_export value={ours['per_min']:.0f} unit=bills/min bound={bound} "
-              f"baseline={naive['per_min']:.0f} ratio={ratio:.2f}", flush=True)
+        line = (f"BENCH name=bulk_export value={ours['per_min']:.0f} unit=bills/min bound={bound} "
+                f"baseline={naive['per_min']:.0f} ratio={ratio:.2f}")
+        print(line, flush=True)
         if args.results:
             write_results(Path(args.results), ours=ours, naive=naive, bound=bound, scale=scale, args=args,
-                          warm=warm, db=engine.dialect.name)
+                          warm=warm, db=engine.dialect.name, line=line)
     finally:
         sandbox.stop()
         engine.dispose()
@@ -419,8 +431,9 @@ def storm_main(sandbox: Sandbox, engine, args: Any) -> int:
           f"items {got['states']}, outbox {got['rows']}, {got['batches']} batch requests answered, HTTP statuses "
           f"{got['statuses']}, {got['seconds']:.1f} s real — {'exactly once' if ok else 'NOT exactly once'}",
           flush=True)
-    print(f"BENCH name=bulk_export_storm value={got['created']} unit=bills expected={args.bills} "
-          f"seconds={got['seconds']:.1f} ok={int(ok)}", flush=True)
+    line = (f"BENCH name=bulk_export_storm value={got['created']} unit=bills expected={args.bills} "
+            f"seconds={got['seconds']:.1f} ok={int(ok)}")
+    print(line, flush=True)
     if args.results:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(got["statuses"].items()))
         title = "## bulk_export_storm — exactly once under a 429 storm"
@@ -431,6 +444,10 @@ def storm_main(sandbox: Sandbox, engine, args: Any) -> int:
 distinct numbers, {got['links']} links), items {got['states']}, outbox rows {got['rows']}, in {got['seconds']:.1f} s
 real. QBO answered {statuses} ({args.storm:.0%} of requests 429, 3% 500, 5% committed but the answer lost);
 limits on, time-scaled x{args.time_scale:g}. Result: {'**exactly once**' if ok else '**NOT exactly once**'}.
+
+    {line}
+
+- Machine: {machine()}; database {engine.dialect.name}; the sandbox runs in its own process.
 """)
     return 0 if ok else 1
 
@@ -444,7 +461,7 @@ def update_section(path: Path, name: str, text: str) -> None:
 
 
 def write_results(path: Path, *, ours: dict, naive: dict, bound: int, scale: float, args: Any, warm: int,
-                  db: str) -> None:
+                  db: str, line: str) -> None:
     ratio = ours["per_min"] / naive["per_min"] if naive.get("bills") else float("nan")
     ours_row = (f"| Ledgerlink (`BatchingOutbox`, /batch of 30, {args.threads} threads) | **{ours['per_min']:.0f}** "
                 f"| {100 * ours['per_min'] / bound:.0f}% | {ours['bills']} Bills in {ours['seconds']:.1f} s real, "
@@ -461,6 +478,8 @@ def write_results(path: Path, *, ours: dict, naive: dict, bound: int, scale: flo
 {ours_row}
 {naive_row}
 | **ratio** | **{ratio:.2f}x** | | |
+
+    {line}
 
 - Bound in force: **{bound} writes/min** per realm ({metering(args.batch_item_metering)}).
   The naive loop's own bound is 500/min (one request per Bill): it reached {100 * naive['per_min'] / 500:.0f}% of it.

@@ -2,7 +2,9 @@
 the senders' side (Send to accounting, Export now, Send selected) and the grouped card's Accept all; the
 daily ready post's buttons are the same Send to accounting and Export now.
 
-Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result.
+Each listener acks at once, then: who is it → call the decision service → the card/DM shows the result. The
+decisions (Accept, Retry, Retrieve, Resend) run after the ack on the app's background pool (`after_ack`), so a
+burst of clicks is acked at once; buttons that open a modal keep Bolt's thread (their trigger_id lasts 3 s).
 A refusal (not an approver, already decided, stale card, self-approval) is an ephemeral sentence and changes
 nothing. Unexpected errors go to the app's one error handler.
 """
@@ -25,7 +27,7 @@ from bot.services import batches, decisions, home, ready_post
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
-from handlers.errors import guarded
+from handlers.errors import after_ack, guarded
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def register(app: App) -> None:
     svc = of(app)
 
     @app.action(ids.ACCEPT)
-    @guarded
+    @after_ack(svc)
     def accept(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.accept(svc, item, me.actor))
@@ -66,7 +68,7 @@ def register(app: App) -> None:
                                f"{outcome.approvals_needed}. It exports when another approver accepts it.")
 
     @app.action(ids.RETRY)
-    @guarded
+    @after_ack(svc)
     def retry(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         _decide(svc, body, action, client, lambda me, item: decisions.retry(svc, item, me.actor))
@@ -84,7 +86,7 @@ def register(app: App) -> None:
         _decide(svc, body, action, client, open_modal)
 
     @app.action(ids.RETRIEVE)
-    @guarded
+    @after_ack(svc)
     def retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.retrieve(svc, item, me.actor))
@@ -94,7 +96,7 @@ def register(app: App) -> None:
             respond(replace_original=True, **note.as_kwargs())
 
     @app.action(ids.RESEND)
-    @guarded
+    @after_ack(svc)
     def resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
         outcome = _decide(svc, body, action, client, lambda me, item: decisions.resend(svc, item, me.actor))

@@ -56,5 +56,28 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def after_ack(svc: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: ack at once, then run the (guarded) listener on the app's background pool (`svc.submit`,
+    `svc` the app's `Services`); the listener's own `ack()` is then a no-op.
+
+    Why: Bolt runs listeners on its listener pool and answers Slack only once the listener has acked. When the
+    work after the ack (the decision's transaction, the card update) ran there too, a burst of clicks filled the
+    pool and each further click waited for a free thread before it could even ack (p99 ~1.1 s for 50 clicks);
+    now that pool only acks."""
+    def decorate(listener: Callable[..., Any]) -> Callable[..., Any]:
+        safe = guarded(listener)
+
+        @functools.wraps(listener)
+        def run(**kwargs: Any) -> None:
+            kwargs["ack"]()
+            svc.submit(safe, **{**kwargs, "ack": _already_acked})
+        return run
+    return decorate
+
+
+def _already_acked(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
 def register(app: App) -> None:
     app.error(on_error)

@@ -139,8 +139,17 @@ def export(svc: Services, item_id: int, actor: Actor) -> Outcome:
 
 
 def finish_export(svc: Services, item_id: int) -> Item:
-    """Run the queued write now and show the result on the card (and tell approvers if it failed)."""
-    svc.drain_outbox()
+    """Run the queued write now and show the result on the card (and tell approvers if it failed).
+
+    The drain runs every due write, so it may finish another item's while that item's own `finish_export`
+    found nothing left to run and drew its card still exporting: those cards are redrawn here too."""
+    for other in sorted(svc.drain_outbox() - {item_id}):
+        show_result(svc, other)
+    return show_result(svc, item_id)
+
+
+def show_result(svc: Services, item_id: int) -> Item:
+    """Redraw an exported item's card; if the export failed, tell the approvers (once)."""
     item = _item(svc, item_id, SYSTEM)
     svc.notifier.refresh_card(item_id)
     if item.state == "failed_to_export":

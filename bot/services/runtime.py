@@ -97,8 +97,13 @@ class Services:
 
         return export_hook(item_type)
 
-    def drain_outbox(self) -> Any:
-        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
+    def drain_outbox(self) -> set[int]:
+        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once).
+        Returns the ids of the items whose writes this drain ran: all due rows, not only the caller's (bulk Bills
+        go 30 to a request)."""
+        from sqlmodel import Session, select
+
+        from bot.models import OutboxEntry, utcnow
         from bot.services.wiring import engine_outbox
         from sync.outbox import Outbox
 
@@ -109,12 +114,17 @@ class Services:
 
             if self.context_for is None:
                 logger.info("no TenantContext factory: the outbox is left to the worker")
-                return None
+                return set()
             ops = build_operations(self.context_for)
-        worker = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        worker, started = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}", utcnow()
         if self.context_for is None:
-            return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
-        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
+            Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
+        else:
+            engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
+        with Session(self.engine) as s:  # the claim names this thread; the time tells this drain from its last
+            return set(s.exec(select(OutboxEntry.item_id).where(  # type: ignore[call-overload]
+                OutboxEntry.claimed_by == worker, OutboxEntry.updated_at >= started,
+                OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:

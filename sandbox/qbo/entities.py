@@ -6,8 +6,10 @@ filled in, references checked and named, uniqueness enforced. Transactions live 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from . import faults
 from .store import Realm, Store
@@ -89,11 +91,16 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+@cache
+def _folded(key: str) -> Callable[[dict], tuple[str]]:
+    """The index key function for `key`'s folded value (the same function each time: one index per key)."""
+    return lambda obj: (_fold(str(obj.get(key, ""))),)
+
+
 def ensure_unique(ctx: Ctx, entities: tuple[str, ...], key: str, name: str, self_id: str | None) -> None:
-    wanted = _fold(name)
     for entity in entities:
-        for obj in ctx.store.all(ctx.realm, entity):
-            if obj["Id"] != self_id and _fold(str(obj.get(key, ""))) == wanted:
+        for obj in ctx.store.find(ctx.realm, entity, _folded(key), _fold(name)):
+            if obj["Id"] != self_id:
                 raise faults.duplicate_name(obj["Id"])
 
 

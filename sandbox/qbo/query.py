@@ -12,6 +12,7 @@ a well-formed query naming an unknown property is a validation error (code 4001)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -275,13 +276,26 @@ def _as_datetime(text: str) -> datetime | None:
     return parse_ts(text) if len(text) >= 10 and text[4:5] == "-" else None
 
 
-def _matches(obj: dict, cond: Condition) -> bool:
-    return any(_matches_value(actual, cond) for actual in _values(obj, cond.path) if actual is not None)
+def _test(cond: Condition) -> Callable[[dict], bool]:
+    """One WHERE condition as a test of a record."""
+    match = _in_list(cond.value) if cond.op == "IN" else (lambda actual: _matches_value(actual, cond))
+    return lambda obj: any(match(actual) for actual in _values(obj, cond.path) if actual is not None)
+
+
+def _in_list(values: list) -> Callable[[object], bool]:
+    """`IN (values)`: any value `=` the actual one, but a digit string (an Id) is looked up among the digit-string
+    values as a number, as `_coerce` compares two digit strings, instead of compared with each of them."""
+    numbers = {int(v) for v in values if isinstance(v, str) and v.isdigit()}
+    others = [v for v in values if not (isinstance(v, str) and v.isdigit())]
+
+    def match(actual: object) -> bool:
+        if isinstance(actual, str) and actual.isdigit():
+            return int(actual) in numbers or any(_compare(actual, "=", v) for v in others)
+        return any(_compare(actual, "=", v) for v in values)
+    return match
 
 
 def _matches_value(actual: object, cond: Condition) -> bool:
-    if cond.op == "IN":
-        return any(_compare(actual, "=", v) for v in cond.value)
     if cond.op == "LIKE":
         pattern = "".join(".*" if ch == "%" else re.escape(ch) for ch in str(cond.value))
         return re.fullmatch(pattern, str(actual), re.IGNORECASE | re.DOTALL) is not None
@@ -318,7 +332,8 @@ def run(query: Query, records: list[dict], has_active: bool) -> list[dict] | int
     rows = records
     if has_active and not any(c.path[0].lower() == "active" for c in query.where):
         rows = [r for r in rows if r.get("Active", True) is not False]
-    rows = [r for r in rows if all(_matches(r, c) for c in query.where)]
+    tests = [_test(c) for c in query.where]
+    rows = [r for r in rows if all(test(r) for test in tests)]
     if query.count:
         return len(rows)
     for path, desc in reversed(query.order or []):

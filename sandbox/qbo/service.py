@@ -45,7 +45,8 @@ SPECS = {s.name: s for s in (
 BY_URL = {name.lower(): name for name in SPECS}
 READ_ONLY_ENTITIES = ("CompanyInfo", "Preferences")
 QUERY_ONLY_ENTITIES = ("Budget",)  # the API can query these but not create, update, delete or read them by Id
-BALANCE_ENTITIES = ("Bill", "BillPayment", "Invoice", "Payment", "VendorCredit")
+# Writes that can move a balance (a job moved to another parent moves BalanceWithJobs between the parents).
+BALANCE_ENTITIES = ("Bill", "BillPayment", "Invoice", "Payment", "VendorCredit", "Customer")
 # Id sequences: customers, vendors and employees share one ("Names"), all transactions share another, as in QBO.
 SEQUENCES = {"Vendor": "Names", "Customer": "Names", "Employee": "Names", **{n: "Transactions" for n in (
     "Bill", "BillPayment", "Invoice", "Payment", "Purchase", "VendorCredit", "PurchaseOrder", "Estimate")}}
@@ -86,10 +87,11 @@ def stamp(ctx: Ctx, obj: dict, existing: dict | None, entity: str = "") -> None:
     obj["sparse"] = False
 
 
-def commit(ctx: Ctx, entity: str, obj: dict, events: Events, operation: str) -> dict:
+def commit(ctx: Ctx, entity: str, obj: dict, events: Events, operation: str, existing: dict | None = None) -> dict:
+    """Store `obj` (replacing `existing`, a copy of the stored version) and the balances it moves."""
     ctx.store.put(ctx.realm, entity, obj)
     if entity in BALANCE_ENTITIES:
-        for changed_entity, changed in txn.refresh_balances(ctx):
+        for changed_entity, changed in txn.refresh_balances(ctx, [(entity, existing), (entity, obj)]):
             ctx.store.put(ctx.realm, changed_entity, changed)
     events.add(entity, obj["Id"], operation, obj["MetaData"]["LastUpdatedTime"])
     return copy.deepcopy(ctx.store.peek(ctx.realm, entity, obj["Id"]))
@@ -137,7 +139,7 @@ def update(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     obj["Id"] = existing["Id"]
     obj["SyncToken"] = str(int(existing["SyncToken"]) + 1)
     stamp(ctx, obj, existing, entity)
-    return commit(ctx, entity, obj, events, "Update")
+    return commit(ctx, entity, obj, events, "Update", existing)
 
 
 def delete(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
@@ -151,7 +153,7 @@ def delete(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     when = fmt(ctx.now)
     ctx.store.remove(ctx.realm, entity, existing["Id"], when)
     if entity in BALANCE_ENTITIES:
-        for changed_entity, changed in txn.refresh_balances(ctx):
+        for changed_entity, changed in txn.refresh_balances(ctx, [(entity, existing)]):
             ctx.store.put(ctx.realm, changed_entity, changed)
     events.add(entity, existing["Id"], "Delete", when)
     return {"domain": "QBO", "status": "Deleted", "Id": existing["Id"]}
@@ -164,7 +166,7 @@ def void(ctx: Ctx, entity: str, body: dict, events: Events) -> dict:
     obj = txn.void(entity, copy.deepcopy(existing))
     obj["SyncToken"] = str(int(existing["SyncToken"]) + 1)
     stamp(ctx, obj, existing)
-    return commit(ctx, entity, obj, events, "Void")
+    return commit(ctx, entity, obj, events, "Void", existing)
 
 
 def read(ctx: Ctx, entity: str, oid: str) -> dict:

@@ -1,6 +1,7 @@
 """State of the sandbox: companies (realms) and their records, kept in memory, optionally written through to SQLite.
 
 One re-entrant lock guards everything; callers hold `store.lock` around a read-modify-write.
+Secondary indexes (`Store.find`) keep uniqueness checks and balance refreshes O(1) per write on big companies.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import copy
 import json
 import sqlite3
 import threading
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 SCHEMA = """
@@ -23,6 +25,41 @@ CREATE TABLE IF NOT EXISTS kv (kind TEXT, key TEXT, value TEXT NOT NULL, PRIMARY
 """
 
 
+Keys = Callable[[dict], Iterable[Hashable]]
+
+
+class Index:
+    """One entity's records grouped by `keys(record)` (any number of keys each); kept current by put/remove.
+    A record keeps its place in a group while it stays in it, so groups list records in the order they joined."""
+
+    def __init__(self, keys: Keys, table: dict[str, dict]) -> None:
+        self.keys = keys
+        self.groups: dict[Hashable, dict[str, None]] = {}
+        self.keys_of: dict[str, tuple] = {}
+        for oid, obj in table.items():
+            self.add(oid, obj)
+
+    def add(self, oid: str, obj: dict) -> None:
+        new = tuple(dict.fromkeys(self.keys(obj)))
+        old = self.keys_of.get(oid, ())
+        if new == old:
+            return
+        self._leave(oid, [k for k in old if k not in new])
+        for key in new:
+            self.groups.setdefault(key, {})[oid] = None
+        self.keys_of[oid] = new
+
+    def discard(self, oid: str) -> None:
+        self._leave(oid, self.keys_of.pop(oid, ()))
+
+    def _leave(self, oid: str, keys: Iterable[Hashable]) -> None:
+        for key in keys:
+            group = self.groups.get(key, {})
+            group.pop(oid, None)
+            if not group:
+                self.groups.pop(key, None)
+
+
 @dataclass
 class Realm:
     realm_id: str
@@ -30,6 +67,7 @@ class Realm:
     objects: dict[str, dict[str, dict]] = field(default_factory=dict)
     tombstones: dict[str, dict[str, str]] = field(default_factory=dict)  # entity -> id -> deleted time
     idem: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
+    indexes: dict[str, dict[Callable, Index]] = field(default_factory=dict)  # entity -> key function -> index
 
     def table(self, entity: str) -> dict[str, dict]:
         return self.objects.setdefault(entity, {})
@@ -71,7 +109,7 @@ class Store:
             self._kv.setdefault(kind, {})[key] = json.loads(value)
         for realm in self.realms.values():  # keep insertion order = Id order after a reload
             for entity, table in realm.objects.items():
-                realm.objects[entity] = dict(sorted(table.items(), key=lambda kv: _id_key(kv[0])))
+                realm.objects[entity] = dict(sorted(table.items(), key=lambda kv: id_key(kv[0])))
 
     def close(self) -> None:
         if self._db is not None:
@@ -112,13 +150,27 @@ class Store:
         """Stored records (no copies) in Id order; callers copy what they hand out."""
         return list(realm.objects.get(entity, {}).values())
 
+    def find(self, realm: Realm, entity: str, keys: Keys, key: Hashable) -> list[dict]:
+        """Stored records (no copies) of `entity` with `key` among `keys(record)`, in the order they joined that
+        group (Id order for records created in order). The index on `keys` is built on first use."""
+        indexes = realm.indexes.setdefault(entity, {})
+        index = indexes.get(keys)
+        if index is None:
+            index = indexes[keys] = Index(keys, realm.table(entity))
+        table = realm.table(entity)
+        return [table[oid] for oid in index.groups.get(key, ())]
+
     def put(self, realm: Realm, entity: str, obj: dict) -> None:
         realm.table(entity)[obj["Id"]] = obj
+        for index in realm.indexes.get(entity, {}).values():
+            index.add(obj["Id"], obj)
         self._exec("INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)",
                    (realm.realm_id, entity, obj["Id"], json.dumps(obj)))
 
     def remove(self, realm: Realm, entity: str, oid: str, deleted_at: str) -> None:
         realm.objects.get(entity, {}).pop(oid, None)
+        for index in realm.indexes.get(entity, {}).values():
+            index.discard(oid)
         realm.tombstones.setdefault(entity, {})[oid] = deleted_at
         self._exec("DELETE FROM objects WHERE realm = ? AND entity = ? AND id = ?", (realm.realm_id, entity, oid))
         self._exec("INSERT OR REPLACE INTO tombstones VALUES (?, ?, ?, ?)", (realm.realm_id, entity, oid, deleted_at))
@@ -144,5 +196,6 @@ class Store:
         return list(self._kv.get(kind, {}).items())
 
 
-def _id_key(oid: str) -> tuple[int, str]:
+def id_key(oid: str) -> tuple[int, str]:
+    """Sort key for Ids: numeric ones in number order, others after them."""
     return (int(oid), oid) if oid.isdigit() else (1 << 62, oid)

@@ -1,4 +1,5 @@
-"""`ledgerlink sandbox slack [--port 8083] [--app-url URL] [--bot-token T] [--signing-secret S] [--db PATH]`."""
+"""`ledgerlink sandbox slack [--port 8083] [--app-url URL] [--bot-token T] [--signing-secret S] [--db PATH]
+[--threads 16]`."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", default="demo", choices=["demo", "none"], help="seed the demo people")
     parser.add_argument("--public-url", default=None,
                         help="base URL the app reaches the sandbox at (response/upload URLs); default: as requested")
+    parser.add_argument("--threads", type=int, default=16,
+                        help="server threads (default 16); each click or command holds one until the app acks")
     return parser.parse_args(argv)
 
 
@@ -50,5 +53,5 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - waitress is a declared dependency
         app.run(host=args.host, port=args.port, threaded=True)
     else:
-        serve(app, host=args.host, port=args.port, threads=16, ident="slack-sandbox")
+        serve(app, host=args.host, port=args.port, threads=args.threads, ident="slack-sandbox")
     return 0

@@ -37,3 +37,31 @@ def test_fifty_concurrent_accepts(slack_pg):
     assert "Synced as" in slack.text(card) and "item_accept" not in slack.buttons(card)
     told = slack.ephemerals("dana") + slack.ephemerals("erin")
     assert len(told) == 49 and all("INV-777" in t for t in told)
+
+
+def test_clicks_are_acked_while_earlier_decisions_still_run(slack, monkeypatch):
+    """More clicks than Bolt has listener threads, every decision stuck: each click is still acked (the decision
+    runs after the ack on the background pool, Bolt's threads only ack), and each decision runs once released."""
+    import threading
+
+    from bot.app import LISTENER_THREADS
+    from bot.services import decisions
+
+    item = slack.sent_item("INV-778", sender="sam")
+    release, started = threading.Event(), []
+    real = decisions.accept
+
+    def stuck(*args, **kwargs):
+        started.append(1)
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decisions, "accept", stuck)
+    clicks = LISTENER_THREADS + 4
+    with ThreadPoolExecutor(clicks) as pool:
+        outcomes = list(pool.map(lambda w: slack.click(w, item), ["dana", "erin"] * (clicks // 2)))
+    release.set()
+    slack.idle(30)
+    assert [o["ok"] for o in outcomes] == [True] * clicks, [o["error"] for o in outcomes if not o["ok"]]
+    assert len(started) == clicks and slack.get(item.id).state == "synced"
+    assert len(slack.qbo.calls) == 1

@@ -157,6 +157,32 @@ def test_invoice_payment_and_void(qbo):
     assert customer["BalanceWithJobs"] == 5150  # the project's invoices roll up to its parent
 
 
+def test_bill_moved_to_another_vendor_moves_its_balance_and_doc_number(qbo):
+    owed = {v: qbo.get(f"/vendor/{v}").json()["Vendor"]["Balance"] for v in ("42", "56")}
+    bill = qbo.create("Bill", bill_body(amount=100, DocNumber="MV-1"))
+    moved = qbo.create("Bill", {**bill_body("56", amount=100, DocNumber="MV-1"), "Id": bill["Id"], "SyncToken": "0"})
+    assert moved["VendorRef"]["value"] == "56"
+    assert qbo.get("/vendor/42").json()["Vendor"]["Balance"] == owed["42"]
+    assert qbo.get("/vendor/56").json()["Vendor"]["Balance"] == round(owed["56"] + 100, 2)
+    qbo.create("Bill", bill_body(DocNumber="MV-1"))  # the number is free again at vendor 42
+    assert fault_of(qbo.post("/bill", bill_body("56", DocNumber="mv-1")))["code"] == "6140"
+
+
+def test_job_moved_to_another_parent_moves_its_balance_with_jobs(qbo):
+    before = qbo.get("/customer/3").json()["Customer"]["BalanceWithJobs"]
+    owner = qbo.create("Customer", {"DisplayName": "New Owner"})
+    job = qbo.create("Customer", {"DisplayName": "Annex", "ParentRef": {"value": "3"}})
+    qbo.create("Invoice", {"CustomerRef": {"value": job["Id"]}, "Line": [
+        {"DetailType": "SalesItemLineDetail", "Amount": 75, "SalesItemLineDetail": {"ItemRef": {"value": "13"}}}]})
+    assert qbo.get("/customer/3").json()["Customer"]["BalanceWithJobs"] == before + 75
+    job = qbo.get(f"/customer/{job['Id']}").json()["Customer"]
+    qbo.create("Customer", {"Id": job["Id"], "SyncToken": job["SyncToken"], "sparse": True,
+                            "ParentRef": {"value": owner["Id"]}})
+    assert qbo.get("/customer/3").json()["Customer"]["BalanceWithJobs"] == before
+    moved_to = qbo.get(f"/customer/{owner['Id']}").json()["Customer"]
+    assert moved_to["Balance"] == 0 and moved_to["BalanceWithJobs"] == 75
+
+
 def test_projects_and_sub_customers(qbo):
     project = qbo.create("Customer", {"DisplayName": "Warehouse Build", "IsProject": True,
                                       "ParentRef": {"value": "17"}})
