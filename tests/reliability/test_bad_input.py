@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import shlex
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from blocks.modals import MAX_REASON
+from bot.domain.workflow import MIN_REJECT_REASON
 from handlers.commands import SUBS
 from tests.reliability import tally
 from tests.reliability.support_input import (
+    FEW,
     SOME,
     Tried,
     assert_items_whole,
@@ -122,8 +125,53 @@ def test_settings_modal_amounts(slack):
             with Session(slack.engine) as s:
                 row = s.get(TenantSettings, slack.world.tenant.id)
                 for typed, saved in ((confirm, row.confirm_above_amount), (two, row.two_approver_threshold)):
-                    if typed.strip():
+                    if typed.replace("\x00", "").strip():  # NUL is dropped on the way in
                         assert saved is not None and saved.is_finite() and saved > 0, (typed, saved)
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", tried.n)
+
+
+def test_reject_reason_modal(slack_pg):
+    """Any reason a person can type: too short is a field error; otherwise the item is rejected with exactly that
+    reason (trimmed; a NUL, which PostgreSQL can't store, dropped) — on SQLite and PostgreSQL."""
+    slack = slack_pg
+    tried = Tried()
+    current: list = []
+
+    @runs(FEW)
+    @given(reason=nasty_text(MAX_REASON).filter(lambda r: len(r) <= MAX_REASON))
+    @example(reason="Missing lien waiver\x00 for May")
+    @example(reason="'); DELETE FROM items; --")
+    @example(reason="Ω" * MAX_REASON)
+    def run(reason: str) -> None:
+        tried()
+        if not current or slack.get(current[-1].id).state != "awaiting_acceptance":
+            current.append(slack.sent_item(f"R-{len(current)}", sender="sam"))
+        item = current[-1]
+        since = mark(slack, "dana")
+        slack.click("dana", item, "item_reject")
+        slack.idle()
+        assert slack.views("dana")["modals"], told_since(slack, "dana", since)
+        out = slack.submit("dana", {"reason": {"reason_text": reason}})
+        assert out["ok"] and out["status"] == 200, out
+        slack.idle()
+        for line in told_since(slack, "dana", since):
+            assert "went wrong" not in line, (reason, line)
+            assert_sentence(line)
+        after = slack.get(item.id)
+        typed = reason.replace("\x00", "").strip()  # NUL never reaches the app (handlers/middleware.py)
+        if len(typed) < MIN_REJECT_REASON:
+            assert out["response_action"] == "errors", out
+            assert_sentence(out["errors"]["reason"])
+            assert after.state == "awaiting_acceptance"
+            slack.post("views/close", user=slack.ids["dana"])
+        else:
+            assert out["closed"], out
+            assert after.state == "rejected" and after.reject_reason == typed
+        assert_items_whole(slack.engine)
 
     try:
         run()
