@@ -42,12 +42,32 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     def slack_events():
         if handler is None:
             return jsonify({"error": "slack_not_configured", "missing": slack_missing}), 503
-        return handler.handle(request)
+        from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+
+        try:
+            bolt_request = to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            return _unreadable_slack_request(settings, exc)
+        return to_flask_response(handler.app.dispatch(bolt_request))
 
     from bot.web_routes import register_routes
 
     register_routes(web, settings)
     return web
+
+
+def _unreadable_slack_request(settings: Settings, exc: Exception):  # type: ignore[no-untyped-def]
+    """Bolt reads the body before it checks the signature, and a body that isn't a JSON object makes it raise:
+    answer 401 when Slack didn't sign it (like any forged request), else 400 — never a 500."""
+    from slack_sdk.signature import SignatureVerifier
+
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    signed = bool(secret) and SignatureVerifier(secret).is_valid_request(request.get_data(), dict(request.headers))
+    logger.warning("Slack request refused: %s body that is not a Slack payload (%s)",
+                   "a signed" if signed else "an unsigned", type(exc).__name__)
+    if not signed:
+        return jsonify({"error": "invalid_signature"}), 401
+    return jsonify({"error": "unreadable_body"}), 400
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:

@@ -8,6 +8,7 @@ be left half-written. Counts of the cases tried go to the reliability tally.
 
 from __future__ import annotations
 
+import json
 import shlex
 
 from hypothesis import example, given
@@ -15,18 +16,36 @@ from hypothesis import strategies as st
 
 from blocks.modals import MAX_REASON
 from bot.domain.workflow import MIN_REJECT_REASON
+from handlers import ids
 from handlers.commands import SUBS
 from tests.reliability import tally
 from tests.reliability.support_input import (
     FEW,
+    MANY,
     SOME,
     Tried,
     assert_items_whole,
     assert_sentence,
+    form_body,
+    json_body,
     mark,
     nasty_text,
+    payload_body,
+    post_signed,
     runs,
     told_since,
+)
+from tests.reliability.support_input_slack import (
+    KINDS,
+    Who,
+    block_actions,
+    block_suggestion,
+    event_callback,
+    modal,
+    reject_values,
+    slash_command,
+    view_closed,
+    view_submission,
 )
 
 pytest_plugins = ["tests.handlers.slack_harness"]
@@ -177,3 +196,98 @@ def test_reject_reason_modal(slack_pg):
         run()
     finally:
         tally.add("bad inputs tried", tried.n)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | nasty_text(30),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                  max_size=3), max_leaves=8)
+
+
+def _same_type(value: object) -> st.SearchStrategy:
+    if isinstance(value, dict):
+        return st.dictionaries(st.text(max_size=8), JSON, max_size=4)
+    if isinstance(value, list):
+        return st.lists(JSON, max_size=3)
+    if isinstance(value, str):
+        return nasty_text(40)
+    return JSON
+
+
+def _odd_payload(data, slack, item_id: int) -> tuple[bytes, str]:
+    """One request to /slack/events of any kind, with odd values where the app reads them and keys dropped."""
+    pick = data.draw
+    who = Who(team=pick(st.sampled_from([slack.sandbox.ws.team_id, "T0OTHER", ""])),
+              user=pick(st.sampled_from([slack.ids["dana"], slack.ids["alex"], slack.ids["sam"], "U0NOBODY"])),
+              channel=slack.sandbox.store.conversation_by_name("accounting")["id"])
+    who.response_url = slack.sandbox.new_hook("actions", user=who.user, channel=who.channel)
+    value = pick(st.one_of(st.just(str(item_id)), st.just(item_id), JSON))
+    kind = pick(st.sampled_from((*KINDS, "raw")))
+    if kind == "raw":
+        raw = pick(st.one_of(st.binary(max_size=300), nasty_text(300).map(str.encode),
+                             JSON.map(lambda v: ("payload=" + json.dumps(v)).encode())))
+        return raw, pick(st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain"]))
+    if kind == "slash_command":
+        fields = slash_command(who, pick(nasty_text(100)))
+        for key in pick(st.lists(st.sampled_from(sorted(fields)), max_size=2, unique=True)):
+            del fields[key]
+        return form_body(fields)
+    if kind == "event_callback":
+        event = {"type": pick(st.sampled_from(["app_home_opened", "message", "app_mention", "app_uninstalled"])),
+                 "user": pick(st.one_of(st.just(who.user), JSON)), "tab": pick(st.one_of(st.just("home"), JSON)),
+                 "channel": pick(JSON), "view": pick(JSON)}
+        payload: dict = event_callback(who, event)
+    elif kind == "block_actions":
+        in_view = pick(st.booleans())
+        payload = block_actions(who, action_id=pick(st.one_of(st.sampled_from(ids.ACTIONS), nasty_text(30))),
+                                value=value, block_id=pick(st.one_of(st.just(f"queue-{item_id}"), nasty_text(20))),
+                                view={"id": "V0HOME", "type": "home"} if in_view else None)
+    elif kind in ("view_submission", "view_closed"):
+        callback = pick(st.one_of(st.sampled_from(ids.VIEWS), nasty_text(20)))
+        meta = pick(st.one_of(st.builds(lambda v: {"item_id": v}, st.one_of(st.just(item_id), JSON)),
+                              st.fixed_dictionaries({"admin": JSON, "approver": JSON}), JSON))
+        values = pick(st.one_of(st.builds(reject_values, JSON),
+                                st.dictionaries(st.sampled_from([ids.S_DIRECT, ids.S_SCHEDULE, ids.S_APPROVERS,
+                                                                 ids.S_CONFIRM, ids.S_TWO, ids.S_DIGEST]),
+                                                st.fixed_dictionaries({ids.S_INPUT: JSON}), max_size=4),
+                                JSON))
+        view = modal(callback, meta=meta if pick(st.booleans()) else json.dumps(meta),
+                     values=values if isinstance(values, dict) else {"x": values}, team=who.team)
+        payload = (view_submission if kind == "view_submission" else view_closed)(who, view)
+    else:
+        payload = block_suggestion(who, action_id=pick(nasty_text(20)), value=pick(nasty_text(50)))
+    for key in pick(st.lists(st.sampled_from(sorted(payload)), max_size=2, unique=True)):
+        if pick(st.booleans()):
+            del payload[key]
+        else:  # Slack's envelope keeps its types (Bolt relies on that); what is inside them is anything
+            payload[key] = pick(_same_type(payload[key]))
+    return (json_body if kind == "event_callback" else payload_body)(payload)
+
+
+def test_slack_payloads_of_odd_shapes(slack):
+    """Validly signed requests with keys missing, wrong types and junk values: the app answers (never a 5xx),
+    whatever it tells people is a sentence, and it still works afterwards."""
+    item = slack.sent_item("INV-9", sender="sam")
+    secret = slack.settings.slack_signing_secret.get_secret_value()
+    url = f"{slack.app_url}/slack/events"
+    before = len(slack.messages())
+    tried = Tried()
+
+    @runs(MANY)
+    @given(data=st.data())
+    def run(data) -> None:
+        tried()
+        body, content_type = _odd_payload(data, slack, item.id)
+        r = post_signed(url, body, content_type, secret=secret)
+        assert r.status_code < 500, (r.status_code, r.text[:300])
+        assert "Traceback" not in r.text
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", tried.n)
+    slack.idle()
+    for message in slack.messages()[before:]:
+        assert_sentence(message.get("text"), what="message the app posted")
+    assert_items_whole(slack.engine)
+    assert slack.command("alex", "help")["status"] == 200
+    assert slack.click("dana", slack.get(item.id), "item_details")["ok"]
