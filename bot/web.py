@@ -42,6 +42,8 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     def slack_events():
         if handler is None:
             return jsonify({"error": "slack_not_configured", "missing": slack_missing}), 503
+        if request.method != "POST":  # the OAuth install pages (bot/services/slack_install.py) come here too
+            return handler.handle(request)
         from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 
         try:
