@@ -36,3 +36,14 @@ def encode(value: Any) -> bytes:
 
 def decode(content: bytes | str) -> Any:
     return json.loads(content, parse_float=Decimal) if content else None
+
+
+def has_nul(value: Any) -> bool:
+    """True when any string (key or value) in decoded JSON holds a NUL character, which PostgreSQL text refuses."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False

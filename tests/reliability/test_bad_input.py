@@ -11,13 +11,20 @@ from __future__ import annotations
 import json
 import shlex
 
+import httpx
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sqlmodel import Session, select
 
 from blocks.modals import MAX_REASON
+from bot.config import load_settings
 from bot.domain.workflow import MIN_REJECT_REASON
+from bot.models import SyncRequest, Tenant
+from bot.web import create_web_app
 from handlers import ids
 from handlers.commands import SUBS
+from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
 from tests.reliability.support_input import (
     FEW,
@@ -47,6 +54,7 @@ from tests.reliability.support_input_slack import (
     view_closed,
     view_submission,
 )
+from tests.support.servers import running_wsgi
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
@@ -291,3 +299,110 @@ def test_slack_payloads_of_odd_shapes(slack):
     assert_items_whole(slack.engine)
     assert slack.command("alex", "help")["status"] == 200
     assert slack.click("dana", slack.get(item.id), "item_details")["ok"]
+
+
+# --- webhooks ---------------------------------------------------------------------------------------------------
+QBO_VERIFIER, PROCORE_SECRET = "reliability-verifier", "reliability-hook-secret"
+
+
+@pytest.fixture
+def hooks_web(engine, monkeypatch):
+    """The web role with both webhook secrets, over real HTTP; a tenant with a QBO realm and a Procore company."""
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(_env_file=None, DATABASE_URL=engine.url.render_as_string(hide_password=False),
+                             QBO_WEBHOOK_VERIFIER_TOKEN=QBO_VERIFIER, PROCORE_WEBHOOK_SECRET=PROCORE_SECRET)
+    with Session(engine) as s:
+        s.add(Tenant(name="Summit Builders", qbo_realm_id="4620", procore_company_id=4264))
+        s.commit()
+    with running_wsgi(create_web_app(settings, engine=engine)) as base, httpx.Client(base_url=base,
+                                                                                    timeout=30) as http:
+        yield http, engine
+
+
+def _qbo_bodies() -> st.SearchStrategy[bytes]:
+    field = st.one_of(JSON, st.sampled_from(["4620", "Bill", "145", "Create", "2026-11-25T10:00:00.000Z"]))
+    entity = st.fixed_dictionaries({}, optional={k: field for k in ("name", "id", "operation", "lastUpdated",
+                                                                     "deletedId")})
+    note = st.fixed_dictionaries({}, optional={"realmId": field, "dataChangeEvent": st.one_of(
+        JSON, st.fixed_dictionaries({"entities": st.one_of(JSON, st.lists(st.one_of(entity, JSON), max_size=3))}))})
+    legacy = st.fixed_dictionaries({"eventNotifications": st.one_of(JSON, st.lists(st.one_of(note, JSON),
+                                                                                   max_size=3))})
+    cloud = st.lists(st.fixed_dictionaries({}, optional={
+        k: st.one_of(field, st.just("qbo.bill.created.v1")) for k in ("specversion", "id", "type", "intuitaccountid",
+                                                                      "intuitentityid", "time", "data")}), max_size=3)
+    return st.one_of(legacy.map(json.dumps), cloud.map(json.dumps), JSON.map(json.dumps), nasty_text(300)
+                     ).map(str.encode) | st.binary(max_size=200)
+
+
+def _procore_bodies() -> st.SearchStrategy[bytes]:
+    field = st.one_of(JSON, st.sampled_from(["01JD3XKQ6W3C9V0T8M5Z2R4B7N", "Requisitions", "update", "4264", 4264]))
+    keys = ("ulid", "resource_name", "event_type", "resource_id", "company_id", "project_id", "timestamp",
+            "api_version", "id", "resource_type", "reason")
+    delivery = st.fixed_dictionaries({}, optional={k: field for k in keys})
+    return st.one_of(delivery.map(json.dumps), JSON.map(json.dumps), nasty_text(300)).map(str.encode) | \
+        st.binary(max_size=200)
+
+
+def _check_webhook_answer(r: httpx.Response, engine, before: int) -> None:
+    assert r.status_code in (200, 400), (r.status_code, r.text[:300])
+    body = r.json()
+    with Session(engine) as s:
+        rows = s.exec(select(SyncRequest).order_by(SyncRequest.id)).all()
+    new = rows[before:]
+    if r.status_code == 400:
+        assert_sentence(body["error"], what="webhook error")
+        assert new == [], "a refused delivery queued work"
+    for row in new:  # whole rows only: something to fetch, from somewhere, pending
+        assert row.source in ("qbo", "procore") and row.entity and row.operation and row.status == "pending", row
+
+
+def test_qbo_webhook_bodies(hooks_web):
+    http, engine = hooks_web
+    tried = Tried()
+
+    @runs(SOME)
+    @given(body=_qbo_bodies())
+    @example(body=b'{"eventNotifications": [{"realmId": "4620\\u0000", "dataChangeEvent": {"entities": '
+                  b'[{"name": "Bill", "id": "1", "operation": "Create", "lastUpdated": "t"}]}}]}')
+    def run(body: bytes) -> None:
+        tried()
+        before = _count(engine, SyncRequest)
+        r = http.post("/webhooks/qbo", content=body, headers={"intuit-signature": qbo_signature(QBO_VERIFIER, body),
+                                                               "Content-Type": "application/json"})
+        _check_webhook_answer(r, engine, before)
+        if r.status_code == 200:
+            assert _count(engine, SyncRequest) - before == r.json()["accepted"]
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", tried.n)
+    assert http.get("/healthz").status_code == 200
+
+
+def test_procore_webhook_bodies(hooks_web):
+    http, engine = hooks_web
+    tried = Tried()
+
+    @runs(SOME)
+    @given(body=_procore_bodies())
+    @example(body=b'{"ulid": "01J\\u0000", "resource_name": "Requisitions", "event_type": "update"}')
+    @example(body=b'{"ulid": "01J", "resource_name": "Requisitions", "event_type": "update", "company_id": 1e400}')
+    def run(body: bytes) -> None:
+        tried()
+        before = _count(engine, SyncRequest)
+        r = http.post("/webhooks/procore", content=body, headers={"Authorization": f"Bearer {PROCORE_SECRET}",
+                                                                  "Content-Type": "application/json"})
+        _check_webhook_answer(r, engine, before)
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", tried.n)
+    assert http.get("/healthz").status_code == 200
+
+
+def _count(engine, model) -> int:
+    with Session(engine) as s:
+        return len(s.exec(select(model.id)).all())
