@@ -64,7 +64,11 @@ def _unreadable_slack_request(settings: Settings, exc: Exception):  # type: igno
     from slack_sdk.signature import SignatureVerifier
 
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    signed = bool(secret) and SignatureVerifier(secret).is_valid_request(request.get_data(), dict(request.headers))
+    try:
+        signed = bool(secret) and SignatureVerifier(secret).is_valid_request(request.get_data(),
+                                                                             dict(request.headers))
+    except UnicodeDecodeError:  # Slack's bodies are UTF-8: this one can't be Slack's
+        signed = False
     logger.warning("Slack request refused: %s body that is not a Slack payload (%s)",
                    "a signed" if signed else "an unsigned", type(exc).__name__)
     if not signed:
