@@ -86,7 +86,10 @@ def _legacy(notifications: Any) -> list[EntityEvent]:
     for n, note in enumerate(notifications):
         if not isinstance(note, dict) or not note.get("realmId"):
             raise WebhookPayloadError(f"eventNotifications[{n}] has no realmId")
-        entities = (note.get("dataChangeEvent") or {}).get("entities") or []
+        change = note.get("dataChangeEvent") or {}
+        if not isinstance(change, dict):
+            raise WebhookPayloadError(f"eventNotifications[{n}].dataChangeEvent must be an object")
+        entities = change.get("entities") or []
         if not isinstance(entities, list):
             raise WebhookPayloadError(f"eventNotifications[{n}].dataChangeEvent.entities must be a list")
         for m, ent in enumerate(entities):

@@ -153,7 +153,7 @@ def test_settings_modal_amounts(slack):
             with Session(slack.engine) as s:
                 row = s.get(TenantSettings, slack.world.tenant.id)
                 for typed, saved in ((confirm, row.confirm_above_amount), (two, row.two_approver_threshold)):
-                    if typed.replace("\x00", "").strip():  # NUL is dropped on the way in
+                    if typed.translate({0: None, ord("$"): None, ord(","): None}).strip():  # as the modal reads it
                         assert saved is not None and saved.is_finite() and saved > 0, (typed, saved)
 
     try:
@@ -264,7 +264,8 @@ def _odd_payload(data, slack, item_id: int) -> tuple[bytes, str]:
         payload = (view_submission if kind == "view_submission" else view_closed)(who, view)
     else:
         payload = block_suggestion(who, action_id=pick(nasty_text(20)), value=pick(nasty_text(50)))
-    for key in pick(st.lists(st.sampled_from(sorted(payload)), max_size=2, unique=True)):
+    # Slack always sends at least one action as an object (Bolt indexes actions[0]); those keep their shape
+    for key in pick(st.lists(st.sampled_from(sorted(set(payload) - {"actions"})), max_size=2, unique=True)):
         if pick(st.booleans()):
             del payload[key]
         else:  # Slack's envelope keeps its types (Bolt relies on that); what is inside them is anything
