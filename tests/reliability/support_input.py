@@ -20,6 +20,8 @@ from sqlmodel import Session, SQLModel
 from bot.domain.states import ItemState
 from bot.models import Item
 
+QBO_VERIFIER, PROCORE_SECRET = "reliability-verifier", "reliability-hook-secret"  # see support_input_web.py
+
 #: examples per property: enough to hit the odd shapes, few enough for `make test` on two cores
 FEW, SOME, MANY = 25, 60, 150
 
@@ -145,3 +147,8 @@ def table_counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as s:
         return {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
                 for t in SQLModel.metadata.sorted_tables}
+
+
+def count(engine: Engine, model: type) -> int:
+    with Session(engine) as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()

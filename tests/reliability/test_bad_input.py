@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 import shlex
-from typing import Any
 
 import httpx
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from blocks.modals import MAX_REASON
-from bot.config import load_settings
 from bot.domain.workflow import MIN_REJECT_REASON
-from bot.models import SyncRequest, Tenant
-from bot.web import create_web_app
+from bot.models import SyncRequest
 from handlers import ids
 from handlers.commands import SUBS
 from sync.qbo.webhooks import signature as qbo_signature
@@ -30,10 +26,13 @@ from tests.reliability import tally
 from tests.reliability.support_input import (
     FEW,
     MANY,
+    PROCORE_SECRET,
+    QBO_VERIFIER,
     SOME,
     Tried,
     assert_items_whole,
     assert_sentence,
+    count,
     form_body,
     json_body,
     mark,
@@ -55,9 +54,8 @@ from tests.reliability.support_input_slack import (
     view_closed,
     view_submission,
 )
-from tests.support.servers import running_wsgi
 
-pytest_plugins = ["tests.handlers.slack_harness"]
+pytest_plugins = ["tests.handlers.slack_harness", "tests.reliability.support_input_web"]
 
 PEOPLE = ("alex", "sam", "dana", "riley", "nora")
 WORDS = (*SUBS, "invoice", "company", "project", "owner-invoice", "now", "approver", "none", "qbo", "procore",
@@ -304,24 +302,6 @@ def test_slack_payloads_of_odd_shapes(slack):
 
 
 # --- webhooks ---------------------------------------------------------------------------------------------------
-QBO_VERIFIER, PROCORE_SECRET = "reliability-verifier", "reliability-hook-secret"
-
-
-@pytest.fixture
-def hooks_web(engine, monkeypatch):
-    """The web role with both webhook secrets, over real HTTP; a tenant with a QBO realm and a Procore company."""
-    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    settings = load_settings(_env_file=None, DATABASE_URL=engine.url.render_as_string(hide_password=False),
-                             QBO_WEBHOOK_VERIFIER_TOKEN=QBO_VERIFIER, PROCORE_WEBHOOK_SECRET=PROCORE_SECRET)
-    with Session(engine) as s:
-        s.add(Tenant(name="Summit Builders", qbo_realm_id="4620", procore_company_id=4264))
-        s.commit()
-    with running_wsgi(create_web_app(settings, engine=engine)) as base, httpx.Client(base_url=base,
-                                                                                    timeout=30) as http:
-        yield http, engine
-
-
 def _qbo_bodies() -> st.SearchStrategy[bytes]:
     field = st.one_of(JSON, st.sampled_from(["4620", "Bill", "145", "Create", "2026-11-25T10:00:00.000Z"]))
     entity = st.fixed_dictionaries({}, optional={k: field for k in ("name", "id", "operation", "lastUpdated",
@@ -369,12 +349,12 @@ def test_qbo_webhook_bodies(hooks_web):
                   b'[{"name": "Bill", "id": "1", "operation": "Create", "lastUpdated": "t"}]}}]}')
     def run(body: bytes) -> None:
         tried()
-        before = _count(engine, SyncRequest)
+        before = count(engine, SyncRequest)
         r = http.post("/webhooks/qbo", content=body, headers={"intuit-signature": qbo_signature(QBO_VERIFIER, body),
                                                                "Content-Type": "application/json"})
         _check_webhook_answer(r, engine, before)
         if r.status_code == 200:
-            assert _count(engine, SyncRequest) - before == r.json()["accepted"]
+            assert count(engine, SyncRequest) - before == r.json()["accepted"]
 
     try:
         run()
@@ -393,7 +373,7 @@ def test_procore_webhook_bodies(hooks_web):
     @example(body=b'{"ulid": "01J", "resource_name": "Requisitions", "event_type": "update", "company_id": 1e400}')
     def run(body: bytes) -> None:
         tried()
-        before = _count(engine, SyncRequest)
+        before = count(engine, SyncRequest)
         r = http.post("/webhooks/procore", content=body, headers={"Authorization": f"Bearer {PROCORE_SECRET}",
                                                                   "Content-Type": "application/json"})
         _check_webhook_answer(r, engine, before)
@@ -403,131 +383,3 @@ def test_procore_webhook_bodies(hooks_web):
     finally:
         tally.add("bad inputs tried", tried.n)
     assert http.get("/healthz").status_code == 200
-
-
-def _count(engine, model) -> int:
-    with Session(engine) as s:
-        return len(s.exec(select(model.id)).all())
-
-
-# --- QBO and Procore answers with missing fields and wrong types ----------------------------------------------
-class CannedRemote:
-    """A tiny QBO + Procore stand-in on 127.0.0.1 that answers every call with the body a test sets."""
-
-    def __init__(self) -> None:
-        self.qbo_rows: Any = []
-        self.procore_body: bytes = b"[]"
-        self.qbo_body: bytes | None = None  # set: this body for every QBO call, whatever it asks
-
-    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/v3/"):
-            body = self.qbo_body
-            if body is None:
-                wrapped = ({"CDCResponse": [{"QueryResponse": [{"Vendor": self.qbo_rows}]}]} if path.endswith("/cdc")
-                           else {"QueryResponse": {"Vendor": self.qbo_rows, "startPosition": 1}})
-                body = json.dumps(wrapped).encode()
-        else:
-            body = self.procore_body
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
-
-
-def _qbo_vendor() -> st.SearchStrategy[Any]:
-    fields = {"Id": st.one_of(st.integers(-5, 10**20).map(str), st.integers(), JSON),
-              "DisplayName": st.one_of(nasty_text(120), JSON), "CompanyName": JSON,
-              "Active": st.one_of(st.booleans(), JSON), "SyncToken": st.one_of(st.integers(0, 9).map(str), JSON),
-              "MetaData": st.one_of(st.fixed_dictionaries({"LastUpdatedTime": st.one_of(
-                  st.datetimes().map(lambda d: d.isoformat() + "Z"), JSON)}), JSON),
-              "PrimaryEmailAddr": JSON, "status": st.sampled_from(["Deleted", "", None])}
-    rest = {k: v for k, v in fields.items() if k not in ("Id", "DisplayName")}
-    vendor = st.fixed_dictionaries({"Id": st.integers(1, 10**6).map(str), "DisplayName": nasty_text(60)},
-                                   optional=rest)
-    return st.one_of(vendor, st.fixed_dictionaries({}, optional=fields), JSON)
-
-
-def _procore_vendor() -> st.SearchStrategy[Any]:
-    fields = {"id": st.one_of(st.integers(), st.integers(1, 10**6).map(str), JSON),
-              "name": st.one_of(nasty_text(120), JSON), "is_active": JSON, "origin_id": JSON,
-              "updated_at": st.one_of(st.datetimes().map(lambda d: d.isoformat() + "Z"), JSON),
-              "email_address": JSON, "abbreviated_name": JSON}
-    rest = {k: v for k, v in fields.items() if k not in ("id", "name")}
-    vendor = st.fixed_dictionaries({"id": st.integers(1, 10**6), "name": nasty_text(60)}, optional=rest)
-    return st.one_of(vendor, st.fixed_dictionaries({}, optional=fields), JSON)
-
-
-@pytest.fixture
-def canned(engine):
-    from sync.context import TenantContext
-    from sync.http.base import StaticToken
-    from sync.http.limits import LimiterRegistry
-    from sync.http.retry import RetryPolicy
-    from sync.procore.client import ProcoreClient
-    from sync.qbo.client import QboClient
-
-    remote = CannedRemote()
-    with Session(engine, expire_on_commit=False) as s:
-        tenant = Tenant(name="Summit Builders", qbo_realm_id="4620", procore_company_id=4264)
-        s.add(tenant)
-        s.commit()
-    registry, retry = LimiterRegistry(), RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0)
-    with running_wsgi(remote) as url:
-        ctx = TenantContext(engine=engine, tenant_id=tenant.id,
-                            qbo_client=QboClient(realm_id="4620", tokens=StaticToken("t"), base_url=url,
-                                                 registry=registry, retry=retry),
-                            procore_client=ProcoreClient(base_url=url, tokens=StaticToken("t"), company_id=4264,
-                                                         registry=registry, retry=retry))
-        yield remote, ctx
-
-
-def test_remote_answers_with_missing_fields_and_wrong_types(canned):
-    """The vendors refresh reads QBO vendors and the Procore directory through the real clients: odd records
-    are skipped and reported, or the run stops with the remote error's sentence — never a stray exception, and
-    never a half-written cache row."""
-    from bot.models import RemoteRecord, SyncCursor
-    from sync.http.errors import RemoteError
-    from sync.jobs.base import run_job
-    from sync.mappers.errors import MappingError
-
-    remote, ctx = canned
-    tried = Tried()
-
-    @runs(SOME)
-    @given(qbo=st.lists(_qbo_vendor(), max_size=6), procore=st.lists(_procore_vendor(), max_size=6),
-           junk=st.one_of(st.none(), st.sampled_from(["qbo", "procore"]).flatmap(
-               lambda side: st.tuples(st.just(side), st.one_of(JSON.map(json.dumps), nasty_text(80))))),
-           cdc=st.booleans())
-    @example(qbo=[{"Id": "7", "DisplayName": "ACME\x00 Concrete"}], procore=[{"id": 8, "name": "Bolt\x00 Co"}],
-             junk=None, cdc=False)
-    @example(qbo=[{"Id": "7", "DisplayName": "ACME", "SyncToken": "9" * 40, "MetaData": []}],
-             procore=[{"id": 2**70, "name": "Big"}], junk=None, cdc=False)
-    def run(qbo, procore, junk, cdc) -> None:
-        tried()
-        remote.qbo_rows, remote.procore_body, remote.qbo_body = qbo, json.dumps(procore).encode(), None
-        if junk is not None:
-            if junk[0] == "qbo":
-                remote.qbo_body = junk[1].encode()
-            else:
-                remote.procore_body = junk[1].encode()
-        if not cdc:
-            with ctx.session() as s:
-                for row in s.exec(select(SyncCursor).where(SyncCursor.tenant_id == ctx.tenant_id)):
-                    s.delete(row)
-                s.commit()
-        try:
-            report = run_job(ctx, "vendors")
-        except (RemoteError, MappingError) as exc:
-            assert_sentence(str(exc), what="sync error")
-        else:
-            for change in report.changes:
-                assert_sentence(change.line(), what="report line")
-        with ctx.session() as s:
-            for row in s.exec(select(RemoteRecord).where(RemoteRecord.tenant_id == ctx.tenant_id)):
-                assert row.remote_id.strip() and row.remote_id not in ("None", "null"), row
-                assert isinstance(row.name, str), row  # as sent: Procore may send a blank name
-                assert isinstance(row.data, dict), row
-
-    try:
-        run()
-    finally:
-        tally.add("bad inputs tried", tried.n)
