@@ -1,0 +1,173 @@
+"""Security probes through the real pieces: Slack requests not signed by Slack (forged, replayed after 5 minutes,
+tampered, malformed headers) on every kind of request `/slack/events` takes; forged QBO and Procore webhooks; people
+of another workspace acting on this one's items; SQL/query injection through every text a person or a remote can
+put into a lookup; OAuth tokens and client secrets at rest and in the logs.
+
+tests/scenarios/test_slack_security.py already covers a forged/expired/future/unsigned *block_actions*; here the
+other kinds and the other ways to get a signature wrong. Probe counts go to the reliability tally.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from bot.models import AuditEvent, SyncRequest
+from sync.qbo.webhooks import signature as qbo_signature
+from tests.reliability import tally
+from tests.reliability.support_input import (
+    PROCORE_SECRET,
+    QBO_VERIFIER,
+    SOME,
+    Tried,
+    count,
+    item_rows,
+    runs,
+    slack_headers,
+)
+from tests.reliability.support_input_slack import (
+    KINDS,
+    Who,
+    body_of,
+)
+
+pytest_plugins = ["tests.handlers.slack_harness", "tests.reliability.support_input_web"]
+
+
+# --- requests Slack didn't sign ----------------------------------------------------------------------------------
+def _who(slack, name: str = "dana") -> Who:
+    channel = slack.sandbox.store.conversation_by_name("accounting")["id"]
+    return Who(team=slack.sandbox.ws.team_id, user=slack.ids[name], channel=channel,
+               response_url=slack.sandbox.new_hook("commands", user=slack.ids[name], channel=channel))
+
+
+def _bad_signatures(body: bytes, content_type: str, secret: str) -> dict[str, tuple[bytes, dict[str, str]]]:
+    """Each way a request can fail Slack's signature check: name → (body sent, headers sent)."""
+    now = int(time.time())
+    good = slack_headers(body, secret=secret, content_type=content_type)
+    probes = {
+        "forged": (body, slack_headers(body, secret="0" * 32, content_type=content_type)),
+        # a captured request sent again more than 5 minutes later (10 s of margin: Slack's check is to the second)
+        "replayed": (body, slack_headers(body, secret=secret, ts=now - 310, content_type=content_type)),
+        "future": (body, slack_headers(body, secret=secret, ts=now + 310, content_type=content_type)),
+        "tampered": (body.replace(b"U", b"W", 1) if b"U" in body else body + b"&x=1", good),
+        "unsigned": (body, {"Content-Type": content_type}),
+        "no timestamp": (body, {k: v for k, v in good.items() if k != "X-Slack-Request-Timestamp"}),
+        "other version": (body, {**good, "X-Slack-Signature": "v1=" + good["X-Slack-Signature"][3:]}),
+        "not hex": (body, {**good, "X-Slack-Signature": "v0=" + "z" * 64}),
+        "empty signature": (body, {**good, "X-Slack-Signature": ""}),
+        "other timestamp": (body, {**good, "X-Slack-Request-Timestamp": str(now - 1)}),
+        "timestamp not a number": (body, {**good, "X-Slack-Request-Timestamp": "soon"}),
+    }
+    return probes
+
+
+def _what_the_app_did(slack) -> tuple:
+    """Web API calls the app made, items, audit rows: what a forged request must not change."""
+    with Session(slack.engine) as s:
+        audits = len(s.exec(select(AuditEvent.id)).all())
+    return len(slack.calls()), item_rows(slack.engine), audits
+
+
+def test_every_kind_of_slack_request_needs_slack_s_signature(slack):
+    slack.sent_item("INV-1", sender="sam")
+    secret = slack.settings.slack_signing_secret.get_secret_value()
+    url = f"{slack.app_url}/slack/events"
+    probes = 0
+    for kind in KINDS:
+        body, content_type = body_of(kind, _who(slack))
+        slack.idle()
+        before = _what_the_app_did(slack)
+        for name, (sent, headers) in _bad_signatures(body, content_type, secret).items():
+            r = httpx.post(url, content=sent, headers=headers, timeout=30)
+            probes += 1
+            assert r.status_code == 401, (kind, name, r.status_code, r.text[:200])
+        slack.idle()
+        assert _what_the_app_did(slack) == before, f"a {kind} Slack didn't sign changed something"
+        # the same request, signed now with the right secret, gets past the check (so the probes could fail)
+        r = httpx.post(url, content=body, headers=slack_headers(body, secret=secret, content_type=content_type),
+                       timeout=30)
+        assert r.status_code != 401, (kind, r.text[:200])
+    tally.add("security probes", probes)
+
+
+# what an HTTP client can put in a header at all (printable ASCII, no surrounding blanks)
+HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=80).map(str.strip)
+
+
+def test_random_signatures_and_flipped_bytes_are_refused(slack):
+    secret = slack.settings.slack_signing_secret.get_secret_value()
+    url = f"{slack.app_url}/slack/events"
+    bodies = {kind: body_of(kind, _who(slack)) for kind in KINDS}
+    before = _what_the_app_did(slack)
+    tried = Tried()
+
+    @runs(SOME)
+    @given(kind=st.sampled_from(KINDS), signature=st.one_of(HEADER_TEXT, st.from_regex(r"\Av0=[0-9a-f]{64}\Z")),
+           stamp=st.one_of(st.integers(-2**40, 2**40).map(str), HEADER_TEXT), flip=st.integers(0, 10**6))
+    def run(kind: str, signature: str, stamp: str, flip: int) -> None:
+        tried()
+        body, content_type = bodies[kind]
+        # a random signature, or the right one over a body with one byte changed
+        r = httpx.post(url, content=body, timeout=30, headers={
+            "Content-Type": content_type, "X-Slack-Signature": signature, "X-Slack-Request-Timestamp": stamp})
+        assert r.status_code == 401, (kind, r.status_code)
+        flipped = bytearray(body)
+        flipped[flip % len(flipped)] ^= 0x01
+        r = httpx.post(url, content=bytes(flipped), timeout=30,
+                       headers=slack_headers(body, secret=secret, content_type=content_type))
+        assert r.status_code == 401, (kind, "flipped byte", r.status_code)
+
+    try:
+        run()
+    finally:
+        tally.add("security probes", 2 * tried.n)
+    slack.idle()
+    assert _what_the_app_did(slack) == before
+
+
+# --- forged webhooks ---------------------------------------------------------------------------------------------
+QBO_BODY = (b'{"eventNotifications": [{"realmId": "4620", "dataChangeEvent": {"entities": [{"name": "Bill", '
+            b'"id": "145", "operation": "Create", "lastUpdated": "2026-11-25T10:00:00.000Z"}]}}]}')
+PROCORE_BODY = (b'{"ulid": "01JD3XKQ6W3C9V0T8M5Z2R4B7N", "company_id": 4264, "resource_name": "Requisitions", '
+                b'"resource_id": 88, "event_type": "update"}')
+
+
+def test_forged_webhooks_get_401_and_queue_nothing(hooks_web):
+    http, engine = hooks_web
+    tried = Tried()
+
+    @runs(SOME)
+    @given(body=st.one_of(st.just(QBO_BODY), st.just(PROCORE_BODY), st.binary(max_size=200)),
+           qbo_sig=st.one_of(HEADER_TEXT, st.binary(max_size=32).map(lambda b: qbo_signature("x", b))),
+           procore_auth=st.one_of(HEADER_TEXT, st.sampled_from(
+               [PROCORE_SECRET[:-1], PROCORE_SECRET + "x", PROCORE_SECRET.upper(), f"Basic {PROCORE_SECRET}",
+                f"Bearer  {PROCORE_SECRET[1:]}", f"Token {PROCORE_SECRET}", "", QBO_VERIFIER])))
+    @example(body=QBO_BODY, qbo_sig=qbo_signature("another-verifier", QBO_BODY), procore_auth="")
+    @example(body=QBO_BODY + b" ", qbo_sig=qbo_signature(QBO_VERIFIER, QBO_BODY),
+             procore_auth=f"Bearer {PROCORE_SECRET}x")
+    def run(body: bytes, qbo_sig: str, procore_auth: str) -> None:
+        tried()
+        if qbo_sig == qbo_signature(QBO_VERIFIER, body) or procore_auth.strip() in (PROCORE_SECRET,
+                                                                                  f"Bearer {PROCORE_SECRET}"):
+            return  # hypothesis found the real secret: not a forgery
+        json_type = {"Content-Type": "application/json"}
+        assert http.post("/webhooks/qbo", content=body, headers={"intuit-signature": qbo_sig, **json_type}
+                         ).status_code == 401
+        assert http.post("/webhooks/procore", content=body, headers={"Authorization": procore_auth, **json_type}
+                         ).status_code == 401
+        unsigned = http.post("/webhooks/qbo", content=body, headers={"Content-Type": "application/json"})
+        assert unsigned.status_code == 401
+
+    try:
+        run()
+    finally:
+        tally.add("security probes", 3 * tried.n)
+    assert count(engine, SyncRequest) == 0
+    ok = http.post("/webhooks/qbo", content=QBO_BODY, headers={"intuit-signature": qbo_signature(QBO_VERIFIER,
+                                                                                                 QBO_BODY)})
+    assert ok.status_code == 200 and count(engine, SyncRequest) == 1  # the real secret still works
