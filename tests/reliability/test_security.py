@@ -9,31 +9,53 @@ other kinds and the other ways to get a signature wrong. Probe counts go to the 
 
 from __future__ import annotations
 
+import logging
+import shlex
 import time
 
 import httpx
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.models import AuditEvent, SyncRequest
+from bot.models import AuditEvent, Connection, Item, SyncRequest, Tenant, TenantSettings
+from handlers import ids
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
 from tests.reliability.support_input import (
+    FEW,
     PROCORE_SECRET,
     QBO_VERIFIER,
     SOME,
+    SPECIALS,
     Tried,
+    assert_items_whole,
+    assert_sentence,
     count,
+    form_body,
     item_rows,
+    json_body,
+    mark,
+    nasty_text,
+    payload_body,
     runs,
     slack_headers,
+    table_counts,
+    told_since,
 )
 from tests.reliability.support_input_slack import (
     KINDS,
     Who,
+    block_actions,
     body_of,
+    event_callback,
+    modal,
+    reject_values,
+    slash_command,
+    view_submission,
 )
+from tests.support.factories import PEOPLE, World
 
 pytest_plugins = ["tests.handlers.slack_harness", "tests.reliability.support_input_web"]
 
@@ -171,3 +193,84 @@ def test_forged_webhooks_get_401_and_queue_nothing(hooks_web):
     ok = http.post("/webhooks/qbo", content=QBO_BODY, headers={"intuit-signature": qbo_signature(QBO_VERIFIER,
                                                                                                  QBO_BODY)})
     assert ok.status_code == 200 and count(engine, SyncRequest) == 1  # the real secret still works
+
+
+# --- another workspace --------------------------------------------------------------------------------------------
+OTHER_TEAM = "T0OTHERCO"
+
+
+def test_people_of_another_workspace_cannot_see_or_act_on_items(slack):
+    """Tenant B (another Slack workspace, its own approvers and admins) clicks, submits, types commands and opens
+    App Home against tenant A's items, by id and by title: nothing changes, and nothing of A's is shown to B."""
+    waiting = slack.sent_item("SECRET-A1", sender="sam")
+    ready = slack.item("SECRET-A2")
+    other = World(slack.engine, name="Other Co")
+    with Session(slack.engine) as s:
+        tenant = s.get(Tenant, other.tenant.id)
+        tenant.slack_team_id = OTHER_TEAM
+        s.add(tenant)
+        s.commit()
+    b_ids = {who: other.users[who].slack_user_id for who in PEOPLE}
+    for who, uid in b_ids.items():
+        slack.add_slack_user(f"{who}-b", f"{who}@otherco.example", user_id=uid)
+    channel = slack.sandbox.store.conversation_by_name("accounting")["id"]
+    secret = slack.settings.slack_signing_secret.get_secret_value()
+    url = f"{slack.app_url}/slack/events"
+    slack.idle()
+    before_items, calls_before = item_rows(slack.engine), len(slack.calls())
+    since = {who: mark(slack, uid) for who, uid in b_ids.items()}
+    answers: list[str] = []
+
+    def send(who: str, body: bytes, content_type: str) -> None:
+        r = httpx.post(url, content=body, timeout=30,
+                       headers=slack_headers(body, secret=secret, content_type=content_type))
+        assert r.status_code == 200, (who, r.status_code, r.text[:200])
+        answers.append(r.text)
+
+    def who_b(name: str) -> Who:
+        return Who(team=OTHER_TEAM, user=b_ids[name], channel=channel,
+                   response_url=slack.sandbox.new_hook("actions", user=b_ids[name], channel=channel))
+
+    probes = 0
+    refs = (str(waiting.id), str(ready.id), f"#{waiting.id}", f"#{ready.id}", "SECRET-A1", "SECRET-A2", "secret-a1")
+    for name in ("dana", "alex"):  # an approver and an admin of B
+        for action in (ids.ACCEPT, ids.REJECT, ids.RETRY, ids.DETAILS, ids.RETRIEVE, ids.RESEND):
+            for item in (waiting, ready):
+                for in_home in (False, True):
+                    payload = block_actions(who_b(name), action_id=action, value=str(item.id),
+                                            block_id=f"queue-{item.id}",
+                                            view={"id": "V0HOME", "type": "home"} if in_home else None)
+                    payload["trigger_id"] = slack.sandbox.new_trigger(b_ids[name])
+                    send(name, *payload_body(payload))
+                    probes += 1
+        view = modal(ids.REJECT_VIEW, meta={"item_id": waiting.id, "channel": channel},
+                     values=reject_values("Not ours to reject, surely"), team=OTHER_TEAM)
+        send(name, *payload_body(view_submission(who_b(name), view)))
+        send(name, *json_body(event_callback(who_b(name))))
+        probes += 2
+        for verb in ("send", "retrieve", "resend", "export"):
+            for ref in refs:
+                send(name, *form_body(slash_command(who_b(name), f"{verb} invoice {shlex.quote(ref)}")))
+                probes += 1
+        for command in ("report accountant", "report unsyncable", f"link company {ready.procore_id} 58"):
+            send(name, *form_body(slash_command(who_b(name), command)))
+            probes += 1
+    slack.idle()
+    assert item_rows(slack.engine) == before_items, "tenant A's items changed"
+    shown = list(answers)
+    for who, uid in b_ids.items():
+        shown += told_since(slack, uid, since[who])
+        views = slack.views(uid)
+        shown += [slack.text(v["view"]) for v in views["modals"]]
+        if views["home"]:
+            shown.append(slack.text(views["home"]["view"]))
+    shown += [str(c["args"]) for c in slack.calls()[calls_before:]]
+    def unechoed(t: str) -> str:  # "I can't find invoice 'SECRET-A1'" only repeats what B typed
+        for ref in refs:
+            t = t.replace(f"'{ref}'", "")
+        return t
+    secrets_of_a = ("SECRET-A", "ACME CONCRETE", "RIVERSIDE CLINIC", "48,250", "@SAM")
+    leaked = [t for t in shown if any(x in unechoed(t).upper() for x in secrets_of_a)]
+    assert not leaked, leaked[:3]
+    assert any("no item" in t.lower() or "can't find" in t for t in shown)  # they were told, in words
+    tally.add("security probes", probes)
