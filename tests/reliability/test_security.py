@@ -274,3 +274,91 @@ def test_people_of_another_workspace_cannot_see_or_act_on_items(slack):
     assert not leaked, leaked[:3]
     assert any("no item" in t.lower() or "can't find" in t for t in shown)  # they were told, in words
     tally.add("security probes", probes)
+
+
+# --- injection ----------------------------------------------------------------------------------------------------
+INJECTIONS = [s for s in SPECIALS if s.strip() and "\x00" not in s] + [
+    "x' UNION SELECT token FROM connections --", "INV-1' --", "INV-1\" OR \"\"=\"", "1 OR 1=1", "%", "_", "\\",
+    "'; UPDATE items SET state='synced'; --", "$$; DROP TABLE users; $$", "E'\\x27'", "INV-1'||'"]
+
+
+def _kept_tables(engine) -> dict[str, int]:
+    """Row counts an injection would change (the decision rows a send/reject adds are not among them)."""
+    counts = table_counts(engine)
+    return {t: counts[t] for t in ("tenants", "users", "connections", "tenant_settings", "external_links")}
+
+
+def test_injection_through_item_lookup_and_reject_reason(slack_pg):
+    """Titles made of SQL and LIKE syntax are found by their literal text only (or not at all), and a reject
+    reason made of SQL is stored as typed — tables intact, no other item touched (SQLite and PostgreSQL)."""
+    slack = slack_pg
+    plain = slack.item("INV-PLAIN", procore_id="PLAIN")
+    kept = _kept_tables(slack.engine)
+    tried, found = Tried(), []
+
+    @runs(FEW)
+    @given(title=st.one_of(st.sampled_from(INJECTIONS), nasty_text(80).filter(
+        lambda t: t.strip() and "\x00" not in t and len(t) <= 300)))
+    def run(title: str) -> None:
+        tried()
+        item = slack.item(title, procore_id=f"P-{tried.n}")
+        others = {k: v for k, v in item_rows(slack.engine).items() if k != item.id}
+        since = mark(slack, "sam")
+        out = slack.command("sam", f"send invoice {shlex.quote(title)}")
+        assert out["ok"], out
+        slack.idle()
+        said = told_since(slack, "sam", since)
+        after = slack.get(item.id)
+        if after.state == "awaiting_acceptance":  # the literal match, and only it
+            assert after.title == title
+            reason = f"{title} — fix and resend"
+            slack.click("dana", after, "item_reject")
+            slack.idle()
+            slack.submit("dana", {"reason": {"reason_text": reason}})
+            slack.idle()
+            assert slack.get(item.id).reject_reason == reason.strip()
+            found.append(title)
+        else:
+            assert any("can't find" in t or "More than one" in t for t in said), (title, said)
+        assert {k: v for k, v in item_rows(slack.engine).items() if k in others} == others, title
+        assert _kept_tables(slack.engine) == kept
+        assert_items_whole(slack.engine)
+
+    try:
+        run()
+    finally:
+        tally.add("security probes", 2 * tried.n)
+    assert slack.get(plain.id).state == "ready_to_export"
+    assert found, "no title was ever found by its literal text: the lookup wasn't exercised"
+
+
+def test_injection_through_settings_values(slack_pg):
+    """Channel values (as a forged select would send them) and amounts made of SQL: stored as typed or refused in
+    words; the settings row stays one row and the other tables are intact."""
+    slack = slack_pg
+    kept = _kept_tables(slack.engine)
+    probes = 0
+    for value in [v for v in INJECTIONS if any(c in v for c in "'\";%\\")]:  # the SQL-shaped ones
+        slack.command("alex", "settings")
+        slack.idle()
+        since = mark(slack, "alex")
+        out = slack.submit("alex", {
+            "approvers_channel": {"value": {"type": "conversations_select", "selected_conversation": value}},
+            "confirm_above_amount": {"value": value}})
+        probes += 2
+        slack.idle()
+        assert out["ok"] and out["status"] == 200, out
+        for line in told_since(slack, "alex", since):
+            assert_sentence(line)
+        if out.get("response_action") == "errors":
+            for error in out["errors"].values():
+                assert_sentence(error)
+            slack.post("views/close", user=slack.ids["alex"])
+        with Session(slack.engine) as s:
+            row = s.get(TenantSettings, slack.world.tenant.id)
+            assert row.approvers_channel in ("#accounting", value)
+            row.approvers_channel = "#accounting"
+            s.add(row)
+            s.commit()
+        assert _kept_tables(slack.engine) == kept
+    tally.add("security probes", probes)
