@@ -362,3 +362,52 @@ def test_injection_through_settings_values(slack_pg):
             s.commit()
         assert _kept_tables(slack.engine) == kept
     tally.add("security probes", probes)
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def test_qbo_queries_escape_what_they_search_for(sandboxes):
+    """A vendor name made of QBO-query syntax, created in the QBO sandbox and looked up the way Ledgerlink looks
+    vendors up (`select("Vendor").where(DisplayName=…)`): the query finds that vendor and nothing else, and the
+    same name with an injection tail finds nothing."""
+    from sync.http.base import StaticToken
+    from sync.http.limits import LimiterRegistry
+    from sync.qbo.client import QboClient
+    from sync.qbo.errors import QboValidationError
+    from sync.qbo.query import select as qbo_select
+
+    realm = sandboxes.qbo_admin("realms")["realm_id"]
+    token = sandboxes.qbo_admin("tokens", realm_id=realm)["access_token"]
+    qbo = QboClient(realm_id=realm, tokens=StaticToken(token), base_url=sandboxes.qbo_url, registry=LimiterRegistry())
+    everyone = len(list(qbo.query_all(entity="Vendor")))
+    tried, created = Tried(), []
+
+    @runs(SOME)
+    @given(name=st.one_of(st.sampled_from(INJECTIONS), nasty_text(60)).map(str.strip).filter(
+        lambda n: n and "\x00" not in n and ":" not in n and "\t" not in n and "\n" not in n))
+    @example(name="' OR '1'='1")
+    @example(name="\\' OR DisplayName LIKE '%")
+    def run(name: str) -> None:
+        tried()
+        try:
+            made = qbo.create(entity="Vendor", body={"DisplayName": name})
+        except QboValidationError:  # QuickBooks refuses this name (duplicate, too long): nothing to look up
+            made = None
+        rows = qbo.query(q=qbo_select("Vendor").where(DisplayName=name).where_in("Active", [True, False]))
+        found = rows.get("Vendor") or []
+        assert all(_fold(v["DisplayName"]) == _fold(name) for v in found), (name, [v["DisplayName"] for v in found])
+        if made is not None:
+            assert made["Id"] in {v["Id"] for v in found}, name
+            created.append(name)
+        for tail in ("' OR '1'='1", "' OR DisplayName LIKE '%", "\\' OR Active = true --"):
+            more = qbo.query(q=qbo_select("Vendor").where(DisplayName=name + tail)).get("Vendor") or []
+            assert len(more) <= 1 and all(_fold(v["DisplayName"]) == _fold(name + tail) for v in more), (name, tail)
+
+    try:
+        run()
+    finally:
+        tally.add("security probes", 4 * tried.n)
+    assert len(created) > tried.n // 2, "QuickBooks refused most names: the lookups weren't exercised"
+    assert len(list(qbo.query_all(entity="Vendor"))) == everyone + len(created)  # no query changed or hid a row
