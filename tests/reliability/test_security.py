@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import shlex
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from hypothesis import example, given
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.models import AuditEvent, Connection, Item, SyncRequest, Tenant, TenantSettings
+from bot.models import AuditEvent, Connection, SyncRequest, Tenant, TenantSettings
 from handlers import ids
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
@@ -411,3 +412,83 @@ def test_qbo_queries_escape_what_they_search_for(sandboxes):
         tally.add("security probes", 4 * tried.n)
     assert len(created) > tried.n // 2, "QuickBooks refused most names: the lookups weren't exercised"
     assert len(list(qbo.query_all(entity="Vendor"))) == everyone + len(created)  # no query changed or hid a row
+
+
+# --- tokens at rest and in the logs ---------------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tokens_of(engine, settings) -> dict[str, str]:
+    """{"qbo access": …, "qbo refresh": …, "procore access": …, "procore refresh": …}, decrypted."""
+    from bot.crypto import SecretBox
+
+    box = SecretBox(settings.require_secret_key())
+    with Session(engine) as s:
+        rows = s.exec(select(Connection)).all()
+    return {f"{c.provider} {kind}": box.decrypt(getattr(c, f"{kind}_token_enc"))
+            for c in rows for kind in ("access", "refresh")}
+
+
+def test_tokens_are_encrypted_at_rest_and_never_logged(engine, caplog):
+    """Connect QuickBooks and Procore through the OAuth routes (the sandboxes' consent and token endpoints), expire
+    the access tokens so the next sync refreshes both, run the vendors sync: no access token, refresh token, client
+    secret or the app key appears in any database row or any log record (everything at DEBUG)."""
+    import sandbox.procore
+    import sandbox.qbo
+    from bot.config import load_settings
+    from bot.web import create_web_app
+    from sync.context import TenantContext
+    from sync.jobs.base import run_job
+    from tests.support.servers import running_wsgi
+
+    caplog.set_level(logging.DEBUG)
+    port = _free_port()
+    qbo_secret, procore_secret = "qbo-client-secret-7Hq2", "procore-client-secret-9Zp4"
+    with running_wsgi(sandbox.qbo.create_app()) as qbo_url, \
+            running_wsgi(sandbox.procore.create_app(seed="none")) as procore_url:
+        company = httpx.post(f"{procore_url}/_sandbox/companies", json={"name": "Summit Builders", "seed": "demo"},
+                             timeout=60).json()
+        with Session(engine, expire_on_commit=False) as s:
+            tenant = Tenant(name="Summit Builders", procore_company_id=int(company["id"]))
+            s.add(tenant)
+            s.commit()
+        settings = load_settings(
+            _env_file=None, DATABASE_URL=engine.url.render_as_string(hide_password=False),
+            LEDGERLINK_PUBLIC_URL=f"http://127.0.0.1:{port}", QBO_CLIENT_ID="ledgerlink-qbo",
+            QBO_CLIENT_SECRET=qbo_secret, QBO_ENVIRONMENT=f"{qbo_url}/.well-known/openid-configuration",
+            QBO_API_URL=qbo_url, QBO_REDIRECT_URI=f"http://127.0.0.1:{port}/qbo/callback",
+            PROCORE_CLIENT_ID="ledgerlink-procore", PROCORE_CLIENT_SECRET=procore_secret,
+            PROCORE_API_URL=procore_url, PROCORE_LOGIN_URL=procore_url)
+        web = create_web_app(settings, engine=engine)
+        with running_wsgi(web, port=port) as base, httpx.Client(follow_redirects=True, timeout=60) as browser:
+            for provider, said in (("qbo", "Connected to QuickBooks"), ("procore", "Connected to Procore")):
+                r = browser.get(f"{base}/{provider}/connect", params={"tenant": tenant.id})
+                assert r.status_code == 200 and said in r.text, (provider, r.status_code, r.text[:300])
+        first = _tokens_of(engine, settings)
+        assert len(first) == 4 and all(first.values()), sorted(first)
+        with engine.begin() as conn:  # both access tokens expired an hour ago: the sync must refresh them
+            conn.execute(text("UPDATE connections SET access_expires_at = :t"),
+                         {"t": datetime.now(UTC) - timedelta(hours=1)})
+        report = run_job(TenantContext(engine=engine, tenant_id=tenant.id, settings=settings), "vendors")
+        assert report.counts().get("create"), report.summary()
+        second = _tokens_of(engine, settings)
+    for provider in ("qbo", "procore"):
+        assert second[f"{provider} access"] != first[f"{provider} access"], f"{provider} was not refreshed"
+    secrets = {*first.values(), *second.values(), qbo_secret, procore_secret, settings.require_secret_key()}
+    with engine.connect() as conn:
+        dump = "\n".join(repr(conn.execute(text(f"SELECT * FROM {table}")).fetchall())
+                         for table in table_counts(engine))
+        raw = conn.execute(text("SELECT access_token_enc, refresh_token_enc FROM connections")).fetchall()
+    assert all(v.startswith("gAAAAA") for row in raw for v in row), "a token column is not Fernet ciphertext"
+    at_rest = [s for s in secrets if s in dump]
+    assert not at_rest, f"{len(at_rest)} secret(s) in plain text in the database"
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert len(caplog.records) > 20, "the flow logged next to nothing: the scan proves little"
+    in_logs = [s for s in secrets if s in logged]
+    assert not in_logs, f"{len(in_logs)} secret(s) in the logs"
+    tally.add("security probes", len(secrets) * 2)
