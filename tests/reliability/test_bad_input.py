@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
 import httpx
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from blocks.modals import MAX_REASON
 from bot.domain.workflow import MIN_REJECT_REASON
-from bot.models import SyncRequest
+from bot.models import SyncRequest, Tenant
 from handlers import ids
 from handlers.commands import SUBS
 from sync.qbo.webhooks import signature as qbo_signature
@@ -54,6 +56,7 @@ from tests.reliability.support_input_slack import (
     view_closed,
     view_submission,
 )
+from tests.support.servers import running_wsgi
 
 pytest_plugins = ["tests.handlers.slack_harness", "tests.reliability.support_input_web"]
 
@@ -383,3 +386,126 @@ def test_procore_webhook_bodies(hooks_web):
     finally:
         tally.add("bad inputs tried", tried.n)
     assert http.get("/healthz").status_code == 200
+
+
+# --- QBO and Procore answers with missing fields and wrong types ----------------------------------------------
+class CannedRemote:
+    """A tiny QBO + Procore stand-in on 127.0.0.1 that answers every call with the body a test sets."""
+
+    def __init__(self) -> None:
+        self.qbo_rows: Any = []
+        self.procore_body: bytes = b"[]"
+        self.qbo_body: bytes | None = None  # set: this body for every QBO call, whatever it asks
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/v3/"):
+            body = self.qbo_body
+            if body is None:
+                wrapped = ({"CDCResponse": [{"QueryResponse": [{"Vendor": self.qbo_rows}]}]} if path.endswith("/cdc")
+                           else {"QueryResponse": {"Vendor": self.qbo_rows, "startPosition": 1}})
+                body = json.dumps(wrapped).encode()
+        else:
+            body = self.procore_body
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _qbo_vendor() -> st.SearchStrategy[Any]:
+    fields = {"Id": st.one_of(st.integers(-5, 10**20).map(str), st.integers(), JSON),
+              "DisplayName": st.one_of(nasty_text(120), JSON), "CompanyName": JSON,
+              "Active": st.one_of(st.booleans(), JSON), "SyncToken": st.one_of(st.integers(0, 9).map(str), JSON),
+              "MetaData": st.one_of(st.fixed_dictionaries({"LastUpdatedTime": st.one_of(
+                  st.datetimes().map(lambda d: d.isoformat() + "Z"), JSON)}), JSON),
+              "PrimaryEmailAddr": JSON, "status": st.sampled_from(["Deleted", "", None])}
+    rest = {k: v for k, v in fields.items() if k not in ("Id", "DisplayName")}
+    vendor = st.fixed_dictionaries({"Id": st.integers(1, 10**6).map(str), "DisplayName": nasty_text(60)},
+                                   optional=rest)
+    return st.one_of(vendor, st.fixed_dictionaries({}, optional=fields), JSON)
+
+
+def _procore_vendor() -> st.SearchStrategy[Any]:
+    fields = {"id": st.one_of(st.integers(), st.integers(1, 10**6).map(str), JSON),
+              "name": st.one_of(nasty_text(120), JSON), "is_active": JSON, "origin_id": JSON,
+              "updated_at": st.one_of(st.datetimes().map(lambda d: d.isoformat() + "Z"), JSON),
+              "email_address": JSON, "abbreviated_name": JSON}
+    rest = {k: v for k, v in fields.items() if k not in ("id", "name")}
+    vendor = st.fixed_dictionaries({"id": st.integers(1, 10**6), "name": nasty_text(60)}, optional=rest)
+    return st.one_of(vendor, st.fixed_dictionaries({}, optional=fields), JSON)
+
+
+@pytest.fixture
+def canned(engine):
+    from sync.context import TenantContext
+    from sync.http.base import StaticToken
+    from sync.http.limits import LimiterRegistry
+    from sync.http.retry import RetryPolicy
+    from sync.procore.client import ProcoreClient
+    from sync.qbo.client import QboClient
+
+    remote = CannedRemote()
+    with Session(engine, expire_on_commit=False) as s:
+        tenant = Tenant(name="Summit Builders", qbo_realm_id="4620", procore_company_id=4264)
+        s.add(tenant)
+        s.commit()
+    registry, retry = LimiterRegistry(), RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.05, jitter=0)
+    with running_wsgi(remote) as url:
+        ctx = TenantContext(engine=engine, tenant_id=tenant.id,
+                            qbo_client=QboClient(realm_id="4620", tokens=StaticToken("t"), base_url=url,
+                                                 registry=registry, retry=retry),
+                            procore_client=ProcoreClient(base_url=url, tokens=StaticToken("t"), company_id=4264,
+                                                         registry=registry, retry=retry))
+        yield remote, ctx
+
+
+def test_remote_answers_with_missing_fields_and_wrong_types(canned):
+    """The vendors refresh reads QBO vendors and the Procore directory through the real clients: odd records
+    are skipped and reported, or the run stops with the remote error's sentence — never a stray exception, and
+    never a half-written cache row."""
+    from bot.models import RemoteRecord, SyncCursor
+    from sync.http.errors import RemoteError
+    from sync.jobs.base import run_job
+    from sync.mappers.errors import MappingError
+
+    remote, ctx = canned
+    tried = Tried()
+
+    @runs(SOME)
+    @given(qbo=st.lists(_qbo_vendor(), max_size=6), procore=st.lists(_procore_vendor(), max_size=6),
+           junk=st.one_of(st.none(), st.sampled_from(["qbo", "procore"]).flatmap(
+               lambda side: st.tuples(st.just(side), st.one_of(JSON.map(json.dumps), nasty_text(80))))),
+           cdc=st.booleans())
+    @example(qbo=[{"Id": "7", "DisplayName": "ACME\x00 Concrete"}], procore=[{"id": 8, "name": "Bolt\x00 Co"}],
+             junk=None, cdc=False)
+    @example(qbo=[{"Id": "7", "DisplayName": "ACME", "SyncToken": "9" * 40, "MetaData": []}],
+             procore=[{"id": 2**70, "name": "Big"}], junk=None, cdc=False)
+    def run(qbo, procore, junk, cdc) -> None:
+        tried()
+        remote.qbo_rows, remote.procore_body, remote.qbo_body = qbo, json.dumps(procore).encode(), None
+        if junk is not None:
+            if junk[0] == "qbo":
+                remote.qbo_body = junk[1].encode()
+            else:
+                remote.procore_body = junk[1].encode()
+        if not cdc:
+            with ctx.session() as s:
+                for row in s.exec(select(SyncCursor).where(SyncCursor.tenant_id == ctx.tenant_id)):
+                    s.delete(row)
+                s.commit()
+        try:
+            report = run_job(ctx, "vendors")
+        except (RemoteError, MappingError) as exc:
+            assert_sentence(str(exc), what="sync error")
+        else:
+            for change in report.changes:
+                assert_sentence(change.line(), what="report line")
+        with ctx.session() as s:
+            for row in s.exec(select(RemoteRecord).where(RemoteRecord.tenant_id == ctx.tenant_id)):
+                assert row.remote_id.strip() and row.remote_id not in ("None", "null"), row
+                assert isinstance(row.name, str), row  # as sent: Procore may send a blank name
+                assert isinstance(row.data, dict), row
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", tried.n)
