@@ -36,12 +36,14 @@ from tests.reliability.support_input import (
     assert_sentence,
     count,
     form_body,
+    item_rows,
     json_body,
     mark,
     nasty_text,
     payload_body,
     post_signed,
     runs,
+    tally_lost_and_duplicated,
     told_since,
 )
 from tests.reliability.support_input_slack import (
@@ -89,6 +91,7 @@ def _answers(slack, who: str, out: dict, since: tuple[int, int]) -> list[str]:
 def test_slash_command_arguments(slack):
     slack.item("INV-1")
     slack.sent_item("INV-2", sender="sam")
+    rows = item_rows(slack.engine)
     tried = Tried()
 
     @runs(SOME)
@@ -112,6 +115,7 @@ def test_slash_command_arguments(slack):
         run()
     finally:
         tally.add("bad inputs tried", tried.n)
+    assert tally_lost_and_duplicated(slack.engine, rows) == (0, 0)
     assert slack.command("alex", "help")["ok"]
 
 
@@ -278,9 +282,10 @@ def test_slack_payloads_of_odd_shapes(slack):
     """Validly signed requests with keys missing, wrong types and junk values: the app answers (never a 5xx),
     whatever it tells people is a sentence, and it still works afterwards."""
     item = slack.sent_item("INV-9", sender="sam")
+    slack.item("INV-10")
     secret = slack.settings.slack_signing_secret.get_secret_value()
     url = f"{slack.app_url}/slack/events"
-    before = len(slack.messages())
+    before, rows = len(slack.messages()), item_rows(slack.engine)
     tried = Tried()
 
     @runs(MANY)
@@ -300,6 +305,7 @@ def test_slack_payloads_of_odd_shapes(slack):
     for message in slack.messages()[before:]:
         assert_sentence(message.get("text"), what="message the app posted")
     assert_items_whole(slack.engine)
+    assert tally_lost_and_duplicated(slack.engine, rows) == (0, 0)
     assert slack.command("alex", "help")["status"] == 200
     assert slack.click("dana", slack.get(item.id), "item_details")["ok"]
 
