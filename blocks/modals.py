@@ -32,6 +32,7 @@ from handlers import ids
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = 2000
+MAX_AMOUNT = Decimal("999999999999.99")  # money columns are Numeric(14, 2)
 VIEW_BLOCKS = 100
 
 DIRECT_EXPORT_CHOICES = [("disabled", "Disabled — everything needs acceptance"),
@@ -216,10 +217,15 @@ def _amount(values: dict[str, Any], block: str, errors: dict[str, str]) -> Decim
     try:
         amount = Decimal(raw)
     except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():  # also "NaN" and "Infinity", which Decimal reads
         errors[block] = "Enter an amount in dollars, like 25000 or 25000.00."
         return None
     if amount <= 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
         errors[block] = "Enter a positive amount with at most two decimals."
+        return None
+    if amount > MAX_AMOUNT:
+        errors[block] = f"Enter an amount up to {money(MAX_AMOUNT)}."
         return None
     return amount
 

@@ -35,6 +35,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, client: WebC
     from bot.services.slack_install import multi_workspace, oauth_settings
     from bot.services.wiring import build_services
     from handlers import register_all
+    from handlers.middleware import install
 
     missing = settings.missing_for_slack_http()
     if missing:
@@ -52,5 +53,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None, client: WebC
         listener_executor=TrackedExecutor(LISTENER_THREADS, tracker, "bolt"),
     )
     build_services(app, settings, engine, client, multi_workspace=oauth, tracker=tracker, **services)
+    install(app)
     register_all(app)
     return app

@@ -35,4 +35,37 @@ def encode(value: Any) -> bytes:
 
 
 def decode(content: bytes | str) -> Any:
-    return json.loads(content, parse_float=Decimal) if content else None
+    """Decoded JSON, Decimal for non-integers; NUL characters (which PostgreSQL text refuses) are dropped."""
+    data = json.loads(content, parse_float=Decimal) if content else None
+    return without_nul(data) if _may_hold_nul(content) else data
+
+
+def _may_hold_nul(content: bytes | str | None) -> bool:
+    """In valid JSON a NUL can only arrive escaped (strings may not hold raw control characters)."""
+    if not content:
+        return False
+    return (b"\\u0000" in content) if isinstance(content, bytes) else ("\\u0000" in content)
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with NUL removed from every string in it (dicts and lists are cleaned in place)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            value[key] = without_nul(inner)
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            value[n] = without_nul(inner)
+    return value
+
+
+def has_nul(value: Any) -> bool:
+    """True when any string (key or value) in decoded JSON holds a NUL character, which PostgreSQL text refuses."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False

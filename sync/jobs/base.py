@@ -97,7 +97,7 @@ def run_job(ctx: TenantContext, name: str, *, dry_run: bool = False,
         if not dry_run:
             with ctx.session() as s:
                 cur = cursor(s, ctx.tenant_id, name)
-                cur.last_run_at, cur.last_status, cur.last_error = utcnow(), "failed", f"{type(exc).__name__}: {exc}"
+                cur.last_run_at, cur.last_status, cur.last_error = utcnow(), "failed", failure_text(exc)
                 s.commit()
         raise
     if not dry_run:
@@ -108,6 +108,16 @@ def run_job(ctx: TenantContext, name: str, *, dry_run: bool = False,
             s.commit()
     logger.info("%s", report.summary())
     return report
+
+
+def failure_text(exc: Exception) -> str:
+    """What a failed run leaves on its cursor (App Home shows it): a remote error's own sentence; anything else
+    keeps its class name for whoever reads the log. NUL characters (a remote's junk) can't be stored."""
+    from sync.http.errors import RemoteError
+    from sync.mappers.errors import MappingError
+
+    text = str(exc) if isinstance(exc, RemoteError | MappingError) else f"{type(exc).__name__}: {exc}"
+    return text.replace("\x00", "")
 
 
 def cursor(session: Session, tenant_id: int, job: str) -> SyncCursor:

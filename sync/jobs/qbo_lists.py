@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from bot.models import RemoteRecord, utcnow
@@ -36,6 +37,9 @@ CDC_MARGIN = timedelta(hours=1)  # fall back a little early rather than be refus
 CDC_CAP = 1000  # at most 1,000 records per entity in one CDC answer
 CURSOR_OVERLAP = timedelta(minutes=5)  # clock skew between us and QBO
 CHUNK = 200  # records per database transaction
+MAX_ID_LENGTH = 64  # RemoteRecord.remote_id
+#: what one malformed record raises while it is cached (wrong types, values the database refuses)
+RECORD_ERRORS = (TypeError, ValueError, AttributeError, KeyError, StatementError)
 
 
 class QboListRefresh:
@@ -92,13 +96,22 @@ class QboListRefresh:
         for chunk in _chunks(rows, CHUNK):
             with ctx.session() as s:
                 for record in chunk:
-                    rid = str(record.get("Id"))
-                    seen.add(rid)
                     count += 1
-                    if record.get("status") == "Deleted":
-                        self.apply_deleted(s, ctx.tenant_id, rid, report, dry_run)
-                    else:
-                        self.apply(s, ctx.tenant_id, record, report, dry_run)
+                    rid = _record_id(record)
+                    if rid is None:
+                        self._skip(report, record, "it has no Id")
+                        continue
+                    seen.add(rid)
+                    try:
+                        with s.begin_nested():  # a record that can't be stored leaves nothing behind
+                            if record.get("status") == "Deleted":
+                                self.apply_deleted(s, ctx.tenant_id, rid, report, dry_run)
+                            else:
+                                self.apply(s, ctx.tenant_id, record, report, dry_run)
+                            s.flush()
+                    except RECORD_ERRORS as exc:
+                        logger.warning("QBO %s %s: %s", self.entity, rid, exc)
+                        self._skip(report, record, "a field holds a value Ledgerlink can't store")
                 self._finish(s, dry_run)
         if mode == "full":
             with ctx.session() as s:
@@ -122,12 +135,28 @@ class QboListRefresh:
             logger.info("QBO refused CDC since %s (%s); doing a full scan", since, exc)
             return None
 
+    def _skip(self, report: JobReport, record: Any, why: str) -> None:
+        """A record QuickBooks sent that Ledgerlink can't read: reported and logged, the others go on."""
+        name = record.get("DisplayName") or record.get("Name") if isinstance(record, dict) else None
+        what = f"{name} (QBO {record.get('Id')})" if name else f"a record ({str(record)[:80]})"
+        report.add("skip", f"QBO {self.entity.lower()}", str(what)[:200], f"{why[:300]}; it is left out")
+        logger.warning("QBO %s refresh skipped %s: %s", self.entity, str(what)[:200], why[:300])
+
     @staticmethod
     def _finish(session: Session, dry_run: bool) -> None:
         if dry_run:
             session.rollback()
         else:
             session.commit()
+
+
+def _record_id(record: Any) -> str | None:
+    """The record's QBO Id as text, or None when the record isn't an object or its Id is missing or odd."""
+    rid = record.get("Id") if isinstance(record, dict) else None
+    if isinstance(rid, bool) or not isinstance(rid, str | int):
+        return None
+    text = str(rid).strip()
+    return text if text and len(text) <= MAX_ID_LENGTH else None
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -7,20 +7,24 @@ that arrives as a string ("1250.00") or an int is converted here. A nested refer
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.procore.errors import ProcoreRecordError
+from sync.http import jsonbody
+from sync.procore.errors import ProcoreError, ProcoreRecordError
 
 _MISSING = object()
 
 
 def decode_json(content: bytes) -> Any:
-    """JSON with every non-integer number as Decimal, so no float ever touches money."""
-    return json.loads(content, parse_float=Decimal) if content else None
+    """JSON with every non-integer number as Decimal, so no float ever touches money (NUL characters dropped)."""
+    try:
+        return jsonbody.decode(content)
+    except ValueError:  # also UnicodeDecodeError
+        snippet = content[:80].decode("utf-8", "replace")
+        raise ProcoreError(f"Procore's answer is not JSON: {snippet!r}") from None
 
 
 class Fields:

@@ -20,8 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
+from sync.http import jsonbody
 
 SOURCE = "procore"
+MAX_ID = 2**63  # ids are stored as BIGINT
 
 
 class WebhookPayloadError(ValueError):
@@ -60,9 +62,12 @@ def _opt_int(body: Mapping[str, Any], key: str) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         raise WebhookPayloadError(f"{key!r} must be an integer, got {value!r}") from None
+    if not 0 < number < MAX_ID:
+        raise WebhookPayloadError(f"{key!r} is not a Procore id: {value!r}")
+    return number
 
 
 def _user_of(data: Mapping[str, Any]) -> int | None:
@@ -82,6 +87,8 @@ def parse_delivery(body: bytes | str) -> WebhookDelivery:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not valid JSON ({exc})") from None
+    if jsonbody.has_nul(data):
+        raise WebhookPayloadError("a text field holds a NUL character")
     if not isinstance(data, Mapping):
         raise WebhookPayloadError(f"body must be a JSON object, got {type(data).__name__}")
     if "reason" in data and "resource_type" in data:  # payload format v4.0: the ULID is `id`

@@ -26,10 +26,13 @@ from sync.http.errors import request_surely_unsent
 from sync.http.limits import RateLimitPolicy
 from sync.qbo.batch import BATCH_LIMIT, BatchItem, BatchResult, chunked
 from sync.qbo.errors import (
+    Fault,
+    FaultError,
     QboApiError,
     QboConnectionError,
     QboTimeout,
     QboTransportError,
+    QboValidationError,
     error_from_fault,
     error_from_response,
     fault_from_json,
@@ -141,7 +144,16 @@ class QboClient(BaseClient):
         fault = fault_from_json(data) if isinstance(data, dict) and "Fault" in data else None
         if fault is not None:  # QBO sometimes says 200 with a Fault body
             raise error_from_fault(response, fault, entity=entity)
+        if not isinstance(data, dict):
+            raise self._unexpected(resource, "its answer", data, entity)
         return data
+
+    def _unexpected(self, resource: str, what: str, got: Any, entity: str | None) -> QboValidationError:
+        """QBO answered 200 with something of the wrong shape: a typed error (not retried) that says so."""
+        message = (f"QuickBooks sent {what} to {resource.split('?')[0]} as {type(got).__name__}, not the shape its "
+                   "API documents")
+        fault = Fault(type="ValidationFault", errors=(FaultError(None, message, "", None),))
+        return QboValidationError(response=self._synthetic_response(resource), fault=fault, entity=entity)
 
     def _error_for(self, response: httpx.Response) -> QboApiError:
         return error_from_response(response)
@@ -204,7 +216,10 @@ class QboClient(BaseClient):
                               headers={"Content-Type": "application/text"}, idempotent=True)
         else:
             data = self._call("GET", "query", entity=entity, params={"query": text})
-        return data.get("QueryResponse") or {}
+        page = data.get("QueryResponse") or {}
+        if not isinstance(page, dict):
+            raise self._unexpected("query", "QueryResponse", page, entity)
+        return page
 
     def query_all(self, *, entity: str | None = None, where: Mapping[str, Any] | None = None,
                   select_: Select | None = None, page_size: int = MAX_RESULTS) -> Iterator[dict[str, Any]]:
@@ -217,6 +232,8 @@ class QboClient(BaseClient):
         while True:
             page = self.query(q=base.page(start, page_size))
             rows = next((v for k, v in page.items() if k.lower() == base.entity.lower()), None) or []
+            if not isinstance(rows, list):
+                raise self._unexpected("query", f"the {base.entity} rows", rows, base.entity)
             yield from rows
             if len(rows) < page_size:
                 return
@@ -280,8 +297,14 @@ class QboClient(BaseClient):
             since = changed_since
         data = self._call("GET", "cdc", params={"entities": ",".join(entities), "changedSince": since})
         out: dict[str, list[dict[str, Any]]] = {e: [] for e in entities}
-        for block in data.get("CDCResponse") or []:
-            for qr in block.get("QueryResponse") or []:
+        blocks = data.get("CDCResponse") or []
+        if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+            raise self._unexpected("cdc", "CDCResponse", blocks, None)
+        for block in blocks:
+            responses = block.get("QueryResponse") or []
+            if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+                raise self._unexpected("cdc", "QueryResponse", responses, None)
+            for qr in responses:
                 for key, value in qr.items():
                     if isinstance(value, list):
                         name = next((e for e in entities if e.lower() == key.lower()), key)

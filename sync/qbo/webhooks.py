@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sync.http import jsonbody
+
 SIGNATURE_HEADER = "intuit-signature"
 MAX_DEDUPE_KEY = 128
 
@@ -66,6 +68,8 @@ def parse_events(body: bytes) -> list[EntityEvent]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not JSON ({exc})") from None
+    if jsonbody.has_nul(data):
+        raise WebhookPayloadError("a text field holds a NUL character")
     if isinstance(data, dict) and "eventNotifications" in data:
         return _legacy(data["eventNotifications"])
     if isinstance(data, list):
@@ -82,7 +86,10 @@ def _legacy(notifications: Any) -> list[EntityEvent]:
     for n, note in enumerate(notifications):
         if not isinstance(note, dict) or not note.get("realmId"):
             raise WebhookPayloadError(f"eventNotifications[{n}] has no realmId")
-        entities = (note.get("dataChangeEvent") or {}).get("entities") or []
+        change = note.get("dataChangeEvent") or {}
+        if not isinstance(change, dict):
+            raise WebhookPayloadError(f"eventNotifications[{n}].dataChangeEvent must be an object")
+        entities = change.get("entities") or []
         if not isinstance(entities, list):
             raise WebhookPayloadError(f"eventNotifications[{n}].dataChangeEvent.entities must be a list")
         for m, ent in enumerate(entities):
