@@ -20,7 +20,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -94,18 +94,24 @@ class Notifier:
         return True
 
     def _converge(self, item_id: int, rendered_version: int, where: tuple[str, str], rounds: int = 3) -> None:
-        """Re-render while the item moved during our Slack call (a concurrent writer may have rendered first)."""
+        """Re-render while the item moved during our Slack call (a concurrent writer may have rendered first);
+        then record which version the card shows (pump_events redraws a card left behind, e.g. by a crash)."""
         for _ in range(rounds):
             item = self._item(item_id)
             if item.version == rendered_version:
-                return
-            rendered_version = item.version
+                break
             msg = cards.approval_card(self.card(item_id))
             try:
                 self.client_for(item.tenant_id).chat_update(channel=where[0], ts=where[1], **msg.as_kwargs())
             except SlackApiError as exc:
                 logger.warning("card of item %s not re-rendered: %s", item_id, exc.response.get("error"))
-                return
+                break
+            rendered_version = item.version
+        with Session(self.engine) as s:
+            s.execute(update(Item).where(Item.id == item_id, or_(Item.card_version.is_(None),  # type: ignore[union-attr]
+                                                                 Item.card_version < rendered_version))
+                      .values(card_version=rendered_version))
+            s.commit()
 
     # --- direct messages -------------------------------------------------------------------------------------
     def dm(self, tenant_id: int, user_id: int, message: Message) -> tuple[str, str] | None:
