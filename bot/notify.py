@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,7 +30,7 @@ from blocks import cards
 from blocks.cards import CardData, Message
 from blocks.links import Links
 from bot.identity import slack_id_for
-from bot.models import AuditEvent, Decision, Item, ProcessedWebhook, Tenant, User, utcnow
+from bot.models import AuditEvent, Decision, Item, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, person, read_settings
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,19 @@ class Notifier:
                 self.refresh_card(item.id)  # type: ignore[arg-type]
             except Exception:  # noqa: BLE001 - one card's failure must not stop the others
                 logger.exception("refreshing the card of item %s failed", item.id)
+
+
+def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = None) -> list[Item]:
+    """Items with a card whose outbox rows changed since `since` (a drain exported, failed or retried them), or only
+    the rows `claimed_by` finished: the cards a drain must redraw, whichever process's click queued the rows."""
+    rows = select(OutboxEntry.item_id).where(OutboxEntry.updated_at >= since,
+                                             OutboxEntry.item_id.is_not(None))  # type: ignore[union-attr]
+    if claimed_by is not None:
+        rows = rows.where(OutboxEntry.claimed_by == claimed_by)
+    with Session(engine, expire_on_commit=False) as s:
+        item_ids = set(s.exec(rows))
+        return list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
+                                              Item.card_ts.is_not(None))))  # type: ignore[union-attr]
 
 
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:

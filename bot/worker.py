@@ -29,7 +29,7 @@ from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
 from bot.domain.states import ItemState
-from bot.models import Item, OutboxEntry, utcnow
+from bot.models import Item, utcnow
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -167,11 +167,9 @@ class OutboxLoop:
                 break
             ran += done
         if ran:
-            with Session(self.runtime.engine, expire_on_commit=False) as s:
-                item_ids = set(s.exec(select(OutboxEntry.item_id).where(
-                    OutboxEntry.updated_at >= started, OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
-                items = list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
-                                                       Item.card_ts.is_not(None))))  # type: ignore[union-attr]
+            from bot.notify import exported_since
+
+            items = exported_since(self.runtime.engine, started)
             if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
         return ran

@@ -97,6 +97,11 @@ class Services:
 
         return export_hook(item_type)
 
+    @staticmethod
+    def outbox_worker_id() -> str:
+        """The claimant of the rows this thread's drain runs (they keep it in `claimed_by`)."""
+        return f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
     def drain_outbox(self) -> Any:
         """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
         from bot.services.wiring import engine_outbox
@@ -111,7 +116,7 @@ class Services:
                 logger.info("no TenantContext factory: the outbox is left to the worker")
                 return None
             ops = build_operations(self.context_for)
-        worker = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        worker = self.outbox_worker_id()
         if self.context_for is None:
             return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
         return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)

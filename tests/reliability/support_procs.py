@@ -13,10 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bot.crypto import SecretBox
 from sync.tokens import TokenSet, TokenStore
@@ -132,3 +135,32 @@ class Procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "upgrade"}
+
+
+class RoundRobin:
+    """A load balancer in front of web processes (a WSGI app): each request goes to the next one, as is."""
+
+    def __init__(self, targets: list[str]) -> None:
+        self.targets = targets
+        self.sent = [0] * len(targets)
+        self._next = 0
+        self._lock = threading.Lock()
+        self.http = httpx.Client(timeout=60)
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        with self._lock:
+            n, self._next = self._next, (self._next + 1) % len(self.targets)
+            self.sent[n] += 1
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        headers = {key[5:].replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["CONTENT-TYPE"] = environ["CONTENT_TYPE"]
+        query = f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else ""
+        r = self.http.request(environ["REQUEST_METHOD"], f"{self.targets[n]}{environ['PATH_INFO']}{query}",
+                              content=body, headers=headers)
+        start_response(f"{r.status_code} {r.reason_phrase}",
+                       [(k, v) for k, v in r.headers.items() if k.lower() not in HOP_BY_HOP])
+        return [r.content]
