@@ -96,7 +96,7 @@ class Notifier:
 
     def _converge(self, item_id: int, rendered_version: int, where: tuple[str, str], rounds: int = 3) -> None:
         """Re-render while the item moved during our Slack call (a concurrent writer may have rendered first);
-        then record which version the card shows (pump_events redraws a card left behind, e.g. by a crash)."""
+        then record which version the card shows (the worker redraws a card an export left behind: OutboxLoop)."""
         for _ in range(rounds):
             item = self._item(item_id)
             if item.version == rendered_version:

@@ -174,7 +174,6 @@ class OutboxLoop:
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
         return ran
 
-
     def redraw_stale_cards(self, now: datetime | None = None) -> int:
         """Redraw the cards of items an export finished (synced or failed) longer than a claim timeout ago whose
         card still shows an older version: the process that exported them died between its commit and the redraw

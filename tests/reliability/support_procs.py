@@ -108,14 +108,17 @@ class Procs:
         return "\n".join(f"--- {n} (pid {p.pid}, exit {p.poll()}) ---\n{self.log(n)[-3000:]}"
                          for n, p in self.procs.items())
 
-    def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+    def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 30,
+                 explain: Callable[[], Any] | None = None) -> Any:
+        """Poll until `predicate` is true; on time-out fail with `explain()` (what is left) and the logs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
             if value:
                 return value
             time.sleep(0.1)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.logs()}")
+        left = f"\n{explain()}" if explain else ""
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}{left}\n{self.logs()}")
 
     def wait_exit(self, name: str, timeout: float = 30) -> int:
         try:

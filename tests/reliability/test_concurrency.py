@@ -16,18 +16,20 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
 from bot.config import load_settings
-from bot.models import Connection, Decision, Item, OutboxEntry, TenantSettings
-from sync.context import token_store
+from bot.models import Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
+from sync.context import TenantContext, token_store
 from sync.http.base import StaticToken
 from sync.jobs.base import run_job
 from sync.qbo.client import QboClient
 from sync.qbo.query import select as qbo_select
+from sync.services import invoices
 from tests.bot.test_worker_processes import probes
 from tests.reliability import tally
 from tests.reliability.support_procs import (
@@ -38,7 +40,7 @@ from tests.reliability.support_procs import (
     connect,
     free_port,
 )
-from tests.reliability.support_world import own_sandboxes, plant_requisitions
+from tests.reliability.support_world import outbox_for, own_sandboxes, plant_requisitions
 from tests.support.servers import running_wsgi
 from tests.support.world_remote import RemoteWorld
 from tests.sync.writes.money_links import link_world
@@ -64,6 +66,13 @@ def items(engine, **where) -> list[Item]:
         for key, value in where.items():
             q = q.where(getattr(Item, key) == value)
         return list(s.exec(q.order_by(Item.id)))
+
+
+def progress(engine) -> str:
+    """Where the invoices and their exports are (for a time-out's message)."""
+    with Session(engine) as s:
+        rows = Counter((r.status, r.attempts, r.claimed_by) for r in s.exec(select(OutboxEntry)))
+    return f"items {Counter(i.state for i in items(engine))}; outbox rows (status, attempts, claimant) {rows}"
 
 
 def connection_versions(engine) -> dict[str, int]:
@@ -153,9 +162,12 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
                                                         ts=stale[c[1]][1])),
                     clicks))
             assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]][:3]
-            procs.wait_for(lambda: len(items(engine, state="synced")) == CARDS, "100 invoices synced", timeout=120)
+            procs.wait_for(lambda: len(items(engine, state="synced")) == CARDS, "100 invoices synced", timeout=120,
+                           explain=lambda: progress(engine))
             procs.wait_for(lambda: all("Synced as" in slack.text(slack.card(i)) for i in chosen),
-                           "100 green cards", timeout=60)
+                           "100 green cards", timeout=60, explain=lambda: [
+                               (i.id, i.state, i.version, i.card_version) for i in items(engine)
+                               if i.id in stale and "Synced as" not in slack.text(slack.card(i))])
             stormer.join(10)
             stop_storms.set()
             time.sleep(2 * TICK)  # a few more scheduled ticks with both workers up
@@ -226,3 +238,42 @@ def _settings_env(env: dict[str, str]) -> dict[str, str]:
     keys = ("DATABASE_URL", "LEDGERLINK_SECRET_KEY", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_ENVIRONMENT",
             "QBO_API_URL", "PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_API_URL", "PROCORE_LOGIN_URL")
     return {k: env[k] for k in keys}
+
+
+def test_a_token_superseded_while_in_flight_retries_the_export(remote_world):
+    """The storm above, distilled: a 401, a refresh, and the fresh token expired again before the resend (another
+    process's storm). The export waits and retries — it is not failed with "an admin must reconnect"."""
+    world = remote_world
+    link_world(world)
+    run_job(world.ctx, "sub-invoices")
+    connect(world)
+    item = next(i for i in items(world.engine, state="ready_to_export") if not (i.detail or {}).get("blocked"))
+    invoices.send(world.ctx, world.actor("sam"), item.id)
+    invoices.accept(world.ctx, world.actor("dana"), item.id)
+    env = app_env(str(world.engine.url.render_as_string(hide_password=False)), world.sandboxes, "http://127.0.0.1:9")
+    store = token_store(world.engine, load_settings(_env_file=None, **_settings_env(env)))
+    handed = store.access_token
+
+    def storm_after_refresh(connection_id: int, *, rejected: str | None = None) -> str:
+        token = handed(connection_id, rejected=rejected)
+        if rejected is not None and not storms:  # the token just handed out dies before it is used
+            storms.append(world.sandboxes.qbo_admin(f"realms/{world.realm_id}/expire-access-tokens"))
+        return token
+
+    storms: list[dict] = []
+    store.access_token = storm_after_refresh  # type: ignore[method-assign]
+    qbo = QboClient.for_connection(store, store.find(tenant_id=world.tenant.id, provider="qbo").id,
+                                   base_url=world.sandboxes.qbo_url)
+    ctx = TenantContext(engine=world.engine, tenant_id=world.tenant.id, tokens=store, qbo_client=qbo)
+    now = [utcnow()]
+    outbox = outbox_for(ctx, "storm-worker", clock=lambda: now[0])
+    world.sandboxes.qbo_admin(f"realms/{world.realm_id}/expire-access-tokens")
+
+    first = outbox.drain()
+    assert (first.done, first.failed, first.retried) == (0, 0, 1) and storms
+    assert items(world.engine, id=item.id)[0].state == "exporting"
+    now[0] += timedelta(hours=1)  # the retry is due
+    assert outbox.drain().done == 1
+    done = items(world.engine, id=item.id)[0]
+    bills = ctx.qbo.query(q=qbo_select("Bill").where(PrivateNote=f"Procore requisition {item.procore_id}"))["Bill"]
+    assert done.state == "synced" and [b["Id"] for b in bills] == [done.remote_id]
