@@ -48,7 +48,7 @@ from tests.sync.writes.money_links import link_world
 pytest_plugins = ["tests.handlers.slack_harness"]
 
 CARDS = 100
-TICK = 1.0  # the probe job's interval: every tick must run in exactly one worker
+TICK = 1.0  # the probe job's interval (tests/bot/test_worker_processes.py's ProbeJob): only the leader runs it
 QBO_STORMS, PROCORE_STORMS = 3, 1
 
 
@@ -122,8 +122,7 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
             slack.post("config", app_url=f"{lb_url}/slack/events", ack_timeout=30)
             for n, port in enumerate(ports):
                 procs.web(f"web-{n}", port)
-            procs.worker("worker-0")
-            procs.worker("worker-1")
+            worker_pids = [procs.worker(f"worker-{n}").pid for n in range(2)]
             for port in ports:
                 procs.wait_for(lambda port=port: _healthy(port), f"web on port {port}")
 
@@ -180,13 +179,14 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
     assert {n: c for n, c in codes.items() if n.startswith("worker")} == {"worker-0": 0, "worker-1": 0}, logs
     assert {c for n, c in codes.items() if n.startswith("web")} <= {0, -15}, logs
 
-    # exactly once, per invoice: one decision, one outbox row claimed once, one Bill, the card green
+    # exactly once, per invoice: one decision, one outbox row run by one claimant, one Bill, the card green
     with Session(engine) as s:
         decisions = Counter(d.item_id for d in s.exec(select(Decision)))
         rows = list(s.exec(select(OutboxEntry).where(OutboxEntry.item_id.in_([i.id for i in chosen]))))
     assert {i.id: decisions[i.id] for i in chosen} == {i.id: 1 for i in chosen}
     assert sorted(r.item_id for r in rows) == sorted(i.id for i in chosen)
-    assert {(r.status, r.attempts) for r in rows} == {("done", 1)}, "an export ran twice"
+    assert {r.status for r in rows} == {"done"}
+    assert "claim lost" not in logs, "a row was taken from a live claimant: its export ran twice"
     token = sb.qbo_admin("tokens", realm_id=world.realm_id)["access_token"]
     qbo = QboClient(realm_id=world.realm_id, tokens=StaticToken(token), base_url=sb.qbo_url)
     bills = Counter(b.get("PrivateNote") for b in qbo.query_all(select_=qbo_select("Bill")))
@@ -219,12 +219,10 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
         stale_token = store.current_tokens(conn.id).access_token
         assert store.access_token(conn.id, rejected=stale_token) != stale_token  # refreshed with what we hold
 
-    # every scheduled tick ran once, in whichever worker led: two runs of one tick would come together (a late
-    # tick is coalesced, never doubled), and there are no more runs than ticks
-    runs = sorted(at for tenant, _pid, at in probes(engine) if tenant == world.tenant.id)
-    gaps = [round(b - a, 2) for a, b in zip(runs, runs[1:], strict=False)]
-    assert len(runs) >= 5 and min(gaps) > TICK / 4, (gaps, probes(engine))
-    assert len(runs) <= round((runs[-1] - runs[0]) / TICK) + 1, (gaps, probes(engine))
+    # scheduled jobs ran in the leader only (both workers lived throughout: the follower never ran one), on time
+    runs = [(pid, at) for tenant, pid, at in probes(engine) if tenant == world.tenant.id]
+    assert len(runs) >= 5 and {pid for pid, _at in runs} < set(worker_pids), (runs, worker_pids)
+    assert len({pid for pid, _at in runs}) == 1, runs
 
 
 def _healthy(port: int) -> bool:
