@@ -2,7 +2,7 @@
 remote commit — while a demo-sized company syncs and 200 approvals export. Everything completes: exactly one
 remote record per item, none lost, no item or outbox row stuck.
 
-The sandboxes inject the faults (seeded, so a failure replays) and count them; the census reads QuickBooks and
+The sandboxes inject the faults (seeded) and count them; the census reads QuickBooks and
 Procore afterwards, with the faults switched off, and matches each item to the records that carry its key.
 """
 
@@ -35,7 +35,8 @@ from tests.reliability.support_world import (
 )
 from tests.support.world_remote import RemoteWorld
 
-# 30 % of calls each: which kinds, in what shares ("slow" outlasts the clients' read timeout)
+# 30 % of calls each: which kinds, in what shares ("slow" outlasts the clients' read timeout). Procore's 429 and 503
+# carry a wait (Retry-After, X-Rate-Limit-Reset: at least a second) that pauses the whole company, so they are rarer.
 QBO_FAULTS = {"429": 0.07, "500": 0.07, "503": 0.06, "slow": 0.02, "drop_after_commit": 0.08}
 PROCORE_FAULTS = {"429": 0.003, "500": 0.13, "503": 0.007, "slow": 0.01, "drop_after_commit": 0.15}
 READ_TIMEOUT, SLOW = 0.6, 1.0
@@ -98,7 +99,7 @@ def approve(ctx, world, failures: Counter) -> list[int]:
     erp, directory = companies.list_erp_companies(ctx, alex), companies.list_procore_companies(ctx, alex)
     erp_names, procore_names = {c.name.lower() for c in erp}, {c.name.lower() for c in directory}
     approved: list[int] = []
-    for item in bills[:APPROVALS - COMPANIES - 1]:
+    for item in bills[:APPROVALS - COMPANIES]:
         settle(lambda item=item: invoices.send(ctx, sam, item.id), "send invoice", failures=failures)
         exports.accept(ctx, dana, item.id)
         approved.append(item.id)
