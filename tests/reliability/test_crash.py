@@ -1,7 +1,7 @@
 """Crash: a real `python -m bot worker` is killed with SIGKILL at each step of an export — right after it claimed
-the outbox row, after QuickBooks created the record but before our commit, just before the commit, and after the
-commit but before the card was redrawn — then a worker starts again. Every time: exactly one QuickBooks record,
-the item synced, its card in Slack says so.
+the outbox row, after QuickBooks created the record but before our commit, just before the commit, after the commit
+but before the card was redrawn, and (no hook) from outside while QuickBooks is still answering the create — then a
+worker starts again. Every time: exactly one QuickBooks record, the item synced, its card in Slack says so.
 
 The kill comes from the outbox's test-only LEDGERLINK_CRASH_AT (sync/outbox.py). Bills go 30 to a /batch request
 (BatchingOutbox.run_batch), vendors one by one (Outbox.run): the rounds alternate so both paths die at every point
@@ -23,6 +23,24 @@ from tests.sync.writes.money_links import link_world
 pytest_plugins = ["tests.handlers.slack_harness"]
 
 POINTS = ("before_call", "after_call", "before_commit", "after_commit")
+IN_FLIGHT = "in_flight"  # no hook: SIGKILL from outside while QuickBooks is still answering (slowly) the create
+
+
+def kill_in_flight(procs: Procs, name: str, sandboxes, realm_id: str) -> None:
+    """Start a worker and SIGKILL it once its create reached QuickBooks (which answers in 2 s)."""
+    def writes() -> int:
+        paths = sandboxes.qbo_requests(realm_id)["by_path"]
+        return paths.get("POST /batch", 0) + paths.get("POST /vendor", 0)
+
+    seen = writes()
+    sandboxes.qbo_admin("config", fault_rates={"slow": 1.0}, slow_seconds=2.0)
+    try:
+        proc = procs.worker(name)
+        procs.wait_for(lambda: writes() > seen, "the worker's create to reach QuickBooks")
+        proc.kill()
+        assert procs.wait_exit(name) == -9
+    finally:
+        sandboxes.qbo_admin("config", fault_rates={"slow": 0.0})
 
 
 class Exports:
@@ -88,19 +106,24 @@ def test_worker_killed_at_every_step_of_an_export(remote_world, slack_for, db_ur
     exports = Exports(world, slack)
     procs = Procs(tmp_path, app_env(db_url, world.sandboxes, slack.sandbox_url))
     first = "bill" if world.engine.dialect.name == "sqlite" else "vendor"
-    kinds = [first, "vendor" if first == "bill" else "bill"] * 2
+    kinds = [first, "vendor" if first == "bill" else "bill"] * 3
     try:
-        for n, (point, kind) in enumerate(zip(POINTS, kinds, strict=True)):
+        for n, (point, kind) in enumerate(zip((*POINTS, IN_FLIGHT), kinds[:5], strict=True)):
             item = exports.accept(kind)
-            procs.worker(f"crash-{n}", LEDGERLINK_CRASH_AT=point)
-            assert procs.wait_exit(f"crash-{n}") == -9, procs.logs()  # SIGKILL, at that point
+            if point == IN_FLIGHT:
+                kill_in_flight(procs, f"crash-{n}", world.sandboxes, world.realm_id)
+                # QuickBooks commits the create nobody waits for any more (a claim outlives it in production)
+                procs.wait_for(lambda item=item: exports.remote(item), "QuickBooks to finish the create")
+            else:
+                procs.worker(f"crash-{n}", LEDGERLINK_CRASH_AT=point)
+                assert procs.wait_exit(f"crash-{n}") == -9, procs.logs()  # SIGKILL, at that point
             tally.add("crashes (SIGKILL)")
             row, now = exports.row(item), slack.get(item.id)
             made = len(exports.remote(item))
             where = f"{kind} killed at {point}"
             if point == "before_call":
                 assert (made, row.status, now.state) == (0, "claimed", "exporting"), where
-            elif point in ("after_call", "before_commit"):  # QuickBooks has it, we don't know yet
+            elif point in ("after_call", "before_commit", IN_FLIGHT):  # QuickBooks has it, we don't know yet
                 assert (made, row.status, now.state) == (1, "claimed", "exporting"), where
             else:  # committed, the card not redrawn
                 assert (made, row.status, now.state) == (1, "done", "synced"), where
