@@ -120,6 +120,7 @@ class Item(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     card_channel: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
+    card_version: int | None = None  # the `version` the card was last drawn at; behind it, the card is stale
     state_before_archive: str | None = Field(default=None, max_length=32)
     # what the card and the export need to know (vendor, project, lines, QBO summary…), refreshed on each ingest
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -31,7 +32,7 @@ from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.identity import slack_id_for
-from bot.models import AuditEvent, Decision, Item, ItemGroup, ProcessedWebhook, Tenant, User, utcnow
+from bot.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, group_data, person, read_settings
 
 logger = logging.getLogger(__name__)
@@ -100,18 +101,24 @@ class Notifier:
         return True
 
     def _converge(self, item_id: int, rendered_version: int, where: tuple[str, str], rounds: int = 3) -> None:
-        """Re-render while the item moved during our Slack call (a concurrent writer may have rendered first)."""
+        """Re-render while the item moved during our Slack call (a concurrent writer may have rendered first);
+        then record which version the card shows (the worker redraws a card an export left behind: OutboxLoop)."""
         for _ in range(rounds):
             item = self._item(item_id)
             if item.version == rendered_version:
-                return
-            rendered_version = item.version
+                break
             msg = cards.approval_card(self.card(item_id))
             try:
                 self.client_for(item.tenant_id).chat_update(channel=where[0], ts=where[1], **msg.as_kwargs())
             except SlackApiError as exc:
                 logger.warning("card of item %s not re-rendered: %s", item_id, exc.response.get("error"))
-                return
+                break
+            rendered_version = item.version
+        with Session(self.engine) as s:
+            s.execute(update(Item).where(Item.id == item_id, or_(Item.card_version.is_(None),  # type: ignore[union-attr]
+                                                                 Item.card_version < rendered_version))
+                      .values(card_version=rendered_version))
+            s.commit()
 
     # --- the grouped card (items sent together; blocks/group_card.py) -------------------------------------------
     def group(self, group_id: int) -> GroupData:
@@ -341,6 +348,19 @@ class Notifier:
                 self.refresh_group_card(group_id)
             except Exception:  # noqa: BLE001 - as above
                 logger.exception("refreshing grouped card %s failed", group_id)
+
+
+def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = None) -> list[Item]:
+    """Items with a card whose outbox rows changed since `since` (a drain exported, failed or retried them), or only
+    the rows `claimed_by` finished: the cards a drain must redraw, whichever process's click queued the rows."""
+    rows = select(OutboxEntry.item_id).where(OutboxEntry.updated_at >= since,
+                                             OutboxEntry.item_id.is_not(None))  # type: ignore[union-attr]
+    if claimed_by is not None:
+        rows = rows.where(OutboxEntry.claimed_by == claimed_by)
+    with Session(engine, expire_on_commit=False) as s:
+        item_ids = set(s.exec(rows))
+        return list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
+                                              Item.card_ts.is_not(None))))  # type: ignore[union-attr]
 
 
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:

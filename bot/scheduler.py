@@ -76,6 +76,7 @@ class SchedulerConfig:
     reconcile: float = 60  # re-read every tenant's schedule (new tenants, settings changed elsewhere)
     outbox: float = 2  # every worker drains the outbox this often
     outbox_batch: int = 10
+    outbox_claim_timeout: float = 300  # an outbox row claimed longer ago than this (its worker died) is taken over
     follower_poll: float = 5  # a follower tries to become the leader this often
     heartbeat: float = 5  # the leader confirms its lock (renews its lease) this often
     lease: float = 30  # SQLite lease length; failover takes up to this long there

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
-from bot.models import Item, OutboxEntry, utcnow
+from bot.domain.states import ItemState
+from bot.models import Item, utcnow
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -135,13 +136,14 @@ def register_extra_jobs(spec: str | None = None) -> list[str]:
 
 class OutboxLoop:
     """Drains the outbox every `config.outbox` seconds, then asks the notifier to redraw the cards of the items
-    whose exports it ran (synced, failed or retrying)."""
+    whose exports it ran (synced, failed or retrying). When idle, it also redraws cards an export left behind."""
 
     def __init__(self, runtime: Runtime, stop: threading.Event, worker_id: str) -> None:
         self.runtime = runtime
         self.stop = stop
         self.worker_id = worker_id
         self._outbox: Any = None
+        self._swept_at: datetime | None = None
 
     def outbox(self) -> Any:
         if self._outbox is None:
@@ -150,13 +152,15 @@ class OutboxLoop:
 
             context_for = self.runtime.context_for
             self._outbox = engine_outbox(self.runtime.engine, build_operations(context_for),
-                                         context_for=context_for, worker_id=self.worker_id)
+                                         context_for=context_for, worker_id=self.worker_id,
+                                         claim_timeout=timedelta(seconds=self.runtime.config.outbox_claim_timeout))
         return self._outbox
 
     def run(self) -> None:
         while not self.stop.wait(self.runtime.config.outbox):
             try:
-                self.drain()
+                if not self.drain():
+                    self.redraw_stale_cards()
             except Exception:
                 logger.exception("outbox round failed; trying again in %gs", self.runtime.config.outbox)
 
@@ -171,14 +175,32 @@ class OutboxLoop:
                 break
             ran += done
         if ran:
-            with Session(self.runtime.engine, expire_on_commit=False) as s:
-                item_ids = set(s.exec(select(OutboxEntry.item_id).where(
-                    OutboxEntry.updated_at >= started, OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
-                items = list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
-                                                       Item.card_ts.is_not(None))))  # type: ignore[union-attr]
+            from bot.notify import exported_since
+
+            items = exported_since(self.runtime.engine, started)
             if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
         return ran
+
+    def redraw_stale_cards(self, now: datetime | None = None) -> int:
+        """Redraw the cards of items an export finished (synced or failed) longer than a claim timeout ago whose
+        card still shows an older version: the process that exported them died between its commit and the redraw
+        (or Slack refused the update). At most once per claim timeout; gives up on a card after a day."""
+        now = now or utcnow()
+        every = timedelta(seconds=self.runtime.config.outbox_claim_timeout)
+        if self._swept_at is not None and now - self._swept_at < every:
+            return 0
+        self._swept_at = now
+        with Session(self.runtime.engine, expire_on_commit=False) as s:
+            items = list(s.exec(select(Item).where(
+                Item.card_ts.is_not(None),  # type: ignore[union-attr]
+                Item.state.in_([ItemState.SYNCED.value, ItemState.FAILED_TO_EXPORT.value]),  # type: ignore[attr-defined]
+                or_(Item.card_version.is_(None), Item.card_version < Item.version),  # type: ignore[union-attr,operator]
+                Item.updated_at < now - every, Item.updated_at > now - timedelta(days=1)).limit(100)))
+        if items:
+            logger.info("redrawing %d card(s) an export left behind", len(items))
+            self.runtime.notify("stale card redraw", lambda: self.runtime.notifier.refresh_cards(items))
+        return len(items)
 
 
 class Worker:

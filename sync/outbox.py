@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import random
+import signal
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,25 @@ from bot.domain.workflow import Workflow
 from bot.models import OutboxEntry, utcnow
 
 logger = logging.getLogger(__name__)
+
+
+#: Test only (tests/reliability/test_crash.py): a kill point's name ("before_call", "after_call", "before_commit",
+#: "after_commit"); a worker that reaches it kills itself with SIGKILL, like a power cut there. Unset: inert.
+CRASH_ENV = "LEDGERLINK_CRASH_AT"
+
+
+def crash_point_from_env() -> Callable[[str], None] | None:
+    """The kill point LEDGERLINK_CRASH_AT asks for, or None (the normal case)."""
+    where = os.environ.get(CRASH_ENV)
+    if not where:
+        return None
+
+    def crash(point: str) -> None:
+        if point == where:
+            logger.warning("%s=%s: killing this process (SIGKILL) at that point", CRASH_ENV, where)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return crash
 
 
 class OutboxStatus(StrEnum):
@@ -122,7 +142,7 @@ class Outbox:
         self.max_attempts = max_attempts
         self.clock = clock
         self.workflow = Workflow(engine, clock=clock)
-        self._kill = kill_point or (lambda _where: None)
+        self._kill = kill_point or crash_point_from_env() or (lambda _where: None)
 
     # --- claiming --------------------------------------------------------------------------------------
     def due(self, now: datetime) -> Any:

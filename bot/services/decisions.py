@@ -16,7 +16,7 @@ from bot.domain.errors import DomainError, IllegalTransition, ItemNotFound, Perm
 from bot.domain.permissions import SYSTEM, Actor, check, perm_for
 from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType
 from bot.domain.workflow import Outcome
-from bot.models import Item
+from bot.models import Item, utcnow
 from bot.services.runtime import Services
 from sync.binder import MissingLink
 from sync.context import NotConnected
@@ -139,18 +139,16 @@ def export(svc: Services, item_id: int, actor: Actor) -> Outcome:
 
 
 def finish_export(svc: Services, item_id: int) -> Item:
-    """Run the queued write now and show the result on the card (and tell approvers if it failed).
+    """Run the queued write now and show the result on the card (and tell approvers if it failed). The drain may
+    also run other items' writes (accepted in another process, whose own drain found them taken): it redraws the
+    cards of the rows it finished too."""
+    from bot.notify import exported_since
 
-    The drain runs every due write, so it may finish another item's while that item's own `finish_export`
-    found nothing left to run and drew its card still exporting: those cards are redrawn here too."""
-    for other in sorted(svc.drain_outbox() - {item_id}):
-        show_result(svc, other)
-    return show_result(svc, item_id)
-
-
-def show_result(svc: Services, item_id: int) -> Item:
-    """Redraw an exported item's card; if the export failed, tell the approvers (once)."""
+    started = utcnow()
+    svc.drain_outbox()
     item = _item(svc, item_id, SYSTEM)
+    ran = exported_since(svc.engine, started, claimed_by=svc.outbox_worker_id())
+    svc.notifier.refresh_cards([i for i in ran if i.id != item_id])
     svc.notifier.refresh_card(item_id)
     if item.state == "failed_to_export":
         try:

@@ -97,13 +97,13 @@ class Services:
 
         return export_hook(item_type)
 
-    def drain_outbox(self) -> set[int]:
-        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once).
-        Returns the ids of the items whose writes this drain ran: all due rows, not only the caller's (bulk Bills
-        go 30 to a request)."""
-        from sqlmodel import Session, select
+    @staticmethod
+    def outbox_worker_id() -> str:
+        """The claimant of the rows this thread's drain runs (they keep it in `claimed_by`)."""
+        return f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
-        from bot.models import OutboxEntry, utcnow
+    def drain_outbox(self) -> Any:
+        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
         from bot.services.wiring import engine_outbox
         from sync.outbox import Outbox
 
@@ -114,17 +114,12 @@ class Services:
 
             if self.context_for is None:
                 logger.info("no TenantContext factory: the outbox is left to the worker")
-                return set()
+                return None
             ops = build_operations(self.context_for)
-        worker, started = f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}", utcnow()
+        worker = self.outbox_worker_id()
         if self.context_for is None:
-            Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
-        else:
-            engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
-        with Session(self.engine) as s:  # the claim names this thread; the time tells this drain from its last
-            return set(s.exec(select(OutboxEntry.item_id).where(  # type: ignore[call-overload]
-                OutboxEntry.claimed_by == worker, OutboxEntry.updated_at >= started,
-                OutboxEntry.item_id.is_not(None))))  # type: ignore[union-attr]
+            return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
+        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:

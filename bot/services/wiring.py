@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -101,7 +102,8 @@ def build_services(app: Any, settings: Settings, engine: Engine, client: WebClie
     return services
 
 
-def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int], Any], worker_id: str) -> Any:
+def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int], Any], worker_id: str,
+                  claim_timeout: timedelta | None = None) -> Any:
     """The outbox the worker, the Slack app and the demo all run: bulk Bills go 30 to a QBO /batch request, and
     the owner-invoice summary sheet renderer (blocks/, which sync/ may not import) is installed."""
     from blocks.pdf import render_summary_sheet
@@ -109,4 +111,5 @@ def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int
     from sync.writes.invoices import use_sheet_renderer
 
     use_sheet_renderer(render_summary_sheet)
-    return BatchingOutbox(engine, operations, context_for=context_for, worker_id=worker_id)
+    extra = {"claim_timeout": claim_timeout} if claim_timeout is not None else {}
+    return BatchingOutbox(engine, operations, context_for=context_for, worker_id=worker_id, **extra)

@@ -174,7 +174,7 @@ def requests_made():
 def reset_requests():
     current().requests.reset()
     current().limiter.reset()
-    return json_response({"total": 0, "counts": {}, "by_path": {}})
+    return json_response({"total": 0, "counts": {}, "by_path": {}, "faults": {}})
 
 
 @bp.get("/records/<name>")

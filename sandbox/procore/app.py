@@ -86,6 +86,8 @@ def _gate() -> Response | None:
         if not verdict.allowed:
             return _rate_limited(max(1, math.ceil(verdict.resets_at - sandbox.clock.now())))
     kind = sandbox.faults.pick(request.method, path)
+    if kind:
+        sandbox.requests.fault(kind)
     if kind == "429":
         wait = int(sandbox.config["retry_after"])
         if api:

@@ -8,7 +8,8 @@
   "batch_per_minute", "fault_rates": {"429"|"500"|"503"|"slow"|"drop_after_commit": share}, "fault_rate",
   "slow_seconds", "fault_seed", "reset_windows", "webhook_url", "webhook_verifier", "refresh_grace_seconds",
   "oauth": {"access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"}, "duplicate_doc_number_check"}`
-- `GET /_sandbox/requests?realm_id=` -> `{"total", "by_path", "by_entity", "by_operation", "by_status"}`;
+- `GET /_sandbox/requests?realm_id=` -> `{"total", "by_path", "by_entity", "by_operation", "by_status",
+  "by_fault"}` (`by_fault`: faults injected, by kind);
   `POST /_sandbox/requests/reset` `{"realm_id"?}`
 - `GET|POST /_sandbox/clock` `{"advance_seconds"|"advance"|"advance_days"|"offset_seconds"|"offset"|"now"}`
   -> `{"now", "offset_seconds"}`

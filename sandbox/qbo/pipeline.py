@@ -59,6 +59,8 @@ def _run(sb: Sandbox, realm_id: str, operation: str, work, write: bool, weight: 
         return fault_response(faults.throttled())
     try:
         injected = sb.limiter.pick_fault()
+        if injected:
+            sb.stats.fault(realm_id, injected)
         if injected == "429":
             return fault_response(faults.throttled())
         if injected == "500":

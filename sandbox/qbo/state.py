@@ -31,17 +31,20 @@ class OAuthConfig:
         return dict(self.__dict__)
 
 
+KINDS = ("path", "entity", "operation", "status", "fault")
+
+
 @dataclass
 class Stats:
-    """Request counts per realm, for tests and benchmarks to assert how many API calls a sync made."""
+    """Request counts per realm, for tests and benchmarks to assert how many API calls a sync made (and how many
+    faults were injected into them, by kind)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     per_realm: dict[str, dict[str, Counter]] = field(default_factory=dict)
 
     def add(self, realm: str, path: str, entity: str, operation: str) -> None:
         with self.lock:
-            bucket = self.per_realm.setdefault(realm, {k: Counter() for k in ("path", "entity", "operation",
-                                                                               "status")})
+            bucket = self.per_realm.setdefault(realm, {k: Counter() for k in KINDS})
             bucket["path"][path] += 1
             bucket["entity"][entity] += 1
             bucket["operation"][operation] += 1
@@ -51,16 +54,22 @@ class Stats:
             if realm in self.per_realm:
                 self.per_realm[realm]["status"][str(status)] += 1
 
+    def fault(self, realm: str, kind: str) -> None:
+        with self.lock:
+            if realm in self.per_realm:
+                self.per_realm[realm]["fault"][kind] += 1
+
     def snapshot(self, realm: str | None) -> dict:
         with self.lock:
             realms = [realm] if realm else list(self.per_realm)
-            total: dict[str, Counter] = {k: Counter() for k in ("path", "entity", "operation", "status")}
+            total: dict[str, Counter] = {k: Counter() for k in KINDS}
             for name in realms:
                 for key, counter in self.per_realm.get(name, {}).items():
                     total[key].update(counter)
             return {"realm_id": realm, "total": sum(total["path"].values()),
                     "by_path": dict(total["path"]), "by_entity": dict(total["entity"]),
-                    "by_operation": dict(total["operation"]), "by_status": dict(total["status"])}
+                    "by_operation": dict(total["operation"]), "by_status": dict(total["status"]),
+                    "by_fault": dict(total["fault"])}
 
     def reset(self, realm: str | None) -> None:
         with self.lock:

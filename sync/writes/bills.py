@@ -34,7 +34,7 @@ from sync.procore.financials import Commitment, Requisition, RequisitionLine
 from sync.procore.records import LineItemType, Project
 from sync.qbo.errors import QboApiError, QboAuthError, QboError, QboRateLimited, QboServerError, QboTransportError
 from sync.qbo.query import Select, select
-from sync.writes.common import created_since
+from sync.writes.common import created_since, unauthorized_for_now
 
 OP_CREATE_BILL = "qbo.create_bill"
 BILL_LINK = "bill"  # binder entity: Procore requisition id ⇄ QBO Bill Id
@@ -148,6 +148,8 @@ def classify(err: Exception, label: str, refs: Mapping[str, str] | None = None) 
     if isinstance(err, NotConnected):
         return PermanentError(f"{label} could not be exported: {err}")
     if isinstance(err, QboRateLimited | QboServerError | QboTransportError):
+        return RetryableError(f"{type(err).__name__}: {err}")
+    if unauthorized_for_now(err):
         return RetryableError(f"{type(err).__name__}: {err}")
     if isinstance(err, QboAuthError):
         return PermanentError(f"{label} could not be exported: {err.hint}.")

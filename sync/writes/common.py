@@ -15,12 +15,19 @@ from sync.outbox import PermanentError, RetryableError
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+def unauthorized_for_now(exc: Exception) -> bool:
+    """A 401 that outlived the client's one refresh-and-resend: the token it was handed had been superseded or
+    expired meanwhile (a refresh storm across processes), not a broken connection — a connection that is broken
+    fails its refresh (invalid_grant), is marked for re-authorisation, and the next attempt says so. Retry."""
+    return isinstance(exc, AuthenticationError) and exc.status_code == 401
+
+
 def remote_failure(exc: Exception, what: str) -> Exception:
     """The outbox's view of a client error: RetryableError (try later) or PermanentError (a person acts).
 
     `what` names the write for people, e.g. "Creating the QuickBooks vendor 'ACME Concrete'".
     """
-    if isinstance(exc, TransportFailure | RateLimitedError | ServerError):
+    if isinstance(exc, TransportFailure | RateLimitedError | ServerError) or unauthorized_for_now(exc):
         return RetryableError(f"{what}: {exc}")
     if isinstance(exc, NotConnected):
         return PermanentError(f"{what} did not happen: {exc}")

@@ -29,6 +29,7 @@ from sync.mappers.payments import contract_payment_fields, from_json
 from sync.operations import ContextFor, operation
 from sync.outbox import OutboxStatus, PermanentError, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
+from sync.writes.common import unauthorized_for_now
 
 PAYMENT = "payment"  # binder entity: Procore contract payment id ↔ "{BillPayment Id}:{Bill Id}"
 CREATE, DELETE = "procore.create_contract_payment", "procore.delete_contract_payment"
@@ -43,7 +44,10 @@ def remote_errors(doing: str) -> Iterator[None]:
         raise PermanentError(f"Could not {doing}: {exc}") from exc
     except RETRYABLE_ERRORS as exc:
         raise RetryableError(f"{doing}: {exc}") from exc
-    except AuthenticationError as exc:  # the token store already tried a refresh: a person must reconnect
+    except AuthenticationError as exc:
+        if unauthorized_for_now(exc):
+            raise RetryableError(f"{doing}: {exc}") from exc
+        # 403: the connected user lacks a permission: a person must reconnect
         raise PermanentError(f"Could not {doing}: {exc.hint}") from exc
     except RemoteError as exc:
         raise PermanentError(f"Could not {doing}: {exc} — {exc.hint}") from exc
