@@ -377,9 +377,13 @@ def _pump_payment_events(runtime: Runtime, tenant: Tenant) -> int:
         return 0
     sent = 0
     with Session(runtime.engine, expire_on_commit=False) as s:
-        for event in events.pending(s, tenant.id, consumer=PAYMENT_CONSUMER):
-            runtime.notify(f"paid notice {event.id}", lambda e=event: runtime.notifier.notify_paid(tenant, e))
+        pending = events.pending(s, tenant.id, consumer=PAYMENT_CONSUMER)
+        s.commit()  # (its cursor row may be new) no transaction stays open while Slack is called: on SQLite the
+        # notice's card redraw writes too, and would wait on our own write lock until the busy timeout
+    for event in pending:
+        runtime.notify(f"paid notice {event.id}", lambda e=event: runtime.notifier.notify_paid(tenant, e))
+        with Session(runtime.engine) as s:
             events.acknowledge(s, tenant.id, event.id, consumer=PAYMENT_CONSUMER)
-            sent += 1
-        s.commit()
+            s.commit()
+        sent += 1
     return sent

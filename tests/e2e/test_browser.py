@@ -107,11 +107,14 @@ class E2E:
         notifier, sent = self.slack.svc.notifier, 0
         with Session(self.w.engine, expire_on_commit=False) as s:
             tenant = s.get(Tenant, self.w.tenant.id)
-            for event in events.pending(s, tenant.id, consumer="slack"):
-                notifier.notify_paid(tenant, event)
+            pending = events.pending(s, tenant.id, consumer="slack")
+            s.commit()  # like the worker: no write lock held while the notice redraws the card
+        for event in pending:
+            notifier.notify_paid(tenant, event)
+            with Session(self.w.engine) as s:
                 events.acknowledge(s, tenant.id, event.id, consumer="slack")
-                sent += 1
-            s.commit()
+                s.commit()
+            sent += 1
         return sent
 
 
