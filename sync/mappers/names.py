@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # QBO limits (Intuit API reference): Vendor/Customer DisplayName 500, CompanyName 100, Item Name 100.
 DISPLAY_NAME_MAX = 500
@@ -12,10 +13,18 @@ DOC_NUMBER_MAX = 21
 
 
 def clean_name(value: str | None) -> str:
-    """QBO rejects ':' (its sub-entity separator), tabs and new lines in names; collapse whitespace."""
-    text = unicodedata.normalize("NFC", value or "")
+    """QBO rejects ':' (its sub-entity separator), tabs and new lines in names; collapse whitespace. A number is
+    read as its digits; anything else that isn't text (a remote's odd answer) as no name."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    text = unicodedata.normalize("NFC", value if isinstance(value, str) else "")
     text = text.replace(":", "-").replace("\t", " ").replace("\r", " ").replace("\n", " ")
     return " ".join(text.split())
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A nested JSON object of a remote record, or {} when the remote sent something else there."""
+    return value if isinstance(value, dict) else {}
 
 
 def truncate(value: str, limit: int) -> str:

@@ -67,6 +67,11 @@ class PaidStatus:
         return f"Unpaid ({usd(self.balance)} open)"
 
 
+def _objects(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a JSON list (a list of anything else, or no list, reads as none)."""
+    return [x for x in value if isinstance(x, Mapping)] if isinstance(value, list) else []
+
+
 def is_deleted(row: Mapping[str, Any]) -> bool:
     """A CDC stub for a record deleted in QBO."""
     return str(row.get("status", "")).lower() == "deleted"
@@ -95,10 +100,12 @@ def applications(bill_payment: Mapping[str, Any]) -> list[Application]:
     """
     if is_deleted(bill_payment):
         return []
+    if bill_payment.get("Id") in (None, ""):
+        raise MappingError("QuickBooks sent a bill payment without an Id")
     bp_id = str(bill_payment["Id"])
     per_bill: dict[str, Decimal] = {}
-    for line in bill_payment.get("Line") or []:
-        bill_ids = [str(x.get("TxnId")) for x in line.get("LinkedTxn") or [] if x.get("TxnType") == "Bill"]
+    for line in _objects(bill_payment.get("Line")):
+        bill_ids = [str(x.get("TxnId")) for x in _objects(line.get("LinkedTxn")) if x.get("TxnType") == "Bill"]
         if not bill_ids:
             continue
         per_bill[bill_ids[0]] = per_bill.get(bill_ids[0], Decimal(0)) + cents(line.get("Amount"))

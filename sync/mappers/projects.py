@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.mappers.names import clean_name
+from sync.mappers.errors import MappingError
+from sync.mappers.names import clean_name, obj
 
 
 def is_qbo_project(customer: dict[str, Any]) -> bool:
@@ -14,13 +15,14 @@ def is_qbo_project(customer: dict[str, Any]) -> bool:
 
 def qbo_project_to_procore_project(customer: dict[str, Any], *, project_number: str | None = None) -> dict[str, Any]:
     """The Procore project body for a QBO project; `origin_id` carries the QBO Id (the Procore side of the link)."""
-    name = clean_name(customer.get("DisplayName") or customer.get("FullyQualifiedName", "").split(":")[-1])
-    if not name:
-        raise ValueError(f"QBO project {customer.get('Id')} has no name")
+    full = customer.get("FullyQualifiedName")
+    name = clean_name(customer.get("DisplayName") or (full.split(":")[-1] if isinstance(full, str) else ""))
+    if not name or customer.get("Id") in (None, ""):
+        raise MappingError(f"QBO project {customer.get('Id')} has no name or no Id")
     out: dict[str, Any] = {"name": name, "origin_id": str(customer["Id"]), "active": bool(customer.get("Active", True))}
     if project_number:
         out["project_number"] = project_number
-    addr = customer.get("ShipAddr") or customer.get("BillAddr") or {}
+    addr = obj(customer.get("ShipAddr")) or obj(customer.get("BillAddr"))
     for src, dst in (("Line1", "address"), ("City", "city"), ("CountrySubDivisionCode", "state_code"),
                      ("PostalCode", "zip")):
         if addr.get(src):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.mappers.names import COMPANY_NAME_MAX, DISPLAY_NAME_MAX, clean_name, truncate
+from sync.mappers.errors import MappingError
+from sync.mappers.names import COMPANY_NAME_MAX, DISPLAY_NAME_MAX, clean_name, obj, truncate
 from sync.procore.records import Vendor
 
 
@@ -29,15 +30,15 @@ def procore_vendor_to_qbo_vendor(vendor: Vendor) -> dict[str, Any]:
 def qbo_vendor_to_procore_vendor(qbo: dict[str, Any]) -> dict[str, Any]:
     """The Procore vendor body (for POST /vendors or a /vendors/sync update) for a QBO Vendor."""
     name = clean_name(qbo.get("DisplayName") or qbo.get("CompanyName") or "")
-    if not name:
-        raise ValueError(f"QBO vendor {qbo.get('Id')} has no DisplayName")
+    if not name or qbo.get("Id") in (None, ""):
+        raise MappingError(f"QBO vendor {qbo.get('Id')} has no DisplayName or no Id")
     out: dict[str, Any] = {"name": name, "is_active": bool(qbo.get("Active", True)),
                            "origin_id": str(qbo["Id"]), "origin_code": qbo.get("AcctNum") or None}
-    if email := (qbo.get("PrimaryEmailAddr") or {}).get("Address"):
+    if email := obj(qbo.get("PrimaryEmailAddr")).get("Address"):
         out["email_address"] = email
-    if phone := (qbo.get("PrimaryPhone") or {}).get("FreeFormNumber"):
+    if phone := obj(qbo.get("PrimaryPhone")).get("FreeFormNumber"):
         out["business_phone"] = phone
-    addr = qbo.get("BillAddr") or {}
+    addr = obj(qbo.get("BillAddr"))
     for src, dst in (("Line1", "address"), ("City", "city"), ("CountrySubDivisionCode", "state_code"),
                      ("PostalCode", "zip")):
         if addr.get(src):

@@ -515,3 +515,63 @@ def test_remote_answers_with_missing_fields_and_wrong_types(canned):
         run()
     finally:
         tally.add("bad inputs tried", tried.n)
+
+
+def _record_classes() -> list[type]:
+    """Every typed Procore record Ledgerlink reads (each has `from_api`)."""
+    import inspect
+
+    import sync.procore.contracts
+    import sync.procore.costs
+    import sync.procore.financials
+    import sync.procore.records
+    import sync.procore.sub_jobs
+
+    modules = (sync.procore.records, sync.procore.financials, sync.procore.contracts, sync.procore.costs,
+               sync.procore.sub_jobs)
+    return [c for m in modules for c in vars(m).values()
+            if inspect.isclass(c) and hasattr(c, "from_api") and c.__module__ == m.__name__]
+
+
+PROCORE_KEYS = ("id", "name", "vendor", "vendor_id", "project", "project_id", "amount", "status", "line_items", "items",
+                "number", "title", "updated_at", "created_at", "date", "cost_code", "cost_code_id", "line_item_type",
+                "payment_date", "commitment", "contract", "total_amount", "grand_total", "origin_id", "billing_date",
+                "period", "invoice_number", "retainage", "code", "full_code", "description", "quantity", "unit_cost",
+                "company", "is_active", "active", "contract_id", "commitment_id", "summary", "g702")
+QBO_KEYS = ("Id", "TxnDate", "Line", "TotalAmt", "Balance", "DocNumber", "SyncToken", "PayType", "status",
+            "PrivateNote", "DisplayName", "CompanyName", "Job", "IsProject", "ParentRef", "FullyQualifiedName",
+            "Active", "PrimaryEmailAddr", "PrimaryPhone", "BillAddr", "ShipAddr", "VendorRef", "AcctNum")
+
+
+def test_procore_records_and_qbo_mappers_read_odd_fields():
+    """Procore records and the QBO → Procore mappers given objects with fields missing or of the wrong type:
+    the record or body, or a ProcoreRecordError/MappingError that says which record and field — nothing else."""
+    from sync.mappers import payments, projects, vendors
+    from sync.mappers.errors import MappingError
+    from sync.procore.errors import ProcoreRecordError
+
+    classes = _record_classes()
+    assert len(classes) >= 20
+    qbo_line = st.fixed_dictionaries({}, optional={"Amount": JSON, "LinkedTxn": st.one_of(JSON, st.lists(
+        st.fixed_dictionaries({}, optional={"TxnType": st.sampled_from(["Bill", "Invoice"]), "TxnId": JSON}),
+        max_size=2))})
+    mappers = (payments.applications, payments.paid_status, payments.is_voided, projects.is_qbo_project,
+               projects.qbo_project_to_procore_project, vendors.qbo_vendor_to_procore_vendor)
+    tried = Tried()
+
+    @runs(MANY)
+    @given(cls=st.sampled_from(classes), data=st.dictionaries(st.sampled_from(PROCORE_KEYS), JSON, max_size=12),
+           mapper=st.sampled_from(mappers), qbo=st.dictionaries(st.sampled_from(QBO_KEYS), st.one_of(
+               JSON, st.lists(qbo_line, max_size=3)), max_size=10))
+    def run(cls, data, mapper, qbo) -> None:
+        tried()
+        for read, record, allowed in ((cls.from_api, data, ProcoreRecordError), (mapper, qbo, MappingError)):
+            try:
+                read(record)
+            except allowed as exc:
+                assert_sentence(str(exc), what=f"{getattr(read, '__qualname__', read)} error")
+
+    try:
+        run()
+    finally:
+        tally.add("bad inputs tried", 2 * tried.n)
