@@ -84,6 +84,7 @@ def test_send_retrieve_resend_by_command(slack):
     slack.command("sam", 'send invoice "inv-55"')  # by title, quoted, any case
     slack.idle()
     slack.click("dana", slack.get(item.id), "item_reject")
+    slack.idle()  # the modal opens after the ack, from the listener's thread
     slack.submit("dana", {"reason": {"reason_text": "Missing lien waiver."}})
     slack.idle()
     slack.command("sam", f"resend invoice #{item.id}")  # by Ledgerlink item id
