@@ -11,15 +11,13 @@ import time
 
 from flask import Flask, has_request_context, request
 
-from sandbox.slack import ids
+from sandbox.slack import admin, hooks, ids, page, webapi
 from sandbox.slack.limits import Limiter
 from sandbox.slack.seed import Workspace, load_or_create_workspace, make_im, seed_demo
 from sandbox.slack.store import Store
 
 DEFAULT_APP_URL = "http://127.0.0.1:3000/slack/events"
 TRIGGER_TTL = 3.0  # seconds a trigger_id can open a view
-HOOK_TTL = 30 * 60  # response_url: 30 minutes...
-HOOK_USES = 5  # ...and 5 uses
 
 
 class Sandbox:
@@ -159,8 +157,6 @@ class Sandbox:
 
 def create_app(**options) -> Flask:
     """The sandbox as a WSGI app; `app.config["SLACK_SANDBOX"]` is its `Sandbox`."""
-    from sandbox.slack import admin, hooks, page, webapi
-
     sandbox = Sandbox(**options)
     app = Flask(__name__)
     app.config["SLACK_SANDBOX"] = sandbox

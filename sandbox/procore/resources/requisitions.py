@@ -36,7 +36,7 @@ V10_FIELDS = ("id", "project_id", "electronic_signature_id", "billing_date", "co
               "origin_id", "payment_date", "period_id", "requisition_start", "requisition_end", "status",
               "erp_status", "submitted_at", "comment", "final", "number", "percent_complete", "vendor_name",
               "total_claimed_amount", "deletable", "custom_fields", "currency_configuration", "attachments",
-              "summary")
+              "summary", "action_policy")
 V11_FIELDS = ("id", "previous_requisition_id", "project_id", "billing_date", "created_at", "updated_at",
               "commitment_id", "commitment_type", "contract_name", "deletable", "final", "vendor_name", "vendor_id",
               "invoice_number", "invoice_type", "origin_data", "origin_id", "payment_date", "percent_complete",
@@ -67,6 +67,7 @@ def _base(req: Record) -> dict[str, Any]:
     latest = max((r["number"] for r in siblings), default=0)
     previous = [r for r in siblings if r["number"] < req["number"]]
     creator_name = f"{creator.get('first_name', '')} {creator.get('last_name', '')}".strip()
+    deletable = req["number"] == latest and req.get("status") in ("draft", "revise_and_resubmit")
     out = {k: req.get(k) for k in set(V10_FIELDS) | set(V11_FIELDS)}
     out.update({
         "commitment_type": commitments.KINDS[table][1] if table else None, "contract_name": contract.get("title"),
@@ -74,7 +75,9 @@ def _base(req: Record) -> dict[str, Any]:
                        "login": creator.get("email_address"), "company_name": None} if creator else None,
         "percent_complete": calc["percent_complete"], "vendor_name": vendor.get("name"), "vendor_id": vendor.get("id"),
         "total_claimed_amount": calc["claimed"], "summary": calc["g702"], "custom_fields": {},
-        "deletable": req["number"] == latest and req.get("status") in ("draft", "revise_and_resubmit"),
+        "deletable": deletable,
+        # what the caller may do with this invoice next (Procore's `action_policy` view)
+        "action_policy": {"update": not str(req.get("status", "")).startswith("approved"), "destroy": deletable},
         "currency_configuration": {"currency_iso_code": "USD"}, "attachments": [], "final": bool(req.get("final")),
         "invoice_type": "progress", "move_materials_to_previous_work_completed": False,
         "previous_requisition_id": max(previous, key=lambda r: r["number"])["id"] if previous else None,

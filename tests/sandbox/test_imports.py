@@ -1,0 +1,109 @@
+"""The sandboxes stand alone and their modules form no import loop.
+
+Imports are read from the source (also those inside functions), so a loop hidden behind a function-level import
+counts; such imports are allowed only with a comment on the same line saying why.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sandbox
+
+ROOT = Path(sandbox.__file__).parent
+OURS = ("sync", "handlers", "blocks", "bot", "core", "tests")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in ROOT.rglob("*.py")}
+
+
+def _imports(name: str) -> list[tuple[ast.stmt, str]]:
+    """(statement, imported module) pairs, relative imports resolved; `from pkg import mod` names the module."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: list[tuple[ast.stmt, str]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                found.append((node, child if child in MODULES else base))
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    return {name: {target for _, target in _imports(name) if target in MODULES and target != name}
+            for name in MODULES}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_sandboxes_import_nothing_of_ours():
+    offenders = [f"{name}: {target}" for name in MODULES for _, target in _imports(name)
+                 if target.split(".")[0] in OURS]
+    assert offenders == []
+
+
+def test_no_import_loop_between_sandbox_modules():
+    assert _cycles(_graph()) == []
+
+
+def test_the_loop_checker_sees_a_loop():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_imports_inside_functions_say_why(name):
+    lines = MODULES[name].read_text().splitlines()
+    tree = ast.parse(MODULES[name].read_text())
+    unexplained = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Import | ast.ImportFrom) and "#" not in lines[node.lineno - 1]:
+                unexplained.append(f"line {node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert unexplained == []
