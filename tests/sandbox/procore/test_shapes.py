@@ -20,9 +20,6 @@ FIXTURES = load(Path(__file__).parent / "fixtures")
 
 # Reads whose sandbox answer still differs from the reference; strict, so fixing one turns its xfail red.
 GAPS = {
-    "GET /rest/v1.0/companies/{company_id}/users/{id}": "show user: permission template ids, is_insurance_manager",
-    "GET /rest/v1.0/users/{id}": "show user: permission template ids, is_insurance_manager",
-    "GET /rest/v1.0/vendors/{id}": "show vendor: counts, business, contract_signer, state/country names",
     "GET /rest/v1.0/prime_contracts": "prime contract list: architect/contractor/created_by and the full vendor",
     "GET /rest/v1.0/prime_contracts/{prime_contract_id}/line_items": "prime line items: money as numbers",
     "GET /rest/v1.0/requisitions/{requisition_id}/contract_items": "contract items: quantities and statuses",
@@ -42,7 +39,6 @@ GAPS = {
     "GET /rest/v1.0/webhooks/resources": "api_version, create/update/delete flags, product_category, tools",
     "GET /rest/v1.0/budget_line_items/{id}": "division carries code, not full_code",
     "GET /rest/v1.0/budget_line_items": "division carries code, not full_code",
-    "GET /rest/v1.0/companies/{company_id}/vendors/inactive": "inactive vendors: the links object",
     "GET /rest/v1.0/standard_cost_code_lists/{id}": "company_id instead of available_to_use_on_new_projects",
 }
 
