@@ -88,7 +88,9 @@ def show_standard_list(list_id: int):
     lst = current().store.get("standard_cost_code_lists", list_id)
     if lst is None or lst["company_id"] != company["id"]:
         raise errors.not_found("Standard Cost Code List")
-    return json_response(serialize_list(lst))
+    # show names the owning company where the list tells whether new projects may use it
+    return json_response({"id": lst["id"], "is_erp_list": lst.get("is_erp_list", False), "name": lst["name"],
+                          "company_id": lst["company_id"]})
 
 
 @bp.get("/rest/v1.0/standard_cost_codes")

@@ -31,10 +31,6 @@ GAPS = {
     "GET /rest/v1.0/projects/{project_id}/prime_change_orders": "the reference wraps the list in an object",
     "GET /rest/v1.0/projects/{project_id}/commitment_change_orders/{id}": "change order fields",
     "GET /rest/v1.0/projects/{project_id}/prime_change_orders/{id}": "change order fields",
-    "GET /rest/v1.0/webhooks/resources": "api_version, create/update/delete flags, product_category, tools",
-    "GET /rest/v1.0/budget_line_items/{id}": "division carries code, not full_code",
-    "GET /rest/v1.0/budget_line_items": "division carries code, not full_code",
-    "GET /rest/v1.0/standard_cost_code_lists/{id}": "company_id instead of available_to_use_on_new_projects",
 }
 
 
