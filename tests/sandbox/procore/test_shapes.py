@@ -25,8 +25,6 @@ GAPS = {
     "GET /rest/v1.0/requisitions/{requisition_id}/contract_items": "contract items: quantities and statuses",
     "GET /rest/v1.1/requisitions": "v1.1 list: items, item_packages, summary_text and the currency fields",
     "GET /rest/v1.1/requisitions/{id}": "v1.1 show: summary_text, item quantities and the currency fields",
-    "GET /rest/v1.0/payment_applications": "currency_configuration lacks the base currency and rate",
-    "GET /rest/v1.0/payment_applications/{id}": "attachments, g703 quantities",
 }
 
 # Keys the sandbox adds on purpose, beyond the reference. Procore serves change-order lines from its v2.0 WBS
