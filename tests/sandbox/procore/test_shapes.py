@@ -22,9 +22,6 @@ FIXTURES = load(Path(__file__).parent / "fixtures")
 GAPS = {
     "GET /rest/v1.0/prime_contracts": "prime contract list: architect/contractor/created_by and the full vendor",
     "GET /rest/v1.0/prime_contracts/{prime_contract_id}/line_items": "prime line items: money as numbers",
-    "GET /rest/v1.0/requisitions/{requisition_id}/contract_items": "contract items: quantities and statuses",
-    "GET /rest/v1.1/requisitions": "v1.1 list: items, item_packages, summary_text and the currency fields",
-    "GET /rest/v1.1/requisitions/{id}": "v1.1 show: summary_text, item quantities and the currency fields",
 }
 
 # Keys the sandbox adds on purpose, beyond the reference. Procore serves change-order lines from its v2.0 WBS
@@ -88,6 +85,8 @@ def api():
         url = _fill(path, ids)
         query = {"company_id": COMPANY, "project_id": project,
                  "standard_cost_code_list_id": ids["standard_cost_code_lists"]}
+        if operation == "GET /rest/v1.1/requisitions":  # items and item packages come with the extended view
+            query["views"] = "extended"
         if "/webhooks/" in path:  # hooks are scoped by company_id or project_id, never both
             del query["project_id"]
         if "contract_payments" in path:
