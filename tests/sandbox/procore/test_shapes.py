@@ -18,12 +18,6 @@ from tests.sandbox.shapes import load, mismatches
 
 FIXTURES = load(Path(__file__).parent / "fixtures")
 
-# Reads whose sandbox answer still differs from the reference; strict, so fixing one turns its xfail red.
-GAPS = {
-    "GET /rest/v1.0/prime_contracts": "prime contract list: architect/contractor/created_by and the full vendor",
-    "GET /rest/v1.0/prime_contracts/{prime_contract_id}/line_items": "prime line items: money as numbers",
-}
-
 # Keys the sandbox adds on purpose, beyond the reference. Procore serves change-order lines from its v2.0 WBS
 # line-item resource, which the sandbox does not model; Ledgerlink's client reads them from the v1.0 show.
 EXTRA = {
@@ -133,9 +127,7 @@ def test_every_read_the_sandbox_serves_has_a_fixture():
 
 
 @pytest.mark.parametrize("operation", sorted(FIXTURES))
-def test_the_answer_has_exactly_the_documented_keys_and_types(api, operation, request):
-    if operation in GAPS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=GAPS[operation]))
+def test_the_answer_has_exactly_the_documented_keys_and_types(api, operation):
     status, body = api(operation)
     if operation == "GET /rest/v1.0/webhooks/hooks/{hook_id}/deliveries":
         pytest.skip("the module's app makes no delivery; tests/sandbox/procore/test_webhooks.py covers them")
