@@ -195,7 +195,7 @@ def sync_cost_codes():
         target = sync_target("cost_codes", raw, project["company_id"], lambda c: c["project_id"] == project["id"])
         return save_cost_code(project, raw, target, conflict_status=422)
 
-    return sync_action(body.get("updates"), apply_one, serialize_cost_code)
+    return sync_action(body.get("updates"), apply_one, lambda code: serialize_cost_code(code, listed=True))
 
 
 # -- line item types (cost types) ---------------------------------------------------------------------------

@@ -36,6 +36,15 @@ V11_LIST_FIELDS = tuple(k for k in LIST_FIELDS if k not in ("stage", "fax")) + (
     "project_bid_type", "project_owner_type", "project_region", "project_type", "projected_finish_date",
     "public_notes", "square_feet", "standard_cost_code_list_id", "tz_name", "warranty_end_date",
     "warranty_start_date")
+# A sync action answers each project without its company, template and type ids, custom fields or ERP flags.
+SYNC_FIELDS = ("id", "logo_url", "name", "display_name", "project_number", "address", "city", "state_code",
+               "country_code", "zip", "time_zone", "latitude", "longitude", "description", "square_feet", "start_date",
+               "completion_date", "total_value", "store_number", "accounting_project_number", "designated_market_area",
+               "warranty_start_date", "warranty_end_date", "active", "flag", "phone", "public_notes",
+               "actual_start_date", "projected_finish_date", "created_at", "updated_at", "origin_id", "origin_data",
+               "origin_code", "estimated_start_date", "estimated_completion_date", "estimated_value", "office",
+               "project_bid_type_id", "project_owner_type_id", "project_region_id", "project_stage", "project_type",
+               "program", "departments")
 SHOW_FIELDS = ("id", "logo_url", "name", "is_demo", "template", "display_name", "project_number", "address", "city",
                "state_code", "country_code", "zip", "time_zone", "tz_name", "latitude", "longitude", "county",
                "parent_job_id", "description", "square_feet", "start_date", "completion_date", "total_value",
@@ -77,6 +86,11 @@ def serialize_list(project: Record) -> dict[str, Any]:
 def serialize_v11_list(project: Record) -> dict[str, Any]:
     full = _full(project)
     return {k: full[k] for k in V11_LIST_FIELDS}
+
+
+def serialize_synced(project: Record) -> dict[str, Any]:
+    full = _full(project)
+    return {k: full[k] for k in SYNC_FIELDS}
 
 
 def serialize(project: Record) -> dict[str, Any]:
@@ -162,7 +176,7 @@ def sync_projects():
         target = sync_target("projects", raw, company["id"], lambda p: p["company_id"] == company["id"])
         return save(company, raw, target, conflict_status=422)
 
-    return sync_action(body.get("updates"), apply_one, serialize)
+    return sync_action(body.get("updates"), apply_one, serialize_synced)
 
 
 def _header_company() -> Record:

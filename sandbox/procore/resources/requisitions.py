@@ -235,7 +235,7 @@ def create_requisition():
                                             project_id=project["id"], commitment_id=contract["id"],
                                             number=len(existing) + 1, items=items, created_by_id=actor()),
                        actor=actor())
-    return json_response(serialize_v10(req), 201)
+    return json_response(serialize_v11(req, with_items=True), 201)  # both versions answer the v1.1 invoice
 
 
 @bp.patch("/rest/v1.0/requisitions/<int:req_id>")
@@ -245,7 +245,8 @@ def update_requisition(req_id: int):
     req = in_project("requisitions", req_id, project_param(body), "Requisition")
     fields = pick(require_object(body, "requisition"), WRITABLE)
     _validate(fields, req, req["company_id"])
-    return json_response(serialize_v10(current().store.update("requisitions", req["id"], fields, actor=actor())))
+    req = current().store.update("requisitions", req["id"], fields, actor=actor())
+    return json_response(serialize_v11(req, with_items=True))
 
 
 @bp.delete("/rest/v1.0/requisitions/<int:req_id>")
