@@ -60,7 +60,8 @@ def api():
         "line_items": [dict(line, id=9_000_000 + n, position=1)]}).json["id"]
         for n, table in enumerate(("work_order_contracts", "purchase_order_contracts", "prime_contracts"))}
     ids = {
-        "company_id": COMPANY, "drafts": drafts, "line": line, "project_id": project, "projects": project, "hook_id": hook, "hooks": hook,
+        "company_id": COMPANY, "drafts": drafts, "line": line, "project_id": project, "projects": project,
+        "hook_id": hook, "hooks": hook,
         "users": first("users"), "vendors": next(v["id"] for v in records["vendors"] if v["id"] != inactive),
         "standard_cost_code_lists": first("standard_cost_code_lists", company_id=COMPANY),
         "standard_cost_codes": first("standard_cost_codes", company_id=COMPANY),
