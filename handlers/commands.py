@@ -20,10 +20,10 @@ from slack_sdk import WebClient
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
-from bot.domain.errors import InvalidInput
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
 from bot.services.runtime import Services, of
+from core.domain.errors import InvalidInput
 from handlers import ids
 from handlers.context import who
 from handlers.errors import guarded

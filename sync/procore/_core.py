@@ -107,7 +107,7 @@ class ProcoreCore(BaseClient):
         if info.provider != "procore" or not info.external_id:
             raise ValueError(f"connection {connection_id} is not a Procore connection with a company id")
         if settings is None:
-            from bot.config import get_settings
+            from core.config import get_settings
 
             settings = get_settings()
         if "procore" not in store.refreshers:

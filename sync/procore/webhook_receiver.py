@@ -19,7 +19,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
+from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
 from sync.http import jsonbody
 
 SOURCE = "procore"

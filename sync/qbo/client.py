@@ -105,7 +105,7 @@ class QboClient(BaseClient):
     ) -> None:
         if base_url is None:
             if settings is None:
-                from bot.config import get_settings
+                from core.config import get_settings
 
                 settings = get_settings()
             base_url = api_base_url(settings)
