@@ -24,11 +24,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks.cards import CardData, approval_card
 from blocks.text import bounded_lines, escape, link, money, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.workflow import MIN_REJECT_REASON
-from handlers import ids
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = 2000

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
@@ -24,7 +25,6 @@ from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
 from bot.services.runtime import Services, of
 from core.domain.errors import InvalidInput
-from handlers import ids
 from handlers.context import who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence

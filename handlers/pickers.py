@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from blocks import ids
 from blocks import pickers as blocks
 from blocks.text import money
 from bot.identity import resolve
@@ -25,7 +26,6 @@ from bot.services.runtime import Services, of
 from core.domain.errors import DomainError, InvalidInput
 from core.domain.states import ItemType
 from core.models import Item
-from handlers import ids
 from handlers.context import team_id, tell, user_id, who
 from handlers.errors import guarded
 

@@ -18,10 +18,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from blocks import ids
 from blocks.modals import MAX_REASON
 from core.domain.workflow import MIN_REJECT_REASON
 from core.models import SyncRequest, Tenant
-from handlers import ids
 from handlers.commands import SUBS
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally

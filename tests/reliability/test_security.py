@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from blocks import ids
 from core.models import AuditEvent, Connection, SyncRequest, Tenant, TenantSettings
-from handlers import ids
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
 from tests.reliability.support_input import (
