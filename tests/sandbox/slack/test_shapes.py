@@ -8,6 +8,7 @@ A method without a fixture fails the coverage test. Also: the headers Slack send
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,13 +30,15 @@ def slack():
     headers = {"Authorization": f"Bearer {sandbox.bot_token}", "Content-Type": "application/json; charset=utf-8"}
 
     def call(method: str, **args):
-        response = client.post(f"/api/{method}", json=args, headers=headers)
-        return response
+        return client.post(f"/api/{method}", json=args, headers=headers)
 
-    return sandbox, call
+    def upload_bytes(url: str, content: bytes):
+        return client.post(urlsplit(url).path, data=content)
+
+    return sandbox, call, upload_bytes
 
 
-def _answers(sandbox, call) -> dict:
+def _answers(sandbox, call, upload_bytes) -> dict:
     """One successful call of every method, in an order that gives each what it needs."""
     person = next(u for u in call("users.list").json["members"] if u["profile"].get("email") and not u["is_bot"])
     out = {"auth.test": call("auth.test"), "team.info": call("team.info")}
@@ -61,7 +64,7 @@ def _answers(sandbox, call) -> dict:
     out["views.publish"] = call("views.publish", user_id=person["id"], view={"type": "home", "blocks": BLOCKS})
     upload = call("files.getUploadURLExternal", filename="bill.pdf", length=4)
     out["files.getUploadURLExternal"] = upload
-    sandbox.store.put_file(sandbox.store.file(upload.json["file_id"])[0], b"%PDF")
+    assert upload_bytes(upload.json["upload_url"], b"%PDF").status_code == 200
     out["files.completeUploadExternal"] = call("files.completeUploadExternal", channel_id=channel,
                                                files=[{"id": upload.json["file_id"], "title": "Bill B-1"}])
     out["files.info"] = call("files.info", file=upload.json["file_id"])
@@ -105,7 +108,7 @@ def test_unauthenticated_answers_have_a_request_id_but_no_scopes():
 
 
 def test_users_list_pages_with_an_integer_cache_ts_and_the_legacy_offset(slack):
-    _, call = slack
+    _, call, _ = slack
     first = call("users.list", limit=2).json
     assert isinstance(first["cache_ts"], int) and first["offset"] == first["members"][-1]["id"]
     assert first["response_metadata"]["next_cursor"]
@@ -114,7 +117,7 @@ def test_users_list_pages_with_an_integer_cache_ts_and_the_legacy_offset(slack):
 
 
 def test_a_trigger_id_answers_with_slacks_error_codes(slack):
-    sandbox, call = slack
+    sandbox, call, _ = slack
     user = next(u["id"] for u in call("users.list").json["members"] if not u["is_bot"])
     trigger = sandbox.new_trigger(user)
     assert call("views.open", trigger_id=trigger, view=MODAL).json["ok"] is True
@@ -126,3 +129,10 @@ def test_a_trigger_id_answers_with_slacks_error_codes(slack):
         assert call("views.open", trigger_id=stale, view=MODAL).json == {"ok": False, "error": "expired_trigger_id"}
     finally:
         sandbox.trigger_ttl = ttl
+
+
+def test_answers_off_the_web_api_carry_a_request_id_too():
+    client = create_app().test_client()
+    for response in (client.post("/actions/T0/1/nope", json={"text": "x"}), client.get("/api/auth.test"),
+                     client.post("/api/chat.postMessage", data={"token": "xoxb-wrong", "channel": "C1"})):
+        assert len(response.headers["X-Slack-Req-Id"]) == 32
