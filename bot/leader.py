@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from bot.db import make_engine
+from bot.db_outage import is_outage
 from bot.models import SchedulerLease, utcnow
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class AdvisoryLockLeadership:
                 got = bool(self._connection().execute(text("SELECT pg_try_advisory_lock(:k)"),
                                                       {"k": self.key}).scalar())
             except SQLAlchemyError as exc:
-                logger.warning("leader lock: cannot reach the database (%s); will retry", exc.__class__.__name__)
+                _unreachable("leader lock", exc)
                 self._drop_connection()
                 return False
             self._leading = got
@@ -168,7 +169,7 @@ class LeaseLeadership:
         except IntegrityError:  # another follower inserted the first lease at the same moment
             return False
         except SQLAlchemyError as exc:
-            logger.warning("leader lease: cannot reach the database (%s); will retry", exc.__class__.__name__)
+            _unreachable("leader lease", exc)
             return False
         self._leading = True
         return True
@@ -207,6 +208,15 @@ class LeaseLeadership:
 
     def close(self) -> None:
         self.release()
+
+
+def _unreachable(what: str, exc: SQLAlchemyError) -> None:
+    """A try to lead that could not reach the database: a warning, unless it is the outage already logged once
+    (bot/db_outage.py) — followers try every few seconds for as long as it lasts."""
+    if is_outage(exc):
+        logger.debug("%s: the database is unreachable; will retry", what)
+    else:
+        logger.warning("%s: cannot reach the database (%s); will retry", what, exc.__class__.__name__)
 
 
 def _aware(ts: datetime) -> datetime:

@@ -40,6 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from bot.db_outage import Backoff, is_outage
 from bot.domain.settings import PaidSyncSchedule
 from bot.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 
@@ -326,7 +327,8 @@ class Scheduler:
         for name, every, call in (("requests", self.config.requests, self.process_requests),
                                   ("events", self.config.events, self.process_events),
                                   ("reconcile", self.config.reconcile, self.reconcile_all)):
-            self.aps.add_job(call, IntervalTrigger(seconds=every, timezone=UTC), id=f"internal:{name}",
+            self.aps.add_job(_outage_tolerant(call, every), IntervalTrigger(seconds=every, timezone=UTC),
+                             id=f"internal:{name}",
                              name=f"{name} (every {_duration(every)})", jobstore="memory", executor="internal",
                              replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=30)
         self.reconcile_all()
@@ -475,6 +477,28 @@ class Scheduler:
         from bot.worker import pump_events
 
         return sum(pump_events(self.runtime, tid) for tid in tenant_ids)  # type: ignore[arg-type]
+
+
+def _outage_tolerant(call: Any, every: float) -> Any:
+    """An internal job that skips its runs, backing off, while the database is unreachable (the outage is logged
+    once, bot/db_outage.py): not a traceback every few seconds from APScheduler."""
+    backoff = Backoff(every, max(every, 30.0))
+
+    def run() -> Any:
+        if not backoff.ready():
+            return None
+        try:
+            result = call()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            backoff.failed()
+            return None
+        backoff.reset()
+        return result
+
+    run.__name__ = getattr(call, "__name__", "internal job")
+    return run
 
 
 def _tenant_of(jid: str) -> int | None:
