@@ -8,7 +8,9 @@ work soon is the right answer to those, and they are bugs or contention worth a 
 
 `OUTAGE` logs "database unavailable since …" when a *connection attempt* fails (an error on a connection made
 before — the server restarted under it — is followed by a reconnect that usually works, so it is not yet an
-outage) and "database back after 10.2 s" on the next connection made. `make_engine` installs the two hooks.
+outage) and "database back after 10.2 s" on the next connection made; meanwhile a daemon thread tries to connect,
+backing off to every 2 s, so that line comes when the server is back, not when this process next needs it.
+`make_engine` installs the hooks.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your cli
             "a minute.")
 COMMAND_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your command was not run — try "
                     "again in a minute.")
+
+PROBE_CAP = 2.0  # seconds between connection attempts while the database is down
 
 #: PostgreSQL's "the server is going away / not there yet": admin_shutdown, crash_shutdown, cannot_connect_now
 _OUTAGE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
@@ -79,16 +83,29 @@ class Outage:
     def down(self) -> bool:
         return self._since is not None
 
-    def went_down(self, exc: BaseException | None = None) -> bool:
-        """Record that the database can't be reached; True (and one log line) the first time."""
+    def went_down(self, exc: BaseException | None = None, engine: Engine | None = None) -> bool:
+        """Record that the database can't be reached; True (and one log line) the first time. With `engine`, a
+        thread tries to connect until the server answers."""
         with self._lock:
             if self._since is not None:
                 return False
             self._since = time.monotonic()
+        if engine is not None:
+            threading.Thread(target=self._probe, args=(engine,), name="ledgerlink-db-probe", daemon=True).start()
         reason = f" ({_short(exc)})" if exc is not None else ""
         logger.warning("database unavailable since %s%s; retrying with back-off",
                        datetime.now(UTC).strftime("%H:%M:%S UTC"), reason)
         return True
+
+    def _probe(self, engine: Engine) -> None:
+        backoff = Backoff(0.25, PROBE_CAP)
+        while self.down:
+            time.sleep(backoff.failed())
+            try:
+                engine.connect().close()  # the connect hook says "back"
+            except Exception:  # noqa: BLE001, S112 - still down (or another problem the next real use reports)
+                continue
+            self.came_back()  # a pooled connection may have answered without a new connect
 
     def came_back(self) -> None:
         with self._lock:
@@ -136,7 +153,7 @@ def install(engine: Engine) -> None:
 def _on_error(context: Any) -> None:
     # connection is None: the error came from making a connection (a pre-ping's failure is retried by the pool)
     if context.connection is None and not context.is_pre_ping and is_outage(context.original_exception):
-        OUTAGE.went_down(context.original_exception)
+        OUTAGE.went_down(context.original_exception, context.engine)
 
 
 def _on_connect(_dbapi_conn: Any, _record: Any) -> None:

@@ -71,6 +71,7 @@ class AdvisoryLockLeadership:
             "application_name": f"ledgerlink-worker {holder}"[:63]})
         self._conn = None
         self._leading = False
+        self.lost_to_outage = False  # the last loss of the lock: its connection cut by a database outage
         self._guard = threading.Lock()  # the connection is shared by the heartbeat and the job threads
 
     def _connection(self):  # type: ignore[no-untyped-def]
@@ -102,7 +103,10 @@ class AdvisoryLockLeadership:
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
             )).scalar()
         except SQLAlchemyError as exc:
-            logger.error("leader lock: lost the lock's connection (%s); stepping down", exc.__class__.__name__)
+            # the worker logs the step-down; the cause is worth its own line unless it is the outage (logged once)
+            self.lost_to_outage = is_outage(exc)
+            logger.log(logging.DEBUG if is_outage(exc) else logging.ERROR,
+                       "leader lock: lost the lock's connection (%s); stepping down", exc.__class__.__name__)
             self._leading = False
             self._drop_connection()
             return False

@@ -302,7 +302,10 @@ class Worker:
                         self.stopping.wait(self.config.follower_poll)
                         continue
                 elif not self.leadership.confirm():
-                    logger.error("worker %s lost the leadership; stopping its scheduler", self.worker_id)
+                    outage = OUTAGE.down or getattr(self.leadership, "lost_to_outage", False)
+                    logger.log(logging.WARNING if outage else logging.ERROR,
+                               "worker %s lost the leadership%s; stopping its scheduler", self.worker_id,
+                               " (the database is unreachable)" if outage else "")
                     self._step_down(wait=False)
                     waiting_logged = False
                     continue

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from blocks.links import Links
 from bot.config import Settings
-from bot.db_outage import is_outage
+from bot.db_outage import OUTAGE, is_outage
 from bot.domain.workflow import Workflow
 from bot.notify import Notifier
 
@@ -139,7 +139,8 @@ class Services:
             except Exception as exc:
                 name = getattr(fn, "__name__", fn)
                 if is_outage(exc):  # the outage is logged once (bot/db_outage.py); the card shows the state
-                    logger.warning("background task %s stopped: the database is unreachable", name)
+                    logger.log(logging.DEBUG if OUTAGE.down else logging.WARNING,
+                               "background task %s stopped: the database is unreachable", name)
                 else:
                     logger.exception("background task %s failed", name)
                 raise
