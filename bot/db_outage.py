@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,6 +78,11 @@ class Outage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: float | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_back(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (quick, no database) each time the database is back."""
+        self._listeners.append(listener)
 
     @property
     def down(self) -> bool:
@@ -112,6 +117,8 @@ class Outage:
             since, self._since = self._since, None
         if since is not None:
             logger.warning("database back after %.1f s", time.monotonic() - since)
+            for listener in self._listeners:
+                listener()
 
 
 def _short(exc: BaseException) -> str:

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db_outage import Backoff, is_outage
+from bot.db_outage import OUTAGE, Backoff, is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +43,11 @@ class HeldOutcomes:
         self._settling = threading.Lock()
         self._held: list[Held] = []
         self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """The database is back: try at once rather than at the end of the current back-off."""
+        self._wake.set()
 
     def __len__(self) -> int:
         with self._lock:
@@ -95,7 +99,8 @@ class HeldOutcomes:
                 if not self._held:
                     self._thread = None
                     return
-            time.sleep(backoff.failed())
+            self._wake.wait(backoff.failed())
+            self._wake.clear()
             if self.settle():
                 backoff.reset()
 
@@ -106,3 +111,4 @@ def _ids(ids: Any) -> str:
 
 
 HELD = HeldOutcomes()
+OUTAGE.on_back(HELD.wake)

@@ -131,6 +131,12 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
                     return list(pool.map(lambda i: slack.click("dana", None, channel=cards[i.id][0],
                                                                ts=cards[i.id][1]), group))
 
+            def recorded(group: list[Item]) -> None:
+                """The clicks are acked first and decided after: wait until every decision is in."""
+                group_ids = [i.id for i in group]
+                procs.wait_for(lambda: "awaiting_acceptance" not in {i.state for i in items(engine, group_ids)},
+                               "the Accept clicks to be recorded", explain=lambda: progress(engine, group_ids))
+
             def synced_within(group: list[Item], back: float, what: str) -> float:
                 group_ids = [i.id for i in group]
                 procs.wait_for(lambda: all(i.state == "synced" for i in items(engine, group_ids)), what,
@@ -149,6 +155,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
             seen = batches()
             window.open()
             assert all(r["ok"] for r in accept(first))
+            recorded(first)
             procs.wait_for(lambda: batches() > seen, "the Bills' /batch to reach QuickBooks")
             postgres_server.restart("fast")
             back = time.monotonic()
@@ -162,6 +169,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
             seen = batches()
             window.open()
             assert all(r["ok"] for r in accept(second))
+            recorded(second)
             procs.wait_for(lambda: batches() > seen, "the Bills' /batch to reach QuickBooks")
             postgres_server.halt("immediate")
             stopped = time.monotonic()
