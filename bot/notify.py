@@ -31,6 +31,7 @@ from blocks.cards import CardData, Message
 from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
+from bot.db_outage import is_outage
 from bot.identity import slack_id_for
 from bot.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, group_data, offline_card_data, person, read_settings
@@ -357,7 +358,11 @@ class Notifier:
         for item in items:
             try:
                 self.refresh_card(item.id, group=False)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - one card's failure must not stop the others
+            except Exception as exc:  # noqa: BLE001 - one card's failure must not stop the others
+                if is_outage(exc):  # the others would fail alike; the stale-card sweep redraws them later
+                    logger.warning("card redraws stopped: the database is unreachable (%d card(s) this round)",
+                                   len(items))
+                    return
                 logger.exception("refreshing the card of item %s failed", item.id)
             if item.group_id is not None and item.group_id not in groups:
                 groups.append(item.group_id)

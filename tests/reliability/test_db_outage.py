@@ -15,17 +15,24 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Item, OutboxEntry, TenantSettings
+from bot.models import Item, OutboxEntry
 from sync.http.base import StaticToken
 from sync.jobs.base import run_job
 from sync.qbo.client import QboClient
 from sync.qbo.query import select as qbo_select
 from tests.reliability import tally
-from tests.reliability.support_procs import FAST_SCHEDULER, Procs, app_env, connect, free_port
+from tests.reliability.support_procs import (
+    FAST_SCHEDULER,
+    Procs,
+    app_env,
+    connect,
+    free_port,
+    healthy,
+    no_paid_sync,
+)
 from tests.reliability.support_world import own_sandboxes, plant_requisitions
 from tests.support.world_remote import RemoteWorld
 from tests.sync.writes.money_links import link_world
@@ -52,13 +59,6 @@ def progress(engine, ids: list[int]) -> str:
         rows = Counter((r.status, r.attempts, r.claimed_by) for r in s.exec(
             select(OutboxEntry).where(OutboxEntry.item_id.in_(ids))))
     return f"items {Counter(i.state for i in items(engine, ids))}; outbox (status, attempts, claimant) {rows}"
-
-
-def healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 class LogWindow:
@@ -91,11 +91,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
         total = 2 * IN_FLIGHT + REFUSED
         plant_requisitions(sb, world.company_id, total + 5)
         run_job(world.ctx, "sub-invoices")
-        with Session(engine) as s:
-            row = s.get(TenantSettings, world.tenant.id)
-            row.paid_sync_schedule = "never"
-            s.add(row)
-            s.commit()
+        no_paid_sync(engine, world.tenant.id)
         connect(world)
         with Session(engine) as s:
             ready = [i for i in s.exec(select(Item).where(Item.type == "sub_invoice",
@@ -150,13 +146,18 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
             recoveries: dict[str, float] = {}
             lines: dict[str, dict[str, int]] = {}
 
+            def accepted_in_flight(group: list[Item]) -> None:
+                """Dana accepts `group`; returns once the decisions are in and their /batch is in QuickBooks' hands
+                (the log window opens before)."""
+                seen = batches()
+                window.open()
+                assert all(r["ok"] for r in accept(group))
+                recorded(group)
+                procs.wait_for(lambda: batches() > seen, "the Bills' /batch to reach QuickBooks")
+
             # 1. a fast restart while a /batch of Bills is in flight: every connection is cut
             first = chosen[:IN_FLIGHT]
-            seen = batches()
-            window.open()
-            assert all(r["ok"] for r in accept(first))
-            recorded(first)
-            procs.wait_for(lambda: batches() > seen, "the Bills' /batch to reach QuickBooks")
+            accepted_in_flight(first)
             postgres_server.restart("fast")
             back = time.monotonic()
             recoveries["restart -m fast"] = synced_within(first, back, "the invoices accepted before the restart")
@@ -166,11 +167,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
 
             # 2. a hard stop while a /batch is in flight; Dana clicks Accept on three more cards meanwhile
             second, refused = chosen[IN_FLIGHT:2 * IN_FLIGHT], chosen[2 * IN_FLIGHT:]
-            seen = batches()
-            window.open()
-            assert all(r["ok"] for r in accept(second))
-            recorded(second)
-            procs.wait_for(lambda: batches() > seen, "the Bills' /batch to reach QuickBooks")
+            accepted_in_flight(second)
             postgres_server.halt("immediate")
             stopped = time.monotonic()
             clicked = accept(refused)  # each acked in time (Slack's 3 s), the database being gone
