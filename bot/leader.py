@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from bot.db import make_engine
-from bot.db_outage import is_outage
-from bot.models import SchedulerLease, utcnow
+from core.db import make_engine
+from core.db_outage import is_outage
+from core.models import SchedulerLease, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class LeaseLeadership:
 
 def _unreachable(what: str, exc: SQLAlchemyError) -> None:
     """A try to lead that could not reach the database: a warning, unless it is the outage already logged once
-    (bot/db_outage.py) — followers try every few seconds for as long as it lasts."""
+    (core/db_outage.py) — followers try every few seconds for as long as it lasts."""
     if is_outage(exc):
         logger.debug("%s: the database is unreachable; will retry", what)
     else:

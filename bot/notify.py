@@ -31,10 +31,10 @@ from blocks.cards import CardData, Message
 from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
-from bot.db_outage import is_outage
 from bot.identity import slack_id_for
-from bot.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, group_data, offline_card_data, person, read_settings
+from core.db_outage import is_outage
+from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -40,9 +40,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from bot.db_outage import Backoff, is_outage
-from bot.domain.settings import PaidSyncSchedule
-from bot.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
+from core.db_outage import Backoff, is_outage
+from core.domain.settings import PaidSyncSchedule
+from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 
 if TYPE_CHECKING:
     from bot.worker import Runtime
@@ -100,7 +100,7 @@ class SchedulerConfig:
                 values["tasks"] = tuple(values["tasks"])
             return replace(cls(), **values)
         except (ValueError, TypeError) as exc:
-            from bot.config import SettingsError
+            from core.config import SettingsError
 
             raise SettingsError(f"{CONFIG_ENV}: {exc}") from None
 
@@ -253,7 +253,7 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
     """Ask the leading worker to run `job` for the tenant soon ("sync now"); returns the request's id."""
-    from bot.db import get_engine
+    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         row = SyncRequest(tenant_id=tenant_id, source=source, entity=job[:48], operation="sync")
@@ -274,7 +274,7 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
     if sched is not None and sched.running:
         sched.reconcile_tenant(tenant_id)
         return "rescheduled"
-    from bot.db import get_engine
+    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         already = s.exec(select(SyncRequest.id).where(SyncRequest.tenant_id == tenant_id,
@@ -507,7 +507,7 @@ _logged_jobs: dict[str, set[str]] = {}
 
 class _OutageRetries(logging.Filter):
     """Drops APScheduler's "Error getting due jobs from job store" when the error is the database outage that
-    bot/db_outage.py logs once (it retries every 10 s on its own, as long as the outage lasts)."""
+    core/db_outage.py logs once (it retries every 10 s on its own, as long as the outage lasts)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
@@ -516,7 +516,7 @@ class _OutageRetries(logging.Filter):
 
 def _outage_tolerant(call: Any, every: float) -> Any:
     """An internal job that skips its runs, backing off, while the database is unreachable (the outage is logged
-    once, bot/db_outage.py): not a traceback every few seconds from APScheduler."""
+    once, core/db_outage.py): not a traceback every few seconds from APScheduler."""
     backoff = Backoff(every, max(every, 30.0))
 
     def run() -> Any:

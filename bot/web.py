@@ -9,8 +9,8 @@ import time
 from flask import Flask, jsonify, request
 from sqlalchemy import Engine
 
-from bot.config import Settings
-from bot.db import db_status, engine_for
+from core.config import Settings
+from core.db import db_status, engine_for
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,6 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
-from bot.db_outage import OUTAGE, Backoff, is_outage
-from bot.domain.states import ItemState
-from bot.models import Item, utcnow
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -39,6 +36,9 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
+from core.db_outage import OUTAGE, Backoff, is_outage
+from core.domain.states import ItemState
+from core.models import Item, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Runtime(NotificationTasks):
             return False
         with self._locks_guard:
             lock = self._locks[(tenant_id, job_name)]
-        from bot.config import SettingsError
+        from core.config import SettingsError
         from sync.context import NotConnected
 
         with lock:
@@ -170,7 +170,7 @@ class OutboxLoop:
                     self.redraw_stale_cards()
                 backoff.reset()
             except Exception as exc:
-                if is_outage(exc):  # logged once per outage (bot/db_outage.py): just poll less often meanwhile
+                if is_outage(exc):  # logged once per outage (core/db_outage.py): just poll less often meanwhile
                     wait = backoff.failed()
                     continue
                 logger.exception("outbox round failed; trying again in %gs", every)
@@ -233,8 +233,8 @@ class Worker:
 
     def __init__(self, settings: Any, *, engine: Engine | None = None, config: SchedulerConfig | None = None,
                  notifier: Notifier | None = None, worker_id: str | None = None) -> None:
-        from bot.db import engine_for
         from bot.leader import leadership_for
+        from core.db import engine_for
         from sync.outbox import default_worker_id
 
         self.config = config or SchedulerConfig.from_env()
@@ -327,7 +327,7 @@ class Worker:
 
 def serve(settings: Any) -> int:
     """Run a worker until SIGTERM or Ctrl-C; 0 on a clean stop."""
-    from bot.db import db_status, engine_for
+    from core.db import db_status, engine_for
 
     engine = engine_for(settings.database_url)
     status = db_status(engine)

@@ -1,7 +1,7 @@
 """The app's one error handler: log the failure with a reference, show the person a sentence (never a trace).
 
 The database being unreachable is a known, passing condition, not a bug: the person is told so in a sentence and
-the log gets one line per refused click (the outage itself is logged once: bot/db_outage.py)."""
+the log gets one line per refused click (the outage itself is logged once: core/db_outage.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,17 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import db_outage
+from core import db_outage
 from handlers.context import tell
 
 logger = logging.getLogger(__name__)
+
+
+#: what a person is told when their click or command could not reach the database
+DB_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your click was not recorded — try again "
+               "in a minute.")
+DB_COMMAND_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your command was not run — try "
+                       "again in a minute.")
 
 
 def sentence(ref: str) -> str:
@@ -31,7 +38,7 @@ def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
     kind = body.get("type") or ("command" if body.get("command") else "event")
     if db_outage.is_outage(error):
         logger.warning("%s refused (%s): the database is unreachable", kind, _what(body))
-        text = db_outage.COMMAND_SENTENCE if body.get("command") else db_outage.SENTENCE
+        text = DB_COMMAND_SENTENCE if body.get("command") else DB_SENTENCE
     else:
         logger.error("unhandled error %s in %s: %s", ref, kind, error, exc_info=error)
         text = sentence(ref)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db_outage import OUTAGE, Backoff, is_outage
+from core.db_outage import OUTAGE, Backoff, is_outage
 
 logger = logging.getLogger(__name__)
 

@@ -33,11 +33,11 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
-from bot.db_outage import is_outage
-from bot.domain.permissions import SYSTEM
-from bot.domain.states import Action
-from bot.domain.workflow import Workflow
-from bot.models import Item, OutboxEntry, utcnow
+from core.db_outage import is_outage
+from core.domain.permissions import SYSTEM
+from core.domain.states import Action
+from core.domain.workflow import Workflow
+from core.models import Item, OutboxEntry, utcnow
 from sync.held import HELD, Held, HeldOutcomes
 
 logger = logging.getLogger(__name__)

@@ -54,8 +54,8 @@ def save_connection(engine, secret_key: str, *, tenant_id: int, provider: str, e
     """Store a freshly authorised connection (tokens encrypted) and note the account on the tenant row."""
     from sqlmodel import Session
 
-    from bot.crypto import SecretBox
-    from bot.models import Tenant
+    from core.crypto import SecretBox
+    from core.models import Tenant
     from sync.tokens import TokenStore
 
     connection_id = TokenStore(engine, SecretBox(secret_key)).save(

@@ -18,9 +18,9 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.models import Tenant
 from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_connection, sign_state
+from core.config import Settings
+from core.models import Tenant
 from sync.http.base import StaticToken
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.links import Links
-from bot.config import Settings
-from bot.db_outage import OUTAGE, is_outage
-from bot.domain.workflow import Workflow
 from bot.notify import Notifier
+from core.config import Settings
+from core.db_outage import OUTAGE, is_outage
+from core.domain.workflow import Workflow
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Services:
                 return fn(*args, **kwargs)
             except Exception as exc:
                 name = getattr(fn, "__name__", fn)
-                if is_outage(exc):  # the outage is logged once (bot/db_outage.py); the card shows the state
+                if is_outage(exc):  # the outage is logged once (core/db_outage.py); the card shows the state
                     logger.log(logging.DEBUG if OUTAGE.down else logging.WARNING,
                                "background task %s stopped: the database is unreachable", name)
                 else:

@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from bot.config import Settings
+from core.config import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sync.http import jsonbody
+from core import jsonbody
 
 SIGNATURE_HEADER = "intuit-signature"
 MAX_DEDUPE_KEY = 128

@@ -1,4 +1,4 @@
-"""bot/db_outage.py: which errors are a database outage, and the one log line per state change."""
+"""core/db_outage.py: which errors are a database outage, and the one log line per state change."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from bot import db_outage
-from bot.db import make_engine
-from bot.db_outage import Backoff, Outage, is_outage
+from core import db_outage
+from core.db import make_engine
+from core.db_outage import Backoff, Outage, is_outage
 
 
 def _sa(orig: BaseException, *, invalidated: bool = False, cls=OperationalError):
@@ -57,7 +57,7 @@ def test_a_connection_sqlalchemy_invalidated_is_an_outage_and_the_cause_chain_is
 
 def test_each_state_change_is_logged_once(caplog):
     outage = Outage()
-    caplog.set_level(logging.INFO, logger="bot.db_outage")
+    caplog.set_level(logging.INFO, logger="core.db_outage")
     back = []
     outage.on_back(lambda: back.append(1))
     for _ in range(50):

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bot.crypto import SecretBox
+from core.crypto import SecretBox
 from sync.tokens import TokenSet, TokenStore
 from tests.support.world_remote import Sandboxes
 
@@ -63,7 +63,7 @@ def no_paid_sync(engine: Any, tenant_id: int) -> None:
     """The tenant's paid sync off (it would run in the worker processes alongside what a test watches)."""
     from sqlmodel import Session
 
-    from bot.models import TenantSettings
+    from core.models import TenantSettings
 
     with Session(engine) as s:
         row = s.get(TenantSettings, tenant_id)

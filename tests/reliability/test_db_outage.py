@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Item, OutboxEntry
+from core.models import Item, OutboxEntry
 from sync.http.base import StaticToken
 from sync.jobs.base import run_job
 from sync.qbo.client import QboClient

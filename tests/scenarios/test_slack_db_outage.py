@@ -11,9 +11,10 @@ import time
 import psycopg
 from sqlalchemy.exc import OperationalError
 
-from bot.db import make_engine
-from bot.db_outage import COMMAND_SENTENCE, SENTENCE
 from bot.web import DbProbe
+from core.db import make_engine
+from handlers.errors import DB_COMMAND_SENTENCE as COMMAND_SENTENCE
+from handlers.errors import DB_SENTENCE as SENTENCE
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 

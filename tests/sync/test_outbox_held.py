@@ -9,7 +9,7 @@ import psycopg
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.models import OutboxEntry, utcnow
+from core.models import OutboxEntry, utcnow
 from sync.held import HeldOutcomes
 from sync.outbox import Outbox, OutboxStatus
 from tests.support.factories import World

@@ -1,5 +1,5 @@
 """Ledgerlink's tables (SQLModel). Enum-valued columns are stored as short strings; the enums live in
-`bot/domain/` so the rules and the schema stay separate. Money is `Numeric(14, 2)` / `Decimal`, never float.
+`core/domain/` so the rules and the schema stay separate. Money is `Numeric(14, 2)` / `Decimal`, never float.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class Tenant(SQLModel, table=True):
 
 
 class Connection(SQLModel, table=True):
-    """OAuth credentials for one provider of one tenant; tokens are Fernet-encrypted (see bot/crypto.py).
+    """OAuth credentials for one provider of one tenant; tokens are Fernet-encrypted (see core/crypto.py).
 
     `version` is bumped on every token rotation so concurrent refreshers can compare-and-set.
     """
@@ -107,7 +107,7 @@ class Item(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
-    type: str = Field(max_length=24)  # see bot.domain.states.ItemType
+    type: str = Field(max_length=24)  # see core.domain.states.ItemType
     procore_id: str = Field(max_length=64)
     procore_project_id: int | None = _procore_id()
     title: str = Field(default="", max_length=300)
@@ -234,7 +234,7 @@ class TenantSettings(SQLModel, table=True):
     reminder_after_hours: int = Field(default=24, sa_column_kwargs={"server_default": text("24")})
     escalate_after_hours: int = Field(default=48, sa_column_kwargs={"server_default": text("48")})
     escalation_channel: str | None = Field(default=None, max_length=80)
-    # auto-send (bot/domain/autosend.py): item type → when an admin turned it on (ISO time); absent = off
+    # auto-send (core/domain/autosend.py): item type → when an admin turned it on (ISO time); absent = off
     autosend: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     # the daily "ready to export" channel post (bot/services/ready_post.py): "HH:MM" in the tenant's time zone
     ready_post_time: str | None = Field(default=None, max_length=5)
@@ -284,7 +284,7 @@ class SyncRequest(SQLModel, table=True):
 
 
 class AutoSend(SQLModel, table=True):
-    """One send for acceptance that a Procore status change asked for (bot/domain/autosend.py decides which).
+    """One send for acceptance that a Procore status change asked for (core/domain/autosend.py decides which).
 
     Unique per record, status and the Procore change (the record's `updated_at`), so however often a webhook is
     delivered or a poll sees the change, it is sent once; a later genuine re-approval is another row. Ingesting

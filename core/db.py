@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from bot.db_outage import install as outage_hooks
+from core.db_outage import install as outage_hooks
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -34,7 +34,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    outage_hooks(engine)  # one log line when the server goes away, one when it is back (bot/db_outage.py)
+    outage_hooks(engine)  # one log line when the server goes away, one when it is back (core/db_outage.py)
     return engine
 
 
@@ -44,7 +44,7 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    from bot.config import get_settings
+    from core.config import get_settings
 
     return engine_for(get_settings().database_url)
 
@@ -80,7 +80,7 @@ def db_status(engine: Engine) -> dict[str, object]:
                 rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except SQLAlchemyError:
                 rev = None
-        from bot.migrate import head_revision
+        from core.migrate import head_revision
 
         return {"ok": True, "dialect": engine.dialect.name, "revision": rev,
                 "migrated": rev is not None and rev == head_revision()}

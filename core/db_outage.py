@@ -27,12 +27,6 @@ from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger(__name__)
 
-#: what a person is told when their click or command could not reach the database
-SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your click was not recorded — try again in "
-            "a minute.")
-COMMAND_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your command was not run — try "
-                    "again in a minute.")
-
 PROBE_CAP = 2.0  # seconds between connection attempts while the database is down
 
 #: PostgreSQL's "the server is going away / not there yet": admin_shutdown, crash_shutdown, cannot_connect_now
