@@ -72,6 +72,7 @@ class Outage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: float | None = None
+        self._back = threading.Event()
         self._listeners: list[Callable[[], None]] = []
 
     def on_back(self, listener: Callable[[], None]) -> None:
@@ -89,6 +90,7 @@ class Outage:
             if self._since is not None:
                 return False
             self._since = time.monotonic()
+            self._back.clear()
         if engine is not None:
             threading.Thread(target=self._probe, args=(engine,), name="ledgerlink-db-probe", daemon=True).start()
         reason = f" ({_short(exc)})" if exc is not None else ""
@@ -98,8 +100,7 @@ class Outage:
 
     def _probe(self, engine: Engine) -> None:
         backoff = Backoff(0.25, PROBE_CAP)
-        while self.down:
-            time.sleep(backoff.failed())
+        while not self._back.wait(backoff.failed()):
             try:
                 engine.connect().close()  # the connect hook says "back"
             except Exception:  # noqa: BLE001, S112 - still down (or another problem the next real use reports)
@@ -109,6 +110,7 @@ class Outage:
     def came_back(self) -> None:
         with self._lock:
             since, self._since = self._since, None
+            self._back.set()
         if since is not None:
             logger.warning("database back after %.1f s", time.monotonic() - since)
             for listener in self._listeners:

@@ -81,6 +81,8 @@ class HeldOutcomes:
                                      "when their claim times out", _ids(held.entry_ids))
                 with self._lock:
                     self._held.remove(held)
+                    if not self._held:
+                        self._wake.set()  # the retry thread ends now rather than after its back-off
                 rows.extend(held.entry_ids)
                 if held.recorded is not None and held.item_ids:
                     try:

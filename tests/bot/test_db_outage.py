@@ -77,7 +77,7 @@ def test_a_failed_connection_attempt_is_noticed_by_the_engine_and_the_next_conne
         engine.connect()
     assert outage.down  # the probe thread keeps trying in the background (nothing listens on port 1)
     db_outage._on_connect(None, None)
-    assert not outage.down
+    assert not outage.down  # and the probe thread ends
     engine.dispose()
 
 

@@ -9,14 +9,27 @@ import logging
 import time
 
 import psycopg
+import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.web import DbProbe
+from core import db_outage
 from core.db import make_engine
+from core.db_outage import Outage
 from handlers.errors import DB_COMMAND_SENTENCE as COMMAND_SENTENCE
 from handlers.errors import DB_SENTENCE as SENTENCE
 
 pytest_plugins = ["tests.handlers.slack_harness"]
+
+
+@pytest.fixture(autouse=True)
+def own_outage(monkeypatch):
+    """The engines to nowhere below would mark this test process's database as down (and probe it) for the tests
+    that follow: they report to an Outage of their own."""
+    outage = Outage()
+    monkeypatch.setattr(db_outage, "OUTAGE", outage)
+    yield outage
+    outage.came_back()  # ends its probe thread
 
 
 def unreachable(*_args, **_kwargs):
