@@ -56,6 +56,10 @@ class Notifier(Protocol):
     def refresh_cards(self, items: list[Item]) -> None:
         """These items changed state without a person clicking (export done/failed, paid): redraw their cards."""
 
+    def waiting_for_database(self, items: list[Item]) -> None:
+        """These items' exports ran but the database could not record it (unreachable): say so on their cards,
+        from the items as given (the database must not be used); `refresh_cards` follows once it is recorded."""
+
 
 class LoggingNotifier:
     """Writes each notification to the log: the worker runs, and shows what it would say, without Slack."""
@@ -93,6 +97,10 @@ class LoggingNotifier:
     def refresh_cards(self, items: list[Item]) -> None:
         if items:
             self.log.info("cards to refresh: %s", ", ".join(f"{i.title} → {i.state}" for i in items))
+
+    def waiting_for_database(self, items: list[Item]) -> None:
+        if items:
+            self.log.info("cards waiting for the database: %s", _titles(items))
 
 
 def _titles(items: Iterable[Item], limit: int = 10) -> str:

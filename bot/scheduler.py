@@ -40,6 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from core.db_outage import Backoff, is_outage
 from core.domain.settings import PaidSyncSchedule
 from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 
@@ -303,13 +304,18 @@ class Scheduler:
         self.config = runtime.config
         self.engine = runtime.engine
         self.aps = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename="apscheduler_jobs"),
+            jobstores={"default": OutageTolerantJobStore(engine=self.engine, tablename="apscheduler_jobs"),
                        "memory": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(self.config.threads), "internal": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
             timezone=UTC)
-        # the internal jobs run every few seconds: their "Running job …" lines would drown the ones that matter
+        # the internal jobs run every few seconds: their "Running job …" lines would drown the ones that matter;
+        # APScheduler's own start/stop lines repeat ours, at every change of leader (each database outage)
         logging.getLogger("apscheduler.executors.internal").setLevel(logging.WARNING)
+        aps_log = logging.getLogger("apscheduler.scheduler")
+        aps_log.setLevel(logging.WARNING)
+        if not any(isinstance(f, _OutageRetries) for f in aps_log.filters):
+            aps_log.addFilter(_OutageRetries())
         self._inflight: set[int] = set()
         self._inflight_guard = threading.Lock()
         self._registered: set[str] = set()
@@ -326,7 +332,8 @@ class Scheduler:
         for name, every, call in (("requests", self.config.requests, self.process_requests),
                                   ("events", self.config.events, self.process_events),
                                   ("reconcile", self.config.reconcile, self.reconcile_all)):
-            self.aps.add_job(call, IntervalTrigger(seconds=every, timezone=UTC), id=f"internal:{name}",
+            self.aps.add_job(_outage_tolerant(call, every), IntervalTrigger(seconds=every, timezone=UTC),
+                             id=f"internal:{name}",
                              name=f"{name} (every {_duration(every)})", jobstore="memory", executor="internal",
                              replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=30)
         self.reconcile_all()
@@ -352,10 +359,13 @@ class Scheduler:
             logger.exception("loading the sync jobs failed; keeping the previous list")
             return self._registered
         if jobs != self._registered:
+            self._registered = jobs
+            if jobs == _logged_jobs.get("last"):  # a new leader term of this process: said already
+                return jobs
+            _logged_jobs["last"] = jobs
             unscheduled = sorted(jobs - set(self.config.intervals) - {"paid"})
             logger.info("sync jobs: %s%s", ", ".join(sorted(jobs)) or "none yet",
                         f" (on request only: {', '.join(unscheduled)})" if unscheduled else "")
-            self._registered = jobs
         return jobs
 
     def reconcile_all(self) -> None:
@@ -475,6 +485,55 @@ class Scheduler:
         from bot.worker import pump_events
 
         return sum(pump_events(self.runtime, tid) for tid in tenant_ids)  # type: ignore[arg-type]
+
+
+class OutageTolerantJobStore(SQLAlchemyJobStore):
+    """The tenants' job store. While the database is unreachable, the next run time is "in a few seconds" (then
+    asked again) instead of an exception: APScheduler does not catch that one, and its thread would end with a
+    traceback."""
+
+    def get_next_run_time(self) -> datetime | None:
+        try:
+            return super().get_next_run_time()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return datetime.now(UTC) + timedelta(seconds=5)
+
+
+#: the sync jobs this process last logged (a new Scheduler after each change of leader need not repeat them)
+_logged_jobs: dict[str, set[str]] = {}
+
+
+class _OutageRetries(logging.Filter):
+    """Drops APScheduler's "Error getting due jobs from job store" when the error is the database outage that
+    core/db_outage.py logs once (it retries every 10 s on its own, as long as the outage lasts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(a, BaseException) and is_outage(a) for a in args)
+
+
+def _outage_tolerant(call: Any, every: float) -> Any:
+    """An internal job that skips its runs, backing off, while the database is unreachable (the outage is logged
+    once, core/db_outage.py): not a traceback every few seconds from APScheduler."""
+    backoff = Backoff(every, max(every, 30.0))
+
+    def run() -> Any:
+        if not backoff.ready():
+            return None
+        try:
+            result = call()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            backoff.failed()
+            return None
+        backoff.reset()
+        return result
+
+    run.__name__ = getattr(call, "__name__", "internal job")
+    return run
 
 
 def _tenant_of(jid: str) -> int | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from flask import Flask, jsonify, request
 from sqlalchemy import Engine
@@ -31,9 +33,11 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
 
         handler = SlackRequestHandler(bolt_app)
 
+    probe = DbProbe(engine)
+
     @web.get("/healthz")
     def healthz():
-        db = db_status(engine)
+        db = probe.status()
         body = {"status": "ok" if db["ok"] else "degraded", "database": db,
                 "slack": "configured" if handler else {"missing": slack_missing}}
         return jsonify(body), 200 if db["ok"] else 503
@@ -62,6 +66,25 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
 
     register_routes(web, settings)
     return web
+
+
+class DbProbe:
+    """`db_status` for /healthz. After a failure the answer is reused for `hold` seconds: a load balancer's probes
+    during an outage don't each open a connection to a server that isn't there (the 200 follows within `hold`)."""
+
+    def __init__(self, engine: Engine, hold: float = 0.5) -> None:
+        self.engine, self.hold = engine, hold
+        self._failed: tuple[float, dict[str, object]] | None = None
+        self._lock = threading.Lock()
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            if self._failed is not None and time.monotonic() - self._failed[0] < self.hold:
+                return self._failed[1]
+        db = db_status(self.engine)
+        with self._lock:
+            self._failed = None if db["ok"] else (time.monotonic(), db)
+        return db
 
 
 def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untyped-def]

@@ -36,12 +36,14 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
+from core.db_outage import OUTAGE, Backoff, is_outage
 from core.domain.states import ItemState
 from core.models import Item, utcnow
 
 logger = logging.getLogger(__name__)
 
 EXTRA_JOBS_ENV = "LEDGERLINK_EXTRA_JOBS"  # "module:Class,…": more sync job classes to register (tests, plugins)
+OUTAGE_POLL_CAP = 2.0  # seconds: while the database is unreachable, the outbox and leader loops try this often
 
 
 # --- the runtime the persisted jobs find ------------------------------------------------------------------------
@@ -153,16 +155,39 @@ class OutboxLoop:
             context_for = self.runtime.context_for
             self._outbox = engine_outbox(self.runtime.engine, build_operations(context_for),
                                          context_for=context_for, worker_id=self.worker_id,
-                                         claim_timeout=timedelta(seconds=self.runtime.config.outbox_claim_timeout))
+                                         claim_timeout=timedelta(seconds=self.runtime.config.outbox_claim_timeout),
+                                         on_held=self.show_waiting, on_recorded=self.redraw)
         return self._outbox
 
     def run(self) -> None:
-        while not self.stop.wait(self.runtime.config.outbox):
+        every = self.runtime.config.outbox
+        backoff = Backoff(every, max(every, OUTAGE_POLL_CAP))
+        wait = every
+        while not self.stop.wait(wait):
+            wait = every
             try:
                 if not self.drain():
                     self.redraw_stale_cards()
-            except Exception:
-                logger.exception("outbox round failed; trying again in %gs", self.runtime.config.outbox)
+                backoff.reset()
+            except Exception as exc:
+                if is_outage(exc):  # logged once per outage (core/db_outage.py): just poll less often meanwhile
+                    wait = backoff.failed()
+                    continue
+                logger.exception("outbox round failed; trying again in %gs", every)
+
+    def show_waiting(self, items: list[Item]) -> None:
+        """The outbox holds these items' outcomes until the database answers: their cards say so."""
+        say = getattr(self.runtime.notifier, "waiting_for_database", None)
+        if say is not None and items:
+            self.runtime.notify("waiting cards", lambda: say(items))
+
+    def redraw(self, item_ids: list[int]) -> None:
+        """Held outcomes are recorded: redraw those items' cards."""
+        from bot.notify import items_with_cards
+
+        items = items_with_cards(self.runtime.engine, item_ids)
+        if items:
+            self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
 
     def drain(self) -> int:
         """Claim and run due entries until none are left (or we are stopping); returns how many ran."""
@@ -252,10 +277,15 @@ class Worker:
 
     def _lead(self) -> None:
         waiting_logged = False
+        backoff = Backoff(self.config.follower_poll, max(self.config.follower_poll, OUTAGE_POLL_CAP))
         try:
             while not self.stopping.is_set():
                 if self.scheduler is None:
                     if not self.leadership.try_acquire():
+                        if OUTAGE.down:  # nobody can lead without the database: try less often until it is back
+                            self.stopping.wait(backoff.failed())
+                            continue
+                        backoff.reset()
                         if not waiting_logged:
                             logger.info("worker %s follows: another worker leads the scheduler; taking over if "
                                         "it stops", self.worker_id)
@@ -272,7 +302,10 @@ class Worker:
                         self.stopping.wait(self.config.follower_poll)
                         continue
                 elif not self.leadership.confirm():
-                    logger.error("worker %s lost the leadership; stopping its scheduler", self.worker_id)
+                    outage = OUTAGE.down or getattr(self.leadership, "lost_to_outage", False)
+                    logger.log(logging.WARNING if outage else logging.ERROR,
+                               "worker %s lost the leadership%s; stopping its scheduler", self.worker_id,
+                               " (the database is unreachable)" if outage else "")
                     self._step_down(wait=False)
                     waiting_logged = False
                     continue

@@ -14,6 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from core.db_outage import install as outage_hooks
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -31,7 +33,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    outage_hooks(engine)  # one log line when the server goes away, one when it is back (core/db_outage.py)
+    return engine
 
 
 @lru_cache(maxsize=8)

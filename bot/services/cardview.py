@@ -196,6 +196,20 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     )
 
 
+def offline_card_data(item: Item, links: Links, *, waiting_for_database: bool = False) -> CardData:
+    """What a card can show from the item row alone, without the database (it is unreachable): the record, its
+    amount and lines; not the people, history or the tenant's settings."""
+    d: dict[str, Any] = dict(item.detail or {})
+    return CardData(
+        item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,  # type: ignore[arg-type]
+        amount=item.amount, number=_text(d, "invoice_number", "number"),
+        project=_text(d, "project", "project_name"), vendor=_text(d, "vendor", "vendor_name"),
+        summary=_summary(item, d), lines=_lines(d), decided_at=item.decided_at, sent_at=item.sent_at,
+        procore_url=links.procore(item.type, item.procore_id, project_id=item.procore_project_id, company_id=None,
+                                  detail=link_ids(item, d)),
+        round=item.round, waiting_for_database=waiting_for_database)
+
+
 def group_data(session: Session, group_id: int, links: Links) -> GroupData:
     """What a grouped card shows: each item of the group as it is now (see blocks/group_card.py)."""
     group = session.get(ItemGroup, group_id)

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from blocks.links import Links
 from bot.notify import Notifier
 from core.config import Settings
+from core.db_outage import OUTAGE, is_outage
 from core.domain.workflow import Workflow
 
 logger = logging.getLogger(__name__)
@@ -117,9 +118,17 @@ class Services:
                 return None
             ops = build_operations(self.context_for)
         worker = self.outbox_worker_id()
+        hooks = {"on_held": self.notifier.waiting_for_database, "on_recorded": self._redraw}
         if self.context_for is None:
-            return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
-        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
+            return Outbox(self.engine, ops, worker_id=worker, **hooks).drain(max_rounds=5)
+        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker,
+                             **hooks).drain(max_rounds=5)
+
+    def _redraw(self, item_ids: list[int]) -> None:
+        """Outcomes held while the database was unreachable are recorded: redraw those cards."""
+        from bot.notify import items_with_cards
+
+        self.notifier.refresh_cards(items_with_cards(self.engine, item_ids))
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
@@ -127,8 +136,13 @@ class Services:
         def run() -> Any:
             try:
                 return fn(*args, **kwargs)
-            except Exception:
-                logger.exception("background task %s failed", getattr(fn, "__name__", fn))
+            except Exception as exc:
+                name = getattr(fn, "__name__", fn)
+                if is_outage(exc):  # the outage is logged once (core/db_outage.py); the card shows the state
+                    logger.log(logging.DEBUG if OUTAGE.down else logging.WARNING,
+                               "background task %s stopped: the database is unreachable", name)
+                else:
+                    logger.exception("background task %s failed", name)
                 raise
 
         if self.pool is None:

@@ -103,13 +103,14 @@ def build_services(app: Any, settings: Settings, engine: Engine, client: WebClie
 
 
 def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int], Any], worker_id: str,
-                  claim_timeout: timedelta | None = None) -> Any:
+                  claim_timeout: timedelta | None = None, **hooks: Any) -> Any:
     """The outbox the worker, the Slack app and the demo all run: bulk Bills go 30 to a QBO /batch request, and
-    the owner-invoice summary sheet renderer (blocks/, which sync/ may not import) is installed."""
+    the owner-invoice summary sheet renderer (blocks/, which sync/ may not import) is installed. `hooks`:
+    the outbox's on_held / on_recorded (sync/outbox.py)."""
     from blocks.pdf import render_summary_sheet
     from sync.writes.batching import BatchingOutbox
     from sync.writes.invoices import use_sheet_renderer
 
     use_sheet_renderer(render_summary_sheet)
     extra = {"claim_timeout": claim_timeout} if claim_timeout is not None else {}
-    return BatchingOutbox(engine, operations, context_for=context_for, worker_id=worker_id, **extra)
+    return BatchingOutbox(engine, operations, context_for=context_for, worker_id=worker_id, **extra, **hooks)
