@@ -109,5 +109,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads
     if missing:
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))
     app = create_web_app(settings)
+    from bot.worker import share_limits
+    from sync.outbox import default_worker_id
+
+    share_limits(app.config["LEDGERLINK_ENGINE"], f"web:{default_worker_id()}")
     logger.info("Ledgerlink web listening on http://%s:%s (GET /healthz)", host, port)
     waitress_serve(app, host=host, port=port, threads=threads, ident="ledgerlink")

@@ -325,6 +325,14 @@ class Worker:
         self.leadership.release()
 
 
+def share_limits(engine: Engine, holder: str) -> None:
+    """QBO's and Procore's limits are counted in the database, so every web and worker process holds them together."""
+    from sync.http.limits import use_registry
+    from sync.http.shared_limits import SharedLimiterRegistry
+
+    use_registry(SharedLimiterRegistry(engine, holder=holder))
+
+
 def serve(settings: Any) -> int:
     """Run a worker until SIGTERM or Ctrl-C; 0 on a clean stop."""
     from core.db import db_status, engine_for
@@ -336,6 +344,7 @@ def serve(settings: Any) -> int:
                      status.get("error") or f"revision {status.get('revision')}")
         return 2
     worker = Worker(settings, engine=engine)
+    share_limits(engine, worker.worker_id)
 
     def on_signal(signum: int, _frame: Any) -> None:
         logger.info("received %s; stopping", signal.Signals(signum).name)

@@ -435,6 +435,32 @@ class ItemGroup(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+
+class RateLimitKey(SQLModel, table=True):
+    """One remote account's shared limiter state (sync/http/shared_limits.py): every process locks this row for the
+    few milliseconds of deciding whether a request may start; `paused_until` is the pause after a 429 (epoch s)."""
+
+    __tablename__ = "rate_limit_keys"
+    key: str = Field(primary_key=True, max_length=160)  # "qbo:<realm>", "procore:<company>"
+    paused_until: float = Field(default=0.0, sa_column=Column(Float(53), nullable=False, server_default="0"))
+    touched: float = Field(default=0.0, sa_column=Column(Float(53), nullable=False, server_default="0"))
+
+
+class RateLimitSlot(SQLModel, table=True):
+    """One request against a shared limit: in flight while `done` is null (until `lease_until`, should its process
+    die), then counted in the window from `done` on. Times are epoch seconds."""
+
+    __tablename__ = "rate_limit_slots"
+    __table_args__ = (Index("ix_rate_limit_slots_key_done", "key", "done"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160)
+    cost: int = 1
+    batch: bool = False
+    started: float = Field(sa_column=Column(Float(53), nullable=False))
+    done: float | None = Field(default=None, sa_column=Column(Float(53), nullable=True))
+    lease_until: float = Field(sa_column=Column(Float(53), nullable=False))
+    holder: str = Field(default="", max_length=128)
+
 # APScheduler's SQLAlchemyJobStore table, exactly as apscheduler/jobstores/sqlalchemy.py defines it, declared here
 # so the migrations create it and the schema comparison knows it (the job store's own create() then does nothing).
 apscheduler_jobs = Table(

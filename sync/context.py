@@ -7,9 +7,11 @@ with clients pointed at the sandboxes; production builds it from settings — th
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,6 +23,9 @@ from core.models import Tenant
 from sync.procore.client import ProcoreClient
 from sync.qbo.client import QboClient
 from sync.tokens import TokenStore
+
+T = TypeVar("T")
+REFERENCE_TTL = 300.0  # seconds a reference list read for one run or batch of sends is reused
 
 
 class NotConnected(LookupError):
@@ -63,6 +68,15 @@ class TenantContext:
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    def reference(self, name: str, load: Callable[[], T], *, ttl: float = REFERENCE_TTL) -> T:
+        """A reference list (Procore cost types, …) read once for everything this context does within `ttl`
+        seconds — a sync run, a batch of sends — instead of once per record."""
+        now = time.monotonic()
+        hit = self.extra.get(f"ref:{name}")
+        if hit is None or now - hit[0] > ttl:
+            hit = self.extra[f"ref:{name}"] = (now, load())
+        return hit[1]
 
     @property
     def qbo(self) -> QboClient:

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
@@ -162,14 +162,24 @@ class Outbox:
                         OutboxEntry.claimed_at < now - self.claim_timeout))
 
     def claim(self, limit: int = 10, *conditions: Any) -> list[int]:
-        """Atomically take up to `limit` due rows (narrowed by `conditions`, e.g. one operation and tenant)."""
+        """Atomically take up to `limit` due rows (narrowed by `conditions`, e.g. one operation and tenant).
+
+        Fair across tenants: rows are taken round-robin by tenant (each tenant's oldest first, then each tenant's
+        second …), so one tenant's backlog of thousands never starves another tenant's single row."""
         now = self.clock()
         due = and_(self.due(now), *conditions)
-        ids_q = select(OutboxEntry.id).where(due).order_by(OutboxEntry.id).limit(limit)
+        turn = func.row_number().over(partition_by=OutboxEntry.tenant_id, order_by=OutboxEntry.id)
+        ranked = select(OutboxEntry.id.label("id"), turn.label("turn")).where(due).subquery()
+        fair = select(ranked.c.id).order_by(ranked.c.turn, ranked.c.id)
+        ids_q = fair.limit(limit)
         with Session(self.engine) as s:
             if self.engine.dialect.name == "postgresql":
-                # rows another worker is claiming right now are skipped, not waited for
-                ids = list(s.execute(ids_q.with_for_update(skip_locked=True)).scalars())
+                # rows another worker is claiming right now are skipped, not waited for (a few spare candidates,
+                # since a window function cannot be locked in the same query)
+                order = {i: n for n, i in enumerate(s.execute(fair.limit(limit * 4)).scalars())}
+                locked = s.execute(select(OutboxEntry.id).where(OutboxEntry.id.in_(list(order)))
+                                   .order_by(OutboxEntry.id).with_for_update(skip_locked=True)).scalars()
+                ids = sorted(locked, key=order.__getitem__)[:limit]
                 if not ids:
                     return []
                 target = OutboxEntry.id.in_(ids)

@@ -8,6 +8,7 @@
   "batch_per_minute", "fault_rates": {"429"|"500"|"503"|"slow"|"drop_after_commit": share}, "fault_rate",
   "slow_seconds", "fault_seed", "reset_windows", "webhook_url", "webhook_verifier", "refresh_grace_seconds",
   "oauth": {"access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"}, "duplicate_doc_number_check"}`
+- `GET /_sandbox/limits?realm_id=` -> `{"throttled", "peak_in_flight"}` (overrun refusals, most requests at once)
 - `GET /_sandbox/requests?realm_id=` -> `{"total", "by_path", "by_entity", "by_operation", "by_status",
   "by_fault"}` (`by_fault`: faults injected, by kind);
   `POST /_sandbox/requests/reset` `{"realm_id"?}`
@@ -134,6 +135,12 @@ def config():
 @bp.get("/requests")
 def requests_seen():
     return json_response(sandbox().stats.snapshot(request.args.get("realm_id")))
+
+
+@bp.get("/limits")
+def limits_seen():
+    """Per realm: requests refused for overrunning a limit (`throttled`) and the peak of concurrent requests."""
+    return json_response(sandbox().limiter.counted(request.args.get("realm_id", "")))
 
 
 @bp.post("/requests/reset")

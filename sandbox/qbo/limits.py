@@ -44,6 +44,8 @@ class Limiter:
         self._calls: dict[str, deque[float]] = {}
         self._batches: dict[str, deque[float]] = {}
         self._in_flight: dict[str, int] = {}
+        self.throttled: dict[str, int] = {}  # requests refused for overrunning a limit (not injected faults)
+        self.peak_in_flight: dict[str, int] = {}
         self._random = random.Random(config.fault_seed)
 
     def reseed(self, seed: int | None) -> None:
@@ -68,16 +70,15 @@ class Limiter:
             batches = self._batches.setdefault(realm, deque())
             self._trim(calls, now, window)
             self._trim(batches, now, window)
-            if self._in_flight.get(realm, 0) >= cfg.concurrent:
-                return None
-            if len(calls) + weight > cfg.per_minute:
-                return None
-            if batch and len(batches) + 1 > cfg.batch_per_minute:
+            if (self._in_flight.get(realm, 0) >= cfg.concurrent or len(calls) + weight > cfg.per_minute
+                    or (batch and len(batches) + 1 > cfg.batch_per_minute)):
+                self.throttled[realm] = self.throttled.get(realm, 0) + 1
                 return None
             calls.extend([now] * weight)
             if batch:
                 batches.append(now)
             self._in_flight[realm] = self._in_flight.get(realm, 0) + 1
+            self.peak_in_flight[realm] = max(self.peak_in_flight.get(realm, 0), self._in_flight[realm])
 
         def release() -> None:
             with self._lock:
@@ -102,10 +103,17 @@ class Limiter:
     def slow_delay(self) -> float:
         return self.config.slow_seconds / max(self.config.time_scale, 1e-9)
 
+    def counted(self, realm: str) -> dict:
+        """What the limits saw of one realm: overrun refusals and the most requests ever in flight at once."""
+        with self._lock:
+            return {"throttled": self.throttled.get(realm, 0), "peak_in_flight": self.peak_in_flight.get(realm, 0)}
+
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
             self._batches.clear()
+            self.throttled.clear()
+            self.peak_in_flight.clear()
 
 
 def apply_config(config: LimitConfig, limiter: Limiter, data: dict) -> None:

@@ -13,8 +13,9 @@ arrival, which is some unknown time after we send it. A request has surely arriv
 so stamping at completion (and counting it as "in the window" while in flight) guarantees the server never sees more
 than ``requests`` arrivals in any window, however the network reorders things.
 
-Waiting is `threading.Condition.wait` with a computed timeout — never a busy spin. Limits hold within one process;
-workers are partitioned by realm across processes (see architecture.md, "Scale-out").
+Waiting is `threading.Condition.wait` with a computed timeout — never a busy spin. A `KeyLimiter` holds its limits
+within one process; a running worker or web process installs `sync.http.shared_limits.SharedLimiterRegistry`
+(`use_registry`), whose limiters hold them across every process sharing the database (README, "Several machines").
 """
 
 from __future__ import annotations
@@ -259,8 +260,11 @@ class LimiterRegistry:
         with self._lock:
             limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = self._limiters[key] = KeyLimiter(policy, name=f"{provider}:{account}")
+                limiter = self._limiters[key] = self._make(provider, str(account), policy)
             return limiter
+
+    def _make(self, provider: str, account: str, policy: RateLimitPolicy) -> KeyLimiter:
+        return KeyLimiter(policy, name=f"{provider}:{account}")
 
     def clear(self) -> None:
         with self._lock:
@@ -269,6 +273,13 @@ class LimiterRegistry:
 
 #: the registry every client uses unless given another (tests and benchmarks pass their own)
 default_registry = LimiterRegistry()
+
+
+def use_registry(registry: LimiterRegistry) -> LimiterRegistry:
+    """Make `registry` the process-wide default (a running process: the shared one); returns the previous one."""
+    global default_registry
+    previous, default_registry = default_registry, registry
+    return previous
 
 
 def limiter_for(provider: str, account: str, policy: RateLimitPolicy = UNLIMITED,

@@ -12,8 +12,10 @@ deleted in QBO or no longer has lines on that project. Bills that Ledgerlink exp
 What was placed is kept in the remote-record cache (`qbo`/`job_cost`, one row per transaction: the lines per
 project, the SyncToken, the outbox request), so a run knows what Procore should hold without asking it, and the
 ERP job costs report sums actuals from it. Lines that can't be placed become `UnsyncableCost` rows with the reason
-and the fix; those transactions are kept in the cache and placed again on every run, so linking the missing
-vendor or cost code resolves them without waiting for QBO to change (`resolved_at` is set).
+and the fix; those transactions are kept in the cache and placed again on the next run after the links change
+(`lookups_digest`), so linking the missing vendor or cost code resolves them without waiting for QBO to change
+(`resolved_at` is set) — and a run when nothing was linked costs nothing, however many are cached. A first run
+streams the full query page by page (never a list of every transaction).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ CDC_CAP = 1000
 CACHE_ENTITY = "job_cost"
 COMMIT_EVERY = 200
 EXPORT_NOTE = "Procore requisition "
+LINKS_CURSOR = "job-costs:links"  # the `lookups_digest` of the last run
 
 
 def lookups_for(session: Session, tenant_id: int) -> tuple[Lookups, set[str], list[int]]:
@@ -71,6 +74,13 @@ def lookups_for(session: Session, tenant_id: int) -> tuple[Lookups, set[str], li
     exported = {x.qbo_id for x in links.get("bill", [])}
     unlinked = sorted(enabled - set(linked.values()))
     return lookups, exported, unlinked
+
+
+def lookups_digest(lookups: Lookups, exported: set[str]) -> str:
+    """A fingerprint of everything that decides where a line goes: when it is unchanged since the last run, a
+    transaction QBO did not change is placed exactly as before, so its unsyncable lines need no second look."""
+    return _digest([sorted(lookups.enabled_projects.items()), sorted(lookups.linked_projects.items()),
+                    sorted(lookups.cost_items.items()), sorted(lookups.vendors.items()), sorted(exported)])
 
 
 def exported_note(txn: dict[str, Any]) -> bool:
@@ -111,17 +121,23 @@ class JobCostsJob:
             if any(len(v) >= CDC_CAP for v in rows.values()):
                 rows = None  # CDC was cut off: read everything instead, once
             report.stats["mode"] = "cdc"
-        if rows is None:
-            rows = {e: list(ctx.qbo.query_all(entity=e)) for e in ENTITIES}
+        if rows is None:  # streamed page by page: a first run over 50,000 transactions never holds them all
+            seen: Iterable[tuple[str, dict[str, Any]]] = ((e, t) for e in ENTITIES for t in ctx.qbo.query_all(entity=e))
             report.stats["mode"] = "full query"
-        report.stats["transactions_seen"] = sum(len(v) for v in rows.values())
+        else:
+            seen = ((e, t) for e in ENTITIES for t in rows.get(e) or [])
+        report.stats["transactions_seen"] = 0
         with Session(ctx.engine, expire_on_commit=False) as s:
+            links = cursor(s, ctx.tenant_id, LINKS_CURSOR)
+            retry = links.cursor != lookups_digest(lookups, exported)
+            report.stats["unsyncable_replaced"] = 0
             done: set[str] = set()
-            for n, (entity, txn) in enumerate(self._with_retries(s, ctx.tenant_id, rows), start=1):
+            for n, (entity, txn, again) in enumerate(self._with_retries(s, ctx.tenant_id, seen, retry=retry), 1):
                 rid = f"{entity}:{txn['Id']}"
                 if rid in done:
                     continue
                 done.add(rid)
+                report.stats["unsyncable_replaced" if again else "transactions_seen"] += 1
                 self._one(s, ctx.tenant_id, entity, txn, lookups, exported, report, dry_run=dry_run)
                 if not dry_run and n % COMMIT_EVERY == 0:
                     s.commit()
@@ -129,6 +145,8 @@ class JobCostsJob:
                 cur = cursor(s, ctx.tenant_id, self.name)
                 cur.cursor = started.isoformat()
                 s.add(cur)
+                links.cursor = lookups_digest(lookups, exported)
+                s.add(links)
                 for ps in s.exec(select(ProjectSettings).where(ProjectSettings.tenant_id == ctx.tenant_id,
                                                                ProjectSettings.job_cost_sync_enabled == True)):  # noqa: E712
                     ps.last_job_cost_sync_at = started
@@ -137,15 +155,17 @@ class JobCostsJob:
         return report
 
     @staticmethod
-    def _with_retries(s: Session, tenant_id: int,
-                      rows: dict[str, list[dict[str, Any]]]) -> Iterable[tuple[str, dict[str, Any]]]:
-        """What QBO sent, then the cached transactions that still have unsyncable lines (placed again locally)."""
-        for entity in ENTITIES:
-            for txn in rows.get(entity) or []:
-                yield entity, txn
+    def _with_retries(s: Session, tenant_id: int, seen: Iterable[tuple[str, dict[str, Any]]], *,
+                      retry: bool) -> Iterable[tuple[str, dict[str, Any], bool]]:
+        """What QBO sent, then — only when the links changed since the last run (nothing else can place them) —
+        the cached transactions that still have unsyncable lines, placed again locally."""
+        for entity, txn in seen:
+            yield entity, txn, False
+        if not retry:
+            return
         for rec in cache.listing(s, tenant_id, "qbo", CACHE_ENTITY, archived=None):
             if rec.data.get("txn") is not None:
-                yield rec.data["entity"], rec.data["txn"]
+                yield rec.data["entity"], rec.data["txn"], True
 
     # --- one transaction --------------------------------------------------------------------------------------
     def _one(self, s: Session, tenant_id: int, entity: str, txn: dict[str, Any], lookups: Lookups,

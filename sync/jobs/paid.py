@@ -17,7 +17,7 @@ Bill query per 200 Bills); the first run makes 2 (+ paging).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +56,18 @@ CDC_CAP = 1000  # and returns at most this many rows per entity
 BILL_IDS_PER_QUERY = 200
 WATCHED = (ItemState.SYNCED.value, ItemState.PAID.value)
 CAS_ATTEMPTS = 5
+
+
+class Counted:
+    """An iterable that counts what went through it (a stream has no len)."""
+
+    def __init__(self, items: Iterable[dict[str, Any]]) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 @dataclass
@@ -110,22 +122,18 @@ class PaidJob:
         if not watched:
             return report
         since_at = datetime.fromisoformat(since) if since else None
-        bills: dict[str, dict[str, Any]] = {}
-        payments: list[dict[str, Any]] | None = None
+        payments: Iterable[dict[str, Any]] | None = None
         if since_at is not None and started - since_at <= CDC_MAX_AGE:
-            payments = ctx.qbo.cdc(entities=["BillPayment"], changed_since=since_at - CDC_OVERLAP)["BillPayment"]
+            cdc = ctx.qbo.cdc(entities=["BillPayment"], changed_since=since_at - CDC_OVERLAP)["BillPayment"]
             report.stats["mode"] = "cdc"
-            if len(payments) >= CDC_CAP:
-                payments = None  # CDC was cut off at its cap: read the watched Bills' payments instead, once
-        if payments is None:
-            bills = self._read_bills(ctx, watched)
-            payments = self._payments_since_earliest(ctx, bills.values())
+            payments = cdc if len(cdc) < CDC_CAP else None  # cut off at its cap: read the payments instead, once
+        if payments is None:  # streamed page by page: a first run never holds every payment (nor every Bill)
+            payments = self._payments_since_earliest(ctx, watched)
             report.stats["mode"] = "initial query"
-        changes = self._changes(payments, watched)
-        missing = [bid for bid in changes if bid not in bills]
-        if missing:
-            bills.update(self._read_bills(ctx, missing))
-        report.stats["payments_seen"] = len(payments)
+        counted = Counted(payments)
+        changes = self._changes(counted, watched)
+        bills = self._read_bills(ctx, changes)  # only the Bills some payment touched
+        report.stats["payments_seen"] = counted.n
         for bill_id, change in sorted(changes.items()):
             bill = bills.get(bill_id)
             if bill is None:
@@ -150,15 +158,24 @@ class PaidJob:
                 out[str(bill["Id"])] = bill
         return out
 
-    def _payments_since_earliest(self, ctx: TenantContext, bills: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        dates = sorted(str(b.get("TxnDate"))[:10] for b in bills if b.get("TxnDate"))
-        if not dates:
-            return []
-        q = qbo_select("BillPayment").filter("TxnDate", ">=", dates[0]).order_by("Id")
-        return list(ctx.qbo.query_all(select_=q))
+    def _earliest_date(self, ctx: TenantContext, ids: Iterable[str]) -> str | None:
+        """The earliest TxnDate of the watched Bills: one Bill per query of 200 Ids, never all of them."""
+        wanted = sorted(set(ids), key=lambda x: (len(x), x))
+        dates = []
+        for n in range(0, len(wanted), BILL_IDS_PER_QUERY):
+            q = (qbo_select("Bill").where_in("Id", wanted[n:n + BILL_IDS_PER_QUERY]).order_by("TxnDate")
+                 .page(1, 1))
+            dates += [str(b["TxnDate"])[:10] for b in ctx.qbo.query(q=q).get("Bill") or [] if b.get("TxnDate")]
+        return min(dates, default=None)
+
+    def _payments_since_earliest(self, ctx: TenantContext, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        earliest = self._earliest_date(ctx, ids)
+        if earliest is None:
+            return iter(())
+        return ctx.qbo.query_all(select_=qbo_select("BillPayment").filter("TxnDate", ">=", earliest).order_by("Id"))
 
     @staticmethod
-    def _changes(payments: list[dict[str, Any]], watched: dict[str, Watched]) -> dict[str, Changes]:
+    def _changes(payments: Iterable[dict[str, Any]], watched: dict[str, Watched]) -> dict[str, Changes]:
         recorded_by_payment: dict[str, list[tuple[str, str]]] = {}  # BillPayment Id → [(bill id, key)]
         for bill_id, w in watched.items():
             for key, rec in w.recorded.items():

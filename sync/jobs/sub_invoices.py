@@ -59,8 +59,9 @@ class Ingest:
         self._retainage: list[str | None] = []  # the retainage payable account, looked up once per run
 
     def cost_types(self) -> dict[int, LineItemType]:
-        if self._types is None:
-            self._types = {t.id: t for t in self.ctx.procore.list_line_item_types()}
+        if self._types is None:  # once per run or batch of sends (the context keeps it), not per invoice
+            self._types = self.ctx.reference("procore.line_item_types",
+                                             lambda: {t.id: t for t in self.ctx.procore.list_line_item_types()})
         return self._types
 
     def commitment(self, project_id: int, req: Requisition) -> Commitment | None:

@@ -2,7 +2,9 @@
 
 `BatchingOutbox` is an `Outbox` whose `drain` first takes the *batchable* operations (`qbo.create_bill`) tenant by
 tenant, up to 30 rows at a time, and sends each group as one POST /batch with the row ids as `bId`s; every other
-row runs one by one as before. QBO counts a batch as one request against its 500/min (plus 40 batches/min), so
+row runs one by one as before — and so does a tenant's lone batchable row (a plain create: QBO allows 40 batch
+calls a minute but 500 requests, so a trickle of single Accepts must not queue behind the batch window).
+QBO counts a batch as one request against its 500/min (plus 40 batches/min), so
 the ceiling is 40 × 30 = 1,200 creates a minute per realm instead of 500; the client's rate limiter is the only
 thing that spaces the calls (`threads` workers keep it busy).
 
@@ -26,7 +28,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
 from core.db_outage import is_outage
@@ -75,17 +77,26 @@ class BatchingOutbox(Outbox):
         self.batchable = tuple(op for op in batchable if op in operations)
         self.batch_size = min(batch_size, BATCH_LIMIT)
         self.batches_sent = 0
+        self._turn = 0
 
     # --- claiming -------------------------------------------------------------------------------------
-    def _groups(self) -> list[tuple[str, int]]:
-        """(operation, tenant) pairs with batchable rows due now."""
+    def _groups(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """(operation, tenant) pairs with batchable rows due now: those with several rows (one /batch each), and
+        those with a lone row, which goes out as a plain create — a one-item /batch would spend one of the realm's
+        40 batch calls a minute for nothing."""
         if not self.batchable:
-            return []
+            return [], []
         with Session(self.engine) as s:
             rows = s.execute(select(OutboxEntry.operation, OutboxEntry.tenant_id, func.count())
                              .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable))
-                             .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)).all()
-        return [(op, tenant) for op, tenant, _n in rows]
+                             .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)
+                             .order_by(OutboxEntry.tenant_id)).all()
+        groups = [(op, tenant) for op, tenant, n in rows if n > 1]
+        if groups:  # each worker starts its round at another tenant, so no tenant always goes first
+            turn = self._turn % len(groups)
+            self._turn += 1
+            groups = groups[turn:] + groups[:turn]
+        return groups, [(op, tenant) for op, tenant, n in rows if n == 1]
 
     # --- draining -------------------------------------------------------------------------------------
     def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1) -> DrainStats:
@@ -95,13 +106,18 @@ class BatchingOutbox(Outbox):
         stats, rounds = DrainStats(), 0
         while max_rounds is None or rounds < max_rounds:
             progressed = False
-            for op, tenant in self._groups():
+            groups, singles = self._groups()
+            for op, tenant in groups:
                 ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
-                if ids:
+                if len(ids) > 1:
                     progressed = True
                     self._count(stats, self.run_batch(op, tenant, ids))
-            others = (OutboxEntry.operation.not_in(self.batchable),) if self.batchable else ()
-            ids = self.claim(batch, *others)
+                elif ids:  # the others of the group went to other workers meanwhile
+                    progressed = True
+                    self._count(stats, [self.run(ids[0])])
+            others = [OutboxEntry.operation.not_in(self.batchable)] if self.batchable else []
+            others += [and_(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant) for op, tenant in singles]
+            ids = self.claim(batch, or_(*others)) if others else self.claim(batch)
             if ids:
                 progressed = True
                 self._count(stats, [self.run(i) for i in ids])

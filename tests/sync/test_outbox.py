@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.domain.workflow import Workflow
-from core.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.models import ExternalLink, Item, OutboxEntry, Tenant, utcnow
 from sync import binder
 from sync.outbox import (
     Outbox,
@@ -190,3 +190,23 @@ def test_unknown_operation_fails_clearly(engine):
     w = World(engine)
     _accepted_item(engine, w)
     assert Outbox(engine, {}).drain().failed == 1
+
+
+def test_claims_take_turns_between_tenants(engine):
+    """Tenant A's backlog of 50 never hides B's and C's single rows queued after it."""
+    with Session(engine) as s:
+        tenants = [Tenant(name=n) for n in "ABC"]
+        s.add_all(tenants)
+        s.flush()
+        a, b, c = (t.id for t in tenants)
+        for n in range(50):
+            enqueue(s, tenant_id=a, target="qbo", operation="noop", record=f"a{n}", version=1)
+        enqueue(s, tenant_id=b, target="qbo", operation="noop", record="b0", version=1)
+        enqueue(s, tenant_id=c, target="qbo", operation="noop", record="c0", version=1)
+        s.commit()
+    outbox = Outbox(engine, {})
+    first = outbox.claim(5)
+    with Session(engine) as s:
+        owners = [s.get(OutboxEntry, i).tenant_id for i in first]
+    assert sorted(owners) == sorted([a, a, a, b, c])
+    assert len(outbox.claim(100)) == 47  # the rest, all A's

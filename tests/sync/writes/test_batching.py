@@ -132,3 +132,24 @@ def test_other_operations_still_run_one_by_one(tenantry):
     ops = {**build_operations(lambda _tenant: tenantry.ctx), "procore.noop": noop}
     stats = BatchingOutbox(tenantry.engine, ops, context_for=lambda _tenant: tenantry.ctx).drain()
     assert stats.done == 4 and len(noop.ran) == 1
+
+
+def test_a_lone_row_is_a_plain_create(tenantry, sandboxes):
+    """One accepted invoice spends one of the realm's 500 requests, not one of its 40 batch calls."""
+    queue_accepted(tenantry.engine, tenantry.tenant_id, 1, 1, "L")
+    before = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    stats = outbox(tenantry).drain()
+    after = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    assert stats.done == 1 and states(tenantry.engine) == {"synced": 1}
+    assert after.get("POST /bill", 0) - before.get("POST /bill", 0) == 1
+    assert after.get("POST /batch", 0) == before.get("POST /batch", 0)
+    assert len(bills_in_qbo(tenantry, "L")) == 1
+
+
+def test_two_waiting_rows_share_a_batch(tenantry, sandboxes):
+    queue_accepted(tenantry.engine, tenantry.tenant_id, 1, 2, "P")
+    before = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    assert outbox(tenantry).drain().done == 2
+    after = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    assert after.get("POST /batch", 0) - before.get("POST /batch", 0) == 1
+    assert after.get("POST /bill", 0) == before.get("POST /bill", 0)
