@@ -103,6 +103,7 @@ class KeyLimiter:
         self.pauses = 0
         self.max_in_flight_seen = 0
         self.waited_seconds = 0.0
+        self.batch_capped = 0  # requests that waited because the batch window was full (not the request window)
 
     # -- acquiring --------------------------------------------------------------------------------------
     @contextmanager
@@ -119,12 +120,15 @@ class KeyLimiter:
     def _enter(self, cost: int, batch: bool) -> None:
         started = time.monotonic()
         with self._cond:
+            capped = False
             while True:
                 now = time.monotonic()
                 timeout = self._wait_needed(now, cost, batch)
                 if timeout == 0.0:
                     break
+                capped = capped or bool(batch and self._batch and self._batch.wait_needed(now, 1) != 0.0)
                 self._cond.wait(timeout)  # None = until a release or a pause change notifies us
+            self.batch_capped += capped
             if self._window:
                 self._window.take(cost)
             if batch and self._batch:

@@ -53,6 +53,7 @@ class SharedKeyLimiter(KeyLimiter):
         self._gate = threading.Condition()
         self._slots: dict[int, list[int]] = {}  # thread id -> its open slot ids (a thread may nest requests)
         self._releases = 0
+        self._capped = False
         self._ensure_key()
 
     def _ensure_key(self) -> None:
@@ -67,11 +68,13 @@ class SharedKeyLimiter(KeyLimiter):
     def _enter(self, cost: int, batch: bool) -> None:
         started = time.monotonic()
         with self._gate:
+            self._capped = False  # set by `_try` when the batch window was full (under the gate: one thread)
             while True:
                 slot, wait = self._try(cost, batch)
                 if slot is not None:
                     break
                 self._gate.wait(min(wait, self.poll) if wait is not None else self.poll)
+            self.batch_capped += self._capped
         self._slots.setdefault(threading.get_ident(), []).append(slot)
         with self._cond:
             self._in_flight += 1
@@ -104,6 +107,7 @@ class SharedKeyLimiter(KeyLimiter):
                 waits.append(self._expiry(c, now, p.window, units + cost - p.requests, batch_only=False))
             if batch and p.batch_requests and batches + 1 > p.batch_requests:
                 waits.append(self._expiry(c, now, p.batch_window, batches + 1 - p.batch_requests, batch_only=True))
+                self._capped = True
             if waits:
                 timed = [w for w in waits if w is not None]
                 return None, (max(timed) if timed and len(timed) == len(waits) else None)

@@ -71,8 +71,10 @@ class BatchingOutbox(Outbox):
 
     def __init__(self, engine: Engine, operations: Mapping[str, Operation], *,
                  context_for: Callable[[int], TenantContext], batchable: tuple[str, ...] = ("qbo.create_bill",),
-                 batch_size: int = BATCH_LIMIT, **kwargs: Any) -> None:
+                 batch_size: int = BATCH_LIMIT, lone_rows_plain: bool = True, **kwargs: Any) -> None:
+        """`lone_rows_plain=False` sends a lone row as a one-item /batch (the old way; benchmarks compare)."""
         super().__init__(engine, operations, **kwargs)
+        self.lone_rows_plain = lone_rows_plain
         self.context_for = context_for
         self.batchable = tuple(op for op in batchable if op in operations)
         self.batch_size = min(batch_size, BATCH_LIMIT)
@@ -91,12 +93,13 @@ class BatchingOutbox(Outbox):
                              .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable))
                              .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)
                              .order_by(OutboxEntry.tenant_id)).all()
-        groups = [(op, tenant) for op, tenant, n in rows if n > 1]
+        several = 1 if self.lone_rows_plain else 0
+        groups = [(op, tenant) for op, tenant, n in rows if n > several]
         if groups:  # each worker starts its round at another tenant, so no tenant always goes first
             turn = self._turn % len(groups)
             self._turn += 1
             groups = groups[turn:] + groups[:turn]
-        return groups, [(op, tenant) for op, tenant, n in rows if n == 1]
+        return groups, [(op, tenant) for op, tenant, n in rows if n <= several]
 
     # --- draining -------------------------------------------------------------------------------------
     def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1) -> DrainStats:
@@ -109,7 +112,7 @@ class BatchingOutbox(Outbox):
             groups, singles = self._groups()
             for op, tenant in groups:
                 ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
-                if len(ids) > 1:
+                if len(ids) > 1 or (ids and not self.lone_rows_plain):
                     progressed = True
                     self._count(stats, self.run_batch(op, tenant, ids))
                 elif ids:  # the others of the group went to other workers meanwhile
@@ -132,6 +135,7 @@ class BatchingOutbox(Outbox):
         def work(n: int) -> None:
             worker = BatchingOutbox(self.engine, self.operations, context_for=self.context_for,
                                     batchable=self.batchable, batch_size=self.batch_size,
+                                    lone_rows_plain=self.lone_rows_plain,
                                     worker_id=f"{self.worker_id}/{n}", claim_timeout=self.claim_timeout,
                                     max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill,
                                     on_held=self.on_held, on_recorded=self.on_recorded, held=self.held)
