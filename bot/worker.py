@@ -196,7 +196,7 @@ class OutboxLoop:
             # a few rounds at a time (bulk Bills 30 to a /batch request), so a stop request is seen soon
             stats = outbox.drain(batch=self.runtime.config.outbox_batch, max_rounds=5)
             done = stats.done + stats.failed + stats.retried
-            if not done:
+            if not done and not getattr(stats, "waiting", False):
                 break
             ran += done
         if ran:

@@ -128,6 +128,7 @@ class DrainStats:
     done: int = 0
     retried: int = 0
     failed: int = 0
+    waiting: bool = False  # rows were due but waited for their realm's limits: drain again at once, don't idle
 
 
 def default_worker_id() -> str:

@@ -49,6 +49,7 @@ class RateLimitPolicy:
 
 
 UNLIMITED = RateLimitPolicy()
+BUSY_HINT = 0.02  # `wait_hint` when only a running request's end can free a slot: ask again this soon
 
 
 class _Window:
@@ -155,6 +156,13 @@ class KeyLimiter:
             return max(timed, default=0.0)
         # something only a release can fix; still wake for a timed condition so we re-check promptly
         return max(timed) if timed and max(timed) > 0 else None
+
+    def wait_hint(self, *, cost: int = 1, batch: bool = False) -> float:
+        """Roughly how long a request would wait now (0: it would start at once). A worker asks before it claims
+        rows for this account, so it takes another tenant's work instead of sleeping on a full window."""
+        with self._cond:
+            wait = self._wait_needed(time.monotonic(), cost, batch)
+        return BUSY_HINT if wait is None else wait
 
     def _exit(self, cost: int, batch: bool) -> None:
         with self._cond:

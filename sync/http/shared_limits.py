@@ -34,7 +34,7 @@ from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from core.models import RateLimitKey, RateLimitSlot
-from sync.http.limits import KeyLimiter, LimiterRegistry, RateLimitPolicy
+from sync.http.limits import BUSY_HINT, KeyLimiter, LimiterRegistry, RateLimitPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -84,30 +84,13 @@ class SharedKeyLimiter(KeyLimiter):
 
     def _try(self, cost: int, batch: bool) -> tuple[int | None, float | None]:
         """One short transaction: take a slot (its id) or say how long to wait (None: until a release)."""
-        p = self.policy
         with self.engine.begin() as c:
             now = self.clock()
             paused = c.execute(update(KEYS).where(KEYS.c.key == self.key).values(touched=now)
                                .returning(KEYS.c.paused_until)).scalar()  # locks the key: one decision at a time
             if paused is not None and paused > now:
                 return None, paused - now
-            flying = and_(SLOTS.c.done.is_(None), SLOTS.c.lease_until > now)
-            ended = func.coalesce(SLOTS.c.done, SLOTS.c.lease_until)
-            horizon = now - max(p.window, p.batch_window)
-            in_flight, units, batches = c.execute(
-                select(func.sum(case((flying, 1), else_=0)),
-                       func.sum(case((or_(flying, ended > now - p.window), SLOTS.c.cost), else_=0)),
-                       func.sum(case((and_(SLOTS.c.batch, or_(flying, ended > now - p.batch_window)), 1), else_=0)))
-                .where(SLOTS.c.key == self.key, or_(SLOTS.c.done.is_(None), SLOTS.c.done > horizon))).one()
-            in_flight, units, batches = in_flight or 0, units or 0, batches or 0
-            waits: list[float | None] = []
-            if p.max_concurrent and in_flight >= p.max_concurrent:
-                waits.append(None)
-            if p.requests and units + cost > p.requests:
-                waits.append(self._expiry(c, now, p.window, units + cost - p.requests, batch_only=False))
-            if batch and p.batch_requests and batches + 1 > p.batch_requests:
-                waits.append(self._expiry(c, now, p.batch_window, batches + 1 - p.batch_requests, batch_only=True))
-                self._capped = True
+            waits = self._waits(c, now, cost, batch)
             if waits:
                 timed = [w for w in waits if w is not None]
                 return None, (max(timed) if timed and len(timed) == len(waits) else None)
@@ -115,6 +98,41 @@ class SharedKeyLimiter(KeyLimiter):
                                                   lease_until=now + self.lease, holder=self.holder)
                              .returning(SLOTS.c.id)).scalar_one()
         return slot, 0.0
+
+    def wait_hint(self, *, cost: int = 1, batch: bool = False) -> float:
+        """Roughly how long a request would wait now, read without locking (see `KeyLimiter.wait_hint`)."""
+        with self.engine.connect() as c:
+            now = self.clock()
+            paused = c.execute(select(KEYS.c.paused_until).where(KEYS.c.key == self.key)).scalar() or 0.0
+            if paused > now:
+                return paused - now
+            waits = self._waits(c, now, cost, batch, counting=False)
+        if not waits:
+            return 0.0
+        return max((w if w is not None else BUSY_HINT) for w in waits)
+
+    def _waits(self, c, now: float, cost: int, batch: bool, *, counting: bool = True) -> list[float | None]:  # noqa: ANN001
+        """What keeps a request from starting now: seconds until a window frees enough, None for "a running request
+        must end first"; empty when it may start."""
+        p = self.policy
+        flying = and_(SLOTS.c.done.is_(None), SLOTS.c.lease_until > now)
+        ended = func.coalesce(SLOTS.c.done, SLOTS.c.lease_until)
+        horizon = now - max(p.window, p.batch_window)
+        in_flight, units, batches = c.execute(
+            select(func.sum(case((flying, 1), else_=0)),
+                   func.sum(case((or_(flying, ended > now - p.window), SLOTS.c.cost), else_=0)),
+                   func.sum(case((and_(SLOTS.c.batch, or_(flying, ended > now - p.batch_window)), 1), else_=0)))
+            .where(SLOTS.c.key == self.key, or_(SLOTS.c.done.is_(None), SLOTS.c.done > horizon))).one()
+        in_flight, units, batches = in_flight or 0, units or 0, batches or 0
+        waits: list[float | None] = []
+        if p.max_concurrent and in_flight >= p.max_concurrent:
+            waits.append(None)
+        if p.requests and units + cost > p.requests:
+            waits.append(self._expiry(c, now, p.window, units + cost - p.requests, batch_only=False))
+        if batch and p.batch_requests and batches + 1 > p.batch_requests:
+            waits.append(self._expiry(c, now, p.batch_window, batches + 1 - p.batch_requests, batch_only=True))
+            self._capped = self._capped or counting
+        return waits
 
     def _expiry(self, c, now: float, window: float, excess: int, *, batch_only: bool) -> float | None:  # noqa: ANN001
         """Seconds until `excess` units of finished requests leave the window; None if in-flight ones must end."""

@@ -43,6 +43,8 @@ from sync.qbo.query import Select
 
 logger = logging.getLogger(__name__)
 
+WAIT_POLL = 0.05  # seconds between looks while every due batch waits for its realm's window
+
 
 class BatchableOperation(Operation, Protocol):
     """What an operation offers so its rows can share a /batch request (see `sync.writes.bills.CreateBill`)."""
@@ -108,26 +110,39 @@ class BatchingOutbox(Outbox):
             return self._drain_threads(threads, batch, max_rounds)
         stats, rounds = DrainStats(), 0
         while max_rounds is None or rounds < max_rounds:
-            progressed = False
+            rounds += 1
             groups, singles = self._groups()
-            for op, tenant in groups:
-                ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
-                if len(ids) > 1 or (ids and not self.lone_rows_plain):
-                    progressed = True
-                    self._count(stats, self.run_batch(op, tenant, ids))
-                elif ids:  # the others of the group went to other workers meanwhile
-                    progressed = True
-                    self._count(stats, [self.run(ids[0])])
+            # lone rows and other operations first: a single Accept never queues behind a bulk export's batches
             others = [OutboxEntry.operation.not_in(self.batchable)] if self.batchable else []
             others += [and_(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant) for op, tenant in singles]
             ids = self.claim(batch, or_(*others)) if others else self.claim(batch)
-            if ids:
-                progressed = True
-                self._count(stats, [self.run(i) for i in ids])
+            progressed = bool(ids)
+            self._count(stats, [self.run(i) for i in ids])
+            soonest = None
+            for op, tenant in groups:
+                hint = self._wait_hint(tenant)
+                if hint > 0:  # its realm's window is full: leave its rows for when it frees, do other work
+                    soonest = min(hint, soonest or hint)
+                    continue
+                ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
+                progressed = progressed or bool(ids)
+                if len(ids) > 1 or (ids and not self.lone_rows_plain):
+                    self._count(stats, self.run_batch(op, tenant, ids))
+                elif ids:  # the others of the group went to other workers meanwhile
+                    self._count(stats, [self.run(ids[0])])
             if not progressed:
-                break
-            rounds += 1
+                if soonest is None:
+                    break
+                stats.waiting = True  # rows are due but their realm is at its limit: look again very soon
+                time.sleep(min(soonest, WAIT_POLL))
         return stats
+
+    def _wait_hint(self, tenant_id: int) -> float:
+        """How long a batch request of this tenant's realm would wait now (0 when it could start)."""
+        try:
+            return self.context_for(tenant_id).qbo.limiter.wait_hint(batch=True)
+        except NotConnected:
+            return 0.0  # run_batch fails its rows with the sentence
 
     def _drain_threads(self, threads: int, batch: int, max_rounds: int | None) -> DrainStats:
         total, lock = DrainStats(), threading.Lock()
