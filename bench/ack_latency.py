@@ -18,8 +18,8 @@ builds the block_actions payload, signs it and POSTs it to the app; the **ack ti
 the sandbox times it (what Slack holds to its 3 s limit). **Card-result time**: from the click until the card's
 `chat.update` shows "Exporting…" (accepted) and "Synced as Bill …" (written to QBO through the outbox), read
 from the timestamps of the card's revisions in the sandbox. Target: p99 ack < 300 ms.
-Ends with `BENCH name=ack_latency value=<p99 ack ms> unit=ms bound=300 baseline=<single-click ack ms>
-ratio=<p99 / baseline>`.
+Target too: the card shows the acceptance within 1 s (p99). Ends with `BENCH name=ack_latency value=<p99 ack ms>
+unit=ms bound=300 baseline=<single-click ack ms> ratio=<p99 / baseline> accepted_p99=<ms> accepted_bound=1000`.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from core.models import Item, Tenant, TenantSettings, User
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND_MS = 300
+ACCEPTED_BOUND_MS = 1000  # the card shows the acceptance within a second (p99)
 APPROVERS, SENDER = ("dana", "erin"), "sam"
 CHANNEL = "accounting"
 
@@ -306,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     ack, accepted, shown = (summary(burst, k) for k in ("ack_ms", "accepted_ms", "synced_ms"))
     base = {k: summary(singles, k)["median"] for k in ("ack_ms", "accepted_ms", "synced_ms")}
     ratio = ack["p99"] / base["ack_ms"] if base["ack_ms"] else float("inf")
-    ok = ack["p99"] < BOUND_MS and not failed and synced == bills == len(items)
+    ok = (ack["p99"] < BOUND_MS and accepted["p99"] < ACCEPTED_BOUND_MS and not failed
+          and synced == bills == len(items))
     print(f"ack_latency: web role = waitress 8 threads, Bolt listener pool; warm-up click ack "
           f"{warm[0]['ack_ms']} ms", flush=True)
     print(f"single click (median of {len(singles)}): ack {base['ack_ms']:.0f} ms, card accepted "
@@ -316,10 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.bursts} x {args.clicks} concurrent clicks, each on its own card: ack {pcts['ack']} ms; card "
           f"accepted {pcts['accepted']} ms; card shows the Bill {pcts['bill']} ms", flush=True)
     print(f"{synced} items synced, {bills} Bills in QBO for {len(items)} cards; {len(failed)} clicks not acked "
-          f"{[(c['status'], c['error']) for c in failed][:3]}; target p99 ack < {BOUND_MS} ms "
-          f"{'met' if ok else 'MISSED'}", flush=True)
+          f"{[(c['status'], c['error']) for c in failed][:3]}; targets p99 ack < {BOUND_MS} ms and p99 card "
+          f"accepted < {ACCEPTED_BOUND_MS} ms {'met' if ok else 'MISSED'}", flush=True)
     line = (f"BENCH name=ack_latency value={ack['p99']:.0f} unit=ms bound={BOUND_MS} baseline={base['ack_ms']:.0f} "
-            f"ratio={ratio:.2f}")
+            f"ratio={ratio:.2f} accepted_p99={accepted['p99']:.0f} accepted_bound={ACCEPTED_BOUND_MS}")
     print(line, flush=True)
     if args.results:
         write_results(Path(args.results), ack=ack, accepted=accepted, shown=shown, base=base, burst=args.clicks,
@@ -346,7 +348,8 @@ def write_results(path: Path, *, ack: dict, accepted: dict, shown: dict, base: d
 
     {line}
 
-- Target p99 ack < {BOUND_MS} ms: {'met' if ok else '**missed**'}; ratio p99 / single click = {ratio:.2f}x.
+- Targets p99 ack < {BOUND_MS} ms and p99 card shows the acceptance < {ACCEPTED_BOUND_MS} ms:
+  {'met' if ok else '**missed**'}; ratio p99 ack / single click = {ratio:.2f}x.
   Percentiles over all {bursts * burst} clicks (nearest rank); each burst starts once the last one's cards show
   their Bills.
 - Checked: {synced} items synced and {bills} Bills in QBO for {cards} cards; {failed} clicks not acked.
