@@ -187,10 +187,10 @@ class Bench:
         from bot.notify import Notifier
         from bot.services import decisions
         from bot.services.runtime import Services
-        from bot.services.wiring import bot_client, links_for
+        from bot.slack_clients import links_for, make_web_client
         from core.domain.workflow import Workflow, actor_for_user
 
-        client, links = bot_client(self.settings), links_for(self.settings)
+        client, links = make_web_client(self.settings), links_for(self.settings)
         svc = Services(engine=self.engine, settings=self.settings, links=links, workflow=Workflow(self.engine),
                        notifier=Notifier(self.engine, lambda _t: client, links=links,
                                          public_url=self.settings.public_url))

@@ -49,9 +49,10 @@ from sync.context import TenantContext
 from sync.http.base import StaticToken
 from sync.http.limits import LimiterRegistry
 from sync.http.retry import RetryPolicy
+from sync.invoice_rules import RETAINAGE_PAYABLE, resolve_role
 from sync.operations import build_operations
 from sync.qbo.client import QBO_POLICY, QboClient
-from sync.services.invoices import RETAINAGE_PAYABLE, export_sub_invoice, resolve_role
+from sync.services.invoices import export_sub_invoice
 from sync.writes.batching import BatchingOutbox, scaled_clock
 
 BATCH, BATCHES_PER_MIN, REQUESTS_PER_MIN = 30, 40, 500

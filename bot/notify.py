@@ -33,6 +33,8 @@ from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.identity import slack_id_for
 from bot.services.cardview import card_data, group_data, person, read_settings
+from bot.services.slack_install import multi_workspace
+from bot.slack_clients import client_factory, links_for
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -365,9 +367,6 @@ def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = 
 
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
     """The worker's notifier: Slack through the bot token or each team's installation; None without Slack."""
-    from bot.services.slack_install import multi_workspace
-    from bot.services.wiring import client_factory, links_for
-
     if not settings.slack_bot_token and not multi_workspace(settings):
         return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),

@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from blocks import ids
 from blocks.cards import Message
@@ -23,6 +25,7 @@ from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
+from bot.services.admin import GRANTS
 from bot.services.runtime import Services, of
 from core.domain.errors import InvalidInput
 from handlers.context import who
@@ -181,8 +184,6 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
-    from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
-
     url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
     label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
     return Message(text=f"Connect {label}: {url}", blocks=[
@@ -246,7 +247,6 @@ def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
 
 def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
     ref, what = parsed
-    from slack_sdk.errors import SlackApiError
 
     try:
         target = _slack_user(call.client, ref)
@@ -346,8 +346,6 @@ def _project(args: list[str]) -> int | None:
 
 
 def _grant_args(args: list[str]) -> tuple[str, str]:
-    from bot.services.admin import GRANTS
-
     if len(args) != 2:
         raise Usage("Say who and what to grant")
     if args[1].lower() not in GRANTS:

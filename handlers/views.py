@@ -10,9 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import ids, modals
+from bot.scheduler import reschedule
 from bot.services import admin, decisions, home
 from bot.services.runtime import Services, of
-from bot.services.wiring import reschedule
 from core.domain.errors import DomainError
 from handlers.context import team_id, tell, user_id, who
 from handlers.errors import guarded

@@ -25,14 +25,16 @@ from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, select
 
 from bot.identity import user_for_procore
+from bot.notify import Notifier
 from bot.services import decisions
 from bot.services.runtime import Services
 from core.domain.autosend import SENDABLE_STATES
 from core.domain.errors import DomainError
 from core.domain.permissions import Actor, Level
 from core.domain.states import ItemState
-from core.domain.workflow import actor_for_user
+from core.domain.workflow import Workflow, actor_for_user
 from core.models import AutoSend, Item, User, utcnow
+from sync.services.companies import company_item
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,6 @@ class Sender:
 
 def services_for(runtime: Any) -> Services | None:
     """The Slack services a worker `Runtime` can send with; None when Slack is not configured."""
-    from bot.notify import Notifier
-    from core.domain.workflow import Workflow
-
     notifier = runtime.notifier
     if not isinstance(notifier, Notifier):
         return None
@@ -143,7 +142,6 @@ def _send(svc: Services, row: AutoSend) -> str:
 
 def _item(svc: Services, ctx: Any, row: AutoSend) -> Item:
     if row.item_id is None and row.item_type == "company":  # a new Procore company: its item is made now
-        from sync.services.companies import company_item
 
         if ctx is None:
             raise DomainError("Procore is not connected, so the new company can't be read.")

@@ -12,6 +12,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.notify import exported_since
 from bot.services.runtime import Services
 from core.domain.errors import DomainError, IllegalTransition, ItemNotFound, PermissionDenied
 from core.domain.permissions import SYSTEM, Actor, check, perm_for
@@ -142,8 +143,6 @@ def finish_export(svc: Services, item_id: int) -> Item:
     """Run the queued write now and show the result on the card (and tell approvers if it failed). The drain may
     also run other items' writes (accepted in another process, whose own drain found them taken): it redraws the
     cards of the rows it finished too."""
-    from bot.notify import exported_since
-
     started = utcnow()
     svc.drain_outbox()
     item = _item(svc, item_id, SYSTEM)

@@ -39,7 +39,7 @@ from sync.mappers.errors import MappingError
 from sync.outbox import enqueue
 from sync.qbo.query import select as qbo_select
 from sync.services.cost_codes import authorize, preference_row
-from sync.services.exports import enqueue_for_item, registers
+from sync.services.hooks import enqueue_for_item, registers
 from sync.writes.common import plain
 from sync.writes.cost_items import PREF_SETTING, load_preferences
 

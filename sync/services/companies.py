@@ -30,7 +30,7 @@ from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.mappers.vendors import procore_vendor_to_qbo_vendor, qbo_vendor_to_procore_vendor
 from sync.outbox import OutboxStatus, enqueue
 from sync.procore.records import Vendor
-from sync.services.exports import enqueue_for_item, live_entry, registers
+from sync.services.hooks import enqueue_for_item, live_entry, registers
 from sync.writes.companies import enqueue_set_vendor_origin
 
 MAX_CAS_ATTEMPTS = 5

@@ -37,7 +37,7 @@ from sync.outbox import OutboxStatus, enqueue
 from sync.reports.lists import SubJobRow
 from sync.reports.lists import synced_sub_jobs as _synced_sub_jobs_report
 from sync.services.companies import authorize
-from sync.services.exports import live_entry
+from sync.services.hooks import live_entry
 from sync.writes.projects import enqueue_set_project_origin
 
 REFRESH_HINT = "refresh the projects list (`/ledgerlink sync projects`) and try again"

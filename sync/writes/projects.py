@@ -28,12 +28,12 @@ from sync.jobs.projects import (
     SUB_JOB,
     cache_procore_project,
 )
-from sync.operations import ContextFor, operation
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.errors import ProcoreConflict, ProcoreError, ProcoreNotFound
 from sync.procore.records import Project
 from sync.procore.sub_jobs import SubJob
 from sync.writes.common import plain, remote_failure
+from sync.writes.registry import ContextFor, operation
 
 
 def enqueue_set_project_origin(session: Session, *, tenant_id: int, project_id: str | int, origin_id: str | None,
