@@ -17,9 +17,9 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.actions import send
 from bot.engine_setup import engine_outbox
 from bot.notify import Notifier
-from bot.services import decisions
 from bot.services.runtime import Services
 from bot.slack_clients import links_for, make_web_client
 from core.config import Settings
@@ -246,7 +246,7 @@ def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], Non
     sent = []
     for item in chosen:
         try:
-            decisions.send(svc, item.id, actor_for_user(sam))
+            send.send(svc, item.id, actor_for_user(sam))
             sent.append(item.title)
         except Exception as exc:  # noqa: BLE001
             logger.exception("demo seed: sending %s failed", item.title)

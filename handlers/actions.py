@@ -20,8 +20,9 @@ from slack_sdk import WebClient
 
 from blocks import cards, ids, modals
 from blocks.ready import selected_ids
+from bot.actions import accept, common, export_now, finish, reject, resend, retrieve, retry, send
 from bot.identity import Identity
-from bot.services import batches, decisions, home, ready_post
+from bot.services import batches, home, ready_post
 from bot.services.runtime import Services, of
 from core.domain.permissions import Perm, check
 from core.domain.workflow import Outcome
@@ -41,8 +42,8 @@ def _decide(svc: Services, body: dict[str, Any], action: dict[str, Any], client:
         return None
     try:
         return do(who(svc, client, body), item_id)
-    except decisions.SENTENCE_ERRORS as exc:
-        tell(client, body, decisions.sentence_of(exc))
+    except common.SENTENCE_ERRORS as exc:
+        tell(client, body, common.sentence_of(exc))
         return None
     finally:
         _republish_home(svc, client, body)
@@ -59,26 +60,26 @@ def register(app: App) -> None:
 
     @app.action(ids.ACCEPT)
     @after_ack(svc)
-    def accept(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def handle_accept(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        outcome = _decide(svc, body, action, client, lambda me, item: decisions.accept(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: accept.accept(svc, item, me.actor))
         if outcome is not None and outcome.waiting_for_more_approvals:
             tell(client, body, f"Your approval of {outcome.item.title} is recorded: {outcome.approvals} of "
                                f"{outcome.approvals_needed}. It exports when another approver accepts it.")
 
     @app.action(ids.RETRY)
     @after_ack(svc)
-    def retry(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def handle_retry(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        _decide(svc, body, action, client, lambda me, item: decisions.retry(svc, item, me.actor))
+        _decide(svc, body, action, client, lambda me, item: retry.retry(svc, item, me.actor))
 
     @app.action(ids.REJECT)
     @guarded
-    def reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def handle_reject(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
 
         def open_modal(me: Identity, item_id: int) -> None:
-            decisions.check_can_decide(svc, item_id, me.actor)
+            reject.check_can_decide(svc, item_id, me.actor)
             card = svc.notifier.card(item_id)
             channel = (body.get("channel") or {}).get("id")
             client.views_open(trigger_id=body["trigger_id"], view=modals.reject_modal(card, channel=channel))
@@ -86,9 +87,9 @@ def register(app: App) -> None:
 
     @app.action(ids.RETRIEVE)
     @after_ack(svc)
-    def retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def handle_retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        outcome = _decide(svc, body, action, client, lambda me, item: decisions.retrieve(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: retrieve.retrieve(svc, item, me.actor))
         if outcome is not None and body.get("response_url"):
             note = cards.outcome_note(f":leftwards_arrow_with_hook: You retrieved {outcome.item.title}; it is "
                                       "ready to export again. Send it when it's ready.")
@@ -96,9 +97,9 @@ def register(app: App) -> None:
 
     @app.action(ids.RESEND)
     @after_ack(svc)
-    def resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+    def handle_resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        outcome = _decide(svc, body, action, client, lambda me, item: decisions.resend(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: resend.resend(svc, item, me.actor))
         if outcome is not None and body.get("response_url"):
             note = cards.outcome_note(f":outbox_tray: You resent {outcome.item.title} to accounting "
                                       f"(round {outcome.item.round}).")
@@ -133,8 +134,8 @@ def register(app: App) -> None:
         ack()
         try:
             home.toggle_digest(svc, who(svc, client, body))
-        except decisions.SENTENCE_ERRORS as exc:
-            tell(client, body, decisions.sentence_of(exc))
+        except common.SENTENCE_ERRORS as exc:
+            tell(client, body, common.sentence_of(exc))
         home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
 
     @app.action(ids.HOME_SETTINGS)
@@ -155,7 +156,7 @@ def register(app: App) -> None:
     @guarded
     def send_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()  # the sender's receipt DM and the card say it was sent; a refusal is told
-        outcome = _decide(svc, body, action, client, lambda me, item: decisions.send(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: send.send(svc, item, me.actor))
         if outcome is not None and (body.get("container") or {}).get("type") == "message":
             tell(client, body, f":outbox_tray: You sent {outcome.item.title} to accounting; the approvers have it.")
         redraw_post(body)
@@ -164,17 +165,17 @@ def register(app: App) -> None:
     @guarded
     def export_item(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        outcome = _decide(svc, body, action, client, lambda me, item: decisions.export(svc, item, me.actor))
+        outcome = _decide(svc, body, action, client, lambda me, item: export_now.export(svc, item, me.actor))
         redraw_post(body)
         if outcome is None:
             return
 
-        def finish() -> None:
-            item = decisions.finish_export(svc, outcome.item.id)  # type: ignore[arg-type]
-            tell(client, body, decisions.export_sentence(svc, item))
+        def show_result() -> None:
+            item = finish.finish_export(svc, outcome.item.id)  # type: ignore[arg-type]
+            tell(client, body, export_now.export_sentence(svc, item))
             _republish_home(svc, client, body)
             redraw_post(body)
-        svc.submit(finish)
+        svc.submit(show_result)
 
     @app.action(ids.READY_PICK)
     def ready_pick(ack: Ack) -> None:
@@ -189,8 +190,8 @@ def register(app: App) -> None:
             sent = batches.send_together(svc, selected_ids(state), who(svc, client, body).actor)
             if sent.refused:  # what was sent is in the receipt DM and on the card; what wasn't, and why, here
                 tell(client, body, sent.sentence())
-        except decisions.SENTENCE_ERRORS as exc:
-            tell(client, body, decisions.sentence_of(exc))
+        except common.SENTENCE_ERRORS as exc:
+            tell(client, body, common.sentence_of(exc))
         finally:
             _republish_home(svc, client, body)
 
@@ -204,8 +205,8 @@ def register(app: App) -> None:
             return
         try:
             result = batches.accept_all(svc, group_id, who(svc, client, body).actor)
-        except decisions.SENTENCE_ERRORS as exc:
-            tell(client, body, decisions.sentence_of(exc))
+        except common.SENTENCE_ERRORS as exc:
+            tell(client, body, common.sentence_of(exc))
             return
         if text := result.sentence():
             tell(client, body, text)

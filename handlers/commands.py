@@ -23,8 +23,9 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
+from bot.actions import common, export_now, finish, resend, retrieve, send
 from bot.identity import Identity
-from bot.services import admin, decisions, jobs, linking, lookup, reports
+from bot.services import admin, jobs, linking, lookup, reports
 from bot.services.admin import GRANTS
 from bot.services.runtime import Services, of
 from core.domain.errors import InvalidInput
@@ -104,28 +105,28 @@ def _sub_send(call: Call, args: tuple[str | None, str | None]) -> str | None:
     if args[1] is None:
         open_send_modal(call.svc, call.client, call.body, args[0])
         return None
-    out = decisions.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
+    out = send.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
     return sent_sentence(out.item)
 
 
 def _sub_retrieve(call: Call, args: tuple[str, str]) -> str:
-    out = decisions.retrieve(call.svc, _target(call, args), call.me.actor)
+    out = retrieve.retrieve(call.svc, _target(call, args), call.me.actor)
     return f":leftwards_arrow_with_hook: Retrieved {out.item.title}: it is ready to export again."
 
 
 def _sub_resend(call: Call, args: tuple[str, str]) -> str:
-    out = decisions.resend(call.svc, _target(call, args), call.me.actor)
+    out = resend.resend(call.svc, _target(call, args), call.me.actor)
     return f":outbox_tray: Resent {out.item.title} to accounting (round {out.item.round})."
 
 
 def _sub_export(call: Call, args: tuple[str, str]) -> None:
-    out = decisions.export(call.svc, _target(call, args), call.me.actor)
+    out = export_now.export(call.svc, _target(call, args), call.me.actor)
     call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
 
-    def finish() -> None:
-        item = decisions.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        call.respond(replace_original=True, text=decisions.export_sentence(call.svc, item))
-    call.svc.submit(finish)
+    def show_result() -> None:
+        item = finish.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
+        call.respond(replace_original=True, text=export_now.export_sentence(call.svc, item))
+    call.svc.submit(show_result)
 
 
 # --- lists, syncs, reports (long work) -----------------------------------------------------------------------
@@ -390,14 +391,14 @@ def register(app: App) -> None:
             if sub.mode == "now":
                 ack(**_as_reply(sub.run(call, parsed) or ""))
                 return
-        except decisions.SENTENCE_ERRORS as exc:
-            ack(text=decisions.sentence_of(exc))
+        except common.SENTENCE_ERRORS as exc:
+            ack(text=common.sentence_of(exc))
             return
         ack()
         try:
             result = sub.run(call, parsed)
-        except decisions.SENTENCE_ERRORS as exc:
-            respond(text=decisions.sentence_of(exc))
+        except common.SENTENCE_ERRORS as exc:
+            respond(text=common.sentence_of(exc))
             return
         if result:
             respond(**_as_reply(result))

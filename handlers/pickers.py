@@ -20,8 +20,9 @@ from sqlmodel import Session
 from blocks import ids
 from blocks import pickers as blocks
 from blocks.text import money
+from bot.actions import common, resend, send
 from bot.identity import resolve
-from bot.services import decisions, linking, lookup, pickers
+from bot.services import linking, lookup, pickers
 from bot.services.runtime import Services, of
 from core.domain.errors import DomainError, InvalidInput
 from core.domain.states import ItemType
@@ -164,15 +165,15 @@ def register(app: App) -> None:
         ack()
         answer_to = {"user": body["user"], "channel_id": meta.get("channel")}
 
-        def send() -> None:  # invoices re-read Procore first: after the ack, like the command
+        def send_now() -> None:  # invoices re-read Procore first: after the ack, like the command
             try:
                 again = item.state == "rejected"
-                out = (decisions.resend if again else decisions.send)(svc, item.id, me.actor)  # type: ignore[arg-type]
+                out = (resend.resend if again else send.send)(svc, item.id, me.actor)  # type: ignore[arg-type]
                 text = sent_sentence(out.item)
-            except decisions.SENTENCE_ERRORS as exc:
-                text = decisions.sentence_of(exc)
+            except common.SENTENCE_ERRORS as exc:
+                text = common.sentence_of(exc)
             tell(client, answer_to, text)
-        svc.submit(send)
+        svc.submit(send_now)
 
 
 def _sendable(svc: Services, tenant_id: int, value: str) -> Item:

@@ -10,8 +10,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import ids, modals
+from bot.actions import common, reject
 from bot.scheduler import reschedule
-from bot.services import admin, decisions, home
+from bot.services import admin, home
 from bot.services.runtime import Services, of
 from core.domain.errors import DomainError
 from handlers.context import team_id, tell, user_id, who
@@ -43,12 +44,12 @@ def register(app: App) -> None:
         try:
             me = who(svc, client, body)
             item_id = int(meta["item_id"])
-            decisions.reject(svc, item_id, me.actor, reason)
-        except decisions.SENTENCE_ERRORS as exc:
-            ack(response_action="errors", errors={ids.REASON_BLOCK: decisions.sentence_of(exc)[:2000]})
+            reject.reject(svc, item_id, me.actor, reason)
+        except common.SENTENCE_ERRORS as exc:
+            ack(response_action="errors", errors={ids.REASON_BLOCK: common.sentence_of(exc)[:2000]})
             return
         ack()
-        decisions.announce_rejection(svc, item_id)
+        reject.announce_rejection(svc, item_id)
 
     @app.view(ids.SETTINGS_VIEW)
     @guarded

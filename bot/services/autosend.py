@@ -1,4 +1,4 @@
-"""Sending what auto-send queued (sync/autosend.py), in the worker, through the same `decisions.send` a person's
+"""Sending what auto-send queued (sync/autosend.py), in the worker, through the same `send.send` a person's
 click runs: the item is re-read from Procore and checked, the approval card is posted and the sender gets the
 receipt DM.
 
@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, select
 
+from bot.actions import common, resend, send
 from bot.identity import user_for_procore
 from bot.notify import Notifier
-from bot.services import decisions
 from bot.services.runtime import Services
 from core.domain.autosend import SENDABLE_STATES
 from core.domain.errors import DomainError
@@ -126,14 +126,14 @@ def _send(svc: Services, row: AutoSend) -> str:
         sender = resolve_sender(svc, ctx, row)
         # the card drawn during the send reads who sent it from this row (bot/services/cardview.py)
         end("sending", item_id=item.id, round=item.round + 1, sender_id=sender.user_id, sender_label=sender.label)
-        send = decisions.resend if item.state == ItemState.REJECTED else decisions.send
-        outcome = send(svc, int(item.id or 0), sender.actor)
-    except decisions.CardNotPosted as exc:
+        do_send = resend.resend if item.state == ItemState.REJECTED else send.send
+        outcome = do_send(svc, int(item.id or 0), sender.actor)
+    except common.CardNotPosted as exc:
         return end("failed", exc.sentence)
     except DomainError as exc:  # can't be sent (blocked, wrong status in Procore, already linked…): say why
-        return end("skipped", decisions.sentence_of(exc))
-    except decisions.SENTENCE_ERRORS as exc:
-        return end("failed", decisions.sentence_of(exc))
+        return end("skipped", common.sentence_of(exc))
+    except common.SENTENCE_ERRORS as exc:
+        return end("failed", common.sentence_of(exc))
     except Exception as exc:  # Procore or Slack unreachable…: try again on the next round, a few times
         logger.exception("auto-send %s failed", rid)
         return end("failed" if row.attempts >= MAX_ATTEMPTS else "pending", f"{type(exc).__name__}: {exc}"[:500])

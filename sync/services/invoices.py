@@ -4,7 +4,7 @@ hooks that queue their outbox writes when they are accepted.
     send(ctx, actor, item_id)            refresh from Procore, refuse with the reason if it can't be exported
                                          (then `locked_message(item)` is what the sender is told)
     send_requisition(ctx, actor, requisition_id, project_id=)   the same, by Procore id (status gate first)
-    retrieve / reject / resend / accept / export / retry / unlink(ctx, actor, item_id, …)
+    retrieve / reject / resend / unlink(ctx, actor, item_id, …)   (accept, export now, retry: bot/actions/)
     choose_qbo_record(ctx, actor, role, qbo_id)                 which QBO account/item plays a role
 
 Every state change goes through `core.domain.workflow.Workflow` (permission, compare-and-set, audit row).
@@ -91,7 +91,6 @@ def export_owner_invoice(session: Session, item: Item) -> None:
                               "sheet": summary_sheet(item.detail or {}, plain(ev.body))})
 
 
-HOOKS = {ItemType.SUB_INVOICE.value: export_sub_invoice, ItemType.OWNER_INVOICE.value: export_owner_invoice}
 LINKS = {ItemType.SUB_INVOICE.value: BILL_LINK, ItemType.OWNER_INVOICE.value: INVOICE_LINK}
 
 
@@ -164,24 +163,6 @@ def retrieve(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
 def reject(ctx: TenantContext, actor: Actor, item_id: int, reason: str) -> Outcome:
     """An approver rejects with a reason; the invoice is editable again and can be resent."""
     return ctx.workflow.reject(_item(ctx, item_id).id, actor, reason)
-
-
-def accept(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
-    """An approver accepts; the QBO write is queued in the same transaction."""
-    item = _item(ctx, item_id)
-    return ctx.workflow.accept(item.id, actor, then=HOOKS[item.type])
-
-
-def export(ctx: TenantContext, actor: Actor, item_id: int, *, workflow_complete: bool = False) -> Outcome:
-    """Direct export, when the company's direct-exports setting allows it."""
-    item = _item(ctx, item_id)
-    return ctx.workflow.export(item.id, actor, workflow_complete=workflow_complete, then=HOOKS[item.type])
-
-
-def retry(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
-    """Retry a failed export (mapped again with today's links)."""
-    item = _item(ctx, item_id)
-    return ctx.workflow.retry(item.id, actor, then=HOOKS[item.type])
 
 
 def unlink(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
