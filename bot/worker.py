@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.actions import autosend
 from bot.engine_setup import engine_outbox
 from bot.leader import leadership_for
 from bot.notify import exported_since
@@ -39,7 +40,6 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
-from bot.services import autosend
 from core.config import SettingsError
 from core.db import db_status, engine_for
 from core.domain.states import ItemState
@@ -89,7 +89,7 @@ class Runtime(NotificationTasks):
         return TenantContext(engine=self.engine, tenant_id=tenant_id, settings=self.settings, tokens=self.tokens())
 
     def autosend(self, tenant_id: int) -> dict[str, int]:
-        """Send what the job's status changes queued for auto-send (bot/services/autosend.py), here in the
+        """Send what the job's status changes queued for auto-send (bot/actions/autosend.py), here in the
         worker: a webhook request only queues the sync."""
         return dict(autosend.process_in_worker(self, tenant_id))
 

@@ -20,9 +20,9 @@ from slack_sdk import WebClient
 
 from blocks import cards, ids, modals
 from blocks.ready import selected_ids
-from bot.actions import accept, common, export_now, finish, reject, resend, retrieve, retry, send
+from bot.actions import accept, batches, common, export_now, finish, reject, resend, retrieve, retry, send
 from bot.identity import Identity
-from bot.services import batches, home, ready_post
+from bot.services import home, ready_post
 from bot.services.runtime import Services, of
 from core.domain.permissions import Perm, check
 from core.domain.workflow import Outcome

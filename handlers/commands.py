@@ -23,9 +23,9 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
-from bot.actions import common, export_now, finish, resend, retrieve, send
+from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.identity import Identity
-from bot.services import admin, jobs, linking, lookup, reports
+from bot.services import admin, lookup
 from bot.services.admin import GRANTS
 from bot.services.runtime import Services, of
 from core.domain.errors import InvalidInput
@@ -135,22 +135,22 @@ def _job_result(report: Any, what: str) -> str:
     return f":white_check_mark: Done — {what}: {summary}"
 
 
-def _run_job(call: Call, p: jobs.Plan, label: str) -> None:
+def _run_job(call: Call, p: refresh.Plan, label: str) -> None:
     def work(progress: Progress) -> str:
-        return _job_result(jobs.run(call.svc, call.me, p, progress=progress.update), p.what)
+        return _job_result(refresh.run(call.svc, call.me, p, progress=progress.update), p.what)
     run_long(call.svc, call.respond, label, work)
 
 
 def _sub_refresh(call: Call, word: str) -> None:
-    p = jobs.plan(jobs.REFRESH, word)
+    p = refresh.plan(refresh.REFRESH, word)
     _run_job(call, p, f"refreshing {p.what}")
 
 
 def _sub_sync(call: Call, parsed: tuple[str, bool]) -> Message | str | None:
     word, now = parsed
-    p = jobs.plan(jobs.SYNC, word)
+    p = refresh.plan(refresh.SYNC, word)
     if not now:
-        cur = jobs.last_run(call.svc, call.me.tenant_id, p.job)
+        cur = refresh.last_run(call.svc, call.me.tenant_id, p.job)
         when = "never run yet" if cur is None or cur.last_run_at is None else \
             f"last run {cur.last_run_at:%Y-%m-%d %H:%M} UTC ({cur.last_status or 'unknown'})"
         return (f"Sync {word} ({p.what}): {when}. It runs on the schedule in App Home; "
@@ -163,7 +163,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
     name, project = parsed
 
     def work(progress: Progress) -> Message:
-        built = reports.build(call.svc, call.me, name, project=project)
+        built = report.build(call.svc, call.me, name, project=project)
         attached = False
         if built.report.long:
             dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
@@ -181,7 +181,7 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
     if procore is None or qbo is None:
         open_link_modal(call.svc, call.client, call.body, kind)
         return None
-    return linking.link(call.svc, call.me, kind, procore=procore, qbo=qbo).sentence
+    return link.link(call.svc, call.me, kind, procore=procore, qbo=qbo).sentence
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
@@ -292,14 +292,14 @@ _add("link", "link company|project [<Procore id or name> <QuickBooks id or name>
      who="Standard and up",
      examples=("link company", "link company 562949953421636 58", 'link project "Riverside Clinic" "Riverside"'))
 _add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
-     lambda a: _one(a, tuple(jobs.REFRESH), "list"), _sub_refresh, who="Standard and up",
+     lambda a: _one(a, tuple(refresh.REFRESH), "list"), _sub_refresh, who="Standard and up",
      examples=("refresh companies",))
 _add("sync", "sync paid|job-costs|vendors [now]", "see when a sync last ran, or run it now",
-     lambda a: (_choice(a, 0, tuple(jobs.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
+     lambda a: (_choice(a, 0, tuple(refresh.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
      examples=("sync paid", "sync paid now"))
 _add("report", "report accountant|job-costs|unsyncable|archived|sub-jobs [project id]",
      "a report here, with a CSV file for long ones",
-     lambda a: (_choice(a, 0, reports.REPORT_NAMES, "report"), _project(a)), _sub_report,
+     lambda a: (_choice(a, 0, report.REPORT_NAMES, "report"), _project(a)), _sub_report,
      examples=("report accountant", "report job-costs 1001"))
 _add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
      lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")

@@ -20,9 +20,9 @@ from sqlmodel import Session
 from blocks import ids
 from blocks import pickers as blocks
 from blocks.text import money
-from bot.actions import common, resend, send
+from bot.actions import common, link, resend, send
 from bot.identity import resolve
-from bot.services import linking, lookup, pickers
+from bot.services import lookup, pickers
 from bot.services.runtime import Services, of
 from core.domain.errors import DomainError, InvalidInput
 from core.domain.states import ItemType
@@ -66,7 +66,7 @@ def _answer(svc: Services, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_link_modal(svc: Services, client: WebClient, body: dict[str, Any], kind: str) -> None:
-    linking.check_ready(svc)
+    link.check_ready(svc)
     client.views_open(trigger_id=body["trigger_id"],
                       view=blocks.link_modal(kind, channel=body.get("channel_id")))
 
@@ -109,7 +109,7 @@ def register(app: App) -> None:
         view = body["view"]
         meta = blocks.read_meta(view)
         kind = meta.get("kind", "company")
-        procore_source, qbo_source = linking.SOURCES[kind]
+        procore_source, qbo_source = link.SOURCES[kind]
         try:
             me = who(svc, client, body)
         except DomainError as exc:
@@ -144,7 +144,7 @@ def register(app: App) -> None:
             ack(response_action="errors", errors={missing: f"Pick the {noun}."})
             return
         try:
-            linked = linking.link(svc, who(svc, client, body), kind, procore=procore.value, qbo=qbo.value)
+            linked = link.link(svc, who(svc, client, body), kind, procore=procore.value, qbo=qbo.value)
         except DomainError as exc:  # the confirm step refused: say so under the record being confirmed
             ack(response_action="errors", errors={ids.LINK_QBO_BLOCK: exc.sentence[:2000]})
             return

@@ -31,7 +31,7 @@ def engine_send(svc: Services, item: Item, actor: Actor, *, again: bool) -> Outc
 
 
 def send_only(svc: Services, item_id: int, actor: Actor) -> Outcome:
-    """The state change of a send, without a card (several items sent together share one: bot/services/batches)."""
+    """The state change of a send, without a card (several items sent together share one: bot/actions/batches)."""
     item = item_of(svc, item_id, actor)
     return engine_send(svc, item, actor, again=False) or svc.workflow.send(item_id, actor)
 
