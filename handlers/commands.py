@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
@@ -27,9 +27,9 @@ from bot.actions import common, export_now, finish, link, refresh, report, resen
 from bot.identity import Identity
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
-from bot.services.runtime import Services, of
+from bot.services.runtime import Services
 from core.domain.errors import InvalidInput
-from handlers.context import who
+from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
 from handlers.progress import Progress, run_long
@@ -360,45 +360,47 @@ def _as_reply(result: Message | str) -> dict[str, Any]:
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
 
-def register(app: App) -> None:
-    svc = of(app)
-    entries = [s.help for s in SUBS.values()]
+HELP_ENTRIES = [s.help for s in SUBS.values()]  # every subcommand is added above
 
-    @app.command(ids.COMMAND)
-    @guarded
-    def command(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        try:
-            args = shlex.split(body.get("text") or "")
-        except ValueError:
-            ack(text=f"I couldn't read that (a quote isn't closed?). Try `{ids.COMMAND} help`.")
+
+def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    svc = services(context)
+    try:
+        args = shlex.split(body.get("text") or "")
+    except ValueError:
+        ack(text=f"I couldn't read that (a quote isn't closed?). Try `{ids.COMMAND} help`.")
+        return
+    name = args[0].lower() if args else "help"
+    sub = SUBS.get(name)
+    if sub is None:
+        ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+        return
+    try:
+        parsed = sub.parse(args[1:])
+    except Usage as exc:
+        ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+        return
+    if name == "help":
+        only = SUBS[parsed].help if parsed in SUBS else None
+        ack(**_as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
+        return
+    try:
+        call = Call(svc, client, body, respond, who(svc, client, body))
+        if sub.mode == "now":
+            ack(**_as_reply(sub.run(call, parsed) or ""))
             return
-        name = args[0].lower() if args else "help"
-        sub = SUBS.get(name)
-        if sub is None:
-            ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
-            return
-        try:
-            parsed = sub.parse(args[1:])
-        except Usage as exc:
-            ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
-            return
-        if name == "help":
-            only = SUBS[parsed].help if parsed in SUBS else None
-            ack(**_as_reply(help_message(ids.COMMAND, entries, only=only)))
-            return
-        try:
-            call = Call(svc, client, body, respond, who(svc, client, body))
-            if sub.mode == "now":
-                ack(**_as_reply(sub.run(call, parsed) or ""))
-                return
-        except common.SENTENCE_ERRORS as exc:
-            ack(text=common.sentence_of(exc))
-            return
-        ack()
-        try:
-            result = sub.run(call, parsed)
-        except common.SENTENCE_ERRORS as exc:
-            respond(text=common.sentence_of(exc))
-            return
-        if result:
-            respond(**_as_reply(result))
+    except common.SENTENCE_ERRORS as exc:
+        ack(text=common.sentence_of(exc))
+        return
+    ack()
+    try:
+        result = sub.run(call, parsed)
+    except common.SENTENCE_ERRORS as exc:
+        respond(text=common.sentence_of(exc))
+        return
+    if result:
+        respond(**_as_reply(result))
+
+
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(guarded(handle_command))

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from blocks.text import money
 from bot.identity import Identity
+from core.domain.errors import InvalidInput
 from core.domain.matching import Choice, normalise, rank, similarity
 from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
@@ -202,3 +203,16 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
         return [Group(None, rest)]
     heading = f"Likely matches for {chosen_label}" if chosen_label else "Likely matches"
     return [Group(heading, first), Group(ALL_LABELS.get(source, "All"), rest)]
+
+
+def sendable_item(engine: Engine, tenant_id: int, value: str) -> Item:
+    """The item the send modal's picker handed over, if this tenant's and still sendable; else a sentence."""
+    item = None
+    if value.isdigit():
+        with Session(engine, expire_on_commit=False) as s:
+            item = s.get(Item, int(value))
+    if item is None or item.tenant_id != tenant_id:
+        raise InvalidInput("Pick an item from the list.")
+    if item.state not in SENDABLE:
+        raise InvalidInput(f"{item.title} is {item.state.replace('_', ' ')} now, so it can't be sent; pick another.")
+    return item
