@@ -19,12 +19,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.domain import audit
-from core.domain.permissions import SYSTEM
 from core.models import ExternalLink, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, register
+from sync.jobs.origin import OriginLink, adopt_origin
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.mappers.projects import project_import_state
 from sync.procore.records import Project
@@ -38,6 +37,9 @@ _QBO_FIELDS = ("Id", "SyncToken", "DisplayName", "FullyQualifiedName", "CompanyN
                "ParentRef", "Level", "BillAddr", "ShipAddr", "MetaData")
 _PROCORE_FIELDS = ("id", "name", "display_name", "project_number", "active", "origin_id", "origin_code",
                    "address", "city", "state_code", "zip", "updated_at")
+ORIGIN = OriginLink(PROJECT, "Procore project", "QBO project",
+                    "is not a project in this QuickBooks company — link it to the right QuickBooks project",
+                    "link_project", "procore_project_id", "qbo_project_id")
 STATE_LABELS = {"ready_to_import": "Ready to import", "synced": "Synced", "ready_to_update": "Ready to update"}
 
 
@@ -202,29 +204,14 @@ class ProjectsJob:
     @staticmethod
     def _adopt(s: Session, tenant_id: int, project: Project, report: JobReport, dry_run: bool,
                would_cache: dict[str, tuple[str, str]]) -> None:
-        what, origin = _label(project.name, project.id, PROCORE), str(project.origin_id)
-        link = binder.to_external(s, tenant_id, PROJECT, project.id)
-        if link is not None:
-            if link.qbo_id != origin:
-                report.add("skip", "Procore project", what, f"its origin_id says QBO project {origin} but Ledgerlink "
-                           f"links it to QBO project {link.qbo_id}; Ledgerlink's link stands")
-            return
+        """Procore says this project came from QBO project `origin_id`: take that link when both sides are free."""
+        origin = str(project.origin_id)
         row = cache.get(s, tenant_id, QBO, QBO_CUSTOMER, origin)
         name, kind = (row.name, row.data.get("kind")) if row else would_cache.get(origin, (None, None))
-        if kind != PROJECT:
-            report.add("skip", "Procore project", what, f"its origin_id {origin} is not a project in this QuickBooks "
-                       "company — link it to the right QuickBooks project")
-            return
-        other = binder.to_internal(s, tenant_id, PROJECT, origin)
-        if other is not None:
-            report.add("skip", "Procore project", what,
-                       f"its origin_id names {name}, which is linked to Procore project {other.procore_id}")
-            return
-        report.add("link", "Procore project", what, f"to QBO project {name} (named by its origin_id)")
-        if not dry_run:
-            binder.bind(s, tenant_id, PROJECT, project.id, origin, row.sync_token if row else None)
-            audit.record(s, tenant_id=tenant_id, actor=SYSTEM, action="link_project",
-                         detail={"procore_project_id": project.id, "qbo_project_id": origin, "source": "origin_id"})
+        what = _label(project.name, project.id, PROCORE)
+        adopt_origin(s, tenant_id, ORIGIN, report, procore_id=project.id, what=what,
+                     origin=origin, qbo_name=name if kind == PROJECT else None,
+                     sync_token=row.sync_token if row else None, dry_run=dry_run)
 
     @staticmethod
     def _states(s: Session, tenant_id: int, report: JobReport, would_cache: dict[str, tuple[str, str]]) -> None:

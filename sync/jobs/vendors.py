@@ -13,13 +13,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core.domain import audit
-from core.domain.permissions import SYSTEM
 from core.models import RemoteRecord
 from sync import binder, cache
 from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, register
+from sync.jobs.origin import OriginLink, adopt_origin
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.procore.records import Vendor
 from sync.writes.common import parse_time, plain
@@ -27,6 +26,9 @@ from sync.writes.common import parse_time, plain
 QBO, QBO_VENDOR = "qbo", "Vendor"
 PROCORE, PROCORE_VENDOR = "procore", "vendor"
 LINK = "company"  # binder entity type: Procore vendor id ⇄ QBO Vendor Id
+ORIGIN = OriginLink(LINK, "Procore company", "QBO vendor",
+                    "is not a vendor in this QuickBooks company — link it to the right vendor",
+                    "link_company", "procore_vendor_id", "qbo_vendor_id")
 
 _QBO_FIELDS = ("Id", "SyncToken", "DisplayName", "CompanyName", "GivenName", "FamilyName", "PrintOnCheckName",
                "Active", "PrimaryEmailAddr", "PrimaryPhone", "Mobile", "TaxIdentifier", "AcctNum", "BillAddr",
@@ -178,28 +180,8 @@ class VendorsJob:
     def _adopt(s: Session, tenant_id: int, vendor: Vendor, report: JobReport, dry_run: bool,
                would_cache: dict[str, str]) -> None:
         """Procore says this company came from QBO vendor `origin_id`: take that link when both sides are free."""
-        what, origin = label(vendor.name, vendor.id, PROCORE), str(vendor.origin_id)
-        link = binder.to_external(s, tenant_id, LINK, vendor.id)
-        if link is not None:
-            if link.qbo_id != origin:
-                report.add("skip", "Procore company", what,
-                           f"its origin_id says QBO vendor {origin} but Ledgerlink links it to QBO vendor "
-                           f"{link.qbo_id}; Ledgerlink's link stands")
-            return
+        origin = str(vendor.origin_id)
         qbo_row = cache.get(s, tenant_id, QBO, QBO_VENDOR, origin)
-        qbo_name = qbo_row.name if qbo_row else would_cache.get(origin)
-        if qbo_name is None:
-            report.add("skip", "Procore company", what,
-                       f"its origin_id {origin} is not a vendor in this QuickBooks company — link it to the "
-                       "right vendor")
-            return
-        other = binder.to_internal(s, tenant_id, LINK, origin)
-        if other is not None:
-            report.add("skip", "Procore company", what,
-                       f"its origin_id names {qbo_name}, which is linked to Procore company {other.procore_id}")
-            return
-        report.add("link", "Procore company", what, f"to QBO vendor {qbo_name} (named by its origin_id)")
-        if not dry_run:
-            binder.bind(s, tenant_id, LINK, vendor.id, origin, qbo_row.sync_token if qbo_row else None)
-            audit.record(s, tenant_id=tenant_id, actor=SYSTEM, action="link_company",
-                         detail={"procore_vendor_id": vendor.id, "qbo_vendor_id": origin, "source": "origin_id"})
+        adopt_origin(s, tenant_id, ORIGIN, report, procore_id=vendor.id, what=label(vendor.name, vendor.id, PROCORE),
+                     origin=origin, qbo_name=qbo_row.name if qbo_row else would_cache.get(origin),
+                     sync_token=qbo_row.sync_token if qbo_row else None, dry_run=dry_run)
