@@ -4,7 +4,7 @@ hooks that queue their outbox writes when they are accepted.
     send(ctx, actor, item_id)            refresh from Procore, refuse with the reason if it can't be exported
                                          (then `locked_message(item)` is what the sender is told)
     send_requisition(ctx, actor, requisition_id, project_id=)   the same, by Procore id (status gate first)
-    retrieve / reject / resend / unlink(ctx, actor, item_id, …)   (accept, export now, retry: bot/actions/)
+    resend / unlink(ctx, actor, item_id, …)   (accept, reject, retrieve, export now, retry: bot/actions/)
     choose_qbo_record(ctx, actor, role, qbo_id)                 which QBO account/item plays a role
 
 Every state change goes through `core.domain.workflow.Workflow` (permission, compare-and-set, audit row).
@@ -153,16 +153,6 @@ def resend(ctx: TenantContext, actor: Actor, item_id: int, *, refresh: bool = Tr
         item = _refresh(ctx, item)
     _ready(ctx, item, "resent")
     return ctx.workflow.resend(item.id, actor)
-
-
-def retrieve(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
-    """The sender takes an invoice back before any decision (editable again)."""
-    return ctx.workflow.retrieve(_item(ctx, item_id).id, actor)
-
-
-def reject(ctx: TenantContext, actor: Actor, item_id: int, reason: str) -> Outcome:
-    """An approver rejects with a reason; the invoice is editable again and can be resent."""
-    return ctx.workflow.reject(_item(ctx, item_id).id, actor, reason)
 
 
 def unlink(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:

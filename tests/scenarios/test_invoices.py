@@ -94,8 +94,8 @@ def test_reject_edit_resend_retrieve(world):
     item = items(world.engine)["SC-2024-014-06-001"]
     svc.send(ctx, world.actor("sam"), item.id)
     with pytest.raises(InvalidInput, match="at least 5 characters"):
-        svc.reject(ctx, world.actor("dana"), item.id, "no")
-    svc.reject(ctx, world.actor("dana"), item.id, "Wrong billing date, use Aug 31")
+        decide.reject(ctx, world.actor("dana"), item.id, "no")
+    decide.reject(ctx, world.actor("dana"), item.id, "Wrong billing date, use Aug 31")
     assert one(world.engine, item.id).state == "rejected"
     # editable again: the sub changes the invoice in Procore, the resend picks the edit up
     httpx.patch(f"{world.sandboxes.procore_url}/_sandbox/records/requisitions/{item.procore_id}",
@@ -104,7 +104,7 @@ def test_reject_edit_resend_retrieve(world):
     resent = one(world.engine, item.id)
     assert resent.state == "awaiting_acceptance" and resent.round == 2
     assert resent.detail["invoice_number"] == "TD-0831" and resent.detail["billing_date"] == "2024-08-31"
-    svc.retrieve(ctx, world.actor("sam"), item.id)
+    decide.retrieve(ctx, world.actor("sam"), item.id)
     assert one(world.engine, item.id).state == "ready_to_export"
 
 

@@ -1,5 +1,5 @@
 """The engine's part of a decision, for tests that drive the engine without Slack: the domain rule with the item
-type's export hook (what bot/actions/{accept,export_now,retry}.py do before they redraw the card)."""
+type's export hook where there is one (what bot/actions/ do before they redraw the card)."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def retry(ctx: TenantContext, actor: Actor, item_id: int, *, request_id: str | N
     """An approver retries a failed export (a new outbox row when the last one failed for good)."""
     hook = export_hook(_item_type(ctx, actor, item_id))
     return ctx.workflow.retry(item_id, actor, request_id=request_id, then=hook)
+
+
+def retrieve(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
+    """The sender takes an item back before any decision (editable again)."""
+    _item_type(ctx, actor, item_id)
+    return ctx.workflow.retrieve(item_id, actor)
+
+
+def reject(ctx: TenantContext, actor: Actor, item_id: int, reason: str) -> Outcome:
+    """An approver rejects with a reason; the item is editable again and can be resent."""
+    _item_type(ctx, actor, item_id)
+    return ctx.workflow.reject(item_id, actor, reason)
