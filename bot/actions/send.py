@@ -12,7 +12,7 @@ from bot.services.runtime import Services
 from core.domain.permissions import SYSTEM, Actor
 from core.domain.workflow import Outcome
 from core.models import Item
-from sync.services import companies, invoices
+from sync.services import exports
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +20,10 @@ logger = logging.getLogger(__name__)
 def engine_send(svc: Services, item: Item, actor: Actor, *, again: bool) -> Outcome | None:
     """The engine's own send for types that check more first (invoices re-read Procore and check their status and
     links; a company already linked has nothing to export). None: the type has no such service, use the workflow."""
-    if svc.context_for is None:
+    hook = exports.send_hook(item.type)
+    if hook is None or svc.context_for is None:
         return None
-    if item.type in ("sub_invoice", "owner_invoice"):
-        fn = invoices.resend if again else invoices.send
-        return fn(svc.context_for(item.tenant_id), actor, item.id)
-    if item.type == "company":  # it sends or resends, as the item's state says
-        return companies.send_company(svc.context_for(item.tenant_id), actor, procore_vendor_id=item.procore_id)
-    return None
+    return hook(svc.context_for(item.tenant_id), actor, item, again=again)
 
 
 def send_only(svc: Services, item_id: int, actor: Actor) -> Outcome:

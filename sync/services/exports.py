@@ -15,7 +15,7 @@ import sync.services.invoices  # noqa: F401 - the imports above and this one reg
 from core.domain.errors import InvalidInput
 from core.domain.states import ItemType
 from core.domain.workflow import Hook
-from sync.services.hooks import EXPORT_HOOKS
+from sync.services.hooks import EXPORT_HOOKS, SEND_HOOKS, SendHook
 
 
 def export_hook(item_type: ItemType | str) -> Hook:
@@ -26,3 +26,8 @@ def export_hook(item_type: ItemType | str) -> Hook:
         label = ItemType(str(item_type)).label if str(item_type) in set(ItemType) else str(item_type)
         raise InvalidInput(f"Ledgerlink can't export a {label} to QuickBooks yet, so it can't be accepted; "
                            "retrieve it or ask your admin.") from None
+
+
+def send_hook(item_type: ItemType | str) -> SendHook | None:
+    """The engine's own send for this item type, if it checks more than the workflow's send; else None."""
+    return SEND_HOOKS.get(str(item_type))

@@ -1,5 +1,7 @@
 """Export hooks: what accepting an item of a type does, registered by the module of that type with
-`@registers(ItemType.X)` (sync/services/exports.py imports those modules), and the helper they share.
+`@registers(ItemType.X)` (sync/services/exports.py imports those modules), and the helper they share. Types whose
+send checks more than the workflow does (invoices re-read Procore; a linked company has nothing to export) register
+that send with `@sends(...)`.
 
 A hook runs inside the workflow's transaction and queues the item's remote write in the outbox, so the
 decision and the write it asks for commit together.
@@ -30,6 +32,20 @@ def registers(item_type: ItemType | str) -> Callable[[Hook], Hook]:
     """Decorator: `fn(session, item)` is what accepting an item of this type does."""
     def decorate(fn: Hook) -> Hook:
         EXPORT_HOOKS[str(item_type)] = fn
+        return fn
+    return decorate
+
+
+#: the engine's own send of an item type: fn(ctx, actor, item, again=resend?) -> Outcome
+SendHook = Callable[..., Any]
+SEND_HOOKS: dict[str, SendHook] = {}
+
+
+def sends(*item_types: ItemType | str) -> Callable[[SendHook], SendHook]:
+    """Decorator: `fn(ctx, actor, item, *, again)` sends (or, `again`, resends) an item of these types."""
+    def decorate(fn: SendHook) -> SendHook:
+        for item_type in item_types:
+            SEND_HOOKS[str(item_type)] = fn
         return fn
     return decorate
 

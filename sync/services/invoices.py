@@ -32,7 +32,7 @@ from sync.context import NotConnected, TenantContext
 from sync.invoice_rules import ROLES, Evaluation, evaluate
 from sync.jobs import owner_invoices, sub_invoices
 from sync.procore.errors import ProcoreError
-from sync.services.hooks import enqueue_for_item, registers
+from sync.services.hooks import enqueue_for_item, registers, sends
 from sync.writes.bills import BILL_LINK, OP_CREATE_BILL, record_on_item
 from sync.writes.common import plain
 from sync.writes.invoices import INVOICE_LINK, OP_CREATE_INVOICE, summary_sheet
@@ -153,6 +153,12 @@ def resend(ctx: TenantContext, actor: Actor, item_id: int, *, refresh: bool = Tr
         item = _refresh(ctx, item)
     _ready(ctx, item, "resent")
     return ctx.workflow.resend(item.id, actor)
+
+
+@sends(ItemType.SUB_INVOICE, ItemType.OWNER_INVOICE)
+def send_checked(ctx: TenantContext, actor: Actor, item: Item, *, again: bool) -> Outcome:
+    """Send (or resend) from Slack: refreshed from Procore and checked first."""
+    return (resend if again else send)(ctx, actor, item.id)
 
 
 def unlink(ctx: TenantContext, actor: Actor, item_id: int) -> Outcome:
