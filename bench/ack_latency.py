@@ -48,10 +48,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bench.bulk_export import PROJECT, Sandbox, Tenantry, invoice_detail, machine, start_sandbox, update_section
+from bot.actions import send
+from bot.notify import Notifier
+from bot.services.runtime import Services
+from bot.slack_clients import links_for, make_web_client
 from core.config import Settings, load_settings
 from core.db import make_engine
+from core.domain.workflow import Workflow, actor_for_user
 from core.migrate import upgrade
 from core.models import Item, Tenant, TenantSettings, User
+from sync.context import token_store
+from sync.tokens import TokenSet
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND_MS = 300
@@ -151,9 +158,6 @@ class Bench:
     # --- the tenant, people, cards ---------------------------------------------------------------------------
     def tenant(self) -> None:
         """Tenant linked in QBO (vendor, project, cost item), QBO tokens stored, people in Slack and the DB."""
-        from sync.context import token_store
-        from sync.tokens import TokenSet
-
         tenantry = Tenantry(self.engine, self.qbo, time_scale=1.0, limits=False)
         tenantry.link()
         self.tenantry, self.tenant_id = tenantry, tenantry.tenant_id
@@ -184,12 +188,6 @@ class Bench:
 
     def send_cards(self, count: int) -> list[Item]:
         """`count` sub invoices sent by the sender: workflow send, card posted, receipt DM (as `/ledgerlink send`)."""
-        from bot.actions import send
-        from bot.notify import Notifier
-        from bot.services.runtime import Services
-        from bot.slack_clients import links_for, make_web_client
-        from core.domain.workflow import Workflow, actor_for_user
-
         client, links = make_web_client(self.settings), links_for(self.settings)
         svc = Services(engine=self.engine, settings=self.settings, links=links, workflow=Workflow(self.engine),
                        notifier=Notifier(self.engine, lambda _t: client, links=links,
