@@ -90,26 +90,30 @@ def handle_reject(ack: Ack, body: dict, action: dict, client: WebClient, context
     _decide(svc, body, action, client, open_modal)
 
 
+def _decide_from_dm(context: BoltContext, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                    respond: Respond, do: Callable[[Services, Identity, int], Outcome],
+                    note: Callable[[Outcome], str]) -> None:
+    """Retrieve/Resend: the decision, then the sender's DM (when the click came from it) becomes a note of it."""
+    svc = services(context)
+    outcome = _decide(svc, body, action, client, lambda me, item: do(svc, me, item))
+    if outcome is not None and body.get("response_url"):
+        respond(replace_original=True, **cards.outcome_note(note(outcome)).as_kwargs())
+
+
 def handle_retrieve(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
                     context: BoltContext) -> None:
-    svc = services(context)
     ack()
-    outcome = _decide(svc, body, action, client, lambda me, item: retrieve.retrieve(svc, item, me.actor))
-    if outcome is not None and body.get("response_url"):
-        note = cards.outcome_note(f":leftwards_arrow_with_hook: You retrieved {outcome.item.title}; it is "
-                                  "ready to export again. Send it when it's ready.")
-        respond(replace_original=True, **note.as_kwargs())
+    _decide_from_dm(context, body, action, client, respond,
+                    lambda svc, me, item: retrieve.retrieve(svc, item, me.actor),
+                    lambda o: f":leftwards_arrow_with_hook: You retrieved {o.item.title}; it is ready to export "
+                              "again. Send it when it's ready.")
 
 
 def handle_resend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
-                    context: BoltContext) -> None:
-    svc = services(context)
+                  context: BoltContext) -> None:
     ack()
-    outcome = _decide(svc, body, action, client, lambda me, item: resend.resend(svc, item, me.actor))
-    if outcome is not None and body.get("response_url"):
-        note = cards.outcome_note(f":outbox_tray: You resent {outcome.item.title} to accounting "
-                                  f"(round {outcome.item.round}).")
-        respond(replace_original=True, **note.as_kwargs())
+    _decide_from_dm(context, body, action, client, respond, lambda svc, me, item: resend.resend(svc, item, me.actor),
+                    lambda o: f":outbox_tray: You resent {o.item.title} to accounting (round {o.item.round}).")
 
 
 def handle_details(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext) -> None:
