@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.services.runtime import TrackedExecutor, Tracker
-from bot.services.slack_install import multi_workspace, oauth_settings
-from bot.services.wiring import build_services
 from bot.slack_clients import make_web_client
+from bot.slack_install import multi_workspace, oauth_settings
+from bot.wiring import build_services
 from core.config import Settings
 from core.db import engine_for
 from handlers import register_all

@@ -51,7 +51,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 @app.command()
 def socket() -> None:
     """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
-    from bot.services.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
+    from bot.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
 
     raise typer.Exit(serve(_settings()))
 

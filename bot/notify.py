@@ -31,10 +31,10 @@ from blocks.cards import CardData, Message
 from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
+from bot.cardview import card_data, group_data, person, read_settings
 from bot.identity import slack_id_for
-from bot.services.cardview import card_data, group_data, person, read_settings
-from bot.services.slack_install import multi_workspace
 from bot.slack_clients import client_factory, links_for
+from bot.slack_install import multi_workspace
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)

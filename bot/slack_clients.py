@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from blocks.links import PROCORE_WEB, Links, qbo_app_for
-from bot.services.slack_install import installation_store
+from bot.slack_install import installation_store
 from core.config import Settings
 from core.models import Tenant
 

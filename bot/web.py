@@ -44,7 +44,7 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     def slack_events():
         if handler is None:
             return jsonify({"error": "slack_not_configured", "missing": slack_missing}), 503
-        if request.method != "POST":  # the OAuth install pages (bot/services/slack_install.py) come here too
+        if request.method != "POST":  # the OAuth install pages (bot/slack_install.py) come here too
             return handler.handle(request)
         if not _signed_by_slack(settings, request):
             # checked before Bolt: Bolt parses the body first, and its error handler would then act on a forged

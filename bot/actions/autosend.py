@@ -124,7 +124,7 @@ def _send(svc: Services, row: AutoSend) -> str:
         if item.state not in SENDABLE_STATES:
             return end("skipped", f"it was already {item.state.replace('_', ' ')}", item_id=item.id)
         sender = resolve_sender(svc, ctx, row)
-        # the card drawn during the send reads who sent it from this row (bot/services/cardview.py)
+        # the card drawn during the send reads who sent it from this row (bot/cardview.py)
         end("sending", item_id=item.id, round=item.round + 1, sender_id=sender.user_id, sender_label=sender.label)
         do_send = resend.resend if item.state == ItemState.REJECTED else send.send
         outcome = do_send(svc, int(item.id or 0), sender.actor)

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from blocks.cards import Message
 from blocks.ready_post import ready_post
-from bot.services.cardview import card_data, read_settings
+from bot.cardview import card_data, read_settings
 from core.domain.settings import DirectExports
 from core.domain.states import ItemState
 from core.models import AuditEvent, Item, ProjectSettings, ReadyPost, Tenant, utcnow
