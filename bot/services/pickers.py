@@ -22,11 +22,11 @@ from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
 from core.models import ExternalLink, Item, RemoteRecord
 from sync.context import TenantContext
+from sync.copies.projects import PROCORE_PROJECT, QBO_CUSTOMER
+from sync.copies.projects import PROJECT as PROJECT_LINK
+from sync.copies.vendors import LINK as COMPANY_LINK
+from sync.copies.vendors import PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.duplicates import normalise_name
-from sync.jobs.projects import PROCORE_PROJECT, QBO_CUSTOMER
-from sync.jobs.projects import PROJECT as PROJECT_LINK
-from sync.jobs.vendors import LINK as COMPANY_LINK
-from sync.jobs.vendors import PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.services import companies
 
 PROCORE_COMPANY, QBO_VENDOR_PICK, PROCORE_PROJECT_PICK, QBO_PROJECT_PICK, ITEM = (

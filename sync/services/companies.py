@@ -24,9 +24,9 @@ from core.domain.workflow import Outcome
 from core.models import ExternalLink, Item, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
+from sync.copies.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.duplicates import Company, find_duplicates, normalise_name, suggestions_for
 from sync.items import find_item, upsert_item
-from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.mappers.vendors import procore_vendor_to_qbo_vendor, qbo_vendor_to_procore_vendor
 from sync.outbox import OutboxStatus, enqueue
 from sync.procore.records import Vendor

@@ -26,6 +26,7 @@ from core.domain.errors import InvalidInput, ItemNotFound
 from core.domain.permissions import Actor, Perm, check
 from core.domain.states import ItemType
 from core.domain.workflow import Outcome
+from core.jsonbody import plain
 from core.models import Item, utcnow
 from sync import binder
 from sync.context import NotConnected, TenantContext
@@ -34,7 +35,6 @@ from sync.jobs import owner_invoices, sub_invoices
 from sync.procore.errors import ProcoreError
 from sync.services.hooks import enqueue_for_item, registers, sends
 from sync.writes.bills import BILL_LINK, OP_CREATE_BILL, record_on_item
-from sync.writes.common import plain
 from sync.writes.invoices import INVOICE_LINK, OP_CREATE_INVOICE, summary_sheet
 
 INVOICE_TYPES = (ItemType.SUB_INVOICE.value, ItemType.OWNER_INVOICE.value)

@@ -17,22 +17,15 @@ from sqlmodel import Session
 
 from core.domain import audit
 from core.domain.permissions import SYSTEM
+from core.jsonbody import plain
 from core.models import OutboxEntry
 from sync import binder, cache
-from sync.jobs.projects import (
-    PROCORE,
-    PROCORE_SUB_JOB,
-    PROJECT,
-    QBO,
-    QBO_CUSTOMER,
-    SUB_JOB,
-    cache_procore_project,
-)
+from sync.copies.projects import PROCORE, PROCORE_SUB_JOB, PROJECT, QBO, QBO_CUSTOMER, SUB_JOB, cache_procore_project
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.errors import ProcoreConflict, ProcoreError, ProcoreNotFound
 from sync.procore.records import Project
 from sync.procore.sub_jobs import SubJob
-from sync.writes.common import plain, remote_failure
+from sync.writes.common import remote_failure
 from sync.writes.registry import ContextFor, operation
 
 
