@@ -16,6 +16,7 @@ Ends with one `BENCH name=memory_<job> value=<peak MB> unit=MB bound=200 baselin
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import subprocess
@@ -26,10 +27,25 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from sqlmodel import Session
 
 from bench._world import plant, start_procore, start_sandbox
 from bench.bulk_export import machine, update_section
-from bench.incremental_cost import CHECKING, item_line, pay_body
+from bench.incremental_cost import (
+    CHECKING,
+    COST_CODE,
+    COST_TYPE,
+    PROCORE_VENDOR,
+    PROJECT,
+    World,
+    item_line,
+    pay_body,
+)
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import ExternalLink, Item, ProjectSettings
+from sync import binder
+from sync.jobs.base import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,17 +74,6 @@ PLACED = 2_000  # expenses on the QBO project linked to a Procore project with j
 
 def child(qbo_url: str, procore_url: str, realm: str, plan_path: str) -> None:
     """Runs in the fresh process: per job, RSS before, then its first run, then its peak (JSON on stdout)."""
-    import gc
-
-    from sqlmodel import Session
-
-    from bench.incremental_cost import COST_CODE, COST_TYPE, PROCORE_VENDOR, PROJECT, World
-    from core.db import make_engine
-    from core.migrate import upgrade
-    from core.models import ExternalLink, Item, ProjectSettings
-    from sync import binder
-    from sync.jobs.base import run_job
-
     plan = json.loads(Path(plan_path).read_text())
     url = f"sqlite:///{tempfile.mkdtemp(prefix='ledgerlink-bench-')}/bench.db"
     upgrade(url)

@@ -49,6 +49,14 @@ from bench.trickle import percentile
 from core.db import make_engine
 from core.migrate import upgrade
 from core.models import ExternalLink, Item
+from sync.context import TenantContext
+from sync.http.base import StaticToken
+from sync.http.retry import RetryPolicy
+from sync.http.shared_limits import SharedLimiterRegistry
+from sync.operations import build_operations
+from sync.qbo.client import QBO_POLICY, QboClient
+from sync.writes.batching import BatchingOutbox
+from tests.support.postgres import PrivatePostgres, create_database
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOW_BILLS = 1200  # one QBO minute of batched creates: 40 batch calls x 30
@@ -58,14 +66,6 @@ P99_BOUND_S, SHARE_BOUND = 3.0, 0.90
 # --- the processes ---------------------------------------------------------------------------------------
 def worker_main(spec: dict, name: str) -> int:
     """One worker process: the outbox drain with limits shared through the database, until SIGTERM."""
-    from sync.context import TenantContext
-    from sync.http.base import StaticToken
-    from sync.http.retry import RetryPolicy
-    from sync.http.shared_limits import SharedLimiterRegistry
-    from sync.operations import build_operations
-    from sync.qbo.client import QBO_POLICY, QboClient
-    from sync.writes.batching import BatchingOutbox
-
     engine = make_engine(spec["db"])
     registry = SharedLimiterRegistry(engine, holder=name)
     scale = spec["scale"]
@@ -220,8 +220,6 @@ def main(argv: list[str] | None = None) -> int:
         return worker_main(json.loads(Path(args.spec).read_text()), args.name)
     if args.role == "accept":
         return accept_main(json.loads(Path(args.spec).read_text()), int(args.name))
-    from tests.support.postgres import PrivatePostgres, create_database
-
     server = None
     if args.db:
         server_url = args.db

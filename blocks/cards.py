@@ -78,7 +78,7 @@ class LastEvent:
 
 @dataclass(frozen=True)
 class CardData:
-    """Everything a card shows about one item, read from the database by bot/services/cardview.py."""
+    """Everything a card shows about one item, read from the database by bot/cardview.py."""
 
     item_id: int
     type: str

@@ -31,8 +31,10 @@ from blocks.cards import CardData, Message
 from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
+from bot.cardview import card_data, group_data, offline_card_data, person, read_settings
 from bot.identity import slack_id_for
-from bot.services.cardview import card_data, group_data, offline_card_data, person, read_settings
+from bot.slack_clients import client_factory, links_for
+from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
@@ -397,9 +399,6 @@ def items_with_cards(engine: Engine, item_ids: Sequence[int]) -> list[Item]:
 
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
     """The worker's notifier: Slack through the bot token or each team's installation; None without Slack."""
-    from bot.services.slack_install import multi_workspace
-    from bot.services.wiring import client_factory, links_for
-
     if not settings.slack_bot_token and not multi_workspace(settings):
         return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),

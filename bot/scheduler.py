@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,12 +40,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from core.config import SettingsError
+from core.db import get_engine
 from core.db_outage import Backoff, is_outage
 from core.domain.settings import PaidSyncSchedule
 from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
-
-if TYPE_CHECKING:
-    from bot.worker import Runtime
+from sync.jobs import base as jobs_base
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,6 @@ class SchedulerConfig:
                 values["tasks"] = tuple(values["tasks"])
             return replace(cls(), **values)
         except (ValueError, TypeError) as exc:
-            from core.config import SettingsError
-
             raise SettingsError(f"{CONFIG_ENV}: {exc}") from None
 
 
@@ -253,8 +251,6 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
     """Ask the leading worker to run `job` for the tenant soon ("sync now"); returns the request's id."""
-    from core.db import get_engine
-
     with Session(engine or get_engine()) as s:
         row = SyncRequest(tenant_id=tenant_id, source=source, entity=job[:48], operation="sync")
         s.add(row)
@@ -274,7 +270,6 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
     if sched is not None and sched.running:
         sched.reconcile_tenant(tenant_id)
         return "rescheduled"
-    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         already = s.exec(select(SyncRequest.id).where(SyncRequest.tenant_id == tenant_id,
@@ -284,6 +279,17 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
             s.add(SyncRequest(tenant_id=tenant_id, source="schedule", entity=RESCHEDULE, operation="reschedule"))
             s.commit()
     return "requested"
+
+
+def reschedule(tenant_id: int, engine: Engine | None = None) -> bool:
+    """`reschedule_tenant` for a person who just saved settings: a failure is logged, not shown (the settings are
+    saved; the worker applies them on its next start)."""
+    try:
+        reschedule_tenant(tenant_id, engine=engine)
+    except Exception:  # noqa: BLE001 - see above
+        logger.exception("rescheduling tenant %s failed", tenant_id)
+        return False
+    return True
 
 
 def run_tenant_job(tenant_id: int, job_name: str) -> None:
@@ -296,10 +302,21 @@ def run_tenant_job(tenant_id: int, job_name: str) -> None:
 
 
 # --- the scheduler -----------------------------------------------------------------------------------------------
+class JobRunner(Protocol):
+    """What the scheduler runs its jobs with (`bot.worker.Runtime`)."""
+
+    engine: Engine
+    config: SchedulerConfig
+
+    def run(self, tenant_id: int, job_name: str) -> bool: ...
+
+    def pump(self, tenant_id: int) -> int: ...
+
+
 class Scheduler:
     """APScheduler plus Ledgerlink's reconciliation of what each tenant should have. One per leading process."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: JobRunner) -> None:
         self.runtime = runtime
         self.config = runtime.config
         self.engine = runtime.engine
@@ -351,10 +368,8 @@ class Scheduler:
 
     # --- what should be scheduled ---------------------------------------------------------------------------
     def registered_jobs(self) -> set[str]:
-        from sync.jobs.base import load_jobs
-
         try:
-            jobs = set(load_jobs())
+            jobs = set(jobs_base.load_jobs())
         except Exception:  # a broken job module must not stop every other job
             logger.exception("loading the sync jobs failed; keeping the previous list")
             return self._registered
@@ -482,9 +497,7 @@ class Scheduler:
     def process_events(self) -> int:
         with Session(self.engine) as s:
             tenant_ids = list(s.exec(select(Tenant.id).order_by(Tenant.id)))
-        from bot.worker import pump_events
-
-        return sum(pump_events(self.runtime, tid) for tid in tenant_ids)  # type: ignore[arg-type]
+        return sum(self.runtime.pump(tid) for tid in tenant_ids)
 
 
 class OutageTolerantJobStore(SQLAlchemyJobStore):

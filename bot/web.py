@@ -7,10 +7,18 @@ import threading
 import time
 
 from flask import Flask, jsonify, request
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
+from waitress import serve as waitress_serve
 
+from bot.app import create_app
+from bot.web_routes import register_routes
 from core.config import Settings
 from core.db import db_status, engine_for
+from sync.http.shared_limits import share_limits
+from sync.outbox import default_worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +32,9 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
 
     slack_missing = settings.missing_for_slack_http() if bolt_app is None else []
     if bolt_app is None and not slack_missing:
-        from bot.app import create_app
-
         bolt_app = create_app(settings)
     handler = None
     if bolt_app is not None:
-        from slack_bolt.adapter.flask import SlackRequestHandler
-
         handler = SlackRequestHandler(bolt_app)
 
     probe = DbProbe(engine)
@@ -46,14 +50,13 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     def slack_events():
         if handler is None:
             return jsonify({"error": "slack_not_configured", "missing": slack_missing}), 503
-        if request.method != "POST":  # the OAuth install pages (bot/services/slack_install.py) come here too
+        if request.method != "POST":  # the OAuth install pages (bot/slack_install.py) come here too
             return handler.handle(request)
         if not _signed_by_slack(settings, request):
             # checked before Bolt: Bolt parses the body first, and its error handler would then act on a forged
             # body (answer its response_url) when the check itself fails, e.g. on a timestamp that isn't a number
             logger.info("Slack request refused: not signed by Slack")
             return jsonify({"error": "invalid request"}), 401
-        from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 
         try:
             bolt_request = to_bolt_request(request)
@@ -62,7 +65,6 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
             return jsonify({"error": "unreadable_body"}), 400
         return to_flask_response(handler.app.dispatch(bolt_request))
 
-    from bot.web_routes import register_routes
 
     register_routes(web, settings)
     return web
@@ -92,7 +94,6 @@ def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untype
     given by a test) Bolt's own check decides."""
     if settings.slack_signing_secret is None:
         return True
-    from slack_sdk.signature import SignatureVerifier
 
     try:
         return SignatureVerifier(settings.slack_signing_secret.get_secret_value()).is_valid_request(
@@ -103,15 +104,10 @@ def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untype
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:
     """Run the web role with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
-
     missing = settings.missing_for_slack_http()
     if missing:
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))
     app = create_web_app(settings)
-    from bot.worker import share_limits
-    from sync.outbox import default_worker_id
-
     share_limits(app.config["LEDGERLINK_ENGINE"], f"web:{default_worker_id()}")
     logger.info("Ledgerlink web listening on http://%s:%s (GET /healthz)", host, port)
     waitress_serve(app, host=host, port=port, threads=threads, ident="ledgerlink")

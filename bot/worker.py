@@ -28,6 +28,10 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.actions import autosend
+from bot.engine_setup import engine_outbox
+from bot.leader import leadership_for
+from bot.notify import exported_since, items_with_cards
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -36,9 +40,16 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
+from core.config import SettingsError
+from core.db import db_status, engine_for
 from core.db_outage import OUTAGE, Backoff, is_outage
 from core.domain.states import ItemState
 from core.models import Item, utcnow
+from sync.context import NotConnected, TenantContext, token_store
+from sync.http.shared_limits import share_limits
+from sync.jobs.base import register, run_job
+from sync.operations import build_operations
+from sync.outbox import default_worker_id
 
 logger = logging.getLogger(__name__)
 
@@ -71,23 +82,18 @@ class Runtime(NotificationTasks):
         if not self._tokens_made:
             self._tokens_made = True
             if self.settings is not None and getattr(self.settings, "secret_key", None) is not None:
-                from sync.context import token_store
-
                 self._tokens = token_store(self.engine, self.settings)
         return self._tokens
 
     def context_for(self, tenant_id: int) -> Any:
         if self._context_for is not None:
             return self._context_for(tenant_id)
-        from sync.context import TenantContext
 
         return TenantContext(engine=self.engine, tenant_id=tenant_id, settings=self.settings, tokens=self.tokens())
 
     def autosend(self, tenant_id: int) -> dict[str, int]:
-        """Send what the job's status changes queued for auto-send (bot/services/autosend.py), here in the
+        """Send what the job's status changes queued for auto-send (bot/actions/autosend.py), here in the
         worker: a webhook request only queues the sync."""
-        from bot.services import autosend
-
         return dict(autosend.process_in_worker(self, tenant_id))
 
     def run(self, tenant_id: int, job_name: str) -> bool:
@@ -97,8 +103,6 @@ class Runtime(NotificationTasks):
             return False
         with self._locks_guard:
             lock = self._locks[(tenant_id, job_name)]
-        from core.config import SettingsError
-        from sync.context import NotConnected
 
         with lock:
             started = self.clock()
@@ -106,8 +110,6 @@ class Runtime(NotificationTasks):
                 if job_name in TASKS:
                     getattr(self, "task_" + job_name.replace("-", "_"))(tenant_id)
                 else:
-                    from sync.jobs.base import run_job
-
                     run_job(self.context_for(tenant_id), job_name)
                     self.notify("auto-send", lambda: self.autosend(tenant_id))
             except (NotConnected, SettingsError) as exc:
@@ -124,8 +126,6 @@ class Runtime(NotificationTasks):
 # --- the process -------------------------------------------------------------------------------------------------
 def register_extra_jobs(spec: str | None = None) -> list[str]:
     """Register the job classes named in LEDGERLINK_EXTRA_JOBS ("package.module:Class,…")."""
-    from sync.jobs.base import register
-
     names = []
     for ref in filter(None, (p.strip() for p in (spec if spec is not None else os.environ.get(EXTRA_JOBS_ENV, ""))
                              .split(","))):
@@ -149,9 +149,6 @@ class OutboxLoop:
 
     def outbox(self) -> Any:
         if self._outbox is None:
-            from bot.services.wiring import engine_outbox
-            from sync.operations import build_operations
-
             context_for = self.runtime.context_for
             self._outbox = engine_outbox(self.runtime.engine, build_operations(context_for),
                                          context_for=context_for, worker_id=self.worker_id,
@@ -183,8 +180,6 @@ class OutboxLoop:
 
     def redraw(self, item_ids: list[int]) -> None:
         """Held outcomes are recorded: redraw those items' cards."""
-        from bot.notify import items_with_cards
-
         items = items_with_cards(self.runtime.engine, item_ids)
         if items:
             self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
@@ -200,8 +195,6 @@ class OutboxLoop:
                 break
             ran += done
         if ran:
-            from bot.notify import exported_since
-
             items = exported_since(self.runtime.engine, started)
             if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
@@ -233,10 +226,6 @@ class Worker:
 
     def __init__(self, settings: Any, *, engine: Engine | None = None, config: SchedulerConfig | None = None,
                  notifier: Notifier | None = None, worker_id: str | None = None) -> None:
-        from bot.leader import leadership_for
-        from core.db import engine_for
-        from sync.outbox import default_worker_id
-
         self.config = config or SchedulerConfig.from_env()
         self.engine = engine or engine_for(settings.database_url)
         self.worker_id = worker_id or default_worker_id()
@@ -325,18 +314,8 @@ class Worker:
         self.leadership.release()
 
 
-def share_limits(engine: Engine, holder: str) -> None:
-    """QBO's and Procore's limits are counted in the database, so every web and worker process holds them together."""
-    from sync.http.limits import use_registry
-    from sync.http.shared_limits import SharedLimiterRegistry
-
-    use_registry(SharedLimiterRegistry(engine, holder=holder))
-
-
 def serve(settings: Any) -> int:
     """Run a worker until SIGTERM or Ctrl-C; 0 on a clean stop."""
-    from core.db import db_status, engine_for
-
     engine = engine_for(settings.database_url)
     status = db_status(engine)
     if not status.get("migrated"):

@@ -14,7 +14,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from core.config import get_settings
 from core.db_outage import install as outage_hooks
+from core.migrate import head_revision
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -44,8 +46,6 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    from core.config import get_settings
-
     return engine_for(get_settings().database_url)
 
 
@@ -80,7 +80,6 @@ def db_status(engine: Engine) -> dict[str, object]:
                 rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except SQLAlchemyError:
                 rev = None
-        from core.migrate import head_revision
 
         return {"ok": True, "dialect": engine.dialect.name, "revision": rev,
                 "migrated": rev is not None and rev == head_revision()}

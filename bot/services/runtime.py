@@ -22,10 +22,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.links import Links
-from bot.notify import Notifier
+from bot.engine_setup import engine_outbox
+from bot.notify import Notifier, items_with_cards
 from core.config import Settings
 from core.db_outage import OUTAGE, is_outage
 from core.domain.workflow import Workflow
+from sync.operations import build_operations
+from sync.outbox import Outbox
+from sync.services import exports
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +98,7 @@ class Services:
     def export_hook(self, item_type: str) -> Callable[..., None] | None:
         if self.hooks is not None:
             return self.hooks.get(item_type)
-        from bot.services.wiring import export_hook
-
-        return export_hook(item_type)
+        return exports.export_hook(item_type)
 
     @staticmethod
     def outbox_worker_id() -> str:
@@ -105,14 +107,9 @@ class Services:
 
     def drain_outbox(self) -> Any:
         """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
-        from bot.services.wiring import engine_outbox
-        from sync.outbox import Outbox
-
         if self.operations is not None:
             ops = self.operations()
         else:
-            from sync.operations import build_operations
-
             if self.context_for is None:
                 logger.info("no TenantContext factory: the outbox is left to the worker")
                 return None
@@ -126,8 +123,6 @@ class Services:
 
     def _redraw(self, item_ids: list[int]) -> None:
         """Outcomes held while the database was unreachable are recorded: redraw those cards."""
-        from bot.notify import items_with_cards
-
         self.notifier.refresh_cards(items_with_cards(self.engine, item_ids))
 
     # --- background work -------------------------------------------------------------------------------------

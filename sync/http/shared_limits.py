@@ -34,7 +34,7 @@ from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from core.models import RateLimitKey, RateLimitSlot
-from sync.http.limits import BUSY_HINT, KeyLimiter, LimiterRegistry, RateLimitPolicy
+from sync.http.limits import BUSY_HINT, KeyLimiter, LimiterRegistry, RateLimitPolicy, use_registry
 
 logger = logging.getLogger(__name__)
 
@@ -202,3 +202,8 @@ class SharedLimiterRegistry(LimiterRegistry):
             return super()._make(provider, account, policy)
         return SharedKeyLimiter(self.engine, policy, name=f"{provider}:{account}", holder=self.holder,
                                 lease=self.lease)
+
+
+def share_limits(engine: Engine, holder: str) -> None:
+    """Count this process's QBO and Procore requests in the database, with every other web and worker process's."""
+    use_registry(SharedLimiterRegistry(engine, holder=holder))

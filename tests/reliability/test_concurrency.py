@@ -42,6 +42,7 @@ from tests.reliability.support_procs import (
     no_paid_sync,
 )
 from tests.reliability.support_world import outbox_for, own_sandboxes, plant_requisitions
+from tests.support import decide
 from tests.support.servers import running_wsgi
 from tests.support.world_remote import RemoteWorld
 from tests.sync.writes.money_links import link_world
@@ -238,7 +239,7 @@ def test_a_token_superseded_while_in_flight_retries_the_export(remote_world):
     connect(world)
     item = next(i for i in items(world.engine, state="ready_to_export") if not (i.detail or {}).get("blocked"))
     invoices.send(world.ctx, world.actor("sam"), item.id)
-    invoices.accept(world.ctx, world.actor("dana"), item.id)
+    decide.accept(world.ctx, world.actor("dana"), item.id)
     env = app_env(str(world.engine.url.render_as_string(hide_password=False)), world.sandboxes, "http://127.0.0.1:9")
     store = token_store(world.engine, load_settings(_env_file=None, **_settings_env(env)))
     handed = store.access_token

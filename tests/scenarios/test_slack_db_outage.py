@@ -37,10 +37,10 @@ def unreachable(*_args, **_kwargs):
 
 
 def test_a_click_during_an_outage_is_told_so_in_a_sentence(slack, monkeypatch, caplog):
-    from bot.services import decisions
+    from bot.actions import accept
 
     item = slack.sent_item("INV-3", sender="sam")
-    monkeypatch.setattr(decisions, "accept", unreachable)
+    monkeypatch.setattr(accept, "accept", unreachable)
     caplog.set_level(logging.INFO)
     out = slack.click("dana", item)
     assert out["ok"]  # acked in time

@@ -11,14 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.identity import Identity
 from bot.services.runtime import Services
 from core.domain import audit
 from core.domain.errors import InvalidInput
 from core.domain.permissions import Perm, check
+from core.models import SyncCursor
 from sync.jobs import base as jobs_base
+from sync.jobs.base import run_job
 from sync.services import schedule
 
 # what a person types → (job names to try, in order; permission; what it does)
@@ -52,10 +54,6 @@ def plan(table: dict[str, tuple[tuple[str, ...], Perm, str]], word: str) -> Plan
 
 
 def last_run(svc: Services, tenant_id: int, job: str) -> Any:
-    from sqlmodel import select
-
-    from core.models import SyncCursor
-
     with Session(svc.engine) as s:
         return s.exec(select(SyncCursor).where(SyncCursor.tenant_id == tenant_id, SyncCursor.job == job)).first()
 
@@ -71,7 +69,6 @@ def run(svc: Services, me: Identity, p: Plan, *, progress: Callable[[dict[str, i
     with Session(svc.engine) as s:
         audit.record(s, tenant_id=me.tenant_id, actor=me.actor, action="sync_now", detail={"job": p.job})
         s.commit()
-    from sync.jobs.base import run_job
 
     return run_job(ctx, p.job, factory=_with_progress(progress))
 

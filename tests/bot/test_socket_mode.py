@@ -5,7 +5,7 @@ from __future__ import annotations
 import slack_bolt.adapter.socket_mode as socket_mode_adapter
 
 import bot.app
-from bot.services.socket_mode import serve
+from bot.socket_mode import serve
 from core.config import load_settings
 
 

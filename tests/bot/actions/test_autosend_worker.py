@@ -1,4 +1,4 @@
-"""The worker's side of auto-send (bot/services/autosend.py): each queued send is claimed once even by two workers
+"""The worker's side of auto-send (bot/actions/autosend.py): each queued send is claimed once even by two workers
 at the same time; without Slack the queue is skipped with the reason instead of piling up."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import threading
 
 from sqlmodel import Session, select
 
-from bot.services import autosend
+from bot.actions import autosend
 from bot.worker import Runtime
 from core.models import AutoSend, Item
 from tests.support.factories import World

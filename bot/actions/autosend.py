@@ -1,4 +1,4 @@
-"""Sending what auto-send queued (sync/autosend.py), in the worker, through the same `decisions.send` a person's
+"""Sending what auto-send queued (sync/autosend.py), in the worker, through the same `send.send` a person's
 click runs: the item is re-read from Procore and checked, the approval card is posted and the sender gets the
 receipt DM.
 
@@ -24,15 +24,17 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, select
 
+from bot.actions import common, resend, send
 from bot.identity import user_for_procore
-from bot.services import decisions
+from bot.notify import Notifier
 from bot.services.runtime import Services
 from core.domain.autosend import SENDABLE_STATES
 from core.domain.errors import DomainError
 from core.domain.permissions import Actor, Level
 from core.domain.states import ItemState
-from core.domain.workflow import actor_for_user
+from core.domain.workflow import Workflow, actor_for_user
 from core.models import AutoSend, Item, User, utcnow
+from sync.services.companies import company_item
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,6 @@ class Sender:
 
 def services_for(runtime: Any) -> Services | None:
     """The Slack services a worker `Runtime` can send with; None when Slack is not configured."""
-    from bot.notify import Notifier
-    from core.domain.workflow import Workflow
-
     notifier = runtime.notifier
     if not isinstance(notifier, Notifier):
         return None
@@ -125,16 +124,16 @@ def _send(svc: Services, row: AutoSend) -> str:
         if item.state not in SENDABLE_STATES:
             return end("skipped", f"it was already {item.state.replace('_', ' ')}", item_id=item.id)
         sender = resolve_sender(svc, ctx, row)
-        # the card drawn during the send reads who sent it from this row (bot/services/cardview.py)
+        # the card drawn during the send reads who sent it from this row (bot/cardview.py)
         end("sending", item_id=item.id, round=item.round + 1, sender_id=sender.user_id, sender_label=sender.label)
-        send = decisions.resend if item.state == ItemState.REJECTED else decisions.send
-        outcome = send(svc, int(item.id or 0), sender.actor)
-    except decisions.CardNotPosted as exc:
+        do_send = resend.resend if item.state == ItemState.REJECTED else send.send
+        outcome = do_send(svc, int(item.id or 0), sender.actor)
+    except common.CardNotPosted as exc:
         return end("failed", exc.sentence)
     except DomainError as exc:  # can't be sent (blocked, wrong status in Procore, already linked…): say why
-        return end("skipped", decisions.sentence_of(exc))
-    except decisions.SENTENCE_ERRORS as exc:
-        return end("failed", decisions.sentence_of(exc))
+        return end("skipped", common.sentence_of(exc))
+    except common.SENTENCE_ERRORS as exc:
+        return end("failed", common.sentence_of(exc))
     except Exception as exc:  # Procore or Slack unreachable…: try again on the next round, a few times
         logger.exception("auto-send %s failed", rid)
         return end("failed" if row.attempts >= MAX_ATTEMPTS else "pending", f"{type(exc).__name__}: {exc}"[:500])
@@ -143,7 +142,6 @@ def _send(svc: Services, row: AutoSend) -> str:
 
 def _item(svc: Services, ctx: Any, row: AutoSend) -> Item:
     if row.item_id is None and row.item_type == "company":  # a new Procore company: its item is made now
-        from sync.services.companies import company_item
 
         if ctx is None:
             raise DomainError("Procore is not connected, so the new company can't be read.")

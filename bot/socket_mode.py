@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import app as bolt_app
 from core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -18,11 +19,10 @@ def serve(settings: Settings) -> int:
     if missing:
         logger.error("Slack is not configured: set %s", ", ".join(missing))
         return 2
+    # optional at import time: the Socket Mode client needs the websocket package, only this command uses it
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
-
-    handler = SocketModeHandler(create_app(settings), settings.slack_app_token.get_secret_value())
+    handler = SocketModeHandler(bolt_app.create_app(settings), settings.slack_app_token.get_secret_value())
     logger.info("Ledgerlink is connected to Slack over Socket Mode; Ctrl-C stops it")
     try:
         handler.start()

@@ -8,8 +8,8 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import inspect
 from sqlmodel import Session
 
-from bot.services.slack_install import installation_store
-from bot.services.wiring import client_factory
+from bot.slack_clients import client_factory
+from bot.slack_install import installation_store
 from bot.web import create_web_app
 from core.config import load_settings
 from core.db import make_engine

@@ -140,7 +140,7 @@ def _notes(d: dict[str, Any]) -> tuple[str, ...]:
 
 
 def attribution(session: Session, item: Item) -> AutoSend | None:
-    """The auto-send that started the item's current round (bot/services/autosend.py): who sent it, and that it
+    """The auto-send that started the item's current round (bot/actions/autosend.py): who sent it, and that it
     was automatic. Read while the send is still running too, so the card posted during the send shows it."""
     if not item.round:
         return None

@@ -1,8 +1,8 @@
 """Several items at once: a sender sends the items ticked in App Home together, and approvers get one grouped card
 (blocks/group_card.py) with a line per item and *Accept all*.
 
-Nothing here decides anything itself: each item is sent with `decisions.send_only` and accepted with
-`decisions.accept_only` — the same workflow calls (permission, compare-and-set, no self-approval, two approvers
+Nothing here decides anything itself: each item is sent with `send.send_only` and accepted with
+`accept.accept_only` — the same workflow calls (permission, compare-and-set, no self-approval, two approvers
 above the threshold, the outbox row in the decision's transaction) as one item on its own card. So two people, or
 one impatient double click, pressing *Accept all* at once still export each item exactly once: for every item one
 accept wins the compare-and-set and queues its single outbox write; the others are told it was already decided.
@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from blocks.text import plural
-from bot.services import decisions
+from bot.actions import accept, common, send
 from bot.services.runtime import Services
 from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
 from core.domain.permissions import SYSTEM, Actor
@@ -115,7 +115,7 @@ def send_together(svc: Services, item_ids: Sequence[int], actor: Actor) -> Sent:
         raise InvalidInput(f"One card holds at most {GROUP_MAX} items; you ticked {len(wanted)}. Send them in "
                            "smaller batches.")
     if len(wanted) == 1:
-        outcome = decisions.send(svc, wanted[0], actor)
+        outcome = send.send(svc, wanted[0], actor)
         return Sent(outcomes=[outcome], channel=outcome.item.card_channel)
     with _one_at_a_time(svc.engine, f"send_together:{actor.tenant_id}:{actor.user_id}"):
         return _send_group(svc, wanted, actor)
@@ -125,9 +125,9 @@ def _send_group(svc: Services, wanted: list[int], actor: Actor) -> Sent:
     result = Sent()
     for item_id in wanted:
         try:
-            result.outcomes.append(decisions.send_only(svc, item_id, actor))
-        except decisions.SENTENCE_ERRORS as exc:
-            result.refused.append(Refusal(item_id, decisions.sentence_of(exc)))
+            result.outcomes.append(send.send_only(svc, item_id, actor))
+        except common.SENTENCE_ERRORS as exc:
+            result.refused.append(Refusal(item_id, common.sentence_of(exc)))
     if not result.outcomes:
         return result
     sent_ids = [o.item.id for o in result.outcomes]
@@ -150,7 +150,7 @@ def _send_group(svc: Services, wanted: list[int], actor: Actor) -> Sent:
         with Session(svc.engine) as s:  # the group never had a card: forget it
             s.execute(update(Item).where(Item.group_id == result.group_id).values(group_id=None))
             s.commit()
-        raise decisions.CardNotPosted(
+        raise common.CardNotPosted(
             f"I couldn't post the approval card for these {len(sent_ids)} items ({error}), so I took them back: "
             "they are ready to export again. Invite @Ledgerlink to the approvers' channel or pick another one in "
             "`/ledgerlink settings`, then send them again.") from None
@@ -205,15 +205,15 @@ def accept_all(svc: Services, group_id: int, actor: Actor) -> Accepted:
     result, queued = Accepted(), []
     for item_id in waiting:
         try:
-            outcome, export_queued = decisions.accept_only(svc, item_id, actor)  # type: ignore[arg-type]
+            outcome, export_queued = accept.accept_only(svc, item_id, actor)  # type: ignore[arg-type]
         except PermissionDenied as exc:
             if not result.accepted and not result.approved:
                 raise  # about the person (not an approver, or the sender): the same for every line
             result.refused.append(Refusal(item_id, exc.sentence))  # type: ignore[arg-type]
             continue
-        except decisions.SENTENCE_ERRORS as exc:
+        except common.SENTENCE_ERRORS as exc:
             decided = isinstance(exc, AlreadyDecided | IllegalTransition)
-            result.refused.append(Refusal(item_id, decisions.sentence_of(exc), decided))  # type: ignore[arg-type]
+            result.refused.append(Refusal(item_id, common.sentence_of(exc), decided))  # type: ignore[arg-type]
             continue
         (result.accepted if outcome.changed_state else result.approved).append(outcome)
         if export_queued:

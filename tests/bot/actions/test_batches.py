@@ -1,4 +1,4 @@
-"""The one-bulk-send-per-person claim of bot/services/batches.py, on SQLite and PostgreSQL."""
+"""The one-bulk-send-per-person claim of bot/actions/batches.py, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.services.batches import LOCK_SOURCE, LOCK_STALE, _one_at_a_time
+from bot.actions.batches import LOCK_SOURCE, LOCK_STALE, _one_at_a_time
 from core.domain.errors import InvalidInput
 from core.models import ProcessedWebhook, utcnow
 
