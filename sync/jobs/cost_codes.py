@@ -30,6 +30,7 @@ from sync import cache
 from sync.context import TenantContext
 from sync.items import upsert_item
 from sync.jobs.base import JobReport, register
+from sync.jobs.cost_items_in_use import items_in_use
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.mappers.cost_items import (
     BudgetLine,
@@ -287,7 +288,8 @@ class CostCodesJob:
         linked = linked_items(s, tenant_id, project.id)
         linked = {k: _fresh(v, run.qbo_items) for k, v in linked.items()}
         plan_lines = [BudgetLine(b.id, b.cost_code_id, b.line_item_type_id) for b in lines]
-        plans = plan_cost_items(scope, plan_lines, plan_codes, run.types, prefs, linked, run.names)
+        plans = plan_cost_items(scope, plan_lines, plan_codes, run.types, prefs, linked, run.names,
+                                in_use=items_in_use(s, tenant_id, project.id))
         run.names |= {p.name for p in plans if p.action in ("create", "rename", "reactivate")}
         return plans
 

@@ -290,3 +290,38 @@ def test_a_renamed_cost_code_updates_the_description_and_a_stale_synctoken_is_re
     assert items["2024-001-03-300.M"]["Description"] == "Structural Concrete.Material"
     assert items["2024-001-03-300.S"]["Taxable"] is True or items["2024-001-03-300.M"]["Taxable"] is True
     assert [c for c in run_job(world.ctx, "cost-codes").changes if c.entity == "QBO Item"] == []
+
+
+def test_an_item_a_waiting_invoice_uses_is_not_deactivated_when_no_budget_line_has_it(remote_world):
+    """Issue 19: Procore lets commitments and their invoices use a cost code × cost type no budget line has (or
+    whose budget line was deleted); deactivating that item made the invoice's export fail."""
+    world = remote_world
+    project = _project(world)
+    _link(world, project)
+    _accept_all_cost_codes(world)
+    run_job(world.ctx, "cost-codes")
+    _drain(world)
+    line = _line(world, project, "03-300", "S")
+    key = f"{project.id}:{line['cost_code']['id']}:{line['line_item_type']['id']}"
+    qbo_id = _items(world, project)[key]["Id"]
+    with Session(world.engine) as s:  # an invoice on that pair waits for acceptance
+        s.add(Item(tenant_id=world.tenant.id, type="sub_invoice", procore_id="990001", procore_project_id=project.id,
+                   title="Rocky Mountain Electric invoice SC-X-002", state="awaiting_acceptance",
+                   detail={"project_id": project.id, "lines": [{"cost_code_id": line["cost_code"]["id"],
+                                                                 "line_item_type_id": line["line_item_type"]["id"],
+                                                                 "amount": "100.00"}]}))
+        s.commit()
+    _admin(world, "DELETE", f"records/budget_line_items/{line['id']}")
+    report = run_job(world.ctx, "cost-codes")
+    kept = [c for c in report.changes if c.entity == "QBO Item" and c.action != "waiting"]
+    assert [c.action for c in kept] == ["skip"] and "Rocky Mountain Electric" in kept[0].detail
+    _drain(world)
+    assert world.ctx.qbo.read(entity="Item", id=qbo_id)["Active"] is True
+
+    with Session(world.engine) as s:  # once the invoice is synced, nothing live uses it: now it goes
+        item = s.exec(select(Item).where(Item.procore_id == "990001")).one()
+        item.state = "synced"
+        s.add(item)
+        s.commit()
+    report = run_job(world.ctx, "cost-codes")
+    assert [c.action for c in report.changes if c.entity == "QBO Item"] == ["deactivate"]
