@@ -229,6 +229,8 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
         "QBO_REDIRECT_URI": f"{url['web']}/qbo/callback",
         "PROCORE_CLIENT_ID": DEMO_CLIENT_ID, "PROCORE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
         "PROCORE_API_URL": url["procore"], "PROCORE_LOGIN_URL": url["procore"],
+        # card links open the sandboxes' own read-only QuickBooks and Procore pages
+        "QBO_APP_URL": url["qbo"], "PROCORE_WEB_URL": url["procore"],
     })
     for key in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         env.pop(key, None)  # the demo is the single-workspace HTTP app

@@ -284,16 +284,14 @@ def _attachments(realm: Realm, entity: str, oid: str) -> Table:
     return table
 
 
-def _linked(r: dict) -> Table:
+def _linked(realm: Realm, r: dict) -> Table:
     table = Table("Linked transactions", ["Type", "No.", "Amount"])
-    for line in r.get("Line") or []:
-        for link in line.get("LinkedTxn") or []:
-            entity = link.get("TxnType")
-            table.add(LABELS.get(entity, entity), cell(f"#{link.get('TxnId')}", txn_href(entity, link.get("TxnId"))),
-                      money(line.get("Amount")))
-    for link in r.get("LinkedTxn") or []:
-        entity = link.get("TxnType")
-        table.add(LABELS.get(entity, entity), cell(f"#{link.get('TxnId')}", txn_href(entity, link.get("TxnId"))), "")
+    links = [(x, line.get("Amount")) for line in r.get("Line") or [] for x in line.get("LinkedTxn") or []]
+    for link, amount in links + [(x, None) for x in r.get("LinkedTxn") or []]:
+        entity, oid = link.get("TxnType"), str(link.get("TxnId"))
+        other = sandbox().store.peek(realm, entity, oid) if entity in TXN_PAGES else None
+        number = (other or {}).get("DocNumber") or f"#{oid}"
+        table.add(LABELS.get(entity, entity), cell(number, txn_href(entity, oid)), money(amount))
     return table
 
 
@@ -318,7 +316,7 @@ def transaction(page: str):
                                                    if "Balance" in r else None),
              ("Memo", r.get("PrivateNote") or r.get("Memo")), ("Status", r.get("POStatus") or r.get("TxnStatus")),
              ("Created", (r.get("MetaData") or {}).get("CreateTime")), ("QuickBooks Id", r["Id"])]
-    tables = [_line_rows(r.get("Line") or []), _linked(r), _attachments(realm, entity, r["Id"])]
+    tables = [_line_rows(r.get("Line") or []), _linked(realm, r), _attachments(realm, entity, r["Id"])]
     crumbs = [(f"{label}s", {"Bill": "/app/bills", "Invoice": "/app/invoices"}.get(entity, "/app/payments"
                                                                                    if "Payment" in entity else None))]
     return _page(realm, f"{label} {r.get('DocNumber') or '#' + r['Id']}", crumbs, facts=facts, tables=tables)
