@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, money, slack_when, truncate, when
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -185,9 +185,10 @@ def _status(card: CardData) -> list[Block]:
     """What has happened to the item, in one or two blocks, by state."""
     st, tz = card.state, card.tz
     by = card.decided_by.mention if card.decided_by else "an approver"
-    at = f" on {when(card.decided_at, tz)}" if card.decided_at else ""
+    at = f" on {slack_when(card.decided_at, tz)}" if card.decided_at else ""
     if st == "awaiting_acceptance":
-        sent = f"Sent by {card.sender.mention} on {when(card.sent_at, tz)}" if card.sender else "Awaiting acceptance"
+        sent = (f"Sent by {card.sender.mention} on {slack_when(card.sent_at, tz)}" if card.sender
+                else "Awaiting acceptance")
         parts = [f":hourglass: *Awaiting acceptance* · {sent}" + (f" · round {card.round}" if card.round > 1 else "")]
         if card.approvals_needed > 1:
             names = ", ".join(p.mention for p in card.approvals) or "nobody yet"
@@ -211,7 +212,7 @@ def _status(card: CardData) -> list[Block]:
                 _context("The sender was told and can edit the record in Procore, then resend it.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {when(card.last_event.at, tz)} — "
+        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {slack_when(card.last_event.at, tz)} — "
                          "no decision needed.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "unlink":
         return [_section(":link: *Unlinked* from QuickBooks — it is ready to export again.")]
@@ -299,7 +300,7 @@ def rejection_dm(card: CardData) -> Message:
     text = f"{card.name} was rejected: {card.reject_reason or ''}"
     blocks: list[Block] = [
         _section(f":no_entry: *{escape(card.name)}* was rejected by {by}"
-                 f"{' on ' + when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
+                 f"{' on ' + slack_when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
                  f">{escape(card.reject_reason or '')}"),
         _context("Fix it in Procore, then press *Resend* (or run `/ledgerlink resend "
                  f"{card.type.replace('_', '-')} {escape(card.number or card.title)}`)."),

@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.cards import CardData
-from blocks.text import escape, link, money, truncate, when
+from blocks.text import escape, link, money, slack_when, truncate
 
 PICKS_MAX = 10  # Slack's limit on the options of one checkboxes element
 OPTION_TEXT = 75  # Slack's limit on an option's text and description
@@ -81,7 +81,7 @@ def ready_item_row(card: CardData, can_export: bool) -> list[Block]:
     status = ":large_blue_circle: ready to export"
     if card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        at = f" on {when(card.last_event.at, card.tz)}" if card.last_event.at else ""
+        at = f" on {slack_when(card.last_event.at, card.tz)}" if card.last_event.at else ""
         status = f":leftwards_arrow_with_hook: retrieved by {who}{at}"
     elif card.last_event and card.last_event.action == "unlink":
         status = ":link: unlinked from QuickBooks — ready to export again"
@@ -101,7 +101,7 @@ def ready_item_row(card: CardData, can_export: bool) -> list[Block]:
 def rejected_item_row(card: CardData) -> list[Block]:
     """One rejected item: who rejected it and why, with Resend and View in Procore."""
     by = card.decided_by.mention if card.decided_by else "an approver"
-    at = f" on {when(card.decided_at, card.tz)}" if card.decided_at else ""
+    at = f" on {slack_when(card.decided_at, card.tz)}" if card.decided_at else ""
     text = (f"{_facts(card)}\n:no_entry: rejected by {by}{at}\n>"
             f"{escape(truncate(card.reject_reason or 'no reason recorded', 1500))}")
     buttons = [ButtonElement(text="Resend", action_id=ids.RESEND, value=str(card.item_id), style="primary")]

@@ -98,3 +98,12 @@ def test_quickbooks_links():
     assert links.qbo("cost_code", "7") == "https://app.qbo.intuit.com/app/items"
     assert links.qbo("sub_invoice", None) is None
     assert qbo_app_for("sandbox") == "https://app.sandbox.qbo.intuit.com"
+
+
+def test_slack_when_lets_each_reader_see_their_own_zone():
+    from blocks.text import slack_when
+
+    ts = datetime(2025, 3, 5, 3, 30, tzinfo=UTC)
+    assert slack_when(ts, "America/Los_Angeles") == (
+        f"<!date^{int(ts.timestamp())}^{{date_short_pretty}} at {{time}}|Mar 4, 2025 at 19:30>")
+    assert slack_when(None) == "—"
