@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from blocks import ids
 from blocks.cards import Message
-from blocks.help import HelpEntry, help_message, usage_line
+from blocks.help import HelpEntry, help_message, unknown_command, usage_line
 from blocks.reports import report_message
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
@@ -376,7 +376,7 @@ def register(app: App) -> None:
         name = args[0].lower() if args else "help"
         sub = SUBS.get(name)
         if sub is None:
-            ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+            ack(text=unknown_command(ids.COMMAND, args[0], SUBS))
             return
         try:
             parsed = sub.parse(args[1:])
