@@ -239,8 +239,9 @@ def _buttons(card: CardData) -> ActionsBlock | None:
 
 def approval_card(card: CardData) -> Message:
     """The card in the approvers' channel, for the item's current state."""
-    blocks: list[Block] = [_header(card), _facts(card),
-                           _section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}")]
+    blocks: list[Block] = [_header(card), _facts(card)]
+    if card.state not in ("synced", "paid"):  # once it is in QuickBooks the status line says what it became
+        blocks.append(_section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}"))
     if lines := _lines_block(card):
         blocks.append(lines)
     if card.blocked and card.state in ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export"):
@@ -281,16 +282,21 @@ def _fallback(card: CardData) -> str:
 
 
 def sent_receipt(card: CardData, channel_label: str) -> Message:
-    """The sender's DM after sending: where it went, and Retrieve while nobody has decided."""
+    """The sender's DM after sending: where it went, and Retrieve while nobody has decided; once the item moves on
+    (accepted, synced, rejected, retrieved…) the DM is redrawn with what happened instead of Retrieve."""
     text = f"You sent {card.name}{' for ' + money(card.amount) if card.amount is not None else ''} to accounting."
-    blocks: list[Block] = [
-        _section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}."),
-        _context(f"QuickBooks: {escape(card.creates)}"),
-        ActionsBlock(block_id="item", elements=[b for b in (
-            _button("Retrieve", ids.RETRIEVE, card),
-            _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None,
-        ) if b is not None]),
-    ]
+    view = _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None
+    blocks: list[Block] = [_section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}.")]
+    if card.state == "awaiting_acceptance":
+        blocks.append(_context(f"QuickBooks: {escape(card.creates)}"))
+        row = [_button("Retrieve", ids.RETRIEVE, card), view]
+    else:
+        blocks.extend(_status(card))
+        qbo = (_button("Open in QuickBooks", ids.VIEW_QBO, card, url=card.qbo_url)
+               if card.state in ("synced", "paid") and card.qbo_url else None)
+        row = [qbo, view]
+    if buttons := [b for b in row if b is not None]:
+        blocks.append(ActionsBlock(block_id="item", elements=buttons))
     return Message(text=text, blocks=blocks)
 
 
