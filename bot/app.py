@@ -17,6 +17,19 @@ logger = logging.getLogger(__name__)
 LISTENER_THREADS = 16  # Bolt acks from its listener pool: keep it wide enough for bursts of clicks
 
 
+class _TokenInClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our client too, warns that the token
+    "will be unused" — but our client was built from that very token (make_web_client), so nothing is lost."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOGGER = logging.getLogger("slack_bolt.App")
+if not any(isinstance(f, _TokenInClient) for f in _BOLT_LOGGER.filters):
+    _BOLT_LOGGER.addFilter(_TokenInClient())
+
+
 def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     """A Slack Web API client with slack_sdk's own retry handlers (429 and dropped connections)."""
     bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
