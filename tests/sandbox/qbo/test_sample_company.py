@@ -41,7 +41,8 @@ def test_tax_agencies_rates_and_codes_are_read_and_queried(qbo):
     assert [(r["Name"], r["RateValue"]) for r in rates] == [("AZ State tax", 7.1), ("California", 8)]
     agency = qbo.get("/taxagency/2").json()["TaxAgency"]
     assert agency["DisplayName"] == "Board of Equalization"
-    assert qbo.rows("select * from TaxAgency where DisplayName = 'Arizona Dept. of Revenue'", "TaxAgency")[0]["Id"] == "1"
+    [arizona] = qbo.rows("select * from TaxAgency where DisplayName = 'Arizona Dept. of Revenue'", "TaxAgency")
+    assert arizona["Id"] == "1"
     assert qbo.query("select count(*) from TaxCode").json()["QueryResponse"]["totalCount"] == 4
     refused = qbo.post("/taxcode", {"Name": "Mine"})
     assert refused.status_code == 400 and "not supported" in fault_of(refused)["Detail"]
