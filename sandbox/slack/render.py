@@ -132,8 +132,9 @@ class Renderer:
         elif kind == "divider":
             body = "<hr>"
         elif kind == "context":
+            # one span per element: the flex row spaces elements, not the words and links inside one
             body = '<div class="context">' + "".join(
-                str(self.text(el)) if el.get("type") in ("mrkdwn", "plain_text") else self.image(el)
+                f"<span>{self.text(el)}</span>" if el.get("type") in ("mrkdwn", "plain_text") else self.image(el)
                 for el in b.get("elements", [])) + "</div>"
         elif kind == "actions":
             body = '<div class="actions">' + "".join(
