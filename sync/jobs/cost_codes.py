@@ -9,7 +9,8 @@ Steps, each idempotent (run it twice, get the same state; a dry run reads everyt
    the cache, then `plan_cost_items` (sync/mappers/cost_items.py) decides per budget line (cost code × cost type)
    whether its item is created, renamed, reactivated or deactivated, and the outbox gets one write for each
    (`qbo.create_item` / `qbo.update_item`, sync/writes/cost_items.py). Deleted lines, project cost codes and
-   cost-type assignments deactivate their items; nothing is ever deleted in QBO.
+   cost-type assignments deactivate their items — unless a live record (a commitment, an invoice not yet
+   synced) still uses the item (sync/jobs/cost_items_in_use.py); nothing is ever deleted in QBO.
 
 As Procore's QBO connector does, the item appears once a budget line uses an ERP standard cost code (see
 "Add QuickBooks Online Standard Cost Codes to the Company Level Admin Tool"); Ledgerlink also syncs every line of a
