@@ -18,13 +18,12 @@ import httpx
 import pytest
 
 from tests.bot.test_demo import Demo, free_ports
-from tests.e2e.browser import Steps, chromium_missing_reason, in_ci, launch
+from tests.e2e.browser import Steps, chromium_missing_reason, in_ci
 
 MISSING = chromium_missing_reason()
 if MISSING and not in_ci():
     pytest.skip(MISSING, allow_module_level=True)
 
-WAIT = 30_000
 RAW = re.compile(r":[a-z][a-z0-9_+\-]*:(?!\d)")  # a shortcode the page failed to turn into an emoji
 
 
@@ -40,18 +39,10 @@ def demo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    if MISSING:
-        pytest.fail(f"CI=true and the browser tests can't run: {MISSING}")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=WAIT)
-    with sync_playwright() as p:
-        context = launch(p, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(WAIT)
-        page = context.new_page()
-        yield page
-        context.close()
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
 
 
 def _card(page, title: str):  # type: ignore[no-untyped-def]
