@@ -117,7 +117,9 @@ class CardData:
 
     @property
     def name(self) -> str:
-        """'Subcontractor invoice INV-104'."""
+        """'Subcontractor invoice INV-104' (a title that already starts with its type, 'Cost code 01-100', once)."""
+        if self.title.casefold().startswith(self.type_label.casefold() + " "):
+            return self.title
         return f"{self.type_label} {self.title}"
 
     @property

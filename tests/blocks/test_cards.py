@@ -165,3 +165,9 @@ def test_the_senders_receipt_offers_retrieve_only_while_nobody_decided(state, bu
     shown = [el["action_id"] for b in _dicts(msg) if b["type"] == "actions" for el in b["elements"]]
     assert shown == buttons and says in str(_dicts(msg))
     assert ("In QuickBooks:" in str(_dicts(cards.approval_card(c)))) is (state != "synced")
+
+
+def test_a_title_that_starts_with_its_type_is_not_named_twice():
+    assert card("cost_code", title="Cost code 01-100 General Requirements").name == \
+        "Cost code 01-100 General Requirements"
+    assert card(title="INV-104").name == "Subcontractor invoice INV-104"
