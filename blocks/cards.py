@@ -292,6 +292,12 @@ def sent_receipt(card: CardData, channel_label: str) -> Message:
     if card.state == "awaiting_acceptance":
         blocks.append(_context(f"QuickBooks: {escape(card.creates)}"))
         row = [_button("Retrieve", ids.RETRIEVE, card), view]
+    elif card.state == "rejected":  # the reason and Resend go in the rejection DM, to whoever fixes it in Procore
+        by = card.decided_by.mention if card.decided_by else "an approver"
+        at = f" on {slack_when(card.decided_at, card.tz)}" if card.decided_at else ""
+        blocks.append(_section(f":no_entry: *Rejected by {by}*{at} — it needs changes in Procore before it is "
+                               "resent."))
+        row = [view]
     else:
         blocks.extend(_status(card))
         qbo = (_button("Open in QuickBooks", ids.VIEW_QBO, card, url=card.qbo_url)
