@@ -12,7 +12,9 @@ $(BIN)/python:
 # Re-install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# setuptools' editable install warns about same-named folders on every install (a notice, not a problem;
+	# our packages are the folders it means): keep it out of `make run`'s first screen
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, money, slack_when, truncate, when
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -118,7 +118,9 @@ class CardData:
 
     @property
     def name(self) -> str:
-        """'Subcontractor invoice INV-104'."""
+        """'Subcontractor invoice INV-104' (a title that already starts with its type, 'Cost code 01-100', once)."""
+        if self.title.casefold().startswith(self.type_label.casefold() + " "):
+            return self.title
         return f"{self.type_label} {self.title}"
 
     @property
@@ -186,9 +188,10 @@ def _status(card: CardData) -> list[Block]:
     """What has happened to the item, in one or two blocks, by state."""
     st, tz = card.state, card.tz
     by = card.decided_by.mention if card.decided_by else "an approver"
-    at = f" on {when(card.decided_at, tz)}" if card.decided_at else ""
+    at = f" on {slack_when(card.decided_at, tz)}" if card.decided_at else ""
     if st == "awaiting_acceptance":
-        sent = f"Sent by {card.sender.mention} on {when(card.sent_at, tz)}" if card.sender else "Awaiting acceptance"
+        sent = (f"Sent by {card.sender.mention} on {slack_when(card.sent_at, tz)}" if card.sender
+                else "Awaiting acceptance")
         parts = [f":hourglass: *Awaiting acceptance* · {sent}" + (f" · round {card.round}" if card.round > 1 else "")]
         if card.approvals_needed > 1:
             names = ", ".join(p.mention for p in card.approvals) or "nobody yet"
@@ -216,7 +219,7 @@ def _status(card: CardData) -> list[Block]:
                 _context("The sender was told and can edit the record in Procore, then resend it.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {when(card.last_event.at, tz)} — "
+        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {slack_when(card.last_event.at, tz)} — "
                          "no decision needed.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "unlink":
         return [_section(":link: *Unlinked* from QuickBooks — it is ready to export again.")]
@@ -243,8 +246,9 @@ def _buttons(card: CardData) -> ActionsBlock | None:
 
 def approval_card(card: CardData) -> Message:
     """The card in the approvers' channel, for the item's current state."""
-    blocks: list[Block] = [_header(card), _facts(card),
-                           _section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}")]
+    blocks: list[Block] = [_header(card), _facts(card)]
+    if card.state not in ("synced", "paid"):  # once it is in QuickBooks the status line says what it became
+        blocks.append(_section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}"))
     if lines := _lines_block(card):
         blocks.append(lines)
     if card.blocked and card.state in ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export"):
@@ -287,16 +291,27 @@ def _fallback(card: CardData) -> str:
 
 
 def sent_receipt(card: CardData, channel_label: str) -> Message:
-    """The sender's DM after sending: where it went, and Retrieve while nobody has decided."""
+    """The sender's DM after sending: where it went, and Retrieve while nobody has decided; once the item moves on
+    (accepted, synced, rejected, retrieved…) the DM is redrawn with what happened instead of Retrieve."""
     text = f"You sent {card.name}{' for ' + money(card.amount) if card.amount is not None else ''} to accounting."
-    blocks: list[Block] = [
-        _section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}."),
-        _context(f"QuickBooks: {escape(card.creates)}"),
-        ActionsBlock(block_id="item", elements=[b for b in (
-            _button("Retrieve", ids.RETRIEVE, card),
-            _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None,
-        ) if b is not None]),
-    ]
+    view = _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None
+    blocks: list[Block] = [_section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}.")]
+    if card.state == "awaiting_acceptance":
+        blocks.append(_context(f"QuickBooks: {escape(card.creates)}"))
+        row = [_button("Retrieve", ids.RETRIEVE, card), view]
+    elif card.state == "rejected":  # the reason and Resend go in the rejection DM, to whoever fixes it in Procore
+        by = card.decided_by.mention if card.decided_by else "an approver"
+        at = f" on {slack_when(card.decided_at, card.tz)}" if card.decided_at else ""
+        blocks.append(_section(f":no_entry: *Rejected by {by}*{at} — it needs changes in Procore before it is "
+                               "resent."))
+        row = [view]
+    else:
+        blocks.extend(_status(card))
+        qbo = (_button("Open in QuickBooks", ids.VIEW_QBO, card, url=card.qbo_url)
+               if card.state in ("synced", "paid") and card.qbo_url else None)
+        row = [qbo, view]
+    if buttons := [b for b in row if b is not None]:
+        blocks.append(ActionsBlock(block_id="item", elements=buttons))
     return Message(text=text, blocks=blocks)
 
 
@@ -306,7 +321,7 @@ def rejection_dm(card: CardData) -> Message:
     text = f"{card.name} was rejected: {card.reject_reason or ''}"
     blocks: list[Block] = [
         _section(f":no_entry: *{escape(card.name)}* was rejected by {by}"
-                 f"{' on ' + when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
+                 f"{' on ' + slack_when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
                  f">{escape(card.reject_reason or '')}"),
         _context("Fix it in Procore, then press *Resend* (or run `/ledgerlink resend "
                  f"{card.type.replace('_', '-')} {escape(card.number or card.title)}`)."),

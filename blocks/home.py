@@ -110,7 +110,7 @@ def _queue(data: HomeData) -> list[Block]:
 def _sent(data: HomeData) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text="Sent by you")]
     if not data.sent_by_me:
-        return blocks + [_ctx("You haven't sent anything yet: `/ledgerlink send invoice <Procore id>`.")]
+        return blocks + [_ctx("You haven't sent anything yet: `/ledgerlink send invoice &lt;Procore id&gt;`.")]
     rows = [f"• *{link(c.procore_url, c.name)}* · {money(c.amount)} · {c.state.replace('_', ' ')}"
             + (f" — {escape(truncate(c.reject_reason or '', 120))}" if c.state == "rejected" else "")
             + (f" — {escape(truncate(c.last_error or '', 120))}" if c.state == "failed_to_export" else "")

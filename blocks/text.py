@@ -54,6 +54,15 @@ def when(ts: datetime | None, tz: str | None = None) -> str:
     return f"{date(ts, tz)} at {local:%H:%M}"
 
 
+def slack_when(ts: datetime | None, tz: str | None = None) -> str:
+    """A moment every reader sees in their own time zone (Slack's `<!date>`; mrkdwn only), with `when()` in the
+    tenant's zone as the fallback for clients that can't show it (notifications, old clients)."""
+    if ts is None:
+        return "—"
+    epoch = int(_aware(ts).timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{when(ts, tz)}>"
+
+
 def age(ts: datetime | None, now: datetime | None = None) -> str:
     """How long ago, coarsely: 'just now', '5 min', '3 h', '2 days'."""
     if ts is None:

@@ -91,6 +91,8 @@ class Notifier:
         `group=False`); False when it has no card (or it's gone)."""
         item = self._item(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
+        if item.receipt_ts:
+            self.refresh_receipt(item_id)
         if not item.card_channel or not item.card_ts:
             return grouped
         msg = cards.approval_card(self.card(item_id))
@@ -208,12 +210,34 @@ class Notifier:
         return resp["channel"], resp["ts"]
 
     def sent_receipt(self, item_id: int) -> None:
-        """The sender's DM after sending, with Retrieve."""
+        """The sender's DM after sending, with Retrieve; where it is is kept, so it can be redrawn."""
         item = self._item(item_id)
         if item.sender_id is None:
             return
-        where = f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
-        self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id), where))
+        posted = self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id),
+                                                                            self._card_place(item)))
+        if posted is not None:
+            with Session(self.engine) as s:
+                s.execute(update(Item).where(Item.id == item_id).values(receipt_channel=posted[0],
+                                                                        receipt_ts=posted[1]))
+                s.commit()
+
+    def _card_place(self, item: Item) -> str:
+        return f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
+
+    def refresh_receipt(self, item_id: int) -> bool:
+        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided)."""
+        item = self._item(item_id)
+        if not item.receipt_channel or not item.receipt_ts:
+            return False
+        msg = cards.sent_receipt(self.card(item_id), self._card_place(item))
+        try:
+            self.client_for(item.tenant_id).chat_update(channel=item.receipt_channel, ts=item.receipt_ts,
+                                                        **msg.as_kwargs())
+        except SlackApiError as exc:
+            logger.warning("receipt DM of item %s not updated: %s", item_id, exc.response.get("error"))
+            return False
+        return True
 
     def rejection_dm(self, item_id: int) -> bool:
         """To the sender — for commitments and change orders the Procore creator when known — once per rejection."""

@@ -121,6 +121,9 @@ class Item(SQLModel, table=True):
     card_channel: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
     card_version: int | None = None  # the `version` the card was last drawn at; behind it, the card is stale
+    # the sender's "You sent…" DM (redrawn as the item moves on: no Retrieve once it is decided)
+    receipt_channel: str | None = Field(default=None, max_length=32)
+    receipt_ts: str | None = Field(default=None, max_length=32)
     state_before_archive: str | None = Field(default=None, max_length=32)
     # what the card and the export need to know (vendor, project, lines, QBO summary…), refreshed on each ingest
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

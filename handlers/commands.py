@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from blocks import ids
 from blocks.cards import Message
-from blocks.help import HelpEntry, help_message, usage_line
+from blocks.help import HelpEntry, help_message, unknown_command, usage_line
 from blocks.reports import report_message
 from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.identity import Identity
@@ -373,7 +373,7 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
     name = args[0].lower() if args else "help"
     sub = SUBS.get(name)
     if sub is None:
-        ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+        ack(text=unknown_command(ids.COMMAND, args[0], SUBS))
         return
     try:
         parsed = sub.parse(args[1:])

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from blocks.cards import CardData
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
 from blocks.modals import HistoryRow
+from blocks.sync_stats import stats_summary
 from bot import scheduler
 from bot.cardview import card_data, person, read_settings
 from bot.identity import Identity, NotSetUp, resolve
@@ -105,7 +106,7 @@ def _connection(label: str, c: Connection | None) -> ConnectionRow:
 def _run(job: str, schedule: str, c: SyncCursor | None) -> RunRow:
     if c is None:
         return RunRow(job=job, schedule=schedule)
-    stats = ", ".join(f"{v} {k}" for k, v in sorted((c.last_stats or {}).items()) if isinstance(v, int)) or None
+    stats = stats_summary(c.last_stats)
     return RunRow(job=job, schedule=schedule, last_run_at=c.last_run_at, status=c.last_status, summary=stats,
                   error=c.last_error)
 

@@ -24,13 +24,16 @@ def _said(out: dict) -> str:
 
 BAD = [
     ("", "Ledgerlink commands"),  # no subcommand: help
-    ("frobnicate", "I don't know `frobnicate`"),
+    ("frobnicate", "I don't know `frobnicate`. Try"),
+    ("hlep", "I don't know `hlep`. Did you mean `/ledgerlink help`?"),
+    ("sned invoice 12", "Did you mean `/ledgerlink send`?"),
+    ("<!channel>", "I don't know `&lt;!channel&gt;`"),
     ('send invoice "ACME', "a quote isn't closed"),
     ("help send extra", "Usage: `/ledgerlink help [command]`"),
     ("send widget 12", "'widget' isn't an item type"),
     ("send widget", "'widget' isn't an item type"),  # `send` and `send invoice` open the item picker
-    ("retrieve invoice", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
-    ("retrieve", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
+    ("retrieve invoice", "Usage: `/ledgerlink retrieve &lt;type&gt; &lt;Procore id&gt;`"),
+    ("retrieve", "Usage: `/ledgerlink retrieve &lt;type&gt; &lt;Procore id&gt;`"),
     ("resend company", "Usage: `/ledgerlink resend"),
     ("export", "Usage: `/ledgerlink export"),
     ("link", "Usage: `/ledgerlink link company|project"),
@@ -68,6 +71,7 @@ def test_help_lists_every_subcommand_and_explains_one(slack):
     for sub in ("send", "retrieve", "resend", "export", "link", "refresh", "sync", "report", "connect",
                 "settings", "grant", "help"):
         assert f"/ledgerlink {sub}" in said, sub
+    assert "<type>" not in said and "&lt;type&gt;" in said  # Slack would read <type> as a link
     one = _said(slack.command("riley", "help report"))
     assert "report accountant|job-costs" in one and "/ledgerlink report job-costs 1001" in one
 

@@ -39,7 +39,7 @@ def test_approver_home_shows_the_queue_connections_and_runs(slack):
     assert "INV-11" not in text.split("Sent by you")[0] and "INV-11" in text.split("Sent by you")[1]
     assert "*QuickBooks* · :large_green_circle: connected · realm 9130357 · sign-in valid until" in text
     assert "*Procore* · :warning: needs re-authorising" in text and "The refresh token was revoked." in text
-    assert "*vendors*" in text and "3 create" in text and "QuickBooks is not connected" in text
+    assert "*vendors*" in text and "3 created" in text and "QuickBooks is not connected" in text
     assert "*paid* · every 24 h · last" in text  # the tenant's paid-sync schedule (daily), from the scheduler
     assert [el["action_id"] for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]][:3] == \
         ["item_accept", "item_reject", "item_details"]
