@@ -443,3 +443,48 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class ConnectLink(SQLModel, table=True):
+    """A `/ledgerlink connect` link handed to one admin: single-use (`opened_at` is set, conditionally, by the first
+    open; `completed_at` in the same transaction as the connection it produced) and valid for 10 minutes.
+
+    When the grant is for another QuickBooks realm / Procore company than the tenant's, the new tokens wait here
+    (encrypted, `pending_*`) until an admin confirms in Slack; the old connection keeps working meanwhile.
+    """
+
+    __tablename__ = "connect_links"
+    id: int | None = Field(default=None, primary_key=True)
+    jti: str = Field(max_length=64, unique=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    provider: str = Field(max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    slack_user_id: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    opened_at: datetime | None = None
+    completed_at: datetime | None = None
+    previous_external_id: str | None = Field(default=None, max_length=64)
+    pending_external_id: str | None = Field(default=None, max_length=64)
+    pending_tokens_enc: str | None = Field(default=None, sa_column=Column(Text))  # TokenSet as encrypted JSON
+    decision: str | None = Field(default=None, max_length=16)  # None | "confirmed" | "cancelled"
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+def _slack_store_tables() -> None:
+    """slack_sdk's installation and OAuth-state tables, declared here (their own builders, their default names) so
+    the migrations create them and the schema comparison knows them; the stores then find them in place."""
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as Installations
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as States
+
+    for table in (Installations.build_installations_table(SQLModel.metadata,
+                                                          Installations.default_installations_table_name),
+                  Installations.build_bots_table(SQLModel.metadata, Installations.default_bots_table_name)):
+        for column in table.columns:  # Fernet ciphertext of a token is longer than slack_sdk's String(200)
+            if column.name.endswith(("_token", "_refresh_token")) and column.name != "token_type":
+                column.type = Text()
+    States.build_oauth_states_table(SQLModel.metadata, States.default_table_name)
+
+
+_slack_store_tables()
