@@ -357,12 +357,13 @@ def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") 
     return Message(text=f"{title}: " + ", ".join(c.name for c in shown[:5]), blocks=blocks)
 
 
-def reauth_notice(provider_label: str, detail: str | None, connect_url: str) -> Message:
+def reauth_notice(provider_label: str, detail: str | None, connect_url: str | None, provider: str = "") -> Message:
+    """A DM to one admin; `connect_url` is their own single-use link (None: they type the command instead)."""
     text = f"Ledgerlink's {provider_label} connection needs to be re-authorised"
-    return Message(text=text, blocks=[
-        _section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to {provider_label} are paused "
-                 "until an admin reconnects."),
-        ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Reconnect {provider_label}",
-                                                                 action_id=ids.OPEN_LINK, url=connect_url,
-                                                                 style="primary")]),
-    ])
+    how = "" if connect_url else f" Type `/ledgerlink connect {provider}` to reconnect."
+    blocks: list[Block] = [_section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to "
+                                    f"{provider_label} are paused until an admin reconnects.{how}")]
+    if connect_url:
+        blocks.append(ActionsBlock(block_id="connect", elements=[ButtonElement(
+            text=f"Reconnect {provider_label}", action_id=ids.OPEN_LINK, url=connect_url, style="primary")]))
+    return Message(text=text, blocks=blocks)

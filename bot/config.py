@@ -117,6 +117,10 @@ class Settings(BaseSettings):
                                 "expected a Fernet key (or LEDGERLINK_SECRET_KEYS: several, newest first)")
         return ",".join(dict.fromkeys(keys))
 
+    def optional_secret_key(self) -> str | None:
+        """`require_secret_key()`, or None when no key is set (roles that can do without: tests, the CLI)."""
+        return self.require_secret_key() if (self.secret_key or self.secret_keys) else None
+
     def signing_key(self) -> str:
         """The newest key: signs connect links and OAuth states."""
         return self.require_secret_key().split(",")[0]

@@ -19,11 +19,14 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from blocks import cards, modals
+from blocks.connections import change_notice
 from blocks.ready import selected_ids
+from bot.crypto import SecretBox
+from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Perm, check
 from bot.domain.workflow import Outcome
 from bot.identity import Identity
-from bot.services import batches, decisions, home, ready_post
+from bot.services import batches, connections, decisions, home, ready_post
 from bot.services.runtime import Services, of
 from handlers import ids
 from handlers.context import item_id_of, team_id, tell, user_id, who
@@ -115,6 +118,25 @@ def register(app: App) -> None:
             card, history = home.details(svc, item_id, me)
             client.views_open(trigger_id=body["trigger_id"], view=modals.details_modal(card, history))
         _decide(svc, body, action, client, open_details)
+
+    @app.action(ids.CONNECTION_CONFIRM)
+    @app.action(ids.CONNECTION_CANCEL)
+    @guarded
+    def connection_decision(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        link_id = item_id_of(action)
+        try:
+            me = who(svc, client, body)
+            if link_id is None:
+                raise InvalidInput("That button doesn't name a connection change; nothing changed.")
+            change = connections.decide(svc.engine, SecretBox(svc.settings.require_secret_key()), me.actor,
+                                        me.tenant_id, link_id, confirm=action["action_id"] == ids.CONNECTION_CONFIRM)
+        except decisions.SENTENCE_ERRORS as exc:
+            tell(client, body, decisions.sentence_of(exc))
+            return
+        if body.get("response_url"):
+            respond(replace_original=True, **change_notice(change).as_kwargs())
+        connections.announce(svc.notifier, svc.engine, change)
 
     @app.action(ids.VIEW_PROCORE)
     @app.action(ids.VIEW_QBO)

@@ -183,11 +183,12 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
 def _sub_connect(call: Call, provider: str) -> Message:
     from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
-    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
+    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.user, provider,
+                            key=call.svc.settings.signing_key(), public_url=call.svc.settings.public_url)
     label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
     return Message(text=f"Connect {label}: {url}", blocks=[
-        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it expires "
-                                                  "10 minutes after you open it). Only you can see this message.")),
+        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it works once, "
+                                                  "for 10 minutes, for you only). Only you can see this message.")),
         ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Connect {label}", url=url, style="primary",
                                                                   action_id=ids.OPEN_LINK)])])
 

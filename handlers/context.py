@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.parsing import strict_id
 from bot.identity import Identity, resolve
 from bot.services.runtime import Services
 
@@ -38,10 +39,7 @@ def who(svc: Services, client: WebClient, body: dict[str, Any]) -> Identity:
 
 
 def item_id_of(action: dict[str, Any]) -> int | None:
-    try:
-        return int(str(action.get("value", "")).strip())
-    except ValueError:
-        return None
+    return strict_id(str(action.get("value", "")).strip())
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -144,31 +144,37 @@ class TokenStore:
     # -- writing a grant ---------------------------------------------------------------------------------
     def save(self, *, tenant_id: int, provider: str, external_id: str | None, tokens: TokenSet) -> int:
         """Store a fresh grant (OAuth callback): create or replace the tenant's connection; status active."""
-        now = self.clock()
         for _ in range(2):  # a concurrent first save may win the unique (tenant, provider); then update it
             try:
                 with Session(self.engine, expire_on_commit=False) as s:
-                    row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
-                                                          Connection.provider == provider).with_for_update()
-                                 ).one_or_none()
-                    row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
-                    row.external_id = external_id
-                    row.access_token_enc = self.box.encrypt(tokens.access_token)
-                    row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
-                    row.access_expires_at = tokens.access_expires_at
-                    row.refresh_expires_at = tokens.refresh_expires_at
-                    row.refresh_token_issued_at = now
-                    row.status, row.status_detail = ACTIVE, None
-                    row.version = (row.version or 0) + 1
-                    row.updated_at = now
-                    s.add(row)
+                    row = self.write_grant(s, tenant_id=tenant_id, provider=provider, external_id=external_id,
+                                           tokens=tokens)
                     s.commit()
-                    logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id,
-                                row.version)
                     return int(row.id)  # type: ignore[arg-type]
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not save the {provider} connection of tenant {tenant_id}")
+
+    def write_grant(self, s: Session, *, tenant_id: int, provider: str, external_id: str | None,
+                    tokens: TokenSet) -> Connection:
+        """`save` inside the caller's transaction (flushed, not committed): the connection row, status active."""
+        now = self.clock()
+        row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
+                                              Connection.provider == provider).with_for_update()).one_or_none()
+        row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
+        row.external_id = external_id
+        row.access_token_enc = self.box.encrypt(tokens.access_token)
+        row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
+        row.access_expires_at = tokens.access_expires_at
+        row.refresh_expires_at = tokens.refresh_expires_at
+        row.refresh_token_issued_at = now
+        row.status, row.status_detail = ACTIVE, None
+        row.version = (row.version or 0) + 1
+        row.updated_at = now
+        s.add(row)
+        s.flush()
+        logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id, row.version)
+        return row
 
     def mark_needs_reauth(self, connection_id: int, detail: str) -> None:
         with Session(self.engine) as s:

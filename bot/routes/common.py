@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import time
 
 from markupsafe import escape
+
+logger = logging.getLogger(__name__)
 
 STATE_TTL_SECONDS = 600
 
@@ -17,27 +20,36 @@ def _sign(key: str, purpose: str, payload: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def _keys(key: str) -> list[str]:
+    """"k1,k2" (LEDGERLINK_SECRET_KEYS, newest first) → each key; the first signs, any verifies."""
+    return [k for k in key.split(",") if k]
+
+
 def sign_state(key: str, purpose: str, fields: list[str], *, nonce: str, now: float | None = None) -> str:
     """`field.field….expiry.nonce.signature`, HMAC-signed with the app key for one purpose."""
     payload = ".".join([*fields, str(int((now or time.time()) + STATE_TTL_SECONDS)), nonce])
-    return f"{payload}.{_sign(key, purpose, payload)}"
+    return f"{payload}.{_sign(_keys(key)[0], purpose, payload)}"
 
 
-def open_state(key: str, purpose: str, state: str, *, fields: int, nonce: str | None,
-               now: float | None = None) -> list[str]:
-    """The fields of a valid state; ValueError (with a reason for the log) otherwise."""
+def read_signed(key: str, purpose: str, state: str, *, fields: int, now: float | None = None) -> tuple[list[str], str]:
+    """(fields, nonce) of a well-signed, unexpired value; ValueError (with a reason for the log) otherwise."""
     parts = state.split(".")
     if len(parts) != fields + 3:
         raise ValueError("malformed state")
     *values, expires, state_nonce, sig = parts
-    if not hmac.compare_digest(sig, _sign(key, purpose, ".".join(parts[:-1]))):
+    if not any(hmac.compare_digest(sig, _sign(k, purpose, ".".join(parts[:-1]))) for k in _keys(key)):
         raise ValueError("bad state signature")
-    try:
-        expires_at = int(expires)
-    except ValueError:
-        raise ValueError("malformed state") from None
-    if expires_at < (now or time.time()):
+    if not (expires.isascii() and expires.isdigit()):
+        raise ValueError("malformed state")
+    if int(expires) < (now or time.time()):
         raise ValueError("state expired")
+    return values, state_nonce
+
+
+def open_state(key: str, purpose: str, state: str, *, fields: int, nonce: str | None,
+               now: float | None = None) -> list[str]:
+    """The fields of a valid state bound to this browser's `nonce`; ValueError (with a reason) otherwise."""
+    values, state_nonce = read_signed(key, purpose, state, fields=fields, now=now)
     if not nonce or not hmac.compare_digest(nonce, state_nonce):
         raise ValueError("state was issued to another browser (nonce cookie missing or different)")
     return values
@@ -49,21 +61,35 @@ def html_page(title: str, message: str, status: int, extra_html: str = "") -> tu
     return html, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
-def save_connection(engine, secret_key: str, *, tenant_id: int, provider: str, external_id: str | int,
-                    tokens, tenant_field: str) -> int:
-    """Store a freshly authorised connection (tokens encrypted) and note the account on the tenant row."""
-    from sqlmodel import Session
+def refused_link(provider: str, label: str, reason: str) -> tuple[str, int, dict[str, str]]:
+    """403 for a connect without a valid link: one sentence, the same for every reason and every tenant."""
+    from bot.services.connect_links import refusal
 
+    logger.warning("%s connect refused: %s", label, reason)
+    return html_page(f"Cannot connect {label}", refusal(provider), 403)
+
+
+def finish_connection(engine, settings, *, link_id: int, provider: str, label: str,  # type: ignore[no-untyped-def]
+                      external_id: str | int, tokens) -> tuple[str, int, dict[str, str]]:
+    """Save the grant (or hold a switch to another company for an admin's Confirm), tell the admins, and say so."""
     from bot.crypto import SecretBox
-    from bot.models import Tenant
-    from sync.tokens import TokenStore
+    from bot.notify import build_notifier
+    from bot.services import connections
+    from bot.services.connect_links import LinkRefused
 
-    connection_id = TokenStore(engine, SecretBox(secret_key)).save(
-        tenant_id=tenant_id, provider=provider, external_id=str(external_id), tokens=tokens)
-    with Session(engine) as session:
-        tenant = session.get(Tenant, tenant_id)
-        if tenant is not None and getattr(tenant, tenant_field) != external_id:
-            setattr(tenant, tenant_field, external_id)
-            session.add(tenant)
-            session.commit()
-    return connection_id
+    try:
+        change = connections.finish(engine, SecretBox(settings.require_secret_key()), link_id=link_id,
+                                    provider=provider, external_id=external_id, tokens=tokens)
+    except LinkRefused as exc:
+        return refused_link(provider, label, str(exc))
+    logger.info("tenant %s %s: %s company %s (was %s)", change.tenant_id, change.status, label, change.new, change.old)
+    notifier = build_notifier(settings, engine)
+    if notifier is not None:
+        connections.announce(notifier, engine, change)
+    if change.status == "pending":
+        return html_page("Waiting for an admin to confirm",
+                         f"{label} company {change.new} is not the one Ledgerlink uses ({change.old}). The admins were "
+                         f"asked in Slack to confirm the switch; until one does, Ledgerlink keeps using company "
+                         f"{change.old}.", 202)
+    return html_page(f"Connected to {label}", f"Connected to {label} company {change.new}. You can close this page.",
+                     200)

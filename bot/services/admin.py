@@ -181,13 +181,10 @@ def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id
         s.commit()
 
 
-def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:
-    """The OAuth start link for QuickBooks or Procore (admins only)."""
+def connect_url(engine: Engine, actor: Actor, user: User, provider: str, *, key: str, public_url: str) -> str:
+    """A single-use, 10-minute OAuth start link for QuickBooks or Procore, bound to this admin (admins only)."""
+    from bot.services.connect_links import mint
+
     check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
-    url = f"{public_url.rstrip('/')}/{provider}/connect?tenant={tenant_id}"
-    if provider == "procore":
-        with Session(engine) as s:
-            tenant = s.get(Tenant, tenant_id)
-            if tenant is not None and tenant.procore_company_id:
-                url += f"&company={tenant.procore_company_id}"
-    return url
+    return mint(engine, key, tenant_id=user.tenant_id, provider=provider, slack_user_id=user.slack_user_id or "",
+                user_id=user.id, public_url=public_url)
