@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.parsing import loads_bounded
 from sync.http import jsonbody
 
 SIGNATURE_HEADER = "intuit-signature"
@@ -65,7 +65,7 @@ class EntityEvent:
 def parse_events(body: bytes) -> list[EntityEvent]:
     """All entity events of one delivery, in order; raises `WebhookPayloadError` on anything malformed."""
     try:
-        data = json.loads(body)
+        data = loads_bounded(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not JSON ({exc})") from None
     if jsonbody.has_nul(data):
