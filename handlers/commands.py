@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
+from blocks.text import escape
 from bot.domain.errors import InvalidInput
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
@@ -117,11 +118,11 @@ def _sub_resend(call: Call, args: tuple[str, str]) -> str:
 
 def _sub_export(call: Call, args: tuple[str, str]) -> None:
     out = decisions.export(call.svc, _target(call, args), call.me.actor)
-    call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
+    call.respond(text=f":hourglass_flowing_sand: Exporting {escape(out.item.title)} to QuickBooks…")
 
     def finish() -> None:
         item = decisions.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        call.respond(replace_original=True, text=decisions.export_sentence(call.svc, item))
+        call.respond(replace_original=True, text=escape(decisions.export_sentence(call.svc, item), keep_mentions=True))
     call.svc.submit(finish)
 
 
@@ -358,7 +359,7 @@ def _grant_args(args: list[str]) -> tuple[str, str]:
 
 # --- the listener ---------------------------------------------------------------------------------------------
 def _as_reply(result: Message | str) -> dict[str, Any]:
-    msg = result if isinstance(result, Message) else Message(text=result)
+    msg = result if isinstance(result, Message) else Message(text=escape(result, keep_mentions=True))
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
 
@@ -377,12 +378,12 @@ def register(app: App) -> None:
         name = args[0].lower() if args else "help"
         sub = SUBS.get(name)
         if sub is None:
-            ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+            ack(text=f"I don't know `{escape(args[0])}`. Try `{ids.COMMAND} help` for the list.")
             return
         try:
             parsed = sub.parse(args[1:])
         except Usage as exc:
-            ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+            ack(text=usage_line(ids.COMMAND, sub.help, escape(str(exc))))
             return
         if name == "help":
             only = SUBS[parsed].help if parsed in SUBS else None
@@ -394,13 +395,13 @@ def register(app: App) -> None:
                 ack(**_as_reply(sub.run(call, parsed) or ""))
                 return
         except decisions.SENTENCE_ERRORS as exc:
-            ack(text=decisions.sentence_of(exc))
+            ack(text=escape(decisions.sentence_of(exc), keep_mentions=True))
             return
         ack()
         try:
             result = sub.run(call, parsed)
         except decisions.SENTENCE_ERRORS as exc:
-            respond(text=decisions.sentence_of(exc))
+            respond(text=escape(decisions.sentence_of(exc), keep_mentions=True))
             return
         if result:
             respond(**_as_reply(result))

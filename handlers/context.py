@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from blocks.text import escape
 from bot.domain.parsing import strict_id
 from bot.identity import Identity, resolve
 from bot.services.runtime import Services
@@ -45,6 +46,7 @@ def item_id_of(action: dict[str, Any]) -> int | None:
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Answer only the person who acted: ephemeral where they clicked, else (App Home, modals) a DM."""
     uid = user_id(body)
+    text = escape(text, keep_mentions=True)  # our sentence, with names from Procore, QuickBooks or a person in it
     channel = ((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
                or body.get("channel_id"))
     try:
