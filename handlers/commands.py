@@ -22,6 +22,7 @@ from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
 from blocks.text import escape
 from bot.domain.errors import InvalidInput
+from bot.domain.parsing import strict_id
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
 from bot.services.runtime import Services, of
@@ -202,7 +203,7 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _team_channel_args(args: list[str]) -> tuple[int, str | None]:
-    if len(args) != 2 or not args[0].isdigit():
+    if len(args) != 2 or strict_id(args[0]) is None:
         raise Usage("Say the Procore project id and then the channel (or `none`)")
     ref = args[1]
     if ref.lower() in ("none", "off", "-"):
@@ -339,7 +340,7 @@ def _project(args: list[str]) -> int | None:
     if len(args) > 2:
         raise Usage("Give at most one project id")
     if len(args) == 2:
-        if not args[1].isdigit():
+        if strict_id(args[1]) is None:
             raise Usage(f"'{args[1]}' isn't a Procore project id")
         if args[0] != "job-costs":
             raise Usage("Only the job-costs report takes a project id")

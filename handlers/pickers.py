@@ -18,8 +18,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from blocks import pickers as blocks
+from blocks.modals import STALE_FORM
 from blocks.text import money
 from bot.domain.errors import DomainError, InvalidInput
+from bot.domain.parsing import strict_id
 from bot.domain.states import ItemType
 from bot.identity import resolve
 from bot.models import Item
@@ -108,6 +110,8 @@ def register(app: App) -> None:
         view = body["view"]
         meta = blocks.read_meta(view)
         kind = meta.get("kind", "company")
+        if kind not in blocks.LINK_KINDS:
+            raise InvalidInput(STALE_FORM)
         procore_source, qbo_source = linking.SOURCES[kind]
         try:
             me = who(svc, client, body)
@@ -135,6 +139,8 @@ def register(app: App) -> None:
     def link_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         meta = blocks.read_meta(view)
         kind = meta.get("kind", "company")
+        if kind not in blocks.LINK_KINDS:
+            raise InvalidInput(STALE_FORM)
         procore, qbo = blocks.picked(view, ids.LINK_PROCORE_BLOCK), blocks.picked(view, ids.LINK_QBO_BLOCK)
         k = blocks.LINK_KINDS[kind]
         if procore is None or qbo is None:
@@ -177,9 +183,9 @@ def register(app: App) -> None:
 
 def _sendable(svc: Services, tenant_id: int, value: str) -> Item:
     item = None
-    if value.isdigit():
+    if strict_id(value) is not None:
         with Session(svc.engine, expire_on_commit=False) as s:
-            item = s.get(Item, int(value))
+            item = s.get(Item, strict_id(value))
     if item is None or item.tenant_id != tenant_id:
         raise InvalidInput("Pick an item from the list.")
     if item.state not in pickers.SENDABLE:

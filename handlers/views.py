@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import modals
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, InvalidInput
 from bot.services import admin, decisions, home
 from bot.services.runtime import Services, of
 from bot.services.wiring import reschedule
@@ -38,12 +38,13 @@ def register(app: App) -> None:
     @app.view(ids.REJECT_VIEW)
     @guarded
     def reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = modals.read_meta(view)
         reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
                   .get("value") or "").strip()
         try:
+            item_id = modals.read_meta(view).get("item_id")
+            if item_id is None:
+                raise InvalidInput(modals.STALE_FORM)
             me = who(svc, client, body)
-            item_id = int(meta["item_id"])
             decisions.reject(svc, item_id, me.actor, reason)
         except decisions.SENTENCE_ERRORS as exc:
             ack(response_action="errors", errors={ids.REASON_BLOCK: decisions.sentence_of(exc)[:2000]})

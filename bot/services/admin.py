@@ -5,6 +5,7 @@ Each checks the actor's permission and writes an audit row in the same transacti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -146,6 +147,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         DirectExports(value)
     elif name == "paid_sync_schedule":
         PaidSyncSchedule(value)
+    elif name in ("approvers_channel", "notify_channel") and value is not None and len(str(value)) > 80:
+        raise InvalidInput("A channel name has at most 80 characters; pick the channel from the list.")
     elif name == "autosend":
         unknown = set(value) - {kind.value for kind, *_ in AUTOSEND_CHOICES}
         if unknown:
@@ -155,7 +158,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         if value in (None, "", READY_POST_OFF):
             return None
         hour, _, minute = str(value).partition(":")
-        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        if not (re.fullmatch(r"[0-9]{1,2}", hour) and re.fullmatch(r"[0-9]{2}", minute)
+                and int(hour) < 24 and int(minute) < 60):
             raise InvalidInput(f"'{value}' isn't a time of day; use HH:MM, like 09:00.")
         return f"{int(hour):02d}:{minute}"
     return value
