@@ -23,6 +23,7 @@ and raises `ReauthorizationRequired`. Tokens are never logged; `TokenSet` masks 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -275,6 +276,7 @@ class TokenStore:
                 return self._give_up(s, row, f"{label} refused Ledgerlink's saved sign-in on {when} "
                                              f"(invalid_grant{': ' + str(exc) if str(exc) else ''}) — an admin must "
                                              f"reconnect {label}")
+            _crash_point("token_refreshed")  # the provider has rotated; nothing is saved yet
             now = self.clock()
             new_refresh = new.refresh_token or refresh_token
             values = {
@@ -292,6 +294,7 @@ class TokenStore:
                 s.rollback()
                 raise TokenError(f"connection {connection_id} changed under the refresh lock; token not used")
             s.commit()  # the new refresh token is durable before anyone uses the new access token
+            _crash_point("token_saved")
             self.refresh_count += 1
             logger.info("refreshed %s connection %s (version %s -> %s%s)", row.provider, connection_id, row.version,
                         row.version + 1, ", refresh token rotated" if new_refresh != refresh_token else "")
@@ -303,6 +306,17 @@ class TokenStore:
         s.commit()
         logger.warning("%s connection %s needs re-authorisation: %s", row.provider, row.id, detail)
         raise ReauthorizationRequired(row.id, row.provider, detail)  # type: ignore[arg-type]
+
+
+def _crash_point(point: str) -> None:
+    """Test only (tests/reliability/test_security_refresh.py): LEDGERLINK_CRASH_AT=<point> SIGKILLs the process
+    here, as sync/outbox.py's kill points do. Inert unless set."""
+    if os.environ.get("LEDGERLINK_CRASH_AT") == point:
+        from sync.outbox import crash_point_from_env
+
+        crash = crash_point_from_env()
+        if crash is not None:
+            crash(point)
 
 
 class ConnectionTokens:
