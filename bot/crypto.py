@@ -4,7 +4,7 @@ with the newest key (`ledgerlink rotate-keys` does it for every stored secret)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -32,22 +32,21 @@ class SecretBox:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str | None) -> str | None:
-        if ciphertext is None:
-            return None
-        try:
-            return self._fernet.decrypt(ciphertext.encode()).decode()
-        except InvalidToken:
-            raise SecretBoxError("a stored token cannot be decrypted: none of the keys in LEDGERLINK_SECRET_KEY(S) "
-                                 "is the one it was saved with; reconnect the account or restore the old key") from None
+        return self._open(self._fernet.decrypt, ciphertext)
 
     def rotate(self, ciphertext: str | None) -> str | None:
         """The same secret encrypted with the newest key (unchanged when None)."""
+        return self._open(self._fernet.rotate, ciphertext)
+
+    @staticmethod
+    def _open(step: Callable[[bytes], bytes], ciphertext: str | None) -> str | None:
         if ciphertext is None:
             return None
         try:
-            return self._fernet.rotate(ciphertext.encode()).decode()
+            return step(ciphertext.encode()).decode()
         except InvalidToken:
-            raise SecretBoxError("a stored secret cannot be decrypted with any configured key") from None
+            raise SecretBoxError("a stored token cannot be decrypted: none of the keys in LEDGERLINK_SECRET_KEY(S) "
+                                 "is the one it was saved with; reconnect the account or restore the old key") from None
 
 
 def secret_box() -> SecretBox:
