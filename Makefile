@@ -25,6 +25,8 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m tools.cycles
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -48,10 +48,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bench.bulk_export import PROJECT, Sandbox, Tenantry, invoice_detail, machine, start_sandbox, update_section
-from bot.config import Settings, load_settings
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import Item, Tenant, TenantSettings, User
+from core.config import Settings, load_settings
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import Item, Tenant, TenantSettings, User
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND_MS = 300
@@ -184,11 +184,11 @@ class Bench:
 
     def send_cards(self, count: int) -> list[Item]:
         """`count` sub invoices sent by the sender: workflow send, card posted, receipt DM (as `/ledgerlink send`)."""
-        from bot.domain.workflow import Workflow, actor_for_user
         from bot.notify import Notifier
         from bot.services import decisions
         from bot.services.runtime import Services
         from bot.services.wiring import bot_client, links_for
+        from core.domain.workflow import Workflow, actor_for_user
 
         client, links = bot_client(self.settings), links_for(self.settings)
         svc = Services(engine=self.engine, settings=self.settings, links=links, workflow=Workflow(self.engine),

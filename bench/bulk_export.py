@@ -41,9 +41,9 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import ExternalLink, Item, OutboxEntry, Tenant, TenantSettings
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import ExternalLink, Item, OutboxEntry, Tenant, TenantSettings
 from sync import binder
 from sync.context import TenantContext
 from sync.http.base import StaticToken

@@ -30,9 +30,9 @@ from sqlmodel import Session
 
 from bench._world import plant, start_procore, start_sandbox
 from bench.bulk_export import machine, update_section
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import ExternalLink, Item, ProjectSettings, Tenant, TenantSettings
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import ExternalLink, Item, ProjectSettings, Tenant, TenantSettings
 from sync import binder
 from sync.context import TenantContext
 from sync.http.base import StaticToken

@@ -50,9 +50,9 @@ def child(qbo_url: str, procore_url: str, realm: str) -> None:
     from sqlmodel import Session, func, select
 
     from bench.incremental_cost import World
-    from bot.db import make_engine
-    from bot.migrate import upgrade
-    from bot.models import RemoteRecord
+    from core.db import make_engine
+    from core.migrate import upgrade
+    from core.models import RemoteRecord
     from sync.jobs.base import run_job
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='ledgerlink-bench-')}/bench.db"

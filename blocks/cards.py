@@ -24,8 +24,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
-from handlers import ids
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000

@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
+from blocks import ids
 from blocks.cards import Message, _context, _section
 from blocks.text import escape, when
-from handlers import ids
 
 
 def _was(old: str | None) -> str:

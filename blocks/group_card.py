@@ -24,9 +24,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks.cards import CardData, Message, Person
 from blocks.text import escape, link, money, plural, truncate, when
-from handlers import ids
 
 LINES_SHOWN = 44  # 50 blocks per message: header, summary, the lines, "…and N more", actions, context
 SECTION_LIMIT = 3000

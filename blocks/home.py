@@ -19,10 +19,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks.cards import CardData, accept_confirm
 from blocks.ready import FITS, ProjectGroup, ready_section, rejected_section
 from blocks.text import age, bounded_lines, escape, link, money, truncate, when
-from handlers import ids
 
 QUEUE_SHOWN = 10
 SENT_SHOWN = 10

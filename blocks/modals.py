@@ -24,13 +24,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks.cards import CardData, approval_card
 from blocks.text import bounded_lines, escape, link, money, truncate, when
-from bot.domain.autosend import CHOICES as AUTOSEND_CHOICES
-from bot.domain.errors import InvalidInput
-from bot.domain.parsing import loads_bounded, strict_id
-from bot.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
-from handlers import ids
+from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
+from core.domain.errors import InvalidInput
+from core.domain.parsing import loads_bounded, strict_id
+from core.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = MAX_REJECT_REASON
@@ -152,7 +152,7 @@ class SettingsForm:
     confirm_above: Decimal | None = None
     two_approver_threshold: Decimal | None = None
     digest_opt_out: bool = False
-    autosend: tuple[str, ...] = ()  # item types sent automatically (bot/domain/autosend.py)
+    autosend: tuple[str, ...] = ()  # item types sent automatically (core/domain/autosend.py)
     ready_post_time: str | None = None  # "HH:MM", None = off
 
 

@@ -20,9 +20,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from blocks import ids
 from blocks.modals import read_meta  # noqa: F401 - handlers read the link modal's metadata from here
 from blocks.text import escape, truncate
-from handlers import ids
 
 OPTION_TEXT, OPTION_VALUE, GROUP_LABEL = 75, 150, 75  # Slack's limits
 LIKELY_KEPT = 10  # likely twins kept in private_metadata (3000 characters)

@@ -29,9 +29,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from blocks import ids
 from blocks.cards import CardData
 from blocks.text import escape, link, money, truncate, when
-from handlers import ids
 
 PICKS_MAX = 10  # Slack's limit on the options of one checkboxes element
 OPTION_TEXT = 75  # Slack's limit on an option's text and description

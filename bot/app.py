@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
-from bot.config import Settings
+from core.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None, client: WebC
                token_verification: bool = True, **services: Any) -> App:
     """The Bolt App: one bot token (SLACK_BOT_TOKEN), or multi-workspace OAuth (SLACK_CLIENT_ID/SECRET).
     `services` override parts of bot.services.runtime.Services (tests: context_for, hooks, operations)."""
-    from bot.db import engine_for
     from bot.services.runtime import TrackedExecutor, Tracker
     from bot.services.slack_install import multi_workspace, oauth_settings
     from bot.services.wiring import build_services
+    from core.db import engine_for
     from handlers import register_all
     from handlers.middleware import install
 

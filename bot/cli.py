@@ -8,7 +8,7 @@ import sys
 
 import typer
 
-from bot.config import SettingsError, get_settings
+from core.config import SettingsError, get_settings
 
 app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from Slack.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -32,7 +32,7 @@ def _settings(*, needs_key: bool = False):
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
-    from bot.migrate import upgrade
+    from core.migrate import upgrade
 
     settings = _settings()
     upgrade(settings.database_url)
@@ -68,8 +68,8 @@ def worker() -> None:
 @app.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the newest key of LEDGERLINK_SECRET_KEYS (then the old keys can go)."""
-    from bot.db import engine_for
     from bot.rotation import rotate_all
+    from core.db import engine_for
 
     settings = _settings(needs_key=True)
     counts = rotate_all(engine_for(settings.database_url), settings.require_secret_key())
@@ -118,7 +118,7 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
          tenant: int | None = typer.Option(None, help="Tenant id (default: the only tenant)."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")) -> None:
     """Run one sync job now; --dry-run prints what it would create, update or link, per record."""
-    from bot.db import engine_for
+    from core.db import engine_for
     from sync.context import NotConnected, TenantContext, token_store
     from sync.jobs.base import load_jobs, run_job
 
@@ -148,7 +148,7 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
 def _only_tenant(engine) -> int:
     from sqlmodel import Session, select
 
-    from bot.models import Tenant
+    from core.models import Tenant
 
     with Session(engine) as s:
         tenants = list(s.exec(select(Tenant)))

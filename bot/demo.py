@@ -202,7 +202,7 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=print) -> int:
-    from bot.config import load_settings
+    from core.config import load_settings
 
     for noisy in ("httpx", "alembic", "sync.tokens"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -238,9 +238,9 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
     group = Group()
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        from bot.db import engine_for
         from bot.demo_seed import Urls, existing_tenant, seed, waiting_title
-        from bot.migrate import upgrade
+        from core.db import engine_for
+        from core.migrate import upgrade
 
         upgrade(settings.database_url)
         echo(f"database migrated: {settings.database_url.split('@')[-1]}")

@@ -17,8 +17,8 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.config import Settings
-from bot.models import Item, Tenant, TenantSettings, User
+from core.config import Settings
+from core.models import Item, Tenant, TenantSettings, User
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _name(user: dict) -> str:
 
 def seed(engine: Engine, settings: Settings, urls: Urls, say: Callable[[str], None] = print) -> Tenant:
     """Create the demo tenant (call only when there is none)."""
-    from bot.domain.workflow import actor_for_user
+    from core.domain.workflow import actor_for_user
     from sync.context import TenantContext, token_store
     from sync.tokens import TokenSet
 
@@ -235,11 +235,11 @@ def _job(ctx, name: str, say: Callable[[str], None]) -> None:
 
 def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], None]) -> list[str]:
     """Sam sends a few ready invoices for acceptance; the cards are posted the way `/ledgerlink send` posts them."""
-    from bot.domain.workflow import Workflow, actor_for_user
     from bot.notify import Notifier
     from bot.services import decisions
     from bot.services.runtime import Services
     from bot.services.wiring import bot_client, links_for
+    from core.domain.workflow import Workflow, actor_for_user
 
     client = bot_client(settings)
     links = links_for(settings)

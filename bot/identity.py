@@ -17,10 +17,10 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.domain.errors import DomainError
-from bot.domain.permissions import Actor
-from bot.domain.workflow import actor_for_user
-from bot.models import Tenant, User
+from core.domain.errors import DomainError
+from core.domain.permissions import Actor
+from core.domain.workflow import actor_for_user
+from core.models import Tenant, User
 
 logger = logging.getLogger(__name__)
 

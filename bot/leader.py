@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from bot.db import make_engine
-from bot.models import SchedulerLease, utcnow
+from core.db import make_engine
+from core.models import SchedulerLease, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.identity import slack_id_for
-from bot.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 from bot.services.cardview import card_data, group_data, person, read_settings
+from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)
 

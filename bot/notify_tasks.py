@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.domain.permissions import Level
-from bot.domain.states import ItemState, ItemType
-from bot.models import AuditEvent, Connection, Decision, Item, Tenant, User
 from bot.scheduler import SchedulerConfig, as_utc, settings_of
+from core.domain.permissions import Level
+from core.domain.states import ItemState, ItemType
+from core.models import AuditEvent, Connection, Decision, Item, Tenant, User
 
 if TYPE_CHECKING:
     from bot.worker import Runtime

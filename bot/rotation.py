@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, MetaData, Table, select, update
 
-from bot.crypto import SecretBox
+from core.crypto import SecretBox
 
 #: table → the columns holding Fernet ciphertext
 SECRET_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -40,8 +40,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from bot.domain.settings import PaidSyncSchedule
-from bot.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
+from core.domain.settings import PaidSyncSchedule
+from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 
 if TYPE_CHECKING:
     from bot.worker import Runtime
@@ -99,7 +99,7 @@ class SchedulerConfig:
                 values["tasks"] = tuple(values["tasks"])
             return replace(cls(), **values)
         except (ValueError, TypeError) as exc:
-            from bot.config import SettingsError
+            from core.config import SettingsError
 
             raise SettingsError(f"{CONFIG_ENV}: {exc}") from None
 
@@ -252,7 +252,7 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
     """Ask the leading worker to run `job` for the tenant soon ("sync now"); returns the request's id."""
-    from bot.db import get_engine
+    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         row = SyncRequest(tenant_id=tenant_id, source=source, entity=job[:48], operation="sync")
@@ -273,7 +273,7 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
     if sched is not None and sched.running:
         sched.reconcile_tenant(tenant_id)
         return "rescheduled"
-    from bot.db import get_engine
+    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         already = s.exec(select(SyncRequest.id).where(SyncRequest.tenant_id == tenant_id,

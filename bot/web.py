@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 from flask import Flask, jsonify, request
 from sqlalchemy import Engine
 
-from bot.config import Settings
-from bot.db import db_status, engine_for
-from bot.domain.parsing import json_too_deep
+from core.config import Settings
+from core.db import db_status, engine_for
+from core.domain.parsing import json_too_deep
 
 logger = logging.getLogger(__name__)
 

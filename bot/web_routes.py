@@ -10,7 +10,7 @@ import importlib
 
 from flask import Flask
 
-from bot.config import Settings
+from core.config import Settings
 
 ROUTE_MODULES: list[str] = ["bot.routes.qbo:register", "bot.routes.procore:register",
                              "bot.services.slack_install:register"]

@@ -28,8 +28,6 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
-from bot.domain.states import ItemState
-from bot.models import Item, utcnow
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -38,6 +36,8 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
+from core.domain.states import ItemState
+from core.models import Item, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Runtime(NotificationTasks):
             return False
         with self._locks_guard:
             lock = self._locks[(tenant_id, job_name)]
-        from bot.config import SettingsError
+        from core.config import SettingsError
         from sync.context import NotConnected
 
         with lock:
@@ -208,8 +208,8 @@ class Worker:
 
     def __init__(self, settings: Any, *, engine: Engine | None = None, config: SchedulerConfig | None = None,
                  notifier: Notifier | None = None, worker_id: str | None = None) -> None:
-        from bot.db import engine_for
         from bot.leader import leadership_for
+        from core.db import engine_for
         from sync.outbox import default_worker_id
 
         self.config = config or SchedulerConfig.from_env()
@@ -294,7 +294,7 @@ class Worker:
 
 def serve(settings: Any) -> int:
     """Run a worker until SIGTERM or Ctrl-C; 0 on a clean stop."""
-    from bot.db import db_status, engine_for
+    from core.db import db_status, engine_for
 
     engine = engine_for(settings.database_url)
     status = db_status(engine)

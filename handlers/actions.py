@@ -18,17 +18,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from blocks import cards, modals
+from blocks import cards, ids, modals
 from blocks.connections import change_notice
 from blocks.ready import selected_ids
-from bot.crypto import SecretBox
-from bot.domain.errors import InvalidInput
-from bot.domain.permissions import Perm, check
-from bot.domain.workflow import Outcome
 from bot.identity import Identity
 from bot.services import batches, connections, decisions, home, ready_post
 from bot.services.runtime import Services, of
-from handlers import ids
+from core.crypto import SecretBox
+from core.domain.errors import InvalidInput
+from core.domain.permissions import Perm, check
+from core.domain.workflow import Outcome
 from handlers.context import item_id_of, team_id, tell, user_id, who
 from handlers.errors import after_ack, guarded
 from handlers.views import open_settings

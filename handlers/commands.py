@@ -17,16 +17,16 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
 from blocks.text import escape
-from bot.domain.errors import InvalidInput
-from bot.domain.parsing import strict_id
 from bot.identity import Identity
 from bot.services import admin, decisions, jobs, linking, lookup, reports
 from bot.services.runtime import Services, of
-from handlers import ids
+from core.domain.errors import InvalidInput
+from core.domain.parsing import strict_id
 from handlers.context import who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.text import escape
-from bot.domain.parsing import strict_id
 from bot.identity import Identity, resolve
 from bot.services.runtime import Services
+from core.domain.parsing import strict_id
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.domain.errors import DomainError
+from core.domain.errors import DomainError
 from handlers.context import tell
 
 logger = logging.getLogger(__name__)

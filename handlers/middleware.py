@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from sync.http.jsonbody import without_nul
+from core.jsonbody import without_nul
 
 
 def drop_nul(body: dict, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt passes it by this name

@@ -17,17 +17,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from blocks import ids
 from blocks import pickers as blocks
 from blocks.modals import STALE_FORM
 from blocks.text import money
-from bot.domain.errors import DomainError, InvalidInput
-from bot.domain.parsing import strict_id
-from bot.domain.states import ItemType
 from bot.identity import resolve
-from bot.models import Item
 from bot.services import decisions, linking, lookup, pickers
 from bot.services.runtime import Services, of
-from handlers import ids
+from core.domain.errors import DomainError, InvalidInput
+from core.domain.parsing import strict_id
+from core.domain.states import ItemType
+from core.models import Item
 from handlers.context import team_id, tell, user_id, who
 from handlers.errors import guarded
 

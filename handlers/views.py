@@ -9,12 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from blocks import modals
-from bot.domain.errors import DomainError, InvalidInput
+from blocks import ids, modals
 from bot.services import admin, decisions, home
 from bot.services.runtime import Services, of
 from bot.services.wiring import reschedule
-from handlers import ids
+from core.domain.errors import DomainError, InvalidInput
 from handlers.context import team_id, tell, user_id, who
 from handlers.errors import guarded
 

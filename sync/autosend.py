@@ -1,5 +1,5 @@
 """The engine's side of auto-send: an ingesting job that sees a Procore record change status calls `note_change`,
-which asks the rules (bot/domain/autosend.py) and, when they say send, queues one `AutoSend` row in the job's
+which asks the rules (core/domain/autosend.py) and, when they say send, queues one `AutoSend` row in the job's
 transaction. The worker sends it afterwards (bot/services/autosend.py); nothing here talks to Slack.
 
 Exactly once per status change: the row is unique on (record, new status, the record's `updated_at`) and
@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from bot.db import insert_ignoring
-from bot.domain.autosend import CLOCK_SKEW, decide, parse_time
-from bot.models import AutoSend, Item, SyncRequest, TenantSettings, utcnow
+from core.db import insert_ignoring
+from core.domain.autosend import CLOCK_SKEW, decide, parse_time
+from core.models import AutoSend, Item, SyncRequest, TenantSettings, utcnow
 
 logger = logging.getLogger(__name__)
 

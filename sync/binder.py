@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, utcnow
+from core.models import ExternalLink, utcnow
 
 
 class MissingLink(LookupError):

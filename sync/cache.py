@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.models import RemoteRecord, utcnow
+from core.models import RemoteRecord, utcnow
 
 
 def get(session: Session, tenant_id: int, system: str, entity: str, remote_id: str) -> RemoteRecord | None:

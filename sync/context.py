@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.crypto import SecretBox
-from bot.domain.workflow import Workflow
-from bot.models import Tenant
+from core.config import Settings
+from core.crypto import SecretBox
+from core.domain.workflow import Workflow
+from core.models import Tenant
 from sync.procore.client import ProcoreClient
 from sync.qbo.client import QboClient
 from sync.tokens import TokenStore

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.domain.settings import tenant_settings
-from bot.models import AuditEvent, Item
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.domain.settings import tenant_settings
+from core.models import AuditEvent, Item
 from sync.jobs.base import cursor
 from sync.mappers.money import usd
 from sync.mappers.payments import Application, PaidStatus

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.states import LOCKED_STATES, ItemState
-from bot.models import Item, utcnow
+from core.domain.states import LOCKED_STATES, ItemState
+from core.models import Item, utcnow
 
 
 def source_hash(record: Any) -> str:

@@ -31,10 +31,10 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
-from bot.domain.permissions import SYSTEM
-from bot.domain.states import Action
-from bot.domain.workflow import Workflow
-from bot.models import OutboxEntry, utcnow
+from core.domain.permissions import SYSTEM
+from core.domain.states import Action
+from core.domain.workflow import Workflow
+from core.models import OutboxEntry, utcnow
 
 logger = logging.getLogger(__name__)
 

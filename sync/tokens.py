@@ -1,6 +1,6 @@
 """Rotation-safe OAuth token store, shared by every provider (QBO, Procore).
 
-Tokens live Fernet-encrypted in ``connections`` (`bot.models.Connection`). `TokenStore.access_token()` hands out
+Tokens live Fernet-encrypted in ``connections`` (`core.models.Connection`). `TokenStore.access_token()` hands out
 a valid access token and refreshes it when it is expired, about to expire, or was just refused with a 401.
 
 Why the locking: both QBO and Procore **rotate** refresh tokens — after a refresh only the newest one works. Two
@@ -33,8 +33,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.crypto import SecretBox
-from bot.models import Connection
+from core.crypto import SecretBox
+from core.models import Connection
 
 logger = logging.getLogger(__name__)
 

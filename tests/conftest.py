@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.db import make_engine
-from bot.migrate import upgrade
+from core.db import make_engine
+from core.migrate import upgrade
 from tests.support.postgres import PrivatePostgres, create_database
 
 # a real key for tests, so code paths that encrypt tokens run for real

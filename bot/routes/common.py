@@ -5,12 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import time
 
 from markupsafe import escape
-
-logger = logging.getLogger(__name__)
 
 STATE_TTL_SECONDS = 600
 
@@ -59,37 +56,3 @@ def html_page(title: str, message: str, status: int, extra_html: str = "") -> tu
     html = (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
             f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p>{extra_html}</body></html>")
     return html, status, {"Content-Type": "text/html; charset=utf-8"}
-
-
-def refused_link(provider: str, label: str, reason: str) -> tuple[str, int, dict[str, str]]:
-    """403 for a connect without a valid link: one sentence, the same for every reason and every tenant."""
-    from bot.services.connect_links import refusal
-
-    logger.warning("%s connect refused: %s", label, reason)
-    return html_page(f"Cannot connect {label}", refusal(provider), 403)
-
-
-def finish_connection(engine, settings, *, link_id: int, provider: str, label: str,  # type: ignore[no-untyped-def]
-                      external_id: str | int, tokens) -> tuple[str, int, dict[str, str]]:
-    """Save the grant (or hold a switch to another company for an admin's Confirm), tell the admins, and say so."""
-    from bot.crypto import SecretBox
-    from bot.notify import build_notifier
-    from bot.services import connections
-    from bot.services.connect_links import LinkRefused
-
-    try:
-        change = connections.finish(engine, SecretBox(settings.require_secret_key()), link_id=link_id,
-                                    provider=provider, external_id=external_id, tokens=tokens)
-    except LinkRefused as exc:
-        return refused_link(provider, label, str(exc))
-    logger.info("tenant %s %s: %s company %s (was %s)", change.tenant_id, change.status, label, change.new, change.old)
-    notifier = build_notifier(settings, engine)
-    if notifier is not None:
-        connections.announce(notifier, engine, change)
-    if change.status == "pending":
-        return html_page("Waiting for an admin to confirm",
-                         f"{label} company {change.new} is not the one Ledgerlink uses ({change.old}). The admins were "
-                         f"asked in Slack to confirm the switch; until one does, Ledgerlink keeps using company "
-                         f"{change.old}.", 202)
-    return html_page(f"Connected to {label}", f"Connected to {label} company {change.new}. You can close this page.",
-                     200)

@@ -18,11 +18,17 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.domain.parsing import strict_id
-from bot.models import ConnectLink, Tenant
-from bot.routes.common import STATE_TTL_SECONDS, finish_connection, html_page, open_state, refused_link, sign_state
+from bot.routes.common import (
+    STATE_TTL_SECONDS,
+    html_page,
+    open_state,
+    sign_state,
+)
+from bot.routes.connecting import finish_connection, refused_link
 from bot.services.connect_links import LinkRefused, open_link, reopen
+from core.config import Settings
+from core.domain.parsing import strict_id
+from core.models import ConnectLink, Tenant
 from sync.http.base import StaticToken
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError

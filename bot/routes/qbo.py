@@ -18,10 +18,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from bot.config import Settings
-from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
-from bot.routes.common import STATE_TTL_SECONDS, finish_connection, html_page, open_state, refused_link, sign_state
+from bot.routes.common import (
+    STATE_TTL_SECONDS,
+    html_page,
+    open_state,
+    sign_state,
+)
+from bot.routes.connecting import finish_connection, refused_link
 from bot.services.connect_links import LinkRefused, open_link
+from core.config import Settings
+from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
 from sync.qbo.oauth import QboOAuth, QboOAuthConfigError
 from sync.qbo.webhooks import SIGNATURE_HEADER, EntityEvent, WebhookPayloadError, parse_events, verify_signature
 from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed

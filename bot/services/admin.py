@@ -14,13 +14,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from blocks.modals import READY_POST_OFF, SettingsForm
-from bot.domain import audit
-from bot.domain.autosend import CHOICES as AUTOSEND_CHOICES
-from bot.domain.autosend import enabled_types, with_types
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.domain.permissions import Actor, Level, Perm, allowed, check
-from bot.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
-from bot.models import ProjectSettings, Tenant, User, utcnow
+from core.domain import audit
+from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
+from core.domain.autosend import enabled_types, with_types
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.domain.permissions import Actor, Level, Perm, allowed, check
+from core.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
+from core.models import ProjectSettings, Tenant, User, utcnow
 
 GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
 

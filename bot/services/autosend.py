@@ -24,15 +24,15 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, select
 
-from bot.domain.autosend import SENDABLE_STATES
-from bot.domain.errors import DomainError
-from bot.domain.permissions import Actor, Level
-from bot.domain.states import ItemState
-from bot.domain.workflow import actor_for_user
 from bot.identity import user_for_procore
-from bot.models import AutoSend, Item, User, utcnow
 from bot.services import decisions
 from bot.services.runtime import Services
+from core.domain.autosend import SENDABLE_STATES
+from core.domain.errors import DomainError
+from core.domain.permissions import Actor, Level
+from core.domain.states import ItemState
+from core.domain.workflow import actor_for_user
+from core.models import AutoSend, Item, User, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ class Sender:
 
 def services_for(runtime: Any) -> Services | None:
     """The Slack services a worker `Runtime` can send with; None when Slack is not configured."""
-    from bot.domain.workflow import Workflow
     from bot.notify import Notifier
+    from core.domain.workflow import Workflow
 
     notifier = runtime.notifier
     if not isinstance(notifier, Notifier):

@@ -23,13 +23,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from blocks.text import plural
-from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
-from bot.domain.permissions import SYSTEM, Actor
-from bot.domain.states import ItemState
-from bot.domain.workflow import Outcome
-from bot.models import Item, ItemGroup, ProcessedWebhook, utcnow
 from bot.services import decisions
 from bot.services.runtime import Services
+from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
+from core.domain.permissions import SYSTEM, Actor
+from core.domain.states import ItemState
+from core.domain.workflow import Outcome
+from core.models import Item, ItemGroup, ProcessedWebhook, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from blocks.cards import CardData, LastEvent, Line, Person
 from blocks.group_card import GroupData
 from blocks.links import Links
-from bot.domain import audit
-from bot.models import AutoSend, Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
+from core.domain import audit
+from core.models import AutoSend, Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
 
 
 def person(session: Session, user_id: int | None) -> Person | None:

@@ -17,8 +17,8 @@ from datetime import timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from bot.models import ConnectLink, utcnow
 from bot.routes.common import STATE_TTL_SECONDS, read_signed, sign_state
+from core.models import ConnectLink, utcnow
 
 logger = logging.getLogger(__name__)
 

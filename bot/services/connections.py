@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from bot.crypto import SecretBox
-from bot.domain import audit
-from bot.domain.errors import InvalidInput
-from bot.domain.permissions import Actor, Perm, check
-from bot.domain.workflow import actor_for_user
-from bot.models import Connection, ConnectLink, Tenant, User, utcnow
 from bot.services.connect_links import LABELS, LinkRefused
+from core.crypto import SecretBox
+from core.domain import audit
+from core.domain.errors import InvalidInput
+from core.domain.permissions import Actor, Perm, check
+from core.domain.workflow import actor_for_user
+from core.models import Connection, ConnectLink, Tenant, User, utcnow
 from sync.tokens import TokenSet, TokenStore
 
 logger = logging.getLogger(__name__)

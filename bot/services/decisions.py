@@ -12,12 +12,12 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.domain.errors import DomainError, IllegalTransition, ItemNotFound, PermissionDenied
-from bot.domain.permissions import SYSTEM, Actor, check, perm_for
-from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType
-from bot.domain.workflow import Outcome
-from bot.models import Item, utcnow
 from bot.services.runtime import Services
+from core.domain.errors import DomainError, IllegalTransition, ItemNotFound, PermissionDenied
+from core.domain.permissions import SYSTEM, Actor, check, perm_for
+from core.domain.states import STATE_LABELS, Action, ItemState, ItemType
+from core.domain.workflow import Outcome
+from core.models import Item, utcnow
 from sync.binder import MissingLink
 from sync.context import NotConnected
 from sync.mappers.errors import MappingError

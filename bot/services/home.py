@@ -13,16 +13,16 @@ from blocks.cards import CardData
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
 from blocks.modals import HistoryRow
 from bot import scheduler
-from bot.domain import audit
-from bot.domain.errors import DomainError
-from bot.domain.permissions import Level, Perm, allowed
-from bot.domain.states import ItemState
-from bot.domain.workflow import PAST
 from bot.identity import Identity, NotSetUp, resolve
-from bot.models import Connection, Decision, Item, SyncCursor, User, utcnow
 from bot.services import admin, ready
 from bot.services.cardview import card_data, person, read_settings
 from bot.services.runtime import Services
+from core.domain import audit
+from core.domain.errors import DomainError
+from core.domain.permissions import Level, Perm, allowed
+from core.domain.states import ItemState
+from core.domain.workflow import PAST
+from core.models import Connection, Decision, Item, SyncCursor, User, utcnow
 from sync.jobs import base as jobs_base
 
 logger = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput
-from bot.domain.permissions import Perm, check
 from bot.identity import Identity
 from bot.services.runtime import Services
+from core.domain import audit
+from core.domain.errors import InvalidInput
+from core.domain.permissions import Perm, check
 from sync.jobs import base as jobs_base
 from sync.services import schedule
 
@@ -54,7 +54,7 @@ def plan(table: dict[str, tuple[tuple[str, ...], Perm, str]], word: str) -> Plan
 def last_run(svc: Services, tenant_id: int, job: str) -> Any:
     from sqlmodel import select
 
-    from bot.models import SyncCursor
+    from core.models import SyncCursor
 
     with Session(svc.engine) as s:
         return s.exec(select(SyncCursor).where(SyncCursor.tenant_id == tenant_id, SyncCursor.job == job)).first()

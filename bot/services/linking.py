@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.errors import InvalidInput
-from bot.domain.matching import Choice
-from bot.domain.permissions import Perm, check
 from bot.identity import Identity
 from bot.services import lookup, pickers
 from bot.services.runtime import Services
+from core.domain.errors import InvalidInput
+from core.domain.matching import Choice
+from core.domain.permissions import Perm, check
 from sync.services import companies, projects
 
 SOURCES = {"company": (pickers.PROCORE_COMPANY, pickers.QBO_VENDOR_PICK),

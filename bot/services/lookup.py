@@ -1,6 +1,6 @@
 """Find what a person means from what they typed: an item (a type word and a Procore id, `#<item id>` or its title)
 or a cached Procore/QuickBooks record (its id or its name). Names are matched unicode-normalised and
-case-insensitively; a near miss says "Did you mean …?" (bot/domain/matching.py)."""
+case-insensitively; a near miss says "Did you mean …?" (core/domain/matching.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.matching import Choice, not_found_sentence, resolve
-from bot.domain.parsing import strict_id
-from bot.models import Item
 from bot.services import pickers
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.matching import Choice, not_found_sentence, resolve
+from core.domain.parsing import strict_id
+from core.models import Item
 from sync.services import companies, projects
 
 TYPE_WORDS = {

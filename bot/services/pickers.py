@@ -2,7 +2,7 @@
 
 Every answer comes from the tenant's local copies (remote_records, external_links, items): Slack wants an options
 request answered within 3 seconds, so a picker never calls QuickBooks or Procore. `options` ranks with
-bot/domain/matching.py; for the second picker of a link it first lists the likely twins of the record picked in
+core/domain/matching.py; for the second picker of a link it first lists the likely twins of the record picked in
 the first one (duplicate detection for vendors, origin id and name for projects).
 """
 
@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from blocks.text import money
-from bot.domain.matching import Choice, normalise, rank, similarity
-from bot.domain.permissions import Perm, check
-from bot.domain.states import ItemState, ItemType
 from bot.identity import Identity
-from bot.models import ExternalLink, Item, RemoteRecord
+from core.domain.matching import Choice, normalise, rank, similarity
+from core.domain.permissions import Perm, check
+from core.domain.states import ItemState, ItemType
+from core.models import ExternalLink, Item, RemoteRecord
 from sync.context import TenantContext
 from sync.duplicates import normalise_name
 from sync.jobs.projects import PROCORE_PROJECT, QBO_CUSTOMER

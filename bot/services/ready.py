@@ -15,13 +15,13 @@ from sqlmodel import Session, select
 
 from blocks.cards import CardData
 from blocks.ready import FITS, PICKS_MAX, ProjectGroup
-from bot.domain.errors import DomainError
-from bot.domain.permissions import Actor, Perm, allowed
-from bot.domain.settings import direct_export_refusal
-from bot.domain.states import ItemState
-from bot.models import Item
 from bot.services.cardview import card_data, read_settings
 from bot.services.runtime import Services
+from core.domain.errors import DomainError
+from core.domain.permissions import Actor, Perm, allowed
+from core.domain.settings import direct_export_refusal
+from core.domain.states import ItemState
+from core.models import Item
 
 MAX_PROJECTS = max(p for _, p in FITS)  # projects read (App Home shows as many as fit)
 MAX_ROWS = max(r for r, _ in FITS)  # rows per project with full card data

@@ -24,10 +24,10 @@ from sqlmodel import Session, select
 
 from blocks.cards import Message
 from blocks.ready_post import ready_post
-from bot.domain.settings import DirectExports
-from bot.domain.states import ItemState
-from bot.models import AuditEvent, Item, ProjectSettings, ReadyPost, Tenant, utcnow
 from bot.services.cardview import card_data, read_settings
+from core.domain.settings import DirectExports
+from core.domain.states import ItemState
+from core.models import AuditEvent, Item, ProjectSettings, ReadyPost, Tenant, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from blocks.reports import Report
-from bot.domain.errors import InvalidInput
 from bot.identity import Identity
-from bot.models import RemoteRecord
 from bot.services.runtime import Services
+from core.domain.errors import InvalidInput
+from core.models import RemoteRecord
 from sync import reports
 from sync.services import schedule
 

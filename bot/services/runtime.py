@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.links import Links
-from bot.config import Settings
-from bot.domain.workflow import Workflow
 from bot.notify import Notifier
+from core.config import Settings
+from core.domain.workflow import Workflow
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Multi-workspace install: Bolt's OAuthSettings over slack_sdk's SQLAlchemy installation and state stores, on
-the project's database. Their tables are declared in bot/models.py and created by the migrations; the tokens in them
+the project's database. Their tables are declared in core/models.py and created by the migrations; the tokens in them
 are Fernet-encrypted like the OAuth tokens (`EncryptedInstallationStore`).
 
 Used when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. `register(flask_app, settings)` (listed in
@@ -20,8 +20,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
-from bot.config import Settings
-from bot.crypto import SecretBox
+from core.config import Settings
+from core.crypto import SecretBox
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.config import Settings
+from core.config import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from blocks.links import PROCORE_WEB, Links, qbo_app_for
 from bot import scheduler
-from bot.config import Settings
-from bot.models import Tenant
+from core.config import Settings
+from core.models import Tenant
 from sync.services import exports
 
 logger = logging.getLogger(__name__)
@@ -87,9 +87,9 @@ def reschedule(tenant_id: int, engine: Engine | None = None) -> bool:
 def build_services(app: Any, settings: Settings, engine: Engine, client: WebClient, *, multi_workspace: bool,
                    **overrides: Any) -> Any:
     """Make the app's Services (notifier, workflow, TenantContext factory…) and bind them to `app`."""
-    from bot.domain.workflow import Workflow
     from bot.notify import Notifier
     from bot.services.runtime import Services, bind
+    from core.domain.workflow import Workflow
 
     links = overrides.pop("links", None) or links_for(settings)
     client_for = client_factory(settings, engine, None if multi_workspace else client)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session, select
 
-from bot.models import SyncCursor, utcnow
+from core.models import SyncCursor, utcnow
 from sync.context import TenantContext
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.domain.states import ItemType
-from bot.models import ExternalLink
+from core.domain.states import ItemType
+from core.models import ExternalLink
 from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item

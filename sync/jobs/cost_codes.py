@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.states import ItemState, ItemType
-from bot.models import ExternalLink, Item, RemoteRecord
+from core.domain.states import ItemState, ItemType
+from core.models import ExternalLink, Item, RemoteRecord
 from sync import cache
 from sync.context import TenantContext
 from sync.items import upsert_item

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, ProjectSettings, RemoteRecord, UnsyncableCost, utcnow
+from core.models import ExternalLink, ProjectSettings, RemoteRecord, UnsyncableCost, utcnow
 from sync import cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register

@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.states import ItemType
-from bot.models import Item
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.states import ItemType
+from core.models import Item
 from sync.context import TenantContext
 from sync.items import find_item
 from sync.jobs.base import JobReport, register

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.domain.states import Action, ItemState, ItemType
-from bot.models import ExternalLink, Item, utcnow
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.domain.states import Action, ItemState, ItemType
+from core.models import ExternalLink, Item, utcnow
 from sync import events
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register

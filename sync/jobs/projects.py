@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import ExternalLink, RemoteRecord
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import ExternalLink, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, register

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
-from bot.models import RemoteRecord, utcnow
+from core.models import RemoteRecord, utcnow
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor
 from sync.qbo.errors import QboValidationError

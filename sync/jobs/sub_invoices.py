@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.states import ItemType
-from bot.models import Item
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.states import ItemType
+from core.models import Item
 from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item

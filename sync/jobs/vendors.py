@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import RemoteRecord
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import RemoteRecord
 from sync import binder, cache
 from sync.autosend import note_change
 from sync.context import TenantContext

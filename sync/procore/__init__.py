@@ -1,7 +1,7 @@
 """Procore: the REST client, its errors, typed records, OAuth and the webhook receiver's parsing.
 
     from sync.procore import ProcoreClient
-    procore = ProcoreClient.for_connection(store, connection_id)
+    procore = ProcoreClient.for_connection(store, connection_id, settings=settings)
     for invoice in procore.list_requisitions(project_id=562949953421361):      # follows Link rel="next"
         ...
     result = procore.sync_vendors(updates)                                       # ≤ 1000 a call

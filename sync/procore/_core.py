@@ -100,16 +100,12 @@ class ProcoreCore(BaseClient):
                    company_id=company_id if company_id is not None else settings.procore_company_id, **kwargs)
 
     @classmethod
-    def for_connection(cls, store: Any, connection_id: int, *, settings: Any = None, **kwargs: Any) -> Self:
+    def for_connection(cls, store: Any, connection_id: int, *, settings: Any, **kwargs: Any) -> Self:
         """The client of a stored connection: company from the row, tokens from the `sync.tokens.TokenStore`
         (Procore's refresher is registered on the store from `settings` if it has none yet)."""
         info = store.info(connection_id)
         if info.provider != "procore" or not info.external_id:
             raise ValueError(f"connection {connection_id} is not a Procore connection with a company id")
-        if settings is None:
-            from bot.config import get_settings
-
-            settings = get_settings()
         if "procore" not in store.refreshers:
             from sync.procore.oauth import ProcoreOAuth
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sync.http import jsonbody
+from core import jsonbody
 from sync.procore.errors import ProcoreError, ProcoreRecordError
 
 _MISSING = object()

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.domain.parsing import loads_bounded
-from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
-from sync.http import jsonbody
+from core import jsonbody
+from core.domain.parsing import loads_bounded
+from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
 
 SOURCE = "procore"
 MAX_ID = 2**63  # ids are stored as BIGINT

@@ -1,7 +1,7 @@
 """QuickBooks Online: the API client, its errors, the query builder, batch items, OAuth and webhook parsing.
 
     from sync.qbo import QboClient, select, BatchItem
-    qbo = QboClient.for_connection(store, connection_id)
+    qbo = QboClient.for_connection(store, connection_id, settings=settings)
     vendor = qbo.create(entity="Vendor", body={"DisplayName": "ACME"}, requestid=outbox.requestid)
 """
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from sync.http import jsonbody
+from core import jsonbody
 from sync.http.base import BaseClient, TokenSource
 from sync.http.errors import request_surely_unsent
 from sync.http.limits import RateLimitPolicy
@@ -104,10 +104,8 @@ class QboClient(BaseClient):
         **kwargs: Any,
     ) -> None:
         if base_url is None:
-            if settings is None:
-                from bot.config import get_settings
-
-                settings = get_settings()
+            if settings is None:  # settings are passed in, never read from a global
+                raise TypeError("QboClient needs base_url or settings")
             base_url = api_base_url(settings)
         super().__init__(base_url=base_url, account=str(realm_id), tokens=tokens, policy=policy,
                          rate_limited_pause=rate_limited_pause, **kwargs)

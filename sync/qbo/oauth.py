@@ -62,7 +62,7 @@ class QboOAuth:
     def __init__(self, *, client_id: str, client_secret: str, redirect_uri: str, environment: str,
                  timeout: float = 10.0, attempts: int = 2) -> None:
         # A refresh runs while the TokenStore holds the connection's lock (on SQLite the database write lock), so
-        # the worst case — attempts x timeout + backoff — stays under the 30 s busy timeout of bot/db.py.
+        # the worst case — attempts x timeout + backoff — stays under the 30 s busy timeout of core/db.py.
         self.client_id = client_id
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri

@@ -15,8 +15,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.parsing import loads_bounded
-from sync.http import jsonbody
+from core import jsonbody
+from core.domain.parsing import loads_bounded
 
 SIGNATURE_HEADER = "intuit-signature"
 MAX_DEDUPE_KEY = 128

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.domain.permissions import Actor, Level, Perm, check
-from bot.domain.states import STATE_LABELS, ItemState, ItemType
-from bot.models import Item, User, utcnow
+from core.domain.permissions import Actor, Level, Perm, check
+from core.domain.states import STATE_LABELS, ItemState, ItemType
+from core.models import Item, User, utcnow
 from sync.reports.csvfile import own_tenant
 
 

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain.errors import PermissionDenied
-from bot.domain.permissions import Actor
+from core.domain.errors import PermissionDenied
+from core.domain.permissions import Actor
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

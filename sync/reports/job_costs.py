@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.domain.errors import PermissionDenied
-from bot.domain.permissions import Actor, Level, Perm, check
+from core.domain.errors import PermissionDenied
+from core.domain.permissions import Actor, Level, Perm, check
 from sync.context import TenantContext
 from sync.jobs.job_costs import placed_lines
 from sync.mappers.money import cents

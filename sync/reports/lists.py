@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.domain.permissions import Actor, Perm, check
-from bot.models import ExternalLink, RemoteRecord, UnsyncableCost
+from core.domain.permissions import Actor, Perm, check
+from core.models import ExternalLink, RemoteRecord, UnsyncableCost
 from sync import cache
 from sync.reports.csvfile import own_tenant
 

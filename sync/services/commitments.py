@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput
-from bot.domain.permissions import Actor, Perm
-from bot.domain.states import ItemType
-from bot.domain.workflow import Outcome
-from bot.models import ExternalLink, Item, utcnow
+from core.domain import audit
+from core.domain.errors import InvalidInput
+from core.domain.permissions import Actor, Perm
+from core.domain.states import ItemType
+from core.domain.workflow import Outcome
+from core.models import ExternalLink, Item, utcnow
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.commitments import PROJECT_LINK

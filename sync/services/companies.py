@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.permissions import Actor, Perm, check
-from bot.domain.states import Action, ItemState, ItemType
-from bot.domain.workflow import Outcome
-from bot.models import ExternalLink, Item, OutboxEntry, RemoteRecord
+from core.domain import audit
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.permissions import Actor, Perm, check
+from core.domain.states import Action, ItemState, ItemType
+from core.domain.workflow import Outcome
+from core.models import ExternalLink, Item, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.duplicates import Company, find_duplicates, normalise_name, suggestions_for

@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.permissions import SYSTEM, Actor, Perm, check
-from bot.domain.states import Action, ItemState, ItemType
-from bot.domain.workflow import Outcome, Workflow
-from bot.models import CostCodePreference, Item, RemoteRecord, utcnow
+from core.domain import audit
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.permissions import SYSTEM, Actor, Perm, check
+from core.domain.states import Action, ItemState, ItemType
+from core.domain.workflow import Outcome, Workflow
+from core.models import CostCodePreference, Item, RemoteRecord, utcnow
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport

@@ -22,11 +22,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.permissions import Actor
-from bot.domain.states import ItemType
-from bot.domain.workflow import Hook, Outcome
-from bot.models import Item, OutboxEntry
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.permissions import Actor
+from core.domain.states import ItemType
+from core.domain.workflow import Hook, Outcome
+from core.models import Item, OutboxEntry
 from sync.context import TenantContext
 from sync.outbox import OutboxStatus, enqueue
 

@@ -7,7 +7,7 @@ hooks that queue their outbox writes when they are accepted.
     retrieve / reject / resend / accept / export / retry / unlink(ctx, actor, item_id, …)
     choose_qbo_record(ctx, actor, role, qbo_id)                 which QBO account/item plays a role
 
-Every state change goes through `bot.domain.workflow.Workflow` (permission, compare-and-set, audit row).
+Every state change goes through `core.domain.workflow.Workflow` (permission, compare-and-set, audit row).
 
 What can't be exported yet is said, not failed: `evaluate(session, item)` maps the item's Procore snapshot with
 today's links and lists what is missing ("Link ACME Concrete to a QuickBooks vendor first …"). The sync jobs
@@ -26,12 +26,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput, ItemNotFound
-from bot.domain.permissions import Actor, Perm, check
-from bot.domain.states import ItemType
-from bot.domain.workflow import Outcome
-from bot.models import Item, utcnow
+from core.domain import audit
+from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.permissions import Actor, Perm, check
+from core.domain.states import ItemType
+from core.domain.workflow import Outcome
+from core.models import Item, utcnow
 from sync import binder
 from sync.context import NotConnected, TenantContext
 from sync.mappers.bills import BillContext, bill_summary, procore_requisition_to_qbo_bill

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput
-from bot.domain.permissions import Actor, Perm
-from bot.models import ExternalLink, OutboxEntry, RemoteRecord
+from core.domain import audit
+from core.domain.errors import InvalidInput
+from core.domain.permissions import Actor, Perm
+from core.models import ExternalLink, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.duplicates import normalise_name

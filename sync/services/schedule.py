@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.domain.permissions import Actor, Perm, check
-from bot.domain.settings import PaidSyncSchedule, tenant_settings
-from bot.models import ProjectSettings, SyncRequest, utcnow
+from core.domain import audit
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.domain.permissions import Actor, Perm, check
+from core.domain.settings import PaidSyncSchedule, tenant_settings
+from core.models import ProjectSettings, SyncRequest, utcnow
 from sync import binder
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, run_job

@@ -29,9 +29,9 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from bot.domain.permissions import SYSTEM
-from bot.domain.states import Action
-from bot.models import OutboxEntry, utcnow
+from core.domain.permissions import SYSTEM
+from core.domain.states import Action
+from core.models import OutboxEntry, utcnow
 from sync.context import NotConnected, TenantContext
 from sync.outbox import DrainStats, Operation, Outbox, OutboxStatus, PermanentError, RemoteResult, RetryableError
 from sync.qbo.batch import BATCH_LIMIT, BatchItem

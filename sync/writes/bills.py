@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot.models import Item, OutboxEntry, utcnow
+from core.models import Item, OutboxEntry, utcnow
 from sync import binder
 from sync.context import NotConnected
 from sync.mappers.bills import STATUS_LABELS

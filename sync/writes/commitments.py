@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import Item, OutboxEntry
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import Item, OutboxEntry
 from sync import binder, cache
 from sync.mappers.commitments import amended_lines
 from sync.mappers.errors import MappingError

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import Item, OutboxEntry
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import Item, OutboxEntry
 from sync import binder, cache
 from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, cache_procore_vendor, cache_qbo_vendor, qbo_vendor_data
 from sync.operations import ContextFor, operation

@@ -26,9 +26,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import CostCodePreference, ExternalLink, OutboxEntry, RemoteRecord
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import CostCodePreference, ExternalLink, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.mappers.cost_items import (
     ITEM_LINK,

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.models import OutboxEntry
+from core.models import OutboxEntry
 from sync import binder
 from sync.context import TenantContext
 from sync.mappers.money import usd

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.models import Item, OutboxEntry
+from core.models import Item, OutboxEntry
 from sync import binder
 from sync.context import NotConnected
 from sync.mappers.money import cents, usd

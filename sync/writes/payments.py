@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.models import OutboxEntry
+from core.models import OutboxEntry
 from sync import binder
 from sync.context import NotConnected, TenantContext
 from sync.http.errors import AuthenticationError, RemoteError

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.domain import audit
-from bot.domain.permissions import SYSTEM
-from bot.models import OutboxEntry
+from core.domain import audit
+from core.domain.permissions import SYSTEM
+from core.models import OutboxEntry
 from sync import binder, cache
 from sync.jobs.projects import (
     PROCORE,

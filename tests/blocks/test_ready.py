@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from blocks import ids
 from blocks.cards import CardData, Person
 from blocks.group_card import LINES_SHOWN, GroupData, group_card
 from blocks.ready import PICKS_MAX, ProjectGroup, pick_block, ready_item_row, ready_section, selected_ids
-from handlers import ids
 
 
 def _card(n: int, **kw) -> CardData:

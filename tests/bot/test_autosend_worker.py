@@ -7,9 +7,9 @@ import threading
 
 from sqlmodel import Session, select
 
-from bot.models import AutoSend, Item
 from bot.services import autosend
 from bot.worker import Runtime
+from core.models import AutoSend, Item
 from tests.support.factories import World
 
 pytest_plugins = ["tests.handlers.slack_harness"]

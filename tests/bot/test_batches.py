@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput
-from bot.models import ProcessedWebhook, utcnow
 from bot.services.batches import LOCK_SOURCE, LOCK_STALE, _one_at_a_time
+from core.domain.errors import InvalidInput
+from core.models import ProcessedWebhook, utcnow
 
 
 def test_a_second_bulk_send_waits_for_the_first_and_a_stale_claim_is_taken_over(engine):

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from bot.identity import NotSetUp, resolve, slack_id_for, tenant_for_team
-from bot.models import Tenant, User
+from core.models import Tenant, User
 from sandbox.slack import create_app as create_sandbox
 from sandbox.slack.seed import make_user
 from tests.support.factories import World

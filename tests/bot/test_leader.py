@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from bot.leader import AdvisoryLockLeadership, LeaseLeadership, advisory_key, leadership_for
-from bot.models import utcnow
+from core.models import utcnow
 
 
 class Clock:
@@ -54,7 +54,7 @@ def test_advisory_lock_one_holder_and_handover_when_the_connection_dies(postgres
         assert b.try_acquire() is False
         assert a.confirm() is True and a.try_acquire() is True  # re-entrant for the holder, no second lock
         # the leader's connection dies (process killed, network gone): the server drops the lock
-        from bot.db import make_engine
+        from core.db import make_engine
 
         admin = make_engine(url)
         with admin.connect() as conn:

@@ -12,9 +12,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.config import load_settings
-from bot.models import Item, User
 from bot.notify import Notifier, build_notifier
+from core.config import load_settings
+from core.models import Item, User
 from sandbox.slack import create_app as create_sandbox
 from sandbox.slack.seed import make_user
 from tests.support.factories import World
@@ -93,7 +93,7 @@ def test_rejection_dm_goes_to_the_creator_once(setup):
     w = setup.world
     item = w.item("SC-1", type="commitment", state="rejected", sender="sam")
     _set(setup.engine, item.id, creator_id=w.users["alex"].id, reject_reason="Wrong vendor.")
-    from bot.domain import audit
+    from core.domain import audit
 
     with Session(setup.engine) as s:
         audit.record(s, tenant_id=w.tenant.id, actor=w.actor("dana"), action="reject", item_id=item.id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Tenant, TenantSettings
 from bot.scheduler import SchedulerConfig, tenant_jobs
+from core.models import Tenant, TenantSettings
 
 
 def _jobs(**settings) -> dict:

@@ -10,8 +10,6 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 import bot.scheduler as scheduler_module
-from bot.config import SettingsError
-from bot.models import SyncCursor, SyncRequest, Tenant, TenantSettings
 from bot.scheduler import (
     JOB_FUNC,
     Scheduler,
@@ -22,6 +20,8 @@ from bot.scheduler import (
     tenant_jobs,
 )
 from bot.worker import Runtime
+from core.config import SettingsError
+from core.models import SyncCursor, SyncRequest, Tenant, TenantSettings
 from sync.context import TenantContext
 from sync.jobs import base as jobs_base
 from sync.jobs.base import JobReport

@@ -3,9 +3,9 @@
 import httpx
 from slack_bolt import App
 
-from bot.config import load_settings
-from bot.db import make_engine
 from bot.web import create_web_app
+from core.config import load_settings
+from core.db import make_engine
 from tests.support.servers import running_wsgi
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.config import load_settings
 from bot.scheduler import SchedulerConfig
 from bot.worker import Worker, register_extra_jobs
+from core.config import load_settings
 from sync.jobs import base as jobs_base
 
 FAST = SchedulerConfig(intervals={}, tasks=(), follower_poll=0.05, heartbeat=0.05, outbox=0.05, requests=0.1,

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.db import make_engine
-from bot.migrate import upgrade
-from bot.models import AuditEvent, Tenant, TenantSettings
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import AuditEvent, Tenant, TenantSettings
 from sync.jobs.base import JobReport
 from tests.support.postgres import create_database
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from bot.config import load_settings
-from bot.models import Item, utcnow
 from bot.scheduler import SchedulerConfig
 from bot.worker import LoggingNotifier, Runtime, load_notifier
+from core.config import load_settings
+from core.models import Item, utcnow
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.crypto import SecretBox
-from bot.domain.permissions import SYSTEM
-from bot.models import AuditEvent, Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
 from bot.scheduler import SchedulerConfig
 from bot.worker import LoggingNotifier, OutboxLoop, Runtime, load_notifier, pump_events
+from core.crypto import SecretBox
+from core.domain.permissions import SYSTEM
+from core.models import AuditEvent, Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
 from sync.outbox import Outbox, PermanentError, RemoteResult, enqueue
 from sync.tokens import TokenSet, TokenStore
 from tests.support.factories import World
@@ -202,7 +202,7 @@ def test_rejections_failures_and_paid_items_are_announced_once(engine, world, ru
     tid = world.tenant.id
     pump_events(runtime, tid)  # the first round only marks where the history ends
     old = awaiting(world, "OLD")
-    from bot.domain.workflow import Workflow
+    from core.domain.workflow import Workflow
 
     wf = Workflow(engine)
     wf.reject(old.id, world.actor("dana"), "Wrong cost code on line 2")
@@ -232,7 +232,7 @@ def test_rejections_failures_and_paid_items_are_announced_once(engine, world, ru
 
 
 def test_history_before_the_first_round_is_not_replayed(engine, world, runtime, notes):
-    from bot.domain.workflow import Workflow
+    from core.domain.workflow import Workflow
 
     item = awaiting(world, "OLD")
     Workflow(engine).reject(item.id, world.actor("dana"), "Wrong cost code on line 2")
@@ -243,7 +243,7 @@ def test_history_before_the_first_round_is_not_replayed(engine, world, runtime, 
 def test_a_young_event_waits_a_round(engine, world, notes, clock):
     """Ids are allocated before commit: an event is announced only once it is older than the settle time,
     so one committed a moment later with a lower id is not skipped."""
-    from bot.domain.workflow import Workflow
+    from core.domain.workflow import Workflow
 
     runtime = Runtime(engine, None, config=SchedulerConfig(event_settle=30), notifier=notes, clock=clock)
     pump_events(runtime, world.tenant.id)

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import Item, OutboxEntry, Tenant
+from core.models import Item, OutboxEntry, Tenant
 from sync import events
 from sync.jobs.base import run_job
 from sync.operations import build_operations

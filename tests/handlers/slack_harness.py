@@ -23,10 +23,10 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from bot.app import create_app, make_web_client
-from bot.config import load_settings
-from bot.db import make_engine
-from bot.models import Item, Tenant, TenantSettings
 from bot.web import create_web_app
+from core.config import load_settings
+from core.db import make_engine
+from core.models import Item, Tenant, TenantSettings
 from sandbox.slack import create_app as create_sandbox
 from sandbox.slack.seed import make_user
 from sync.outbox import PermanentError, RemoteResult, enqueue

@@ -1,6 +1,6 @@
 """manifest.yml ⇄ what the app registers: every command and event the app listens for is declared in the
 manifest and every declared one has a listener; interactivity is on because actions and views are registered;
-every action/callback id the blocks can emit has a listener (handlers/ids.py is the one list)."""
+every action/callback id the blocks can emit has a listener (blocks/ids.py is the one list)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 from slack_bolt import App
 
-from handlers import ids, register_all
+from blocks import ids
+from handlers import register_all
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,12 +8,12 @@ from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import inspect
 from sqlmodel import Session
 
-from bot.config import load_settings
-from bot.db import make_engine
-from bot.models import Tenant
 from bot.services.slack_install import installation_store
 from bot.services.wiring import client_factory
 from bot.web import create_web_app
+from core.config import load_settings
+from core.db import make_engine
+from core.models import Tenant
 
 
 def _settings(url: str):
@@ -24,7 +24,7 @@ def _settings(url: str):
 
 def test_install_page_and_stores(tmp_path):
     url = f"sqlite:///{tmp_path}/install.db"
-    from bot.migrate import upgrade
+    from core.migrate import upgrade
 
     upgrade(url)
     settings = _settings(url)

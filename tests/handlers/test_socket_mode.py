@@ -5,8 +5,8 @@ from __future__ import annotations
 import slack_bolt.adapter.socket_mode as socket_mode_adapter
 
 import bot.app
-from bot.config import load_settings
 from bot.services.socket_mode import serve
+from core.config import load_settings
 
 
 def test_needs_an_app_token(caplog):

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
-from bot.domain.states import ItemState
-from bot.models import Item, OutboxEntry
+from core.domain.states import ItemState
+from core.models import Item, OutboxEntry
 
 QBO_VERIFIER, PROCORE_SECRET = "reliability-verifier", "reliability-hook-secret"  # see support_input_web.py
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import ids
+from blocks import ids
 from tests.reliability.support_input import form_body, json_body, payload_body
 
 KINDS = ("slash_command", "block_actions", "view_submission", "view_closed", "block_suggestion", "event_callback")

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from bot.config import load_settings
-from bot.models import Tenant
 from bot.web import create_web_app
+from core.config import load_settings
+from core.models import Tenant
 from tests.reliability.support_input import PROCORE_SECRET, QBO_VERIFIER
 from tests.support.servers import running_wsgi
 

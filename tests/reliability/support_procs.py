@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bot.crypto import SecretBox
+from core.crypto import SecretBox
 from sync.tokens import TokenSet, TokenStore
 from tests.support.world_remote import Sandboxes
 

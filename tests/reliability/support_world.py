@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 import sandbox.procore
 import sandbox.qbo
 from bot import demo_seed
-from bot.models import Item, OutboxEntry
+from core.models import Item, OutboxEntry
 from sync.context import TenantContext
 from sync.http.limits import LimiterRegistry
 from sync.http.retry import RetryPolicy

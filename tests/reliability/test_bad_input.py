@@ -18,10 +18,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
+from blocks import ids
 from blocks.modals import MAX_REASON
-from bot.domain.workflow import MIN_REJECT_REASON
-from bot.models import SyncRequest, Tenant
-from handlers import ids
+from core.domain.workflow import MIN_REJECT_REASON
+from core.models import SyncRequest, Tenant
 from handlers.commands import SUBS
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
@@ -130,7 +130,7 @@ def test_settings_modal_amounts(slack):
     """Amounts typed in the settings modal: a field error in words, or saved exactly — never an error sentence."""
     from sqlmodel import Session
 
-    from bot.models import TenantSettings
+    from core.models import TenantSettings
 
     tried = Tried()
 
@@ -468,7 +468,7 @@ def test_remote_answers_with_missing_fields_and_wrong_types(canned):
     """The vendors refresh reads QBO vendors and the Procore directory through the real clients: odd records
     are skipped and reported, or the run stops with the remote error's sentence — never a stray exception, and
     never a half-written cache row."""
-    from bot.models import RemoteRecord, SyncCursor
+    from core.models import RemoteRecord, SyncCursor
     from sync.http.errors import RemoteError
     from sync.jobs.base import run_job
     from sync.mappers.errors import MappingError

@@ -22,8 +22,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.models import Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
+from core.config import load_settings
+from core.models import Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
 from sync.context import TenantContext, token_store
 from sync.http.base import StaticToken
 from sync.jobs.base import run_job

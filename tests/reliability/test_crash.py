@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import OutboxEntry, TenantSettings
+from core.models import OutboxEntry, TenantSettings
 from sync.jobs.base import run_job
 from sync.qbo.query import select as qbo_select
 from sync.services import companies
@@ -91,7 +91,7 @@ class Exports:
 
 
 def slack_items(world, kind: str):
-    from bot.models import Item
+    from core.models import Item
 
     with Session(world.engine) as s:
         return list(s.exec(select(Item).where(Item.tenant_id == world.tenant.id, Item.type == kind)

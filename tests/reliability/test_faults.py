@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import demo_seed
-from bot.models import Item
+from core.models import Item
 from sync.jobs.base import run_job
 from sync.services import companies, cost_codes, exports, invoices
 from sync.writes.batching import scaled_clock

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.models import AuditEvent, Connection, SyncRequest, Tenant, TenantSettings
-from handlers import ids
+from blocks import ids
+from core.models import AuditEvent, Connection, SyncRequest, Tenant, TenantSettings
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
 from tests.reliability.support_input import (
@@ -431,7 +431,7 @@ def _free_port() -> int:
 
 def _tokens_of(engine, settings) -> dict[str, str]:
     """{"qbo access": …, "qbo refresh": …, "procore access": …, "procore refresh": …}, decrypted."""
-    from bot.crypto import SecretBox
+    from core.crypto import SecretBox
 
     box = SecretBox(settings.require_secret_key())
     with Session(engine) as s:
@@ -446,8 +446,8 @@ def test_tokens_are_encrypted_at_rest_and_never_logged(engine, caplog):
     secret or the app key appears in any database row or any log record (everything at DEBUG)."""
     import sandbox.procore
     import sandbox.qbo
-    from bot.config import load_settings
     from bot.web import create_web_app
+    from core.config import load_settings
     from sync.context import TenantContext
     from sync.jobs.base import run_job
     from tests.support.servers import running_wsgi

@@ -12,12 +12,12 @@ import re
 import httpx
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.models import AuditEvent, Connection, ConnectLink, Tenant
+from blocks import ids
 from bot.routes.common import sign_state
 from bot.web import create_web_app
-from handlers import ids
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.models import AuditEvent, Connection, ConnectLink, Tenant
 from tests.reliability import tally
 from tests.support.connect_links import path_of
 from tests.support.servers import running_wsgi

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.models import User
-from handlers import ids
+from blocks import ids
+from core.models import User
 from tests.reliability import tally
 
 pytest_plugins = ["tests.handlers.slack_harness"]

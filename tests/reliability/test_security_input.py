@@ -13,8 +13,8 @@ import logging
 import httpx
 from sqlmodel import Session
 
-from bot.models import Item
-from handlers import ids
+from blocks import ids
+from core.models import Item
 from sync.qbo.webhooks import signature as qbo_signature
 from tests.reliability import tally
 from tests.reliability.support_input import (

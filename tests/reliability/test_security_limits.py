@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.migrate import upgrade
+from core.migrate import upgrade
 from tests.reliability import tally
 from tests.reliability.support_input import slack_headers
 from tests.reliability.support_procs import REPO, Procs, free_port

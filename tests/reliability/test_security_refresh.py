@@ -28,8 +28,8 @@ pytest_plugins = ["tests.handlers.slack_harness"]  # app_env reads its Slack cre
 
 DRIVER = """
 import sys
-from bot.config import load_settings
-from bot.db import make_engine
+from core.config import load_settings
+from core.db import make_engine
 from sync.context import token_store
 settings = load_settings()
 store = token_store(make_engine(settings.database_url), settings)
@@ -103,7 +103,7 @@ def test_procore_after_the_save_is_safe_and_before_it_is_said(remote_world, db_u
 
 
 def _settings(env: dict[str, str]):
-    from bot.config import load_settings
+    from core.config import load_settings
 
     return load_settings(_env_file=None, DATABASE_URL=env["DATABASE_URL"], LEDGERLINK_SECRET_KEY=env[
         "LEDGERLINK_SECRET_KEY"], QBO_CLIENT_ID=CLIENT_ID, QBO_CLIENT_SECRET=CLIENT_SECRET,

@@ -19,12 +19,12 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.migrate import upgrade
-from bot.models import Tenant
 from bot.services.slack_install import installation_store
 from bot.web import create_web_app
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.migrate import upgrade
+from core.models import Tenant
 from sync.tokens import TokenSet, TokenStore
 from tests.reliability import tally
 from tests.reliability.support_procs import REPO, free_port

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import Item, utcnow
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import Item, utcnow
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import AuditEvent, ExternalLink, Item, OutboxEntry, utcnow
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import AuditEvent, ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations
@@ -216,7 +216,7 @@ def test_cli_dry_runs_print_per_record_lines(remote_world, db_url, tmp_path):
     import subprocess
     import sys
 
-    from bot.crypto import SecretBox
+    from core.crypto import SecretBox
     from sync.tokens import TokenSet, TokenStore
 
     w = remote_world

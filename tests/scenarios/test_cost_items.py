@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import Session, select
 
 from blocks.pdf import render_summary_sheet
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import ExternalLink, Item, OutboxEntry
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import ExternalLink, Item, OutboxEntry
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, UnsyncableCost, utcnow
+from core.models import ExternalLink, UnsyncableCost, utcnow
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder, events
 from sync.jobs.base import run_job
 from sync.operations import build_operations

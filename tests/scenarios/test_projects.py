@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import ExternalLink, OutboxEntry, RemoteRecord, SyncCursor
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import ExternalLink, OutboxEntry, RemoteRecord, SyncCursor
 from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.models import AuditEvent, Decision, OutboxEntry
+from core.models import AuditEvent, Decision, OutboxEntry
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
@@ -162,7 +162,7 @@ def test_reject_needs_a_reason_then_dm_and_resend(slack):
 def test_rejecting_a_commitment_tells_its_creator(slack):
     item = slack.item("SC-7", type="commitment", amount="120000.00")
     with Session(slack.engine) as s:
-        from bot.models import Item
+        from core.models import Item
 
         row = s.get(Item, item.id)
         row.creator_id = slack.world.users["alex"].id

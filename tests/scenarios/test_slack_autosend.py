@@ -10,11 +10,11 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.models import AutoSend, Item, SyncRequest, TenantSettings, User
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.web import create_web_app
 from bot.worker import Runtime
+from core.config import load_settings
+from core.models import AutoSend, Item, SyncRequest, TenantSettings, User
 from sync import binder
 from sync.jobs.base import run_job
 from tests.handlers.slack_harness import card_text

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.permissions import Perm
-from bot.models import AuditEvent, SyncCursor, User
+from core.domain.permissions import Perm
+from core.models import AuditEvent, SyncCursor, User
 from sync.jobs.base import JOBS, JobReport
 
 pytest_plugins = ["tests.handlers.slack_harness"]
@@ -239,7 +239,7 @@ def test_settings_modal_saves_audits_and_validates(slack):
                                  "two_approver_threshold": {"value": ""}})
     assert good["closed"], good
     slack.idle()
-    from bot.models import TenantSettings
+    from core.models import TenantSettings
 
     with Session(slack.engine) as s:
         st = s.get(TenantSettings, slack.world.tenant.id)

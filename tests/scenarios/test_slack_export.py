@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from bot.models import Item
+from core.models import Item
 from sync.jobs.base import run_job
 from sync.qbo.query import select as qbo_select
 
@@ -38,7 +38,7 @@ def test_company_sent_accepted_and_created_in_quickbooks(remote_world, slack_for
 
 
 def test_link_company_by_command(remote_world, slack_for):
-    from bot.models import ExternalLink
+    from core.models import ExternalLink
 
     w = remote_world
     run_job(w.ctx, "vendors")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.models import Connection, SyncCursor, User, utcnow
+from core.models import Connection, SyncCursor, User, utcnow
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 

@@ -83,7 +83,7 @@ def test_item_commands_need_standard(world, verb):
         if verb == "retrieve":  # only the sender (or an admin) may retrieve: each person sent their own
             from sqlmodel import Session
 
-            from bot.models import Item
+            from core.models import Item
 
             with Session(slack.engine) as s:
                 row = s.get(Item, item.id)

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, RemoteRecord, User
+from core.models import ExternalLink, RemoteRecord, User
 from sync import cache
 from sync.context import TenantContext
 from tests.support.factories import World

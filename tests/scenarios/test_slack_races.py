@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, select
 
-from bot.models import Decision, OutboxEntry
+from core.models import Decision, OutboxEntry
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from bot.models import Decision, Item, ItemGroup, OutboxEntry
+from core.models import Decision, Item, ItemGroup, OutboxEntry
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
@@ -399,8 +399,8 @@ def test_bulk_accept_of_25_sub_invoices_makes_25_bills_in_quickbooks(remote_worl
     Accept all clicks at once (a double click) ⇒ exactly 25 Bills in QuickBooks, one per invoice."""
     import httpx
 
-    from bot.models import ExternalLink
     from bot.services import batches
+    from core.models import ExternalLink
     from sync.jobs.base import run_job
     from sync.qbo.query import select as qbo_select
     from tests.sync.writes.money_links import link_world

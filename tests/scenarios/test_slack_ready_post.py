@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ProjectSettings, ReadyPost, SyncRequest, TenantSettings, utcnow
 from bot.notify_tasks import pump_events
 from bot.scheduler import SchedulerConfig
 from bot.worker import Runtime
+from core.models import ProjectSettings, ReadyPost, SyncRequest, TenantSettings, utcnow
 from tests.handlers.slack_harness import buttons, card_text
 
 pytest_plugins = ["tests.handlers.slack_harness"]

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, select
 
-from bot.models import User
 from bot.services.connect_links import mint
+from core.models import User
 
 
 def admin_link(engine, settings, tenant_id: int, provider: str, *, slack_user_id: str = "U0LINKADMIN") -> str:

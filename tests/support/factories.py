@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.domain.permissions import Actor
-from bot.domain.workflow import actor_for_user
-from bot.models import Item, Tenant, TenantSettings, User
+from core.domain.permissions import Actor
+from core.domain.workflow import actor_for_user
+from core.models import Item, Tenant, TenantSettings, User
 
 PEOPLE = {
     # name: (level, approver)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import httpx
 from sqlmodel import Session
 
-from bot.models import Tenant, TenantSettings
+from core.models import Tenant, TenantSettings
 from sync.context import TenantContext
 from sync.http.base import StaticToken
 from sync.http.limits import LimiterRegistry

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from bot.models import AutoSend, Item, SyncRequest, TenantSettings
+from core.models import AutoSend, Item, SyncRequest, TenantSettings
 from sync.autosend import note_change
 from tests.support.factories import World
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from bot.domain.workflow import Workflow
+from core.domain.workflow import Workflow
 from sync.items import upsert_item
 from tests.support.factories import World
 

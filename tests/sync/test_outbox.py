@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.workflow import Workflow
-from bot.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.domain.workflow import Workflow
+from core.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync import binder
 from sync.outbox import (
     Outbox,

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
-from bot.domain.errors import PermissionDenied
-from bot.domain.permissions import SYSTEM
-from bot.models import Item, RemoteRecord, UnsyncableCost
+from core.domain.errors import PermissionDenied
+from core.domain.permissions import SYSTEM
+from core.models import Item, RemoteRecord, UnsyncableCost
 from sync import binder, cache
 from sync.procore.records import BudgetLineItem
 from sync.reports import (

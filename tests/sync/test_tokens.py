@@ -17,8 +17,8 @@ from flask import Flask, jsonify, request
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.crypto import SecretBox
-from bot.models import Connection, Tenant
+from core.crypto import SecretBox
+from core.models import Connection, Tenant
 from sync.tokens import (
     NEEDS_REAUTH,
     InvalidGrant,
@@ -161,7 +161,7 @@ def idp_app(state: dict) -> Flask:
 
 
 def _process_worker(db_url: str, cid: int, idp_url: str, threads: int, rounds: int, out) -> None:
-    from bot.db import make_engine
+    from core.db import make_engine
 
     engine = make_engine(db_url)
 

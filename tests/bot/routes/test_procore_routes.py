@@ -13,12 +13,12 @@ import pytest
 from flask import Flask, jsonify, redirect, request
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.db import make_engine
-from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant
 from bot.routes.procore import NONCE_COOKIE, make_state, read_state
 from bot.web import create_web_app
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.db import make_engine
+from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant
 from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi
 

@@ -15,11 +15,11 @@ import pytest
 from flask import Flask, jsonify, redirect, request
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.models import Connection, SyncRequest, Tenant
 from bot.routes.qbo import make_state, read_state
 from bot.web import create_web_app
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.models import Connection, SyncRequest, Tenant
 from sync.qbo.webhooks import signature
 from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlmodel import Session, select
 
-from bot.models import Item
+from core.models import Item
 from sync import binder
 from sync.jobs.base import run_job
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import bot.cli
 import sync.context
-from bot.models import Item, OutboxEntry
+from core.models import Item, OutboxEntry
 from sync import binder
 
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput
-from bot.models import Item
+from core.domain.errors import InvalidInput
+from core.models import Item
 from sync.jobs.base import run_job
 from sync.services import invoices as svc
 from sync.writes.invoices import summary_sheet

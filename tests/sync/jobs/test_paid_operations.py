@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from bot.models import OutboxEntry
+from core.models import OutboxEntry
 from sync.context import TenantContext
 from sync.outbox import PermanentError, RetryableError, enqueue
 from sync.procore.errors import ProcoreNotFound, ProcoreServerError, ProcoreValidationError

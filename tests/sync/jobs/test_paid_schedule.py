@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.domain.settings import PaidSyncSchedule
-from bot.models import AuditEvent, SyncRequest, utcnow
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.domain.settings import PaidSyncSchedule
+from core.models import AuditEvent, SyncRequest, utcnow
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, run_job
 from sync.services.schedule import (

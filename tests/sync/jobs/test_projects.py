@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from bot.models import ExternalLink, RemoteRecord, SyncCursor
+from core.models import ExternalLink, RemoteRecord, SyncCursor
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.base import run_job

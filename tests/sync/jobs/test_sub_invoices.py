@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import ExternalLink, Item, SyncCursor
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import ExternalLink, Item, SyncCursor
 from sync import binder
 from sync.jobs.base import run_job
 from sync.services import invoices as svc

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.models import AuditEvent, ExternalLink, OutboxEntry, RemoteRecord, SyncCursor, utcnow
+from core.models import AuditEvent, ExternalLink, OutboxEntry, RemoteRecord, SyncCursor, utcnow
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.jobs.base import run_job

@@ -17,11 +17,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.db import make_engine
-from bot.models import Connection, ProcessedWebhook, SyncRequest, Tenant
 from bot.web import create_web_app
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.db import make_engine
+from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant
 from sandbox.procore import create_app
 from sync.http.base import StaticToken
 from sync.http.limits import LimiterRegistry

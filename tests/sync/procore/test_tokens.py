@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from bot.crypto import SecretBox
-from bot.models import Tenant
+from core.crypto import SecretBox
+from core.models import Tenant
 from sync.procore.oauth import CLIENT_CREDENTIALS, ProcoreOAuth, ProcoreOAuthConfigError
 from sync.tokens import (
     NEEDS_REAUTH,

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot.config import load_settings
-from bot.crypto import SecretBox
-from bot.models import Connection, Tenant
 from bot.web import create_web_app
+from core.config import load_settings
+from core.crypto import SecretBox
+from core.models import Connection, Tenant
 from sandbox.qbo import create_app
 from sync.http.base import StaticToken
 from sync.http.limits import LimiterRegistry, RateLimitPolicy

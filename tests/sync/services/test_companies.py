@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import DomainError, InvalidInput, ItemNotFound, PermissionDenied
-from bot.models import AuditEvent, ExternalLink, Item, OutboxEntry
+from core.domain.errors import DomainError, InvalidInput, ItemNotFound, PermissionDenied
+from core.models import AuditEvent, ExternalLink, Item, OutboxEntry
 from sync import cache
 from sync.context import TenantContext
 from sync.outbox import OutboxStatus

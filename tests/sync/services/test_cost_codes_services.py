@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import AuditEvent, Item, OutboxEntry
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import AuditEvent, Item, OutboxEntry
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.services import cost_codes as svc

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from bot.domain.errors import InvalidInput, PermissionDenied
-from bot.models import AuditEvent, ExternalLink, OutboxEntry
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.models import AuditEvent, ExternalLink, OutboxEntry
 from sync import cache
 from sync.context import TenantContext
 from sync.services import projects

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bench.bulk_export import Sandbox, Tenantry, queue_accepted
-from bot.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.models import ExternalLink, Item, OutboxEntry, utcnow
 from sync.operations import build_operations
 from sync.outbox import RemoteResult, enqueue
 from sync.writes.batching import BatchingOutbox, batch_requestid

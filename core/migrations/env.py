@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.db import make_engine
+import core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from core.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,7 +16,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from bot.config import get_settings
+    from core.config import get_settings
 
     return get_settings().database_url
 

@@ -5,8 +5,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from bot.db import make_engine
-from bot.migrate import head_revision
+from core.db import make_engine
+from core.migrate import head_revision
 
 
 def test_autogenerate_diff_is_empty(db_url):

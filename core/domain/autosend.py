@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.states import ItemState, ItemType
+from core.domain.states import ItemState, ItemType
 
 #: item type → the Procore statuses that trigger a send (as Procore spells them in each resource)
 TRIGGERS: dict[ItemType, frozenset[str]] = {

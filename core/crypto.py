@@ -50,6 +50,6 @@ class SecretBox:
 
 
 def secret_box() -> SecretBox:
-    from bot.config import get_settings
+    from core.config import get_settings
 
     return SecretBox(get_settings().require_secret_key())

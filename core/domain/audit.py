@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.domain.permissions import Actor
-from bot.models import AuditEvent
+from core.domain.permissions import Actor
+from core.models import AuditEvent
 
 
 def record(session: Session, *, tenant_id: int, actor: Actor, action: str, item_id: int | None = None,

@@ -3,9 +3,9 @@ against every level with and without the approver grant. The table is written ou
 
 import pytest
 
-from bot.domain.errors import PermissionDenied
-from bot.domain.permissions import Actor, Level, Perm, allowed, check, perm_for
-from bot.domain.states import Action, ItemType
+from core.domain.errors import PermissionDenied
+from core.domain.permissions import Actor, Level, Perm, allowed, check, perm_for
+from core.domain.states import Action, ItemType
 
 N, R, S, AD = Level.NONE, Level.READ_ONLY, Level.STANDARD, Level.ADMIN
 APPROVER = "approver"

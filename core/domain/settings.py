@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from bot.models import TenantSettings
+from core.models import TenantSettings
 
 
 class DirectExports(StrEnum):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from bot.domain.errors import PermissionDenied
-from bot.domain.states import Action, ItemType
+from core.domain.errors import PermissionDenied
+from core.domain.states import Action, ItemType
 
 
 class Level(IntEnum):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync.http import jsonbody
+from core import jsonbody
 
 
 @pytest.mark.parametrize(("value", "text"), [

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
-from bot.domain.permissions import SYSTEM
-from bot.domain.workflow import Workflow
-from bot.models import AuditEvent, Decision, Item, OutboxEntry
+from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
+from core.domain.permissions import SYSTEM
+from core.domain.workflow import Workflow
+from core.models import AuditEvent, Decision, Item, OutboxEntry
 from tests.support.factories import World
 
 

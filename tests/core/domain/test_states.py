@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.domain.states import Action, ItemState, NoSuchTransition, allowed_actions, next_state
+from core.domain.states import Action, ItemState, NoSuchTransition, allowed_actions, next_state
 
 S, A = ItemState, Action
 

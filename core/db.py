@@ -40,7 +40,7 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    from bot.config import get_settings
+    from core.config import get_settings
 
     return engine_for(get_settings().database_url)
 
@@ -76,7 +76,7 @@ def db_status(engine: Engine) -> dict[str, object]:
                 rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except SQLAlchemyError:
                 rev = None
-        from bot.migrate import head_revision
+        from core.migrate import head_revision
 
         return {"ok": True, "dialect": engine.dialect.name, "revision": rev,
                 "migrated": rev is not None and rev == head_revision()}

@@ -20,12 +20,12 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.domain import audit
-from bot.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
-from bot.domain.permissions import Actor, Level, check, perm_for
-from bot.domain.settings import direct_export_refusal, tenant_settings
-from bot.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuchTransition, next_state
-from bot.models import Decision, Item, Tenant, User, utcnow
+from core.domain import audit
+from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
+from core.domain.permissions import Actor, Level, check, perm_for
+from core.domain.settings import direct_export_refusal, tenant_settings
+from core.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuchTransition, next_state
+from core.models import Decision, Item, Tenant, User, utcnow
 
 MIN_REJECT_REASON = 5
 #: the reject modal's own limit (Slack enforces it there); the same server-side for whatever else sends a reason

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from bot.config import Settings, SettingsError, load_settings
+from core.config import Settings, SettingsError, load_settings
 
 
 def test_defaults(monkeypatch):

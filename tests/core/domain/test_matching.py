@@ -1,8 +1,8 @@
-"""Picker ranking and typed-reference resolution (bot/domain/matching.py), table-driven."""
+"""Picker ranking and typed-reference resolution (core/domain/matching.py), table-driven."""
 
 import pytest
 
-from bot.domain.matching import (
+from core.domain.matching import (
     CONTAINS,
     EXACT,
     FUZZY,

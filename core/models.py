@@ -1,5 +1,5 @@
 """Ledgerlink's tables (SQLModel). Enum-valued columns are stored as short strings; the enums live in
-`bot/domain/` so the rules and the schema stay separate. Money is `Numeric(14, 2)` / `Decimal`, never float.
+`core/domain/` so the rules and the schema stay separate. Money is `Numeric(14, 2)` / `Decimal`, never float.
 """
 
 from __future__ import annotations
@@ -11,11 +11,15 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
+    DateTime,
     Float,
     Index,
+    Integer,
     LargeBinary,
     Numeric,
+    String,
     Table,
     Text,
     Unicode,
@@ -52,7 +56,7 @@ class Tenant(SQLModel, table=True):
 
 
 class Connection(SQLModel, table=True):
-    """OAuth credentials for one provider of one tenant; tokens are Fernet-encrypted (see bot/crypto.py).
+    """OAuth credentials for one provider of one tenant; tokens are Fernet-encrypted (see core/crypto.py).
 
     `version` is bumped on every token rotation so concurrent refreshers can compare-and-set.
     """
@@ -107,7 +111,7 @@ class Item(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenants.id", index=True)
-    type: str = Field(max_length=24)  # see bot.domain.states.ItemType
+    type: str = Field(max_length=24)  # see core.domain.states.ItemType
     procore_id: str = Field(max_length=64)
     procore_project_id: int | None = _procore_id()
     title: str = Field(default="", max_length=300)
@@ -234,7 +238,7 @@ class TenantSettings(SQLModel, table=True):
     reminder_after_hours: int = Field(default=24, sa_column_kwargs={"server_default": text("24")})
     escalate_after_hours: int = Field(default=48, sa_column_kwargs={"server_default": text("48")})
     escalation_channel: str | None = Field(default=None, max_length=80)
-    # auto-send (bot/domain/autosend.py): item type → when an admin turned it on (ISO time); absent = off
+    # auto-send (core/domain/autosend.py): item type → when an admin turned it on (ISO time); absent = off
     autosend: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     # the daily "ready to export" channel post (bot/services/ready_post.py): "HH:MM" in the tenant's time zone
     ready_post_time: str | None = Field(default=None, max_length=5)
@@ -284,7 +288,7 @@ class SyncRequest(SQLModel, table=True):
 
 
 class AutoSend(SQLModel, table=True):
-    """One send for acceptance that a Procore status change asked for (bot/domain/autosend.py decides which).
+    """One send for acceptance that a Procore status change asked for (core/domain/autosend.py decides which).
 
     Unique per record, status and the Procore change (the record's `updated_at`), so however often a webhook is
     delivered or a poll sees the change, it is sent once; a later genuine re-approval is another row. Ingesting
@@ -472,19 +476,38 @@ class ConnectLink(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-def _slack_store_tables() -> None:
-    """slack_sdk's installation and OAuth-state tables, declared here (their own builders, their default names) so
-    the migrations create them and the schema comparison knows them; the stores then find them in place."""
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as Installations
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as States
+# slack_sdk's SQLAlchemy installation and OAuth-state stores' tables (multi-workspace installs), as its builders
+# define them and under their default names, declared here so the migrations own them (the stores find them in
+# place; core imports no Slack library). Token columns are TEXT: they hold Fernet ciphertext
+# (bot/services/slack_install.py), longer than slack_sdk's String(200).
+def _slack_columns(*, user: bool) -> list[Column]:
+    cols = [Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("client_id", String(32), nullable=False), Column("app_id", String(32), nullable=False),
+            Column("enterprise_id", String(32)), Column("enterprise_name", String(200))]
+    if user:
+        cols.append(Column("enterprise_url", String(200)))
+    cols += [Column("team_id", String(32)), Column("team_name", String(200)), Column("bot_token", Text),
+             Column("bot_id", String(32)), Column("bot_user_id", String(32)), Column("bot_scopes", String(1000)),
+             Column("bot_refresh_token", Text), Column("bot_token_expires_at", DateTime)]
+    if user:
+        cols += [Column("user_id", String(32), nullable=False), Column("user_token", Text),
+                 Column("user_scopes", String(1000)), Column("user_refresh_token", Text),
+                 Column("user_token_expires_at", DateTime)]
+        cols += [Column(name, String(200)) for name in ("incoming_webhook_url", "incoming_webhook_channel",
+                                                        "incoming_webhook_channel_id",
+                                                        "incoming_webhook_configuration_url")]
+    cols.append(Column("is_enterprise_install", Boolean, nullable=False))
+    if user:
+        cols.append(Column("token_type", String(32)))
+    cols.append(Column("installed_at", DateTime, nullable=False))
+    return cols
 
-    for table in (Installations.build_installations_table(SQLModel.metadata,
-                                                          Installations.default_installations_table_name),
-                  Installations.build_bots_table(SQLModel.metadata, Installations.default_bots_table_name)):
-        for column in table.columns:  # Fernet ciphertext of a token is longer than slack_sdk's String(200)
-            if column.name.endswith(("_token", "_refresh_token")) and column.name != "token_type":
-                column.type = Text()
-    States.build_oauth_states_table(SQLModel.metadata, States.default_table_name)
 
-
-_slack_store_tables()
+slack_installations = Table(
+    "slack_installations", SQLModel.metadata, *_slack_columns(user=True),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"))
+slack_bots = Table("slack_bots", SQLModel.metadata, *_slack_columns(user=False),
+                   Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"))
+slack_oauth_states = Table(
+    "slack_oauth_states", SQLModel.metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False), Column("expire_at", DateTime, nullable=False))

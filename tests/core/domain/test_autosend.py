@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.autosend import CHOICES, TRIGGERS, decide, enabled_types, parse_time, with_types
+from core.domain.autosend import CHOICES, TRIGGERS, decide, enabled_types, parse_time, with_types
 
 ON_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 LATER = ON_AT + timedelta(hours=3)
