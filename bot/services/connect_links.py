@@ -18,7 +18,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from bot.routes.common import STATE_TTL_SECONDS, read_signed, sign_state
-from core.models import ConnectLink, utcnow
+from core.models import ConnectLink, User, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,10 @@ def open_link(engine: Engine, key: str, token: str, provider: str) -> ConnectLin
         if opened.rowcount != 1:
             raise LinkRefused("link unknown, expired or already opened")
         link = s.exec(select(ConnectLink).where(ConnectLink.jti == jti)).one()
-        s.commit()
+        holder = s.get(User, link.user_id) if link.user_id is not None else None
+        s.commit()  # spent either way
+    if holder is None or holder.permission != "admin":  # no longer an admin since the link was made
+        raise LinkRefused(f"link {link.id} was made for someone who is no longer an admin")
     logger.info("connect link %s opened (tenant %s, %s, by %s)", link.id, link.tenant_id, provider,
                 link.slack_user_id)
     return link
