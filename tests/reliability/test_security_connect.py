@@ -17,7 +17,7 @@ from bot.routes.common import sign_state
 from bot.web import create_web_app
 from core.config import load_settings
 from core.crypto import SecretBox
-from core.models import AuditEvent, Connection, ConnectLink, Tenant
+from core.models import AuditEvent, Connection, ConnectLink, Tenant, User
 from tests.reliability import tally
 from tests.support.connect_links import path_of
 from tests.support.servers import running_wsgi
@@ -66,6 +66,14 @@ def _audits(engine) -> list[tuple[str, str, dict]]:
             select(AuditEvent).where(AuditEvent.action.startswith("connection_")).order_by(AuditEvent.id))]
 
 
+def _set_level(engine, user_id: int, level: str) -> None:
+    with Session(engine) as s:
+        user = s.get(User, user_id)
+        user.permission = level
+        s.add(user)
+        s.commit()
+
+
 def _admin_dms(slack, text: str) -> list[dict]:
     return [m for who in ("erin", "alex") for m in slack.dms(who) if text in m.get("text", "")]
 
@@ -112,6 +120,14 @@ def test_connecting_takes_an_admin_link_and_a_switch_takes_an_admins_confirm(sla
         with httpx.Client() as replay:  # the same link again (forwarded, in a browser history): spent
             assert _walk(replay, base, link, realm_b).status_code == 403
             probes += 1
+
+        # a link whose admin lost the admin level before opening it: spent, refused
+        demoted = _link_from_slack(slack, "alex")
+        _set_level(engine, slack.world.users["alex"].id, "standard")
+        with httpx.Client() as browser:
+            assert _walk(browser, base, demoted, realm_b).status_code == 403
+            probes += 1
+        _set_level(engine, slack.world.users["alex"].id, "admin")
 
         # 3. a leaked fresh link used by an outsider with their own company: held, the old connection stays
         leaked = _link_from_slack(slack, "alex")
