@@ -42,61 +42,54 @@ def upgrade() -> None:
     _create_connect_links()
 
 
+def _bot_columns() -> list[sa.Column]:
+    """The bot's columns, the same in both tables (a new list each time: a Column belongs to one table)."""
+    return [sa.Column('bot_token', sa.Text(), nullable=True),
+            sa.Column('bot_id', sa.String(length=32), nullable=True),
+            sa.Column('bot_user_id', sa.String(length=32), nullable=True),
+            sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
+            sa.Column('bot_refresh_token', sa.Text(), nullable=True),
+            sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True)]
+
+
+def _head(*, enterprise_url: bool) -> list[sa.Column]:
+    columns = [sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+               sa.Column('client_id', sa.String(length=32), nullable=False),
+               sa.Column('app_id', sa.String(length=32), nullable=False),
+               sa.Column('enterprise_id', sa.String(length=32), nullable=True),
+               sa.Column('enterprise_name', sa.String(length=200), nullable=True)]
+    if enterprise_url:
+        columns.append(sa.Column('enterprise_url', sa.String(length=200), nullable=True))
+    return columns + [sa.Column('team_id', sa.String(length=32), nullable=True),
+                      sa.Column('team_name', sa.String(length=200), nullable=True), *_bot_columns()]
+
+
 def _create_bots() -> None:
-    op.create_table('slack_bots',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('client_id', sa.String(length=32), nullable=False),
-    sa.Column('app_id', sa.String(length=32), nullable=False),
-    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
-    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
-    sa.Column('team_id', sa.String(length=32), nullable=True),
-    sa.Column('team_name', sa.String(length=200), nullable=True),
-    sa.Column('bot_token', sa.Text(), nullable=True),
-    sa.Column('bot_id', sa.String(length=32), nullable=True),
-    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
-    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
-    sa.Column('bot_refresh_token', sa.Text(), nullable=True),
-    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
-    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
-    sa.Column('installed_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
+    op.create_table('slack_bots', *_head(enterprise_url=False),
+                    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+                    sa.Column('installed_at', sa.DateTime(), nullable=False),
+                    sa.PrimaryKeyConstraint('id'))
     with op.batch_alter_table('slack_bots', schema=None) as batch_op:
         batch_op.create_index('slack_bots_idx', ['client_id', 'enterprise_id', 'team_id', 'installed_at'], unique=False)
 
 
 def _create_installations() -> None:
-    op.create_table('slack_installations',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('client_id', sa.String(length=32), nullable=False),
-    sa.Column('app_id', sa.String(length=32), nullable=False),
-    sa.Column('enterprise_id', sa.String(length=32), nullable=True),
-    sa.Column('enterprise_name', sa.String(length=200), nullable=True),
-    sa.Column('enterprise_url', sa.String(length=200), nullable=True),
-    sa.Column('team_id', sa.String(length=32), nullable=True),
-    sa.Column('team_name', sa.String(length=200), nullable=True),
-    sa.Column('bot_token', sa.Text(), nullable=True),
-    sa.Column('bot_id', sa.String(length=32), nullable=True),
-    sa.Column('bot_user_id', sa.String(length=32), nullable=True),
-    sa.Column('bot_scopes', sa.String(length=1000), nullable=True),
-    sa.Column('bot_refresh_token', sa.Text(), nullable=True),
-    sa.Column('bot_token_expires_at', sa.DateTime(), nullable=True),
-    sa.Column('user_id', sa.String(length=32), nullable=False),
-    sa.Column('user_token', sa.Text(), nullable=True),
-    sa.Column('user_scopes', sa.String(length=1000), nullable=True),
-    sa.Column('user_refresh_token', sa.Text(), nullable=True),
-    sa.Column('user_token_expires_at', sa.DateTime(), nullable=True),
-    sa.Column('incoming_webhook_url', sa.String(length=200), nullable=True),
-    sa.Column('incoming_webhook_channel', sa.String(length=200), nullable=True),
-    sa.Column('incoming_webhook_channel_id', sa.String(length=200), nullable=True),
-    sa.Column('incoming_webhook_configuration_url', sa.String(length=200), nullable=True),
-    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
-    sa.Column('token_type', sa.String(length=32), nullable=True),
-    sa.Column('installed_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
+    op.create_table('slack_installations', *_head(enterprise_url=True),
+                    sa.Column('user_id', sa.String(length=32), nullable=False),
+                    sa.Column('user_token', sa.Text(), nullable=True),
+                    sa.Column('user_scopes', sa.String(length=1000), nullable=True),
+                    sa.Column('user_refresh_token', sa.Text(), nullable=True),
+                    sa.Column('user_token_expires_at', sa.DateTime(), nullable=True),
+                    *[sa.Column(name, sa.String(length=200), nullable=True) for name in (
+                        'incoming_webhook_url', 'incoming_webhook_channel', 'incoming_webhook_channel_id',
+                        'incoming_webhook_configuration_url')],
+                    sa.Column('is_enterprise_install', sa.Boolean(), nullable=False),
+                    sa.Column('token_type', sa.String(length=32), nullable=True),
+                    sa.Column('installed_at', sa.DateTime(), nullable=False),
+                    sa.PrimaryKeyConstraint('id'))
     with op.batch_alter_table('slack_installations', schema=None) as batch_op:
-        batch_op.create_index('slack_installations_idx', ['client_id', 'enterprise_id', 'team_id', 'user_id', 'installed_at'], unique=False)
+        batch_op.create_index('slack_installations_idx', ['client_id', 'enterprise_id', 'team_id', 'user_id',
+                                                          'installed_at'], unique=False)
 
 
 def _create_states() -> None:
