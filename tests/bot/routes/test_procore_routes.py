@@ -18,7 +18,7 @@ from bot.web import create_web_app
 from core.config import load_settings
 from core.crypto import SecretBox
 from core.db import make_engine
-from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant
+from core.models import Connection, ConnectLink, ProcessedWebhook, SyncRequest, Tenant
 from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi
 
@@ -281,3 +281,21 @@ def test_several_companies_ask_which_one(oauth_env):
     assert r.status_code == 200 and "company 5000" in r.text
     (conn,) = _rows(engine, Connection)
     assert conn.external_id == "5000"
+
+
+def test_another_company_waits_for_an_admins_confirm(oauth_env):
+    """Connected to 4264, an admin's link consents as a user who picks 5000: held, 4264 stays in use."""
+    base, engine, settings, companies = oauth_env
+    companies.append({"id": 5000, "name": "Other Co"})
+    tenant_id = _tenant(engine)
+    with httpx.Client(follow_redirects=True) as browser:
+        first = browser.get(admin_link(engine, settings, tenant_id, "procore") + "&company=4264")
+        assert first.status_code == 200 and "company 4264" in first.text
+        held = browser.get(admin_link(engine, settings, tenant_id, "procore") + "&company=5000")
+    assert held.status_code == 202 and "confirm" in held.text.lower(), held.text
+    (conn,) = _rows(engine, Connection)
+    assert conn.external_id == "4264"
+    with Session(engine) as s:
+        assert s.get(Tenant, tenant_id).procore_company_id == 4264
+        link = s.exec(select(ConnectLink).where(ConnectLink.pending_external_id == "5000")).one()
+    assert link.previous_external_id == "4264" and link.pending_tokens_enc.startswith("gAAAAA")
