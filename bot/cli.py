@@ -7,8 +7,14 @@ import logging
 import sys
 
 import typer
+from sqlmodel import Session, select
 
 from core.config import SettingsError, get_settings
+from core.db import engine_for
+from core.migrate import upgrade
+from core.models import Tenant
+from sync import context as sync_context
+from sync.jobs import base as jobs_base
 
 app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from Slack.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -32,8 +38,6 @@ def _settings(*, needs_key: bool = False):
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
-    from core.migrate import upgrade
-
     settings = _settings()
     upgrade(settings.database_url)
     typer.echo(f"database migrated: {settings.database_url.split('@')[-1]}")
@@ -44,7 +48,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(3000, help="Port to listen on."),
         threads: int = typer.Option(8, help="Worker threads (waitress).")) -> None:
     """Serve HTTP: /healthz, Slack at /slack/events (when configured), OAuth callbacks and webhooks."""
-    from bot.web import serve
+    from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
 
     serve(_settings(needs_key=True), host=host, port=port, threads=threads)
 
@@ -52,7 +56,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 @app.command()
 def socket() -> None:
     """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
-    from bot.services.socket_mode import serve
+    from bot.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
 
     raise typer.Exit(serve(_settings(needs_key=True)))
 
@@ -60,7 +64,7 @@ def socket() -> None:
 @app.command()
 def worker() -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
-    from bot.worker import serve
+    from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
 
     raise typer.Exit(serve(_settings(needs_key=True)))
 
@@ -68,7 +72,7 @@ def worker() -> None:
 @app.command("rotate-keys")
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the newest key of LEDGERLINK_SECRET_KEYS (then the old keys can go)."""
-    from bot.rotation import rotate_all
+    from bot.rotation import rotate_all  # CLI start-up: loads only for this command
     from core.db import engine_for
 
     settings = _settings(needs_key=True)
@@ -86,14 +90,13 @@ def run(port: int = typer.Option(3000, help="Port of the page you open (the Slac
         host: str = typer.Option("127.0.0.1", help="Interface every part listens on."),
         reset: bool = typer.Option(False, "--reset", help="Forget the demo data and secrets; start over.")) -> None:
     """The demo on one machine: migrate, seed a demo tenant once, start the sandboxes, web and worker."""
-    from bot.demo import DemoError, Ports
-    from bot.demo import run as run_demo
+    from bot import demo  # CLI start-up: the demo and its sandboxes load only when it runs
 
     _settings()
     try:
-        code = run_demo(Ports(slack=port, web=web_port, qbo=qbo_port, procore=procore_port), host=host,
+        code = demo.run(demo.Ports(slack=port, web=web_port, qbo=qbo_port, procore=procore_port), host=host,
                         do_reset=reset, echo=lambda line: typer.echo(line))
-    except DemoError as exc:
+    except demo.DemoError as exc:
         typer.echo(f"ledgerlink run: {exc}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(code)
@@ -118,12 +121,8 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
          tenant: int | None = typer.Option(None, help="Tenant id (default: the only tenant)."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")) -> None:
     """Run one sync job now; --dry-run prints what it would create, update or link, per record."""
-    from core.db import engine_for
-    from sync.context import NotConnected, TenantContext, token_store
-    from sync.jobs.base import load_jobs, run_job
-
     settings = _settings()
-    jobs = load_jobs()
+    jobs = jobs_base.load_jobs()
     if job == "list":
         for name in sorted(jobs):
             typer.echo(f"{name:<16} {jobs[name].description}")
@@ -134,10 +133,11 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
         raise typer.Exit(2)
     engine = engine_for(settings.database_url)
     tenant_id = tenant if tenant is not None else _only_tenant(engine)
-    ctx = TenantContext(engine=engine, tenant_id=tenant_id, settings=settings, tokens=token_store(engine, settings))
+    ctx = sync_context.TenantContext(engine=engine, tenant_id=tenant_id, settings=settings,
+                                     tokens=sync_context.token_store(engine, settings))
     try:
-        report = run_job(ctx, job, dry_run=dry_run)
-    except NotConnected as exc:
+        report = jobs_base.run_job(ctx, job, dry_run=dry_run)
+    except sync_context.NotConnected as exc:
         typer.echo(f"ledgerlink: {exc}", err=True)
         raise typer.Exit(1) from None
     for line in report.lines():
@@ -146,10 +146,6 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
 
 
 def _only_tenant(engine) -> int:
-    from sqlmodel import Session, select
-
-    from core.models import Tenant
-
     with Session(engine) as s:
         tenants = list(s.exec(select(Tenant)))
     if len(tenants) != 1:

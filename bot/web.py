@@ -11,13 +11,21 @@ from __future__ import annotations
 import hmac
 import io
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Flask, jsonify, request
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
+from waitress import serve as waitress_serve
 
+from bot.app import create_app
+from bot.web_routes import register_routes
 from core.config import Settings
 from core.db import db_status, engine_for
 from core.domain.parsing import json_too_deep
@@ -71,18 +79,16 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
 
     slack_missing = settings.missing_for_slack_http() if bolt_app is None else []
     if bolt_app is None and not slack_missing:
-        from bot.app import create_app
-
         bolt_app = create_app(settings)
     handler = None
     if bolt_app is not None:
-        from slack_bolt.adapter.flask import SlackRequestHandler
-
         handler = SlackRequestHandler(bolt_app)
+
+    probe = DbProbe(engine)
 
     @web.get("/healthz")
     def healthz():
-        db = db_status(engine)
+        db = probe.status()
         status = 200 if db["ok"] else 503
         if not _may_see_details(settings, request):  # the world learns ok / not ok, nothing about the setup
             return jsonify({"status": "ok" if db["ok"] else "not ok"}), status
@@ -94,14 +100,13 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     def slack_events():
         if handler is None:
             return jsonify({"error": "slack_not_configured", "missing": slack_missing}), 503
-        if request.method != "POST":  # the OAuth install pages (bot/services/slack_install.py) come here too
+        if request.method != "POST":  # the OAuth install pages (bot/slack_install.py) come here too
             return handler.handle(request)
         if not _signed_by_slack(settings, request):
             # checked before Bolt: Bolt parses the body first, and its error handler would then act on a forged
             # body (answer its response_url) when the check itself fails, e.g. on a timestamp that isn't a number
             logger.info("Slack request refused: not signed by Slack")
             return jsonify({"error": "invalid request"}), 401
-        from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 
         if _nested_too_deep(request):
             logger.warning("Slack request refused: JSON nested too deep")
@@ -113,7 +118,6 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
             return jsonify({"error": "unreadable_body"}), 400
         return to_flask_response(handler.app.dispatch(bolt_request))
 
-    from bot.web_routes import register_routes
 
     register_routes(web, settings)
     web.wsgi_app = BodyLimit(web.wsgi_app)  # type: ignore[method-assign]
@@ -137,13 +141,30 @@ def _nested_too_deep(req) -> bool:  # type: ignore[no-untyped-def]
         return any(json_too_deep(v) for v in parse_qs(body.decode("utf-8", errors="replace")).get("payload", []))
     return json_too_deep(body)
 
+class DbProbe:
+    """`db_status` for /healthz. After a failure the answer is reused for `hold` seconds: a load balancer's probes
+    during an outage don't each open a connection to a server that isn't there (the 200 follows within `hold`)."""
+
+    def __init__(self, engine: Engine, hold: float = 0.5) -> None:
+        self.engine, self.hold = engine, hold
+        self._failed: tuple[float, dict[str, object]] | None = None
+        self._lock = threading.Lock()
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            if self._failed is not None and time.monotonic() - self._failed[0] < self.hold:
+                return self._failed[1]
+        db = db_status(self.engine)
+        with self._lock:
+            self._failed = None if db["ok"] else (time.monotonic(), db)
+        return db
+
 
 def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untyped-def]
     """Slack's signature over the raw body, made less than 5 minutes ago. Without a signing secret here (a Bolt app
     given by a test) Bolt's own check decides."""
     if settings.slack_signing_secret is None:
         return True
-    from slack_sdk.signature import SignatureVerifier
 
     try:
         return SignatureVerifier(settings.slack_signing_secret.get_secret_value()).is_valid_request(
@@ -154,8 +175,6 @@ def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untype
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:
     """Run the web role with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
-
     missing = settings.missing_for_slack_http()
     if missing:
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from core.config import get_settings
+
 
 class SecretBoxError(Exception):
     """A stored secret can't be decrypted (wrong LEDGERLINK_SECRET_KEY or a corrupted row)."""
@@ -50,6 +52,4 @@ class SecretBox:
 
 
 def secret_box() -> SecretBox:
-    from core.config import get_settings
-
     return SecretBox(get_settings().require_secret_key())

@@ -292,7 +292,7 @@ class AutoSend(SQLModel, table=True):
 
     Unique per record, status and the Procore change (the record's `updated_at`), so however often a webhook is
     delivered or a poll sees the change, it is sent once; a later genuine re-approval is another row. Ingesting
-    jobs add rows (`pending`); the worker sends them (bot/services/autosend.py) and records who the sender was."""
+    jobs add rows (`pending`); the worker sends them (bot/actions/autosend.py) and records who the sender was."""
 
     __tablename__ = "auto_sends"
     __table_args__ = (
@@ -479,7 +479,7 @@ class ConnectLink(SQLModel, table=True):
 # slack_sdk's SQLAlchemy installation and OAuth-state stores' tables (multi-workspace installs), as its builders
 # define them and under their default names, declared here so the migrations own them (the stores find them in
 # place; core imports no Slack library). Token columns are TEXT: they hold Fernet ciphertext
-# (bot/services/slack_install.py), longer than slack_sdk's String(200).
+# (bot/slack_install.py), longer than slack_sdk's String(200).
 def _slack_columns(*, user: bool) -> list[Column]:
     cols = [Column("id", Integer, primary_key=True, autoincrement=True),
             Column("client_id", String(32), nullable=False), Column("app_id", String(32), nullable=False),

@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 
 from core.crypto import SecretBox
 from core.models import Connection
+from sync.outbox import CRASH_ENV, crash_point_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -311,9 +312,7 @@ class TokenStore:
 def _crash_point(point: str) -> None:
     """Test only (tests/reliability/test_security_refresh.py): LEDGERLINK_CRASH_AT=<point> SIGKILLs the process
     here, as sync/outbox.py's kill points do. Inert unless set."""
-    if os.environ.get("LEDGERLINK_CRASH_AT") == point:
-        from sync.outbox import crash_point_from_env
-
+    if os.environ.get(CRASH_ENV) == point:
         crash = crash_point_from_env()
         if crash is not None:
             crash(point)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from blocks.modals import READY_POST_OFF, SettingsForm
+from bot.services.connect_links import mint
 from core.domain import audit
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.autosend import enabled_types, with_types
@@ -187,8 +188,6 @@ def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id
 
 def connect_url(engine: Engine, actor: Actor, user: User, provider: str, *, key: str, public_url: str) -> str:
     """A single-use, 10-minute OAuth start link for QuickBooks or Procore, bound to this admin (admins only)."""
-    from bot.services.connect_links import mint
-
     check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
     return mint(engine, key, tenant_id=user.tenant_id, provider=provider, slack_user_id=user.slack_user_id or "",
                 user_id=user.id, public_url=public_url)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from blocks.connections import change_notice, confirm_request
 from bot.services.connect_links import LABELS, LinkRefused
 from core.crypto import SecretBox
 from core.domain import audit
@@ -158,8 +159,6 @@ def admins_of(engine: Engine, tenant_id: int) -> list[int]:
 
 def announce(notifier: Any, engine: Engine, change: Change) -> int:
     """DM every admin of the tenant about `change` (a held switch with Confirm / Cancel); how many were told."""
-    from blocks.connections import change_notice, confirm_request
-
     message = confirm_request(change) if change.status == "pending" else change_notice(change)
     told = 0
     for user_id in admins_of(engine, change.tenant_id):

@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
 
-from bot.services.slack_install import installation_store
+from bot.slack_install import installation_store
 from bot.web import create_web_app
 from core.config import load_settings
 from core.crypto import SecretBox
