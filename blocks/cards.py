@@ -262,7 +262,7 @@ def approval_card(card: CardData) -> Message:
     blocks.extend(_status(card))
     if buttons := _buttons(card):
         blocks.append(buttons)
-    return Message(text=_fallback(card), blocks=blocks)
+    return Message(text=escape(_fallback(card)), blocks=blocks)
 
 
 def _fallback(card: CardData) -> str:
@@ -312,7 +312,7 @@ def sent_receipt(card: CardData, channel_label: str) -> Message:
         row = [qbo, view]
     if buttons := [b for b in row if b is not None]:
         blocks.append(ActionsBlock(block_id="item", elements=buttons))
-    return Message(text=text, blocks=blocks)
+    return Message(text=escape(text), blocks=blocks)
 
 
 def rejection_dm(card: CardData) -> Message:
@@ -330,17 +330,18 @@ def rejection_dm(card: CardData) -> Message:
             _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None,
         ) if b is not None]),
     ]
-    return Message(text=truncate(text, 300), blocks=blocks)
+    return Message(text=escape(truncate(text, 300)), blocks=blocks)
 
 
 def outcome_note(text: str) -> Message:
-    """A one-line replacement for a DM whose buttons have been used ('Retrieved', 'Resent')."""
+    """A one-line replacement for a DM whose buttons have been used ('Retrieved', 'Resent'); names in it escaped."""
+    text = escape(text, keep_mentions=True)
     return Message(text=text, blocks=[_section(text)])
 
 
 def failure_notice(card: CardData, approvers: list[Person]) -> Message:
     who = " ".join(p.mention for p in approvers[:10])
-    text = truncate(f"Export of {card.name} failed: {card.last_error or 'see the card'}", 300)
+    text = escape(truncate(f"Export of {card.name} failed: {card.last_error or 'see the card'}", 300))
     return Message(text=text, blocks=[_section(f":x: {who} Export of *{escape(card.name)}* failed: "
                                                f"{escape(card.last_error or '')}\nPress *Retry* on the card once "
                                                "it is fixed.")])
@@ -358,7 +359,7 @@ def payment_notice(event: Any, card: CardData | None) -> Message:
             f"\n{escape(event.status)}")
     if reversed_:
         body += "\nThe payment was voided or deleted in QuickBooks; Ledgerlink removed it from Procore."
-    return Message(text=truncate(event.text(), 300), blocks=[_section(body)])
+    return Message(text=escape(truncate(event.text(), 300)), blocks=[_section(body)])
 
 
 LIST_SHOWN = 15
@@ -376,15 +377,16 @@ def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") 
     blocks: list[Block] = [_section(f"*{escape(title)}*\n" + bounded_lines(rows, limit=2800, noun="item"))]
     if note:
         blocks.append(_context(escape(note)))
-    return Message(text=f"{title}: " + ", ".join(c.name for c in shown[:5]), blocks=blocks)
+    return Message(text=escape(f"{title}: " + ", ".join(c.name for c in shown[:5])), blocks=blocks)
 
 
-def reauth_notice(provider_label: str, detail: str | None, connect_url: str) -> Message:
+def reauth_notice(provider_label: str, detail: str | None, connect_url: str | None, provider: str = "") -> Message:
+    """A DM to one admin; `connect_url` is their own single-use link (None: they type the command instead)."""
     text = f"Ledgerlink's {provider_label} connection needs to be re-authorised"
-    return Message(text=text, blocks=[
-        _section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to {provider_label} are paused "
-                 "until an admin reconnects."),
-        ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Reconnect {provider_label}",
-                                                                 action_id=ids.OPEN_LINK, url=connect_url,
-                                                                 style="primary")]),
-    ])
+    how = "" if connect_url else f" Type `/ledgerlink connect {provider}` to reconnect."
+    blocks: list[Block] = [_section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to "
+                                    f"{provider_label} are paused until an admin reconnects.{how}")]
+    if connect_url:
+        blocks.append(ActionsBlock(block_id="connect", elements=[ButtonElement(
+            text=f"Reconnect {provider_label}", action_id=ids.OPEN_LINK, url=connect_url, style="primary")]))
+    return Message(text=text, blocks=blocks)

@@ -145,7 +145,7 @@ def group_card(g: GroupData) -> Message:
         if any(c.approvals_needed > 1 for c in g.waiting):
             note += " Lines above your company's threshold need two different approvers."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-    return Message(text=_fallback(g), blocks=blocks)
+    return Message(text=escape(_fallback(g)), blocks=blocks)
 
 
 def _fallback(g: GroupData) -> str:

@@ -25,8 +25,12 @@ HOME_SETTINGS = "home_settings"
 HOME_DIGEST = "home_toggle_digest"
 HOME_REFRESH = "home_refresh"
 
+# --- a switch to another QuickBooks / Procore company, held until an admin confirms (value: connect link id) ----
+CONNECTION_CONFIRM = "connection_confirm"
+CONNECTION_CANCEL = "connection_cancel"
+
 ACTIONS = (ACCEPT, REJECT, RETRY, DETAILS, RETRIEVE, RESEND, VIEW_PROCORE, VIEW_QBO, OPEN_LINK,
-           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH)
+           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH, CONNECTION_CONFIRM, CONNECTION_CANCEL)
 
 # --- modals ---------------------------------------------------------------------------------------------
 REJECT_VIEW = "reject_reason"

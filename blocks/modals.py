@@ -28,10 +28,12 @@ from blocks import ids
 from blocks.cards import CardData, approval_card
 from blocks.text import bounded_lines, escape, link, money, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
-from core.domain.workflow import MIN_REJECT_REASON
+from core.domain.errors import InvalidInput
+from core.domain.parsing import loads_bounded, strict_id
+from core.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
-MAX_REASON = 2000
+MAX_REASON = MAX_REJECT_REASON
 MAX_AMOUNT = Decimal("999999999999.99")  # money columns are Numeric(14, 2)
 VIEW_BLOCKS = 100
 
@@ -48,12 +50,38 @@ def _meta(**values: Any) -> str:
     return json.dumps(values, separators=(",", ":"))
 
 
+#: what Ledgerlink puts in a modal's private_metadata, by key; anything else there was not written by us
+_META_TYPES: dict[str, tuple[type, ...]] = {"item_id": (int,), "channel": (str,), "kind": (str,), "procore": (str,),
+                                            "procore_text": (str,), "likely": (list,), "types": (list,),
+                                            "admin": (bool,), "approver": (bool,)}
+STALE_FORM = "This form is out of date or was changed on the way; close it and open it again from Slack."
+
+
 def read_meta(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private_metadata, checked against what Ledgerlink writes there; InvalidInput (a sentence, no
+    trace) when it isn't — someone edited the payload, or it comes from an older version."""
+    raw = view.get("private_metadata") or "{}"
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
+        data = loads_bounded(raw) if isinstance(raw, str) and len(raw) <= 3000 else None
     except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = None
+    if not isinstance(data, dict) or not all(_meta_ok(k, v) for k, v in data.items()):
+        raise InvalidInput(STALE_FORM)
+    return data
+
+
+def _meta_ok(key: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if key not in _META_TYPES or not isinstance(value, _META_TYPES[key]):
+        return False
+    if key == "item_id":
+        return not isinstance(value, bool) and strict_id(value) is not None
+    if key == "likely":
+        return all(isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in value)
+    if key == "types":
+        return all(isinstance(x, str) for x in value)
+    return True
 
 
 def reject_modal(card: CardData, *, channel: str | None = None) -> View:

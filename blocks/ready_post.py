@@ -63,4 +63,4 @@ def ready_post(cards: Sequence[CardData], *, day: str, direct_exports: bool) -> 
             text=f"…and {len(more)} more ({left} still ready): see *Ready to export* in Ledgerlink's App Home.")]))
     text = (f"{title}: {len(waiting)} of {len(cards)} item{'s' if len(cards) != 1 else ''} still ready"
             if waiting else f"{title}: everything has moved on")
-    return Message(text=text, blocks=blocks[:MAX_BLOCKS])
+    return Message(text=escape(text), blocks=blocks[:MAX_BLOCKS])

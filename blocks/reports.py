@@ -62,7 +62,7 @@ def report_message(report: Report, *, csv_attached: bool = False) -> Message:
     if notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(escape(n), 3000)) for n in notes]))
     text = f"{report.title}: {len(report.rows)} row{'s' if len(report.rows) != 1 else ''}"
-    return Message(text=text, blocks=blocks)
+    return Message(text=escape(text), blocks=blocks)
 
 
 def to_csv(report: Report) -> str:

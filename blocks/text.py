@@ -6,6 +6,7 @@ there is one and appends a marker ("… (truncated)"), and the result always fit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import date as _date
@@ -82,9 +83,25 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def escape(text: str | None) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+#: the mentions Ledgerlink itself writes into its sentences: a user (<@U…>) or a channel (<#C…> / <#C…|name>)
+_OWN_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]{2,20}|#[CG][A-Z0-9]{2,20}(?:\|[\w.\-]{0,80})?)>")
+
+
+def escape(text: str | None, *, keep_mentions: bool = False) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters — the one function for every text
+    that came from Procore, QuickBooks or a person before it is posted (message text, blocks, modals, App Home).
+
+    `keep_mentions`: for a whole sentence of ours that embeds names — the user and channel mentions it holds stay
+    mentions, everything else (`<!here>`, `<https://…|…>`, a stray `&`) is shown as typed.
+    """
+    text = text or ""
+    if not keep_mentions:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    parts, last = [], 0
+    for m in _OWN_MENTION.finditer(text):
+        parts += [escape(text[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join([*parts, escape(text[last:])])
 
 
 def mention(slack_user_id: str | None, fallback: str | None = None) -> str:

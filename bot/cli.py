@@ -22,9 +22,14 @@ app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from
 SANDBOXES = ("qbo", "procore", "slack")
 
 
-def _settings():
+def _settings(*, needs_key: bool = False):
+    """The settings; `needs_key`: a role that encrypts tokens or signs links refuses to start without the key
+    (rather than start, say "ok" on /healthz, then fail every connect with a 500)."""
     try:
-        return get_settings()
+        settings = get_settings()
+        if needs_key:
+            settings.require_secret_key()
+        return settings
     except SettingsError as exc:
         typer.echo(f"ledgerlink: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -45,7 +50,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     """Serve HTTP: /healthz, Slack at /slack/events (when configured), OAuth callbacks and webhooks."""
     from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
 
-    serve(_settings(), host=host, port=port, threads=threads)
+    serve(_settings(needs_key=True), host=host, port=port, threads=threads)
 
 
 @app.command()
@@ -53,7 +58,7 @@ def socket() -> None:
     """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
     from bot.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
 
-    raise typer.Exit(serve(_settings()))
+    raise typer.Exit(serve(_settings(needs_key=True)))
 
 
 @app.command()
@@ -61,7 +66,20 @@ def worker() -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
     from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
 
-    raise typer.Exit(serve(_settings()))
+    raise typer.Exit(serve(_settings(needs_key=True)))
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret with the newest key of LEDGERLINK_SECRET_KEYS (then the old keys can go)."""
+    from bot.rotation import rotate_all  # CLI start-up: loads only for this command
+    from core.db import engine_for
+
+    settings = _settings(needs_key=True)
+    counts = rotate_all(engine_for(settings.database_url), settings.require_secret_key())
+    for what, n in counts.items():
+        typer.echo(f"{what}: {n} re-encrypted")
+    typer.echo("every secret now uses the newest key; older keys can be removed from LEDGERLINK_SECRET_KEYS")
 
 
 @app.command()

@@ -33,6 +33,7 @@ from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.cardview import card_data, group_data, offline_card_data, person, read_settings
 from bot.identity import slack_id_for
+from bot.services.connect_links import mint
 from bot.slack_clients import client_factory, links_for
 from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
@@ -47,11 +48,12 @@ NOTICE = "notice"  # processed_webhooks.source of the once-only notification key
 
 class Notifier:
     def __init__(self, engine: Engine, client_for: ClientFor, *, links: Links | None = None,
-                 public_url: str = "http://127.0.0.1:3000") -> None:
+                 public_url: str = "http://127.0.0.1:3000", secret_key: str | None = None) -> None:
         self.engine = engine
         self.client_for = client_for
         self.links = links or Links()
         self.public_url = public_url.rstrip("/")
+        self.secret_key = secret_key  # signs the reconnect links in re-authorisation DMs
 
     # --- reading -------------------------------------------------------------------------------------------
     def card(self, item_id: int) -> CardData:
@@ -283,17 +285,21 @@ class Notifier:
 
     def reauth_notice(self, tenant_id: int, provider: str, problem: str | None = None,
                       admins: Sequence[User] | None = None) -> int:
-        """DM the admins that a connection needs re-authorising; returns how many were told."""
+        """DM the admins that a connection needs re-authorising, each with their own connect link; returns how
+        many were told."""
         label = PROVIDER_LABELS.get(provider, provider)
-        url = f"{self.public_url}/{provider}/connect?tenant={tenant_id}"
-        with Session(self.engine) as s:
-            tenant = s.get(Tenant, tenant_id)
-            if tenant is not None and provider == "procore" and tenant.procore_company_id:
-                url += f"&company={tenant.procore_company_id}"
-            ids = [u.id for u in admins] if admins is not None else [
-                u.id for u in s.exec(select(User).where(User.tenant_id == tenant_id, User.permission == "admin"))]
-        msg = cards.reauth_notice(label, problem, url)
-        return sum(1 for uid in ids if uid is not None and self.dm(tenant_id, uid, msg))
+        with Session(self.engine, expire_on_commit=False) as s:
+            people = list(admins) if admins is not None else list(
+                s.exec(select(User).where(User.tenant_id == tenant_id, User.permission == "admin")))
+        told = 0
+        for user in people:
+            if user.id is None:
+                continue
+            url = mint(self.engine, self.secret_key, tenant_id=tenant_id, provider=provider,
+                       slack_user_id=user.slack_user_id or "", user_id=user.id, public_url=self.public_url
+                       ) if self.secret_key else None
+            told += self.dm(tenant_id, user.id, cards.reauth_notice(label, problem, url, provider)) is not None
+        return told
 
     # --- once-only delivery ----------------------------------------------------------------------------------
     def _last_event_id(self, item_id: int, action: str) -> int:
@@ -426,5 +432,5 @@ def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
     if not settings.slack_bot_token and not multi_workspace(settings):
         return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),
-                    public_url=settings.public_url)
+                    public_url=settings.public_url, secret_key=settings.optional_secret_key())
 

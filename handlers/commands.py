@@ -23,12 +23,14 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, unknown_command, usage_line
 from blocks.reports import report_message
+from blocks.text import escape
 from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.identity import Identity
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
 from bot.services.runtime import Services
 from core.domain.errors import InvalidInput
+from core.domain.parsing import strict_id
 from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
@@ -121,11 +123,12 @@ def _sub_resend(call: Call, args: tuple[str, str]) -> str:
 
 def _sub_export(call: Call, args: tuple[str, str]) -> None:
     out = export_now.export(call.svc, _target(call, args), call.me.actor)
-    call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
+    call.respond(text=f":hourglass_flowing_sand: Exporting {escape(out.item.title)} to QuickBooks…")
 
     def show_result() -> None:
         item = finish.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        call.respond(replace_original=True, text=export_now.export_sentence(call.svc, item))
+        call.respond(replace_original=True, text=escape(export_now.export_sentence(call.svc, item),
+                                                         keep_mentions=True))
     call.svc.submit(show_result)
 
 
@@ -185,11 +188,12 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
-    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
+    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.user, provider,
+                            key=call.svc.settings.signing_key(), public_url=call.svc.settings.public_url)
     label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
     return Message(text=f"Connect {label}: {url}", blocks=[
-        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it expires "
-                                                  "10 minutes after you open it). Only you can see this message.")),
+        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it works once, "
+                                                  "for 10 minutes, for you only). Only you can see this message.")),
         ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Connect {label}", url=url, style="primary",
                                                                   action_id=ids.OPEN_LINK)])])
 
@@ -202,7 +206,7 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _team_channel_args(args: list[str]) -> tuple[int, str | None]:
-    if len(args) != 2 or not args[0].isdigit():
+    if len(args) != 2 or strict_id(args[0]) is None:
         raise Usage("Say the Procore project id and then the channel (or `none`)")
     ref = args[1]
     if ref.lower() in ("none", "off", "-"):
@@ -338,7 +342,7 @@ def _project(args: list[str]) -> int | None:
     if len(args) > 2:
         raise Usage("Give at most one project id")
     if len(args) == 2:
-        if not args[1].isdigit():
+        if strict_id(args[1]) is None:
             raise Usage(f"'{args[1]}' isn't a Procore project id")
         if args[0] != "job-costs":
             raise Usage("Only the job-costs report takes a project id")
@@ -356,7 +360,7 @@ def _grant_args(args: list[str]) -> tuple[str, str]:
 
 # --- the listener ---------------------------------------------------------------------------------------------
 def _as_reply(result: Message | str) -> dict[str, Any]:
-    msg = result if isinstance(result, Message) else Message(text=result)
+    msg = result if isinstance(result, Message) else Message(text=escape(result, keep_mentions=True))
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
 
@@ -378,7 +382,7 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
     try:
         parsed = sub.parse(args[1:])
     except Usage as exc:
-        ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+        ack(text=usage_line(ids.COMMAND, sub.help, escape(str(exc))))
         return
     if name == "help":
         only = SUBS[parsed].help if parsed in SUBS else None
@@ -390,13 +394,13 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
             ack(**_as_reply(sub.run(call, parsed) or ""))
             return
     except common.SENTENCE_ERRORS as exc:
-        ack(text=common.sentence_of(exc))
+        ack(text=escape(common.sentence_of(exc), keep_mentions=True))
         return
     ack()
     try:
         result = sub.run(call, parsed)
     except common.SENTENCE_ERRORS as exc:
-        respond(text=common.sentence_of(exc))
+        respond(text=escape(common.sentence_of(exc), keep_mentions=True))
         return
     if result:
         respond(**_as_reply(result))

@@ -23,6 +23,7 @@ and raises `ReauthorizationRequired`. Tokens are never logged; `TokenSet` masks 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from sqlmodel import Session, select
 
 from core.crypto import SecretBox
 from core.models import Connection
+from sync.outbox import CRASH_ENV, crash_point_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -144,31 +146,37 @@ class TokenStore:
     # -- writing a grant ---------------------------------------------------------------------------------
     def save(self, *, tenant_id: int, provider: str, external_id: str | None, tokens: TokenSet) -> int:
         """Store a fresh grant (OAuth callback): create or replace the tenant's connection; status active."""
-        now = self.clock()
         for _ in range(2):  # a concurrent first save may win the unique (tenant, provider); then update it
             try:
                 with Session(self.engine, expire_on_commit=False) as s:
-                    row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
-                                                          Connection.provider == provider).with_for_update()
-                                 ).one_or_none()
-                    row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
-                    row.external_id = external_id
-                    row.access_token_enc = self.box.encrypt(tokens.access_token)
-                    row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
-                    row.access_expires_at = tokens.access_expires_at
-                    row.refresh_expires_at = tokens.refresh_expires_at
-                    row.refresh_token_issued_at = now
-                    row.status, row.status_detail = ACTIVE, None
-                    row.version = (row.version or 0) + 1
-                    row.updated_at = now
-                    s.add(row)
+                    row = self.write_grant(s, tenant_id=tenant_id, provider=provider, external_id=external_id,
+                                           tokens=tokens)
                     s.commit()
-                    logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id,
-                                row.version)
                     return int(row.id)  # type: ignore[arg-type]
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not save the {provider} connection of tenant {tenant_id}")
+
+    def write_grant(self, s: Session, *, tenant_id: int, provider: str, external_id: str | None,
+                    tokens: TokenSet) -> Connection:
+        """`save` inside the caller's transaction (flushed, not committed): the connection row, status active."""
+        now = self.clock()
+        row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
+                                              Connection.provider == provider).with_for_update()).one_or_none()
+        row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
+        row.external_id = external_id
+        row.access_token_enc = self.box.encrypt(tokens.access_token)
+        row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
+        row.access_expires_at = tokens.access_expires_at
+        row.refresh_expires_at = tokens.refresh_expires_at
+        row.refresh_token_issued_at = now
+        row.status, row.status_detail = ACTIVE, None
+        row.version = (row.version or 0) + 1
+        row.updated_at = now
+        s.add(row)
+        s.flush()
+        logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id, row.version)
+        return row
 
     def mark_needs_reauth(self, connection_id: int, detail: str) -> None:
         with Session(self.engine) as s:
@@ -269,6 +277,7 @@ class TokenStore:
                 return self._give_up(s, row, f"{label} refused Ledgerlink's saved sign-in on {when} "
                                              f"(invalid_grant{': ' + str(exc) if str(exc) else ''}) — an admin must "
                                              f"reconnect {label}")
+            _crash_point("token_refreshed")  # the provider has rotated; nothing is saved yet
             now = self.clock()
             new_refresh = new.refresh_token or refresh_token
             values = {
@@ -286,6 +295,7 @@ class TokenStore:
                 s.rollback()
                 raise TokenError(f"connection {connection_id} changed under the refresh lock; token not used")
             s.commit()  # the new refresh token is durable before anyone uses the new access token
+            _crash_point("token_saved")
             self.refresh_count += 1
             logger.info("refreshed %s connection %s (version %s -> %s%s)", row.provider, connection_id, row.version,
                         row.version + 1, ", refresh token rotated" if new_refresh != refresh_token else "")
@@ -297,6 +307,15 @@ class TokenStore:
         s.commit()
         logger.warning("%s connection %s needs re-authorisation: %s", row.provider, row.id, detail)
         raise ReauthorizationRequired(row.id, row.provider, detail)  # type: ignore[arg-type]
+
+
+def _crash_point(point: str) -> None:
+    """Test only (tests/reliability/test_security_refresh.py): LEDGERLINK_CRASH_AT=<point> SIGKILLs the process
+    here, as sync/outbox.py's kill points do. Inert unless set."""
+    if os.environ.get(CRASH_ENV) == point:
+        crash = crash_point_from_env()
+        if crash is not None:
+            crash(point)
 
 
 class ConnectionTokens:

@@ -5,6 +5,7 @@ Each checks the actor's permission and writes an audit row in the same transacti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from blocks.modals import READY_POST_OFF, SettingsForm
+from bot.services.connect_links import mint
 from core.domain import audit
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.autosend import enabled_types, with_types
@@ -146,6 +148,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         DirectExports(value)
     elif name == "paid_sync_schedule":
         PaidSyncSchedule(value)
+    elif name in ("approvers_channel", "notify_channel") and value is not None and len(str(value)) > 80:
+        raise InvalidInput("A channel name has at most 80 characters; pick the channel from the list.")
     elif name == "autosend":
         unknown = set(value) - {kind.value for kind, *_ in AUTOSEND_CHOICES}
         if unknown:
@@ -155,7 +159,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         if value in (None, "", READY_POST_OFF):
             return None
         hour, _, minute = str(value).partition(":")
-        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        if not (re.fullmatch(r"[0-9]{1,2}", hour) and re.fullmatch(r"[0-9]{2}", minute)
+                and int(hour) < 24 and int(minute) < 60):
             raise InvalidInput(f"'{value}' isn't a time of day; use HH:MM, like 09:00.")
         return f"{int(hour):02d}:{minute}"
     return value
@@ -181,13 +186,8 @@ def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id
         s.commit()
 
 
-def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:
-    """The OAuth start link for QuickBooks or Procore (admins only)."""
+def connect_url(engine: Engine, actor: Actor, user: User, provider: str, *, key: str, public_url: str) -> str:
+    """A single-use, 10-minute OAuth start link for QuickBooks or Procore, bound to this admin (admins only)."""
     check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
-    url = f"{public_url.rstrip('/')}/{provider}/connect?tenant={tenant_id}"
-    if provider == "procore":
-        with Session(engine) as s:
-            tenant = s.get(Tenant, tenant_id)
-            if tenant is not None and tenant.procore_company_id:
-                url += f"&company={tenant.procore_company_id}"
-    return url
+    return mint(engine, key, tenant_id=user.tenant_id, provider=provider, slack_user_id=user.slack_user_id or "",
+                user_id=user.id, public_url=public_url)

@@ -18,6 +18,7 @@ from blocks.text import money
 from bot.identity import Identity
 from core.domain.errors import InvalidInput
 from core.domain.matching import Choice, normalise, rank, similarity
+from core.domain.parsing import strict_id
 from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
 from core.models import ExternalLink, Item, RemoteRecord
@@ -208,9 +209,9 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
 def sendable_item(engine: Engine, tenant_id: int, value: str) -> Item:
     """The item the send modal's picker handed over, if this tenant's and still sendable; else a sentence."""
     item = None
-    if value.isdigit():
+    if strict_id(value) is not None:
         with Session(engine, expire_on_commit=False) as s:
-            item = s.get(Item, int(value))
+            item = s.get(Item, strict_id(value))
     if item is None or item.tenant_id != tenant_id:
         raise InvalidInput("Pick an item from the list.")
     if item.state not in SENDABLE:

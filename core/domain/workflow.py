@@ -28,6 +28,8 @@ from core.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuch
 from core.models import Decision, Item, Tenant, User, utcnow
 
 MIN_REJECT_REASON = 5
+#: the reject modal's own limit (Slack enforces it there); the same server-side for whatever else sends a reason
+MAX_REJECT_REASON = 2000
 MAX_CAS_ATTEMPTS = 5
 DECISIONS = {Action.ACCEPT, Action.REJECT, Action.RETRIEVE}
 PAST = {
@@ -137,6 +139,9 @@ class Workflow:
         if len(reason) < MIN_REJECT_REASON:
             raise InvalidInput(f"Please give a reason of at least {MIN_REJECT_REASON} characters, so the sender "
                                "knows what to change.")
+        if len(reason) > MAX_REJECT_REASON:
+            raise InvalidInput(f"A reason can be at most {MAX_REJECT_REASON:,} characters (this one has "
+                               f"{len(reason):,}); please shorten it.")
 
         def precheck(s: Session, item: Item) -> None:
             self._no_self_decision(item, actor)
