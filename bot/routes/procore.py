@@ -22,6 +22,7 @@ from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_con
 from core.config import Settings
 from core.models import Tenant
 from sync.http.base import StaticToken
+from sync.procore import subscription
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError
 from sync.procore.oauth import PROVIDER, ProcoreOAuth, ProcoreOAuthConfigError
@@ -75,6 +76,24 @@ def register(app: Flask, settings: Settings) -> None:
         if preferred is not None:
             return (preferred if preferred in ids else None), visible
         return (visible[0].id if len(visible) == 1 else None), visible
+
+    def register_webhook(access_token: str, company_id: int) -> str:
+        """Ledgerlink's webhook on the newly connected company; a failure is only logged (the scheduled
+        `procore-webhook` job repairs it, and polling covers the gap)."""
+        secret = settings.procore_webhook_secret
+        if secret is None:
+            logger.warning("Procore connected without PROCORE_WEBHOOK_SECRET: no webhook, polling only")
+            return "New records arrive by the scheduled sync (no webhook secret is configured)."
+        try:
+            with ProcoreClient.from_settings(settings, tokens=StaticToken(access_token),
+                                             company_id=company_id) as client:
+                state = subscription.ensure(client, public_url=settings.public_url,
+                                            secret=secret.get_secret_value())
+        except ProcoreError as exc:
+            logger.warning("Procore company %s: registering the webhook failed: %s", company_id, exc)
+            return "Registering the webhook failed; Ledgerlink retries on its schedule."
+        logger.info("Procore company %s: %s", company_id, state.sentence())
+        return "New and changed records reach Ledgerlink by webhook."
 
     @app.get("/procore/connect")
     def procore_connect():  # type: ignore[no-untyped-def]
@@ -143,9 +162,9 @@ def register(app: Flask, settings: Settings) -> None:
         connection_id = save_connection(engine, state_key(), tenant_id=tenant_id, provider=PROVIDER,
                                         external_id=company_id, tokens=tokens, tenant_field="procore_company_id")
         logger.info("tenant %s connected Procore company %s (connection %s)", tenant_id, company_id, connection_id)
-        response = app.make_response(html_page("Connected to Procore",
-                                           f"Connected to Procore company {company_id}. You can close this page.",
-                                           200))
+        hooked = register_webhook(tokens.access_token, company_id)
+        response = app.make_response(html_page("Connected to Procore", f"Connected to Procore company {company_id}. "
+                                               f"{hooked} You can close this page.", 200))
         response.delete_cookie(NONCE_COOKIE, path="/procore/")
         return response
 

@@ -170,7 +170,8 @@ class SubInvoicesJob:
         ingest = Ingest(ctx, dry_run=dry_run)
         seen = ingest_linked_projects(
             ctx, report, what="invoices", dry_run=dry_run, ingest=ingest.one,
-            records=lambda project: ctx.procore.list_requisitions(project_id=project.id, with_items=True))
+            records=lambda project, changed: ctx.procore.list_requisitions(project_id=project.id, with_items=True,
+                                                                          filters=changed))
         report.stats["invoices_seen"] = seen
         return report
 

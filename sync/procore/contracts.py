@@ -115,10 +115,11 @@ class ContractCalls(ProcoreCore):
         return req
 
     # -- owner invoices ----------------------------------------------------------------------------------
-    def list_payment_applications(self, *, project_id: int,
+    def list_payment_applications(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                                   per_page: int | None = None) -> Listing[PaymentApplication]:
         return self._list(f"{V1}/payment_applications", PaymentApplication.from_api,
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_payment_application(self, *, project_id: int, payment_application_id: int) -> PaymentApplication:
         body = self._call("GET", f"{V1}/payment_applications/{payment_application_id}",
