@@ -13,18 +13,15 @@ import httpx
 import pytest
 
 from bot.scheduler import Scheduler, SchedulerConfig
-from bot.web import create_web_app
 from bot.worker import Runtime
-from core.config import load_settings
 from sync.jobs import linked_projects
 from sync.jobs.base import run_job
 from sync.procore import subscription
 from tests.handlers.slack_harness import card_text
+from tests.scenarios.linked_world import web_role
 from tests.scenarios.test_slack_autosend import _cards_posted, _item, _turn_on
-from tests.support.servers import running_wsgi
-from tests.sync.writes.money_links import link_world
 
-pytest_plugins = ["tests.handlers.slack_harness"]
+pytest_plugins = ["tests.handlers.slack_harness", "tests.scenarios.linked_world"]
 
 SECRET = "procore-arrival-secret"
 ARRIVAL_SECONDS = 10  # "within seconds"
@@ -32,25 +29,9 @@ POLL_EVERY = 1.0  # the test's poll interval
 
 
 @pytest.fixture
-def world(remote_world):
-    remote_world.links = link_world(remote_world)
-    run_job(remote_world.ctx, "sub-invoices")  # what Ledgerlink already knew
-    run_job(remote_world.ctx, "vendors")
-    return remote_world
-
-
-@pytest.fixture
-def slack(world, slack_for):
-    return slack_for(world, context_for=lambda _tenant: world.ctx)
-
-
-@pytest.fixture
 def receiver(world, monkeypatch):
     """Ledgerlink's web role and a context whose settings point the webhook at it (as on connect)."""
-    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    settings = load_settings(_env_file=None, DATABASE_URL="sqlite://", PROCORE_WEBHOOK_SECRET=SECRET)
-    with running_wsgi(create_web_app(settings, engine=world.engine)) as base:
+    with web_role(world, monkeypatch, SECRET) as (base, settings):
         ctx = replace(world.ctx, settings=settings.model_copy(update={"public_url": base}))
         yield ctx
         subscription.remove(world.ctx.procore, public_url=base)
