@@ -295,9 +295,10 @@ _add("link", "link company|project [<Procore id or name> <QuickBooks id or name>
      lambda a: (_choice(a, 0, ("company", "project"), "kind of record"), *_pair(a)), _sub_link,
      who="Standard and up",
      examples=("link company", "link company 562949953421636 58", 'link project "Riverside Clinic" "Riverside"'))
-_add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
+_add("refresh", "refresh " + "|".join(refresh.REFRESH),
+     "re-read a list or a kind of Procore item from QuickBooks and Procore now",
      lambda a: _one(a, tuple(refresh.REFRESH), "list"), _sub_refresh, who="Standard and up",
-     examples=("refresh companies",))
+     examples=("refresh companies", "refresh invoices"))
 _add("sync", "sync paid|job-costs|vendors [now]", "see when a sync last ran, or run it now",
      lambda a: (_choice(a, 0, tuple(refresh.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
      examples=("sync paid", "sync paid now"))

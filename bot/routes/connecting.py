@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.notify import build_notifier
 from bot.routes.common import html_page
@@ -20,8 +21,10 @@ def refused_link(provider: str, label: str, reason: str) -> tuple[str, int, dict
 
 
 def finish_connection(engine, settings, *, link_id: int, provider: str, label: str,  # type: ignore[no-untyped-def]
-                      external_id: str | int, tokens) -> tuple[str, int, dict[str, str]]:
-    """Save the grant (or hold a switch to another company for an admin's Confirm), tell the admins, and say so."""
+                      external_id: str | int, tokens,
+                      then: Callable[[], str] | None = None) -> tuple[str, int, dict[str, str]]:
+    """Save the grant (or hold a switch to another company for an admin's Confirm), tell the admins, and say so.
+    `then` runs once the connection is in use (not while a switch waits) and returns a sentence for the page."""
     try:
         change = connections.finish(engine, SecretBox(settings.require_secret_key()), link_id=link_id,
                                     provider=provider, external_id=external_id, tokens=tokens)
@@ -36,5 +39,6 @@ def finish_connection(engine, settings, *, link_id: int, provider: str, label: s
                          f"{label} company {change.new} is not the one Ledgerlink uses ({change.old}). The admins were "
                          f"asked in Slack to confirm the switch; until one does, Ledgerlink keeps using company "
                          f"{change.old}.", 202)
-    return html_page(f"Connected to {label}", f"Connected to {label} company {change.new}. You can close this page.",
-                     200)
+    after = f"{then()} " if then is not None else ""
+    return html_page(f"Connected to {label}", f"Connected to {label} company {change.new}. {after}You can close this "
+                     "page.", 200)

@@ -30,6 +30,7 @@ from core.config import Settings
 from core.domain.parsing import strict_id
 from core.models import ConnectLink, Tenant
 from sync.http.base import StaticToken
+from sync.procore import subscription
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError
 from sync.procore.oauth import PROVIDER, ProcoreOAuth, ProcoreOAuthConfigError
@@ -83,6 +84,24 @@ def register(app: Flask, settings: Settings) -> None:
         if preferred is not None:
             return (preferred if preferred in ids else None), visible
         return (visible[0].id if len(visible) == 1 else None), visible
+
+    def register_webhook(access_token: str, company_id: int) -> str:
+        """Ledgerlink's webhook on the newly connected company; a failure is only logged (the scheduled
+        `procore-webhook` job repairs it, and polling covers the gap)."""
+        secret = settings.procore_webhook_secret
+        if secret is None:
+            logger.warning("Procore connected without PROCORE_WEBHOOK_SECRET: no webhook, polling only")
+            return "New records arrive by the scheduled sync (no webhook secret is configured)."
+        try:
+            with ProcoreClient.from_settings(settings, tokens=StaticToken(access_token),
+                                             company_id=company_id) as client:
+                state = subscription.ensure(client, public_url=settings.public_url,
+                                            secret=secret.get_secret_value())
+        except ProcoreError as exc:
+            logger.warning("Procore company %s: registering the webhook failed: %s", company_id, exc)
+            return "Registering the webhook failed; Ledgerlink retries on its schedule."
+        logger.info("Procore company %s: %s", company_id, state.sentence())
+        return "New and changed records reach Ledgerlink by webhook."
 
     @app.get("/procore/connect")
     def procore_connect():  # type: ignore[no-untyped-def]
@@ -153,7 +172,9 @@ def register(app: Flask, settings: Settings) -> None:
             return html_page("Choose a Procore company", message, 409 if wanted else 200,
                          f"<ul>{links}</ul>" if links else "<p>(none visible)</p>")
         response = app.make_response(finish_connection(engine, settings, link_id=link_id, provider=PROVIDER,
-                                                       label="Procore", external_id=company_id, tokens=tokens))
+                                                       label="Procore", external_id=company_id, tokens=tokens,
+                                                       then=lambda: register_webhook(tokens.access_token,
+                                                                                     company_id)))
         response.delete_cookie(NONCE_COOKIE, path="/procore/")
         return response
 

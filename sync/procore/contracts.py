@@ -114,11 +114,23 @@ class ContractCalls(ProcoreCore):
             req = req.with_commitment(get(project_id=project_id, contract_id=req.commitment_id))
         return req
 
+    def requisition_workflow_complete(self, *, requisition_id: int) -> bool | None:
+        """Whether the approval workflow on a subcontractor invoice reached its last step; None when no workflow
+        is applied to it (Procore's Workflows tool: `GET /workflow_instances`, filtered to the invoice)."""
+        instances = list(self._list(f"{V1}/workflow_instances", dict, params={
+            "company_id": self.company_id, "filters[workflowed_object_type]": "Requisition",
+            "filters[workflowed_object_id]": requisition_id}))
+        if not instances:
+            return None
+        state = instances[-1].get("current_state") or {}
+        return bool(state.get("terminal") or instances[-1].get("completed_at"))
+
     # -- owner invoices ----------------------------------------------------------------------------------
-    def list_payment_applications(self, *, project_id: int,
+    def list_payment_applications(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                                   per_page: int | None = None) -> Listing[PaymentApplication]:
         return self._list(f"{V1}/payment_applications", PaymentApplication.from_api,
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_payment_application(self, *, project_id: int, payment_application_id: int) -> PaymentApplication:
         body = self._call("GET", f"{V1}/payment_applications/{payment_application_id}",

@@ -100,6 +100,10 @@ def api():
         response = client.open(url, method=method, query_string=query, headers=headers, json=body)
         return response.status_code, response.get_json()
 
+    client.post("/_sandbox/records/workflow_instances?emit=0", json={
+        "company_id": COMPANY, "project_id": project, "workflowed_object_type": "Requisition",
+        "workflowed_object_id": ids["requisitions"], "completed_at": "2024-06-01T12:00:00Z",
+        "current_state": {"name": "Approved", "terminal": True}})
     requisition = client.get(f"/_sandbox/records/requisitions/{ids['requisitions']}").json
     ids["contract_item"] = requisition["items"][0]["id"]
     call.ids = ids

@@ -298,8 +298,11 @@ def test_webhook_from_the_sandbox_reaches_our_receiver_once(sandbox, db_url, mon
                                                   registry=LimiterRegistry())
             assert client.company_id == DEMO and "procore" in store.refreshers
 
-            hook = client.create_hook(destination_url=f"{web}/webhooks/procore", secret=SECRET, namespace="ledgerlink")
-            client.create_trigger(hook_id=hook.id, resource_name="Requisitions", event_type="update")
+            # connecting registered Ledgerlink's hook, with a trigger per followed resource and event
+            (hook,) = client.list_hooks()
+            assert (hook.namespace, hook.destination_url) == ("ledgerlink", f"{web}/webhooks/procore")
+            assert ("Requisitions", "update") in {(t.resource_name, t.event_type)
+                                                  for t in client.list_triggers(hook_id=hook.id)}
             forged = client.create_hook(destination_url=f"{web}/webhooks/procore", secret="not-the-secret")
             client.create_trigger(hook_id=forged.id, resource_name="Requisitions", event_type="update")
             assert {h.id for h in client.list_hooks()} == {hook.id, forged.id}
