@@ -17,6 +17,7 @@ from bot.actions import add_record, archive, cost_codes, duplicates, imports, jo
 from bot.actions import audit as audit_action
 from bot.actions.common import Confirm
 from bot.actions.refresh import SYNC
+from core.domain.errors import InvalidInput
 from handlers.command_kit import Call, Usage
 from handlers.progress import Progress, run_long
 
@@ -108,7 +109,10 @@ def _import_args(args: list[str]) -> tuple[str, list[str]]:
     if kind == "budget":
         _need(rest, 3, "Say the Procore project, the QuickBooks budget id and where each account goes "
                        "(`<account id>=<cost code id>:<cost type id>`)")
-        imports.parse_accounts(rest[2:])  # a bad pair is a usage error, before anything runs
+        try:
+            imports.parse_accounts(rest[2:])  # a bad pair is a usage error, before anything runs
+        except InvalidInput as exc:
+            raise Usage(exc.sentence) from None
     return kind, rest
 
 
@@ -179,8 +183,8 @@ def _audit_args(args: list[str]) -> tuple[str | None, str | None]:
             raise Usage("Give a date like 2026-12-07 or a range like 2026-12-01..2026-12-07")
         try:
             audit_action.parse_dates(args[1])
-        except Exception as exc:  # noqa: BLE001  # InvalidInput: its sentence is the usage reason
-            raise Usage(str(exc)) from None
+        except InvalidInput as exc:
+            raise Usage(exc.sentence) from None
         return by, args[1]
     raise Usage(f"'{args[0]}' isn't a way to search the trail; use item, person or date")
 

@@ -51,6 +51,28 @@ BAD = [
     ("settings now", "isn't needed here"),
     ("grant", "Say who and what to grant"),
     ("grant @riley boss", "'boss' isn't something I can grant"),
+    # the seed's actions (handlers/seed_commands.py)
+    ("unlink", "Say what to unlink: company, commitment"),
+    ("unlink budget 12", "'budget' can't be unlinked"),
+    ("unlink invoice", "Say which invoice"),
+    ("archive vendor 42", "Only companies (QuickBooks vendors) are archived"),
+    ("restore company", "Say which QuickBooks vendor"),
+    ("duplicates now", "isn't needed here"),
+    ("add", "Say what to add: company or project"),
+    ("add invoice 3", "'invoice' can't be added"),
+    ("add company ACME Concrete", "Quote a name with spaces"),
+    ("projects all", "isn't needed here"),
+    ("import estimate 1", "'estimate' can't be imported"),
+    ("import budget 1001 7", "where each account goes"),
+    ("import budget 1001 7 80=abc", "isn't `<account id>=<cost code id>:<cost type id>`"),
+    ("import prime-contract 1001", "Say the Procore project and the QuickBooks estimate id"),
+    ("cost-codes purge 1", "isn't a cost-codes action"),
+    ("cost-codes delete 1001", "Say the Procore project, then the cost code id"),
+    ("sync job-costs on a b c", "Quote a project name with spaces"),
+    ("sync job-costs maybe", "Only `now` may follow `sync job-costs`"),
+    ("audit everything", "'everything' isn't a way to search the trail"),
+    ("audit date yesterday", "isn't a date like 2026-12-07"),
+    ("audit person", "Mention one person"),
 ]
 
 
@@ -66,10 +88,13 @@ def test_help_lists_every_subcommand_and_explains_one(slack):
     out = slack.command("riley", "help")
     said = _said(out)
     for sub in ("send", "retrieve", "resend", "export", "link", "refresh", "sync", "report", "connect",
-                "settings", "grant", "help"):
+                "settings", "grant", "help", "unlink", "archive", "restore", "duplicates", "add", "projects",
+                "import", "cost-codes", "audit"):
         assert f"/ledgerlink {sub}" in said, sub
     one = _said(slack.command("riley", "help report"))
     assert "report accountant|job-costs" in one and "/ledgerlink report job-costs 1001" in one
+    assert "sync job-costs on|off [project]" in said  # `sync` grew its switch
+    assert "For admins" in _said(slack.command("riley", "help unlink"))
 
 
 def test_send_retrieve_resend_by_command(slack):
