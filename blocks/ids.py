@@ -81,3 +81,6 @@ ACTIONS += (CONFIRM_COMMAND, CANCEL_COMMAND, *DUPLICATE_DO.values(), PROJECT_IMP
 COST_CODES_VIEW = "cost_code_preferences"
 VIEWS = VIEWS + (COST_CODES_VIEW,)
 CC_CODE_BLOCK, CC_TYPES_BLOCK, CC_SYNCED_BLOCK = "cc_code", "cc_types", "cc_synced"
+SEED_PICK_VIEW = "seed_pick_record"  # the record picker of a seed subcommand typed without its record
+SEED_PICK_BLOCK = "seed_pick"
+VIEWS = VIEWS + (SEED_PICK_VIEW,)

@@ -4,6 +4,7 @@ is missing). Rows come in as plain values; nothing here reads the database."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,10 +15,13 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     DividerBlock,
+    ExternalDataSelectElement,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from blocks import ids
 from blocks.cards import Message
@@ -95,3 +99,25 @@ def projects_message(lists: Any) -> Message:
     summary = (f"Projects: {len(lists.ready_to_import)} ready to import, {len(lists.ready_to_update)} ready to "
                f"update, {len(lists.missing)} Procore project(s) missing")
     return Message(text=summary, blocks=blocks[:50])
+
+
+def pick_modal(*, title: str, noun: str, action_id: str, submit: str, command: str, channel: str | None) -> View:
+    """A subcommand typed without its record: pick it (the record pickers' options), then the command runs with it
+    (`command`: its words before the record, kept in private_metadata)."""
+    meta = json.dumps({"command": command, "channel": channel}, separators=(",", ":"))
+    return View(type="modal", callback_id=ids.SEED_PICK_VIEW, title=title[:24], submit=submit[:24], close="Cancel",
+                private_metadata=meta, blocks=[
+                    InputBlock(block_id=ids.SEED_PICK_BLOCK, label=noun[:1].upper() + noun[1:],
+                               element=ExternalDataSelectElement(action_id=action_id, min_query_length=0,
+                                                                 placeholder="Open or type a name or id"))])
+
+
+def read_pick(view: dict[str, Any]) -> tuple[list[str], str | None, str | None]:
+    """(the command's words, the channel, the picked value) from a submitted pick modal."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    state = ((view.get("state") or {}).get("values") or {}).get(ids.SEED_PICK_BLOCK) or {}
+    value = next((((v or {}).get("selected_option") or {}).get("value") for v in state.values()), None)
+    return str(meta.get("command") or "").split(), meta.get("channel"), value

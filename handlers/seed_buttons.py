@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 
 from blocks import ids
 from blocks.cost_codes import read_cost_codes
+from blocks.review import read_pick
 from bot.actions import add_record, common, cost_codes, duplicates
 from bot.services.runtime import of
 from handlers import commands
 from handlers.command_kit import Call, Usage
-from handlers.context import services, tell, who
+from handlers.context import services, tell, user_id, who
 from handlers.errors import after_ack, guarded
 
 
@@ -80,6 +81,36 @@ def handle_cost_codes_submitted(ack: Ack, body: dict, view: dict, client: WebCli
     tell(client, body, sentence)
 
 
+def handle_pick_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    """The record picked for a subcommand typed without it: run the subcommand with it (a destructive one then
+    asks, in the channel it was typed in, as if the record had been typed)."""
+    svc = services(context)
+    words, channel, value = read_pick(view)
+    sub = commands.SUBS.get(words[0]) if words else None
+    if value is None or sub is None:
+        ack(response_action="errors", errors={ids.SEED_PICK_BLOCK: "Pick one from the list."})
+        return
+    ack()
+    words.append(value)
+
+    def answer(text: str = "", blocks: Any = None, **_: Any) -> None:
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user_id(body), text=text, blocks=blocks)
+        else:
+            tell(client, body, text)
+    try:
+        call = Call(svc, client, {**body, "text": shlex.join(words)}, answer, who(svc, client, body))  # type: ignore[arg-type]
+        result = sub.run(call, sub.parse(words[1:]))
+    except Usage as exc:
+        answer(text=str(exc))
+        return
+    except common.SENTENCE_ERRORS as exc:
+        answer(text=common.sentence_of(exc))
+        return
+    if result:
+        answer(**commands.as_reply(result))
+
+
 def register(app: App) -> None:
     background = after_ack(of(app))
     app.action(ids.CONFIRM_COMMAND)(background(handle_confirm))
@@ -88,3 +119,4 @@ def register(app: App) -> None:
         app.action(duplicate_button)(background(handle_duplicate))
     app.action(ids.PROJECT_IMPORT)(background(handle_project_import))
     app.view(ids.COST_CODES_VIEW)(guarded(handle_cost_codes_submitted))
+    app.view(ids.SEED_PICK_VIEW)(guarded(handle_pick_submitted))

@@ -12,7 +12,7 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.cost_codes import cost_codes_modal
 from blocks.reports import report_message
-from blocks.review import confirm_message, duplicates_message, projects_message
+from blocks.review import confirm_message, duplicates_message, pick_modal, projects_message
 from bot.actions import add_record, archive, cost_codes, duplicates, imports, job_cost_sync, project_lists, unlink
 from bot.actions import audit as audit_action
 from bot.actions.common import Confirm
@@ -28,6 +28,13 @@ def _answer(call: Call, result: Confirm | str) -> Message | str:
     return result
 
 
+def _pick(call: Call, command: str, action_id: str, noun: str, title: str, submit: str) -> None:
+    """The subcommand was typed without its record: a modal picks it, then the command runs with it."""
+    call.client.views_open(trigger_id=call.body["trigger_id"], view=pick_modal(
+        title=title, noun=noun, action_id=action_id, submit=submit, command=command,
+        channel=call.body.get("channel_id")))
+
+
 def _need(args: list[str], count: int, what: str) -> None:
     if len(args) < count:
         raise Usage(what)
@@ -38,26 +45,35 @@ def _unlink_args(args: list[str]) -> tuple[str, str]:
     _need(args, 1, f"Say what to unlink: {', '.join(unlink.TYPES)}")
     if args[0].lower() not in unlink.TYPES:
         raise Usage(f"'{args[0]}' can't be unlinked; choose {', '.join(unlink.TYPES)}")
+    if len(args) == 1 and args[0].lower() == "company":
+        return "company", None  # the company picker
     _need(args, 2, f"Say which {args[0].lower()}: its Procore id or name")
     return args[0].lower(), " ".join(args[1:])
 
 
-def _sub_unlink(call: Call, parsed: tuple[str, str]) -> Message | str:
-    return _answer(call, unlink.unlink(call.svc, call.me, *parsed, confirmed=call.confirmed))
+def _sub_unlink(call: Call, parsed: tuple[str, str | None]) -> Message | str | None:
+    if parsed[1] is None:
+        return _pick(call, "unlink company", ids.PICK_PROCORE_COMPANY, "Procore company", "Unlink a company",
+                     "Next")
+    return _answer(call, unlink.unlink(call.svc, call.me, parsed[0], parsed[1], confirmed=call.confirmed))
 
 
-def _company_args(args: list[str]) -> str:
+def _company_args(args: list[str]) -> str | None:
     if not args or args[0].lower() != "company":
         raise Usage("Only companies (QuickBooks vendors) are archived and restored: say `company` and which")
-    _need(args, 2, "Say which QuickBooks vendor: its id or name")
-    return " ".join(args[1:])
+    return " ".join(args[1:]) or None  # None: the vendor picker
 
 
-def _sub_archive(call: Call, ref: str) -> Message | str:
+def _sub_archive(call: Call, ref: str | None) -> Message | str | None:
+    if ref is None:
+        return _pick(call, "archive company", ids.PICK_QBO_VENDOR, "QuickBooks vendor", "Archive a company", "Next")
     return _answer(call, archive.archive(call.svc, call.me, ref, restore=False, confirmed=call.confirmed))
 
 
-def _sub_restore(call: Call, ref: str) -> Message | str:
+def _sub_restore(call: Call, ref: str | None) -> Message | str | None:
+    if ref is None:
+        return _pick(call, "restore company", ids.PICK_QBO_VENDOR, "QuickBooks vendor", "Restore a company",
+                     "Restore")
     return _answer(call, archive.archive(call.svc, call.me, ref, restore=True, confirmed=True))
 
 
@@ -81,7 +97,8 @@ def _add_args(args: list[str]) -> tuple[str, str, str | None]:
     kind = args[0].lower()
     if kind not in add_record.KINDS:
         raise Usage(f"'{args[0]}' can't be added; choose company or project")
-    _need(args, 2, "Say which QuickBooks " + ("vendor" if kind == "company" else "project") + ": its id or name")
+    if len(args) == 1:
+        return kind, None, None  # the picker
     if kind == "company" and len(args) > 2:
         raise Usage("Quote a name with spaces")
     if len(args) > 3:
@@ -89,8 +106,12 @@ def _add_args(args: list[str]) -> tuple[str, str, str | None]:
     return kind, args[1], args[2] if len(args) == 3 else None
 
 
-def _sub_add(call: Call, parsed: tuple[str, str, str | None]) -> str:
+def _sub_add(call: Call, parsed: tuple[str, str | None, str | None]) -> str | None:
     kind, ref, number = parsed
+    if ref is None:
+        action, noun = (ids.PICK_QBO_VENDOR, "QuickBooks vendor") if kind == "company" else (
+            ids.PICK_QBO_PROJECT, "QuickBooks project")
+        return _pick(call, f"add {kind}", action, noun, f"Add a {kind} to Procore", "Add")
     if kind == "company":
         return add_record.add_company(call.svc, call.me, ref)
     return add_record.add_project(call.svc, call.me, ref, number)
@@ -221,15 +242,16 @@ def _user_by_name(call: Call, ref: str) -> str | None:
 # --- the table rows: (name, usage, summary, parse, run, mode, who, examples) ------------------------------------------
 ENTRIES: list[tuple[Any, ...]] = [
     ("unlink", "unlink company|commitment|cco|pcco|invoice|owner-invoice <Procore id or name>",
-     "forget a synced record's QuickBooks twin (it stays in QuickBooks; asks first)", _unlink_args, _sub_unlink,
+     "forget a synced record's QuickBooks twin (it stays in QuickBooks; asks first; `unlink company`: pick it)",
+     _unlink_args, _sub_unlink,
      "later", "admins", ("unlink company \"ACME Concrete\"", "unlink invoice INV-55")),
-    ("archive", "archive company <QuickBooks id or name>", "hide a QuickBooks vendor nobody uses (asks first)",
+    ("archive", "archive company [<QuickBooks id or name>]", "hide a QuickBooks vendor nobody uses (asks first)",
      _company_args, _sub_archive, "later", "admins", ("archive company \"ACME Old Account\"",)),
-    ("restore", "restore company <QuickBooks id or name>", "bring an archived QuickBooks vendor back",
+    ("restore", "restore company [<QuickBooks id or name>]", "bring an archived QuickBooks vendor back",
      _company_args, _sub_restore, "later", "admins", ("restore company 65",)),
     ("duplicates", "duplicates", "review likely duplicate companies: consolidate, link, remove or not a duplicate",
      _no_args, _sub_duplicates, "later", "Standard and up; admins to remove", ()),
-    ("add", "add company|project <QuickBooks id or name> [project number]",
+    ("add", "add company|project [<QuickBooks id or name> [project number]]",
      "add a QuickBooks vendor to Procore's directory, or a QuickBooks project to Procore",
      _add_args, _sub_add, "later", "Standard and up; admins for projects",
      ("add company \"Zeta Paving\"", "add project \"Main St Retail\" MSR-1")),

@@ -56,7 +56,6 @@ BAD = [
     ("unlink budget 12", "'budget' can't be unlinked"),
     ("unlink invoice", "Say which invoice"),
     ("archive vendor 42", "Only companies (QuickBooks vendors) are archived"),
-    ("restore company", "Say which QuickBooks vendor"),
     ("duplicates now", "isn't needed here"),
     ("add", "Say what to add: company or project"),
     ("add invoice 3", "'invoice' can't be added"),

@@ -222,3 +222,38 @@ def test_audit_by_person_and_date_with_csv(seed):
     assert "You need Read only permission" in _said(seed, "nora")
     bad = seed.command("riley", "audit date yesterday")
     assert "isn't a date like" in str(bad["body"])
+
+
+def test_left_out_records_are_picked_in_a_modal(seed, remote_world):
+    w = remote_world
+    pid = _procore_id(w, "Gem State Flooring")
+    _run(seed, "sam", f"link company {pid} 42")
+    _run(seed, "alex", "unlink company")
+    modal = seed.views("alex")["modals"][-1]
+    assert modal["view"]["callback_id"] == ids.SEED_PICK_VIEW
+    options = seed.post("suggestions", user=seed.ids["alex"], action_id=ids.PICK_PROCORE_COMPANY, value="gem st",
+                        view_id=modal["id"])
+    assert any(pid == o["value"] for o in _options(options)), options
+    done = seed.submit("alex", {ids.SEED_PICK_BLOCK: {ids.PICK_PROCORE_COMPANY: pid}})
+    assert done["closed"], done
+    seed.idle()
+    assert "Unlink Procore company *Gem State Flooring*" in seed.text(_last(seed, "alex"))  # still asks first
+    _confirm(seed, "alex")
+    assert "Unlinked Gem State Flooring from QuickBooks vendor 42" in _said(seed, "alex")
+    # add company without a name: the QuickBooks vendor picker, then added at once
+    w.ctx.qbo.create(entity="Vendor", body={"DisplayName": "Zeta Paving Co"})
+    run_job(w.ctx, "vendors")
+    with Session(seed.engine) as s:
+        zeta = s.exec(select(RemoteRecord).where(RemoteRecord.name == "Zeta Paving Co")).one().remote_id
+    _run(seed, "sam", "add company")
+    seed.submit("sam", {ids.SEED_PICK_BLOCK: {ids.PICK_QBO_VENDOR: zeta}})
+    seed.idle()
+    assert "Added Zeta Paving Co to Procore's company directory" in _said(seed, "sam")
+
+
+def _options(answer: dict) -> list[dict]:
+    body = answer.get("body") or answer
+    found = list(body.get("options") or [])
+    for group in body.get("option_groups") or []:
+        found += group.get("options") or []
+    return found
