@@ -126,6 +126,8 @@ class SettingsForm:
     digest_opt_out: bool = False
     autosend: tuple[str, ...] = ()  # item types sent automatically (core/domain/autosend.py)
     ready_post_time: str | None = None  # "HH:MM", None = off
+    reminder_after_hours: int = 24  # re-announce items awaiting acceptance every N hours (0 = off)
+    escalate_after_hours: int = 48  # escalate once after M hours (0 = off)
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[Option]:
@@ -168,6 +170,7 @@ def settings_modal(form: SettingsForm) -> View:
                        hint="Empty = one approver is enough.", element=PlainTextInputElement(
                            action_id=ids.S_INPUT, placeholder="e.g. 100000",
                            initial_value=_plain(form.two_approver_threshold))),
+            *_hours_inputs(form),
             *_autosend_inputs(form),
         ]
     if form.is_approver:
@@ -179,6 +182,27 @@ def settings_modal(form: SettingsForm) -> View:
     return View(type="modal", callback_id=ids.SETTINGS_VIEW, title="Ledgerlink settings", submit="Save",
                 close="Cancel", private_metadata=_meta(admin=form.is_admin, approver=form.is_approver),
                 blocks=blocks)
+
+
+MAX_HOURS = 720  # 30 days
+
+
+def _hours_inputs(form: SettingsForm) -> list[Block]:
+    """Reminder and escalation hours of items awaiting acceptance (0 = off)."""
+    return [InputBlock(block_id=block, label=label, hint="Hours; 0 = off.", element=PlainTextInputElement(
+                action_id=ids.S_INPUT, initial_value=str(value)))
+            for block, label, value in ((ids.S_REMIND, "Remind approvers after (hours)", form.reminder_after_hours),
+                                        (ids.S_ESCALATE, "Escalate after (hours)", form.escalate_after_hours))]
+
+
+def _hours(values: dict[str, Any], block: str, errors: dict[str, str]) -> int | None:
+    raw = ((_value(values, block) or {}).get("value") or "").strip()
+    if not raw:
+        return None  # not in the form (or emptied): unchanged
+    if not raw.isdigit() or int(raw) > MAX_HOURS:
+        errors[block] = f"Enter whole hours from 0 (off) to {MAX_HOURS}."
+        return None
+    return int(raw)
 
 
 def _autosend_inputs(form: SettingsForm) -> list[Block]:
@@ -251,6 +275,10 @@ def read_settings(values: dict[str, Any], *, admin: bool, approver: bool) -> tup
         opt = (_value(values, ids.S_READY_POST) or {}).get("selected_option")
         if opt:
             changes[ids.S_READY_POST] = opt["value"]
+        for block in (ids.S_REMIND, ids.S_ESCALATE):
+            hours = _hours(values, block, errors)
+            if hours is not None:
+                changes[block] = hours
     if approver and ids.S_DIGEST in values:
         chosen = (_value(values, ids.S_DIGEST) or {}).get("selected_options") or []
         changes["digest_opt_out"] = not any(o.get("value") == "on" for o in chosen)

@@ -94,7 +94,9 @@ def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
                             notify_channel=st.notify_channel, confirm_above=st.confirm_above_amount,
                             two_approver_threshold=st.two_approver_threshold,
                             digest_opt_out=bool(me and me.digest_opt_out),
-                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time)
+                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time,
+                            reminder_after_hours=st.reminder_after_hours,
+                            escalate_after_hours=st.escalate_after_hours)
 
 
 _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_schedule": Perm.CONFIGURE_SYNC_SCHEDULE,
@@ -102,7 +104,9 @@ _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_sched
                   "notify_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "confirm_above_amount": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS,
-                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS}
+                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "reminder_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "escalate_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS}
 
 
 def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:

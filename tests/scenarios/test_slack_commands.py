@@ -272,3 +272,22 @@ def test_settings_modal_saves_audits_and_validates(slack):
         audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
         assert audit.detail["after"]["direct_exports"] == "enabled"
     assert slack.views("alex")["home"] is not None  # Home re-published with the new settings
+
+
+def test_settings_modal_sets_reminder_and_escalation_hours(slack):
+    from core.models import TenantSettings
+
+    slack.command("alex", "settings")
+    slack.idle()
+    blocks = {b.get("block_id") for b in slack.views("alex")["modals"][-1]["view"]["blocks"]}
+    assert {"reminder_after_hours", "escalate_after_hours"} <= blocks
+    bad = slack.submit("alex", {"reminder_after_hours": {"value": "soon"}})
+    assert bad["body"]["response_action"] == "errors" and "reminder_after_hours" in bad["body"]["errors"]
+    good = slack.submit("alex", {"reminder_after_hours": {"value": "6"}, "escalate_after_hours": {"value": "0"}})
+    assert good["closed"], good
+    slack.idle()
+    with Session(slack.engine) as s:
+        st = s.get(TenantSettings, slack.world.tenant.id)
+        assert (st.reminder_after_hours, st.escalate_after_hours) == (6, 0)
+        audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
+        assert audit.detail["before"] == {"reminder_after_hours": 24, "escalate_after_hours": 48}
