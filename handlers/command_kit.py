@@ -9,6 +9,9 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
+from blocks.cards import Message
+from blocks.reports import report_message
+from bot.actions.report import Built
 from bot.identity import Identity
 from bot.services.runtime import Services
 
@@ -25,3 +28,15 @@ class Call:
     respond: Respond
     me: Identity
     confirmed: bool = False  # True when run from the confirm button of a destructive subcommand
+
+
+def shown_report(call: Call, built: Built) -> Message:
+    """A report as a message; a long one also as its CSV file in the person's DM."""
+    attached = False
+    if built.report.long:
+        dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
+        call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
+                                    title=built.report.title,
+                                    initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
+        attached = True
+    return report_message(built.report, csv_attached=attached)

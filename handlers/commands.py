@@ -22,13 +22,12 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
-from blocks.reports import report_message
 from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
 from core.domain.errors import InvalidInput
 from handlers import seed_commands
-from handlers.command_kit import Call, Usage
+from handlers.command_kit import Call, Usage, shown_report
 from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
@@ -150,15 +149,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
     name, project = parsed
 
     def work(progress: Progress) -> Message:
-        built = report.build(call.svc, call.me, name, project=project)
-        attached = False
-        if built.report.long:
-            dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
-            call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
-                                        title=built.report.title,
-                                        initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
-            attached = True
-        return report_message(built.report, csv_attached=attached)
+        return shown_report(call, report.build(call.svc, call.me, name, project=project))
     run_long(call.svc, call.respond, f"the {name} report", work)
 
 

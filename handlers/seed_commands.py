@@ -11,14 +11,13 @@ from typing import Any
 from blocks import ids
 from blocks.cards import Message
 from blocks.cost_codes import cost_codes_modal
-from blocks.reports import report_message
 from blocks.review import confirm_message, duplicates_message, pick_modal, projects_message
 from bot.actions import add_record, archive, cost_codes, duplicates, imports, job_cost_sync, project_lists, unlink
 from bot.actions import audit as audit_action
 from bot.actions.common import Confirm
 from bot.actions.refresh import SYNC
 from core.domain.errors import InvalidInput
-from handlers.command_kit import Call, Usage
+from handlers.command_kit import Call, Usage, shown_report
 from handlers.progress import Progress, run_long
 
 
@@ -218,15 +217,7 @@ def _sub_audit(call: Call, parsed: tuple[str | None, str | None]) -> None:
         slack_user = m.group(1) if m else _user_by_name(call, ref or "")
 
     def work(progress: Progress) -> Message:
-        built = audit_action.trail(call.svc, call.me, by, ref, slack_user_id=slack_user)
-        attached = False
-        if built.report.long:
-            dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
-            call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
-                                        title=built.report.title,
-                                        initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
-            attached = True
-        return report_message(built.report, csv_attached=attached)
+        return shown_report(call, audit_action.trail(call.svc, call.me, by, ref, slack_user_id=slack_user))
     run_long(call.svc, call.respond, "the audit trail", work)
 
 

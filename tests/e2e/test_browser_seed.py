@@ -31,6 +31,13 @@ def _type(e2e: E2E, text: str) -> None:
     box.press("Enter")
 
 
+def _start(e2e: E2E, scenario: str) -> tuple:
+    """Sam looking at #accounting, and the scenario's screenshots."""
+    channel = e2e.slack.sandbox.store.conversation_by_name("accounting")["id"]
+    e2e.open("sam", channel)
+    return e2e, e2e.page, Steps(e2e.page, scenario), channel
+
+
 def _procore_id(w: RemoteWorld, name: str) -> str:
     return str(next(v.id for v in w.ctx.procore.list_vendors() if v.name == name))
 
@@ -38,10 +45,7 @@ def _procore_id(w: RemoteWorld, name: str) -> str:
 def test_unlink_a_company_asks_then_unlinks(seed_e2e):
     from playwright.sync_api import expect
 
-    e2e, page = seed_e2e, seed_e2e.page  # noqa: F811  # the fixture of the same name is imported above
-    steps = Steps(page, "unlink-company")
-    channel = e2e.slack.sandbox.store.conversation_by_name("accounting")["id"]
-    e2e.open("sam", channel)
+    e2e, page, steps, channel = _start(seed_e2e, "unlink-company")  # noqa: F811  # `page`: a fixture's name too
     _type(e2e, '/ledgerlink link company "Gem State Flooring" 42')
     expect(page.locator("#messages")).to_contain_text("Linked Procore company Gem State Flooring")
     pid = _procore_id(e2e.w, "Gem State Flooring")
@@ -65,10 +69,7 @@ def test_unlink_a_company_asks_then_unlinks(seed_e2e):
 def test_duplicates_review_link_and_not_a_duplicate(seed_e2e):
     from playwright.sync_api import expect
 
-    e2e, page = seed_e2e, seed_e2e.page  # noqa: F811  # the fixture of the same name is imported above
-    steps = Steps(page, "duplicates-review")
-    channel = e2e.slack.sandbox.store.conversation_by_name("accounting")["id"]
-    e2e.open("sam", channel)
+    e2e, page, steps, channel = _start(seed_e2e, "duplicates-review")  # noqa: F811  # `page`: a fixture's name too
     _type(e2e, "/ledgerlink duplicates")
     review = page.locator(".msg.ephemeral", has_text="Likely duplicate companies")
     expect(review).to_contain_text("Procore company 'Alpine Insulation' and QuickBooks vendor 'Alpine Insulation LLC'")
