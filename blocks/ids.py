@@ -42,6 +42,7 @@ S_DIRECT, S_SCHEDULE, S_APPROVERS, S_NOTIFY = "direct_exports", "paid_sync_sched
 S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "digest"
 S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
 S_REMIND, S_ESCALATE = "reminder_after_hours", "escalate_after_hours"
+S_JOB_COSTS = "job_cost_projects"  # the linked Procore projects whose job costs sync
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------

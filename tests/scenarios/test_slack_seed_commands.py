@@ -207,6 +207,17 @@ def test_job_cost_sync_on_and_off_per_project(seed, remote_world):
     with Session(seed.engine) as s:
         assert not s.exec(select(ProjectSettings)).one().job_cost_sync_enabled
     assert [len(_audited(seed, a)) for a in ("enable_job_cost_sync", "disable_job_cost_sync")] == [1, 1]
+    # the same switch in the settings modal: the linked projects, the ticked ones on
+    _run(seed, "alex", "settings")
+    modal = seed.views("alex")["modals"][-1]["view"]
+    block = next(b for b in modal["blocks"] if b.get("block_id") == "job_cost_projects")
+    assert [o["value"] for o in block["element"]["options"]] == [str(riverside.id)]
+    assert "initial_options" not in block["element"]  # off now
+    assert seed.submit("alex", {"job_cost_projects": {"value": [str(riverside.id)]}})["closed"]
+    seed.idle()
+    with Session(seed.engine) as s:
+        assert s.exec(select(ProjectSettings)).one().job_cost_sync_enabled
+    assert len(_audited(seed, "enable_job_cost_sync")) == 2
 
 
 def test_audit_by_person_and_date_with_csv(seed):
