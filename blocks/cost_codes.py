@@ -47,9 +47,15 @@ def cost_codes_modal(codes: list[tuple[str, str]], types: list[tuple[str, str]])
 def read_cost_codes(values: dict[str, Any]) -> tuple[int | None, list[int], bool]:
     """(standard cost code id, default cost type ids, synced) from a submitted modal."""
     def pick(block: str) -> dict[str, Any]:
-        return (values.get(block) or {}).get(ids.S_INPUT) or {}
-    code = (pick(ids.CC_CODE_BLOCK).get("selected_option") or {}).get("value")
-    types = [int(o["value"]) for o in pick(ids.CC_TYPES_BLOCK).get("selected_options") or []
-             if str(o.get("value", "")).isdigit()]
-    synced = any(o.get("value") == SYNCED for o in pick(ids.CC_SYNCED_BLOCK).get("selected_options") or [])
-    return (int(code) if code and str(code).isdigit() else None), types, synced
+        found = (values.get(block) or {}) if isinstance(values, dict) else {}
+        found = found.get(ids.S_INPUT) if isinstance(found, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def chosen(block: str) -> list[dict[str, Any]]:
+        opts = pick(block).get("selected_options")
+        return [o for o in opts if isinstance(o, dict)] if isinstance(opts, list) else []
+    option = pick(ids.CC_CODE_BLOCK).get("selected_option")
+    code = option.get("value") if isinstance(option, dict) else None
+    types = [int(o["value"]) for o in chosen(ids.CC_TYPES_BLOCK) if str(o.get("value", "")).isdigit()]
+    synced = any(o.get("value") == SYNCED for o in chosen(ids.CC_SYNCED_BLOCK))
+    return (int(code) if isinstance(code, str) and code.isdigit() else None), types, synced

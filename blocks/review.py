@@ -118,6 +118,9 @@ def read_pick(view: dict[str, Any]) -> tuple[list[str], str | None, str | None]:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = {}
+    meta = meta if isinstance(meta, dict) else {}
     state = ((view.get("state") or {}).get("values") or {}).get(ids.SEED_PICK_BLOCK) or {}
-    value = next((((v or {}).get("selected_option") or {}).get("value") for v in state.values()), None)
-    return str(meta.get("command") or "").split(), meta.get("channel"), value
+    picks = [v.get("selected_option") for v in state.values() if isinstance(v, dict)] if isinstance(state, dict) else []
+    value = next((p.get("value") for p in picks if isinstance(p, dict) and isinstance(p.get("value"), str)), None)
+    channel = meta.get("channel") if isinstance(meta.get("channel"), str) else None
+    return str(meta.get("command") or "").split(), channel, value
