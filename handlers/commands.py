@@ -22,15 +22,14 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, unknown_command, usage_line
-from blocks.reports import report_message
 from blocks.text import escape
 from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
-from bot.identity import Identity
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
-from bot.services.runtime import Services
 from core.domain.errors import InvalidInput
 from core.domain.parsing import strict_id
+from handlers import seed_commands
+from handlers.command_kit import Call, Usage, shown_report
 from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
@@ -38,19 +37,6 @@ from handlers.progress import Progress, run_long
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
-
-
-class Usage(Exception):
-    """The arguments don't fit; the message says why (the usage line is added)."""
-
-
-@dataclass
-class Call:
-    svc: Services
-    client: WebClient
-    body: dict[str, Any]
-    respond: Respond
-    me: Identity
 
 
 @dataclass(frozen=True)
@@ -166,15 +152,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
     name, project = parsed
 
     def work(progress: Progress) -> Message:
-        built = report.build(call.svc, call.me, name, project=project)
-        attached = False
-        if built.report.long:
-            dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
-            call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
-                                        title=built.report.title,
-                                        initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
-            attached = True
-        return report_message(built.report, csv_attached=attached)
+        return shown_report(call, report.build(call.svc, call.me, name, project=project))
     run_long(call.svc, call.respond, f"the {name} report", work)
 
 
@@ -318,6 +296,16 @@ _add("grant", "grant @person approver|not-approver|standard|read-only|admin|none
      examples=("grant @dana approver", "grant @riley read-only"))
 
 
+# --- the seed's actions (issue 16, part 2): handlers/seed_commands.py ------------------------------------------
+for _entry in seed_commands.ENTRIES:
+    _add(*_entry)
+_plain_sync = SUBS["sync"]
+_add("sync", seed_commands.SYNC_USAGE, "see when a sync last ran, run it now, or turn job-cost sync on or off",
+     lambda a: seed_commands.sync_args(a, _plain_sync.parse),
+     lambda c, p: seed_commands.sync_run(c, p, _plain_sync.run), who="admins for `now`, `on` and `off`",
+     examples=("sync paid", "sync paid now", "sync job-costs on \"Riverside Clinic\"", "sync job-costs off"))
+
+
 def _one(args: list[str], choices: tuple[str, ...], what: str) -> str:
     word = _choice(args, 0, choices, what)
     if len(args) > 1:
@@ -360,7 +348,7 @@ def _grant_args(args: list[str]) -> tuple[str, str]:
 
 
 # --- the listener ---------------------------------------------------------------------------------------------
-def _as_reply(result: Message | str) -> dict[str, Any]:
+def as_reply(result: Message | str) -> dict[str, Any]:
     msg = result if isinstance(result, Message) else Message(text=escape(result, keep_mentions=True))
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
@@ -387,12 +375,12 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
         return
     if name == "help":
         only = SUBS[parsed].help if parsed in SUBS else None
-        ack(**_as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
+        ack(**as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
         return
     try:
         call = Call(svc, client, body, respond, who(svc, client, body))
         if sub.mode == "now":
-            ack(**_as_reply(sub.run(call, parsed) or ""))
+            ack(**as_reply(sub.run(call, parsed) or ""))
             return
     except common.SENTENCE_ERRORS as exc:
         ack(text=escape(common.sentence_of(exc), keep_mentions=True))
@@ -404,7 +392,7 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
         respond(text=escape(common.sentence_of(exc), keep_mentions=True))
         return
     if result:
-        respond(**_as_reply(result))
+        respond(**as_reply(result))
 
 
 def register(app: App) -> None:

@@ -21,7 +21,8 @@ from core.domain.autosend import enabled_types, with_types
 from core.domain.errors import InvalidInput, PermissionDenied
 from core.domain.permissions import Actor, Level, Perm, allowed, check
 from core.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
-from core.models import ProjectSettings, Tenant, User, utcnow
+from core.models import ExternalLink, ProjectSettings, RemoteRecord, Tenant, User, utcnow
+from sync.services import schedule
 
 GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
 
@@ -96,7 +97,34 @@ def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
                             notify_channel=st.notify_channel, confirm_above=st.confirm_above_amount,
                             two_approver_threshold=st.two_approver_threshold,
                             digest_opt_out=bool(me and me.digest_opt_out),
-                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time)
+                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time,
+                            reminder_after_hours=st.reminder_after_hours,
+                            escalate_after_hours=st.escalate_after_hours,
+                            job_cost_choices=_linked_projects(s, tenant_id) if is_admin else (),
+                            job_cost_on=tuple(str(p) for p in schedule.job_cost_projects(engine, tenant_id)))
+
+
+def _linked_projects(s: Session, tenant_id: int) -> tuple[tuple[str, str], ...]:
+    """Procore projects linked to QuickBooks (id, name), for the job-cost sync choice."""
+    linked = [lk.procore_id for lk in s.exec(select(ExternalLink).where(ExternalLink.tenant_id == tenant_id,
+                                                                      ExternalLink.entity_type == "project"))]
+    names = {r.remote_id: r.name for r in s.exec(select(RemoteRecord).where(
+        RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == "procore", RemoteRecord.entity == "project",
+        RemoteRecord.remote_id.in_(linked)))}  # type: ignore[attr-defined]
+    return tuple(sorted(((p, names.get(p, f"Procore project {p}")) for p in linked), key=lambda x: x[1]))
+
+
+def _save_job_costs(engine: Engine, actor: Actor, tenant_id: int, wanted: list[str]) -> list[str]:
+    """Turn job-cost sync on or off where the form changed it (the engine checks Admin and audits each)."""
+    now_on = {str(p) for p in schedule.job_cost_projects(engine, tenant_id)}
+    with Session(engine) as s:
+        offered = {p for p, _ in _linked_projects(s, tenant_id)}
+    changed = []
+    for pid in sorted(offered & (set(wanted) ^ now_on)):
+        schedule.set_job_cost_sync(engine, actor, tenant_id=tenant_id, procore_project_id=int(pid),
+                                   enabled=pid in wanted)
+        changed.append(f"job-cost sync {pid}")
+    return changed
 
 
 _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_schedule": Perm.CONFIGURE_SYNC_SCHEDULE,
@@ -104,12 +132,16 @@ _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_sched
                   "notify_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "confirm_above_amount": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS,
-                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS}
+                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "reminder_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "escalate_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS}
 
 
 def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:
     """Apply the changed settings (each field needs its own permission); returns the names that changed."""
     changed: list[str] = []
+    changes = dict(changes)
+    job_costs = changes.pop("job_cost_projects", None)
     with Session(engine) as s:
         st = tenant_settings(s, tenant_id)
         before: dict[str, Any] = {}
@@ -139,6 +171,8 @@ def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[st
                                                                           _TENANT_FIELDS else changes[k])
                                                              for k in changed}})
         s.commit()
+    if job_costs is not None:
+        changed += _save_job_costs(engine, actor, tenant_id, job_costs)
     return changed
 
 

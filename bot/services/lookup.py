@@ -45,6 +45,7 @@ RECORD_HINTS = {
     pickers.QBO_VENDOR_PICK: f"Pick it in `/ledgerlink link company`, or {companies.REFRESH_HINT}.",
     pickers.PROCORE_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
     pickers.QBO_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
+    pickers.QBO_SUB_JOB_PICK: f"`/ledgerlink projects` lists them, or {projects.REFRESH_HINT}.",
 }
 
 

@@ -99,7 +99,7 @@ class JobCostsJob:
                 ProjectSettings.last_job_cost_sync_at == None))]  # noqa: E711
         for pid in unlinked:
             report.add("skip", "Procore project", str(pid), "job-cost sync is on, but the project is not linked to a "
-                       "QuickBooks project yet (Add ERP job to Procore / link it first)")
+                       "QuickBooks project yet (`/ledgerlink link project` or `/ledgerlink add project`)")
         if not lookups.enabled_projects:
             report.stats["enabled_projects"] = 0
             return report

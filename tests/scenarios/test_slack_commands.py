@@ -54,6 +54,27 @@ BAD = [
     ("settings now", "isn't needed here"),
     ("grant", "Say who and what to grant"),
     ("grant @riley boss", "'boss' isn't something I can grant"),
+    # the seed's actions (handlers/seed_commands.py)
+    ("unlink", "Say what to unlink: company, commitment"),
+    ("unlink budget 12", "'budget' can't be unlinked"),
+    ("unlink invoice", "Say which invoice"),
+    ("archive vendor 42", "Only companies (QuickBooks vendors) are archived"),
+    ("duplicates now", "isn't needed here"),
+    ("add", "Say what to add: company or project"),
+    ("add invoice 3", "'invoice' can't be added"),
+    ("add company ACME Concrete", "Quote a name with spaces"),
+    ("projects all", "isn't needed here"),
+    ("import estimate 1", "'estimate' can't be imported"),
+    ("import budget 1001 7", "where each account goes"),
+    ("import budget 1001 7 80=abc", "isn't `<account id>=<cost code id>:<cost type id>`"),
+    ("import prime-contract 1001", "Say the Procore project and the QuickBooks estimate id"),
+    ("cost-codes purge 1", "isn't a cost-codes action"),
+    ("cost-codes delete 1001", "Say the Procore project, then the cost code id"),
+    ("sync job-costs on a b c", "Quote a project name with spaces"),
+    ("sync job-costs maybe", "Only `now` may follow `sync job-costs`"),
+    ("audit everything", "'everything' isn't a way to search the trail"),
+    ("audit date yesterday", "isn't a date like 2026-12-07"),
+    ("audit person", "Mention one person"),
 ]
 
 
@@ -69,11 +90,14 @@ def test_help_lists_every_subcommand_and_explains_one(slack):
     out = slack.command("riley", "help")
     said = _said(out)
     for sub in ("send", "retrieve", "resend", "export", "link", "refresh", "sync", "report", "connect",
-                "settings", "grant", "help"):
+                "settings", "grant", "help", "unlink", "archive", "restore", "duplicates", "add", "projects",
+                "import", "cost-codes", "audit"):
         assert f"/ledgerlink {sub}" in said, sub
     assert "<type>" not in said and "&lt;type&gt;" in said  # Slack would read <type> as a link
     one = _said(slack.command("riley", "help report"))
     assert "report accountant|job-costs" in one and "/ledgerlink report job-costs 1001" in one
+    assert "sync job-costs on|off [project]" in said  # `sync` grew its switch
+    assert "For admins" in _said(slack.command("riley", "help unlink"))
 
 
 def test_send_retrieve_resend_by_command(slack):
@@ -252,3 +276,22 @@ def test_settings_modal_saves_audits_and_validates(slack):
         audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
         assert audit.detail["after"]["direct_exports"] == "enabled"
     assert slack.views("alex")["home"] is not None  # Home re-published with the new settings
+
+
+def test_settings_modal_sets_reminder_and_escalation_hours(slack):
+    from core.models import TenantSettings
+
+    slack.command("alex", "settings")
+    slack.idle()
+    blocks = {b.get("block_id") for b in slack.views("alex")["modals"][-1]["view"]["blocks"]}
+    assert {"reminder_after_hours", "escalate_after_hours"} <= blocks
+    bad = slack.submit("alex", {"reminder_after_hours": {"value": "soon"}})
+    assert bad["body"]["response_action"] == "errors" and "reminder_after_hours" in bad["body"]["errors"]
+    good = slack.submit("alex", {"reminder_after_hours": {"value": "6"}, "escalate_after_hours": {"value": "0"}})
+    assert good["closed"], good
+    slack.idle()
+    with Session(slack.engine) as s:
+        st = s.get(TenantSettings, slack.world.tenant.id)
+        assert (st.reminder_after_hours, st.escalate_after_hours) == (6, 0)
+        audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
+        assert audit.detail["before"] == {"reminder_after_hours": 24, "escalate_after_hours": 48}
