@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from core.models import AuditEvent, ExternalLink
 from sync.jobs.base import run_job
 from tests.e2e.browser import Steps
-from tests.e2e.test_browser import E2E, browser, page  # noqa: F401  # the module's browser fixtures
+from tests.e2e.test_browser import E2E, page  # noqa: F401  # the browser fixture is in tests/e2e/conftest.py
 from tests.support.world_remote import RemoteWorld
 
 pytest_plugins = ["tests.handlers.slack_harness"]
