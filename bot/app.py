@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
+from bot.observability import count_slack_calls
 from core.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     client = WebClient(token=bot_token, base_url=settings.slack_api_url)
     client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2),
                                   ConnectionErrorRetryHandler(max_retry_count=2)])
-    return client
+    return count_slack_calls(client)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, client: WebClient | None = None,

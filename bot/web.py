@@ -78,13 +78,15 @@ def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untype
         return False
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:
-    """Run the web role with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8,
+          engine: Engine | None = None) -> None:
+    """Run the web role with waitress (a production WSGI server) until SIGTERM/SIGINT, then finish the requests
+    in flight (bot/graceful.py)."""
+    from bot.graceful import serve_until_signal
 
     missing = settings.missing_for_slack_http()
     if missing:
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))
-    app = create_web_app(settings)
+    app = create_web_app(settings, engine)
     logger.info("Ledgerlink web listening on http://%s:%s (GET /healthz)", host, port)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ledgerlink")
+    serve_until_signal(app, host=host, port=port, threads=threads)

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, and_, or_, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
+from core import logctx, metrics
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.domain.workflow import Workflow
@@ -116,6 +117,10 @@ def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, re
                         payload=payload or {}, requestid=requestid)
     session.add(entry)
     session.flush()
+    ids = {"tenant": tenant_id, "item": item_id, "outbox": entry.id, "requestid": requestid}
+    logctx.bind(**ids)  # the rest of the action's lines carry them too (when it has a log scope)
+    with logctx.scope(**ids):
+        logger.info("outbox %s (%s) queued", entry.id, operation)
     return entry
 
 
@@ -179,7 +184,8 @@ class Outbox:
         """Execute one claimed entry. An unexpected error (a bug, not a remote refusal) is logged and the entry
         stays claimed, to be retried when the claim times out — one bad row never stops the others."""
         try:
-            return self._run(entry_id)
+            with logctx.scope(outbox=entry_id):
+                return self._run(entry_id)
         except Exception:
             logger.exception("outbox entry %s: unexpected error; retried once its claim times out", entry_id)
             return OutboxStatus.CLAIMED
@@ -189,6 +195,7 @@ class Outbox:
             entry = s.get(OutboxEntry, entry_id)
         if entry is None or entry.status != OutboxStatus.CLAIMED or entry.claimed_by != self.worker_id:
             return OutboxStatus(entry.status) if entry else OutboxStatus.FAILED
+        logctx.bind(tenant=entry.tenant_id, item=entry.item_id, requestid=entry.requestid)
         op = self.operations.get(entry.operation)
         if op is None:
             return self._fail(entry, f"Ledgerlink does not know how to '{entry.operation}' (a newer version "
@@ -254,6 +261,8 @@ class Outbox:
             self._kill("before_commit")
             s.commit()
         self._kill("after_commit")
+        metrics.record_outbox_result("done", entry.operation, entry.created_at)
+        logger.info("outbox %s (%s) done: %s", entry.id, entry.operation, result.remote_id)
         return OutboxStatus.DONE
 
     def _fail(self, entry: OutboxEntry, sentence: str) -> OutboxStatus:
@@ -266,6 +275,7 @@ class Outbox:
                                             mutate=lambda _s, _i: {"last_error": sentence},
                                             request_id=entry.requestid, detail={"error": sentence})
             s.commit()
+        metrics.record_outbox_result("failed", entry.operation, entry.created_at)
         logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
         return OutboxStatus.FAILED
 

@@ -8,6 +8,7 @@ nothing — neither remotely nor to our database (the cursor does not move).
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session, select
 
+from core import logctx, metrics
 from core.models import SyncCursor, utcnow
 from sync.context import TenantContext
 
@@ -91,15 +93,19 @@ def run_job(ctx: TenantContext, name: str, *, dry_run: bool = False,
     if name not in jobs:
         raise KeyError(f"unknown job {name!r}; choose one of: {', '.join(sorted(jobs))}")
     job = (factory or (lambda cls: cls()))(jobs[name])
+    started = time.monotonic()
     try:
-        report = job.run(ctx, dry_run=dry_run)
+        with logctx.scope(tenant=ctx.tenant_id):
+            report = job.run(ctx, dry_run=dry_run)
     except Exception as exc:
+        metrics.record_job(name, ctx.tenant_id, time.monotonic() - started, ok=False)
         if not dry_run:
             with ctx.session() as s:
                 cur = cursor(s, ctx.tenant_id, name)
                 cur.last_run_at, cur.last_status, cur.last_error = utcnow(), "failed", failure_text(exc)
                 s.commit()
         raise
+    metrics.record_job(name, ctx.tenant_id, time.monotonic() - started, ok=True)
     if not dry_run:
         with ctx.session() as s:
             cur = cursor(s, ctx.tenant_id, name)

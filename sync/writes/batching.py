@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from core import metrics
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.models import OutboxEntry, utcnow
@@ -246,6 +247,11 @@ class BatchingOutbox(Outbox):
             self._kill("before_commit")
             s.commit()
         self._kill("after_commit")
+        for (entry, result), outcome in zip(done, outcomes, strict=True):
+            if outcome is OutboxStatus.DONE:
+                metrics.record_outbox_result("done", entry.operation, entry.created_at)
+                logger.info("outbox %s (%s) done in a batch: %s [item=%s requestid=%s]", entry.id, entry.operation,
+                            result.remote_id, entry.item_id, entry.requestid)
         return outcomes
 
 
