@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from core import metrics
+from core import logctx, metrics
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.models import OutboxEntry, utcnow
@@ -99,7 +99,8 @@ class BatchingOutbox(Outbox):
                 ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
                 if ids:
                     progressed = True
-                    self._count(stats, self.run_batch(op, tenant, ids))
+                    with logctx.scope(tenant=tenant):
+                        self._count(stats, self.run_batch(op, tenant, ids))
             others = (OutboxEntry.operation.not_in(self.batchable),) if self.batchable else ()
             ids = self.claim(batch, *others)
             if ids:
@@ -250,8 +251,8 @@ class BatchingOutbox(Outbox):
         for (entry, result), outcome in zip(done, outcomes, strict=True):
             if outcome is OutboxStatus.DONE:
                 metrics.record_outbox_result("done", entry.operation, entry.created_at)
-                logger.info("outbox %s (%s) done in a batch: %s [item=%s requestid=%s]", entry.id, entry.operation,
-                            result.remote_id, entry.item_id, entry.requestid)
+                with logctx.scope(item=entry.item_id, outbox=entry.id, requestid=entry.requestid):
+                    logger.info("outbox %s (%s) done in a batch: %s", entry.id, entry.operation, result.remote_id)
         return outcomes
 
 
