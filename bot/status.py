@@ -273,3 +273,9 @@ def safe_collect(settings: Settings, engine: Engine, **kw: Any) -> Report:
         return collect(settings, engine, **kw)
     except SQLAlchemyError as exc:
         return Report((Check("database", FAIL, f"reading the status failed: {type(exc).__name__}"),))
+
+
+def operations_rows(settings: Settings, engine: Engine, tenant_id: int) -> tuple[tuple[str, str, str], ...]:
+    """The local checks of one tenant as (name, state, detail), for the admins' App Home (blocks/status.py)."""
+    report = safe_collect(settings, engine, tenant_id=tenant_id)
+    return tuple((c.name, c.state, c.detail) for c in report.checks)
