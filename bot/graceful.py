@@ -1,7 +1,8 @@
 """Serve a WSGI app with waitress and stop gracefully on SIGTERM/SIGINT (waitress installs no handler of its own).
 
 On a signal: stop accepting connections, let the requests already received finish and their answers reach the
-clients (up to `grace` seconds), close the idle keep-alive connections, and return — the process exits 0.
+clients, wait for the work they started after answering (Slack listeners), all within `grace` seconds, close the
+idle keep-alive connections, and return — the process exits 0.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -22,8 +24,10 @@ def _busy(channel: Any) -> bool:
 
 
 def serve_until_signal(app: Any, *, host: str, port: int, threads: int, grace: float = 30.0,
-                       ident: str = "ledgerlink") -> None:
-    """Run waitress until SIGTERM or SIGINT, then drain in-flight requests (at most `grace` seconds)."""
+                       ident: str = "ledgerlink", settle: Callable[[float], bool] | None = None) -> None:
+    """Run waitress until SIGTERM or SIGINT, then drain in-flight requests (at most `grace` seconds). `settle`
+    waits (up to the seconds given) for work the requests started after answering — Bolt acks a click first and
+    runs its listener after — so none is cut off when the interpreter shuts down."""
     from waitress import wasyncore
     from waitress.channel import HTTPChannel
     from waitress.server import create_server
@@ -50,6 +54,8 @@ def serve_until_signal(app: Any, *, host: str, port: int, threads: int, grace: f
             wasyncore.loop(timeout=0.05, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1)
         else:
             logger.warning("requests still running after %gs; stopping anyway", grace)
+        if settle is not None and not settle(max(1.0, deadline - time.monotonic())):
+            logger.warning("work started by requests still running after %gs; stopping anyway", grace)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

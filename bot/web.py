@@ -25,6 +25,7 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
         from bot.app import create_app
 
         bolt_app = create_app(settings)
+    web.config["LEDGERLINK_BOLT"] = bolt_app  # serve() waits for its listeners on a graceful stop
     handler = None
     if bolt_app is not None:
         from slack_bolt.adapter.flask import SlackRequestHandler
@@ -89,4 +90,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))
     app = create_web_app(settings, engine)
     logger.info("Ledgerlink web listening on http://%s:%s (GET /healthz)", host, port)
-    serve_until_signal(app, host=host, port=port, threads=threads)
+    settle = None
+    if app.config["LEDGERLINK_BOLT"] is not None:
+        from bot.services.runtime import of
+
+        settle = of(app.config["LEDGERLINK_BOLT"]).idle
+    serve_until_signal(app, host=host, port=port, threads=threads, settle=settle)

@@ -98,4 +98,6 @@ def configure(level: str | int = "INFO", fmt: str | None = None, stream: Any = N
     handler._ledgerlink = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else level.upper())
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin on every start
+    # chatter: a line per alembic plugin on every start, a line per HTTP request from httpx (ours says more)
+    for name in ("alembic.runtime.plugins", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)

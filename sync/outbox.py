@@ -22,6 +22,7 @@ import random
 import signal
 import socket
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -122,6 +123,11 @@ def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, re
     with logctx.scope(**ids):
         logger.info("outbox %s (%s) queued", entry.id, operation)
     return entry
+
+
+def log_ids(entry: OutboxEntry) -> AbstractContextManager[None]:
+    """A log scope with the entry's ids (rows run in a /batch share one scope; each line names its own row)."""
+    return logctx.scope(tenant=entry.tenant_id, item=entry.item_id, outbox=entry.id, requestid=entry.requestid)
 
 
 @dataclass
@@ -276,7 +282,8 @@ class Outbox:
                                             request_id=entry.requestid, detail={"error": sentence})
             s.commit()
         metrics.record_outbox_result("failed", entry.operation, entry.created_at)
-        logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
+        with log_ids(entry):
+            logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
         return OutboxStatus.FAILED
 
     def _retry_later(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
@@ -289,5 +296,6 @@ class Outbox:
                                              "next_attempt_at": self.clock() + timedelta(seconds=delay),
                                              "last_error": str(exc)[:2000]})
             s.commit()
-        logger.info("outbox %s (%s) will retry in %.0fs: %s", entry.id, entry.operation, delay, exc)
+        with log_ids(entry):
+            logger.info("outbox %s (%s) will retry in %.0fs: %s", entry.id, entry.operation, delay, exc)
         return OutboxStatus.PENDING if ok else OutboxStatus.CLAIMED

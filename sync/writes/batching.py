@@ -34,7 +34,16 @@ from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.models import OutboxEntry, utcnow
 from sync.context import NotConnected, TenantContext
-from sync.outbox import DrainStats, Operation, Outbox, OutboxStatus, PermanentError, RemoteResult, RetryableError
+from sync.outbox import (
+    DrainStats,
+    Operation,
+    Outbox,
+    OutboxStatus,
+    PermanentError,
+    RemoteResult,
+    RetryableError,
+    log_ids,
+)
 from sync.qbo.batch import BATCH_LIMIT, BatchItem
 from sync.qbo.errors import QboError, QboRateLimited, QboServerError
 from sync.qbo.query import Select
@@ -251,7 +260,7 @@ class BatchingOutbox(Outbox):
         for (entry, result), outcome in zip(done, outcomes, strict=True):
             if outcome is OutboxStatus.DONE:
                 metrics.record_outbox_result("done", entry.operation, entry.created_at)
-                with logctx.scope(item=entry.item_id, outbox=entry.id, requestid=entry.requestid):
+                with log_ids(entry):
                     logger.info("outbox %s (%s) done in a batch: %s", entry.id, entry.operation, result.remote_id)
         return outcomes
 
