@@ -89,7 +89,9 @@ def _aware(moment: datetime) -> datetime:
 
 
 class OutboxCollector(Collector):
-    """Outbox rows by status and the age of the oldest due pending row, read from the database at scrape time."""
+    """Read from the database at scrape time (the same in every process, across restarts): outbox rows by status,
+    the age of the oldest pending row, and the seconds since each job's last run per tenant, labelled with how that
+    run ended (`status="ok"`: time since the last success)."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
@@ -97,7 +99,7 @@ class OutboxCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from sqlalchemy import func, select
 
-        from core.models import OutboxEntry
+        from core.models import OutboxEntry, SyncCursor
 
         rows = GaugeMetricFamily(f"{NAMESPACE}_outbox_rows", "Outbox rows by status", labels=["status"])
         oldest = GaugeMetricFamily(f"{NAMESPACE}_outbox_oldest_pending_age_seconds",
@@ -107,6 +109,8 @@ class OutboxCollector(Collector):
                 counts = dict(conn.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all())
                 first = conn.execute(select(func.min(OutboxEntry.created_at)).where(
                     OutboxEntry.status.in_(("pending", "claimed")))).scalar()  # type: ignore[attr-defined]
+                runs = conn.execute(select(SyncCursor.job, SyncCursor.tenant_id, SyncCursor.last_status,
+                                           SyncCursor.last_run_at).where(SyncCursor.last_run_at.is_not(None))).all()
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database is away; the gauge says so
             up = GaugeMetricFamily(f"{NAMESPACE}_database_up", "1 when the last scrape could read the database")
             up.add_metric([], 0)
@@ -116,10 +120,17 @@ class OutboxCollector(Collector):
                                                                                       "failed"})):
             rows.add_metric([status], counts.get(status, 0))
         oldest.add_metric([], max(0.0, (_utcnow() - _aware(first)).total_seconds()) if first else 0.0)
+        since = GaugeMetricFamily(f"{NAMESPACE}_sync_job_seconds_since_run",
+                                  "Seconds since a job's last run for a tenant, by how it ended (ok | failed)",
+                                  labels=["job", "tenant", "status"])
+        now = _utcnow()
+        for job, tenant, status, at in runs:
+            since.add_metric([job, str(tenant), status or "unknown"], max(0.0, (now - _aware(at)).total_seconds()))
         up = GaugeMetricFamily(f"{NAMESPACE}_database_up", "1 when the last scrape could read the database")
         up.add_metric([], 1)
         yield rows
         yield oldest
+        yield since
         yield up
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from core import metrics
 from core.crypto import SecretBox
-from core.models import OutboxEntry, Tenant, utcnow
+from core.models import OutboxEntry, SyncCursor, Tenant, utcnow
 from sync.http.base import BaseClient, StaticToken
 from sync.http.limits import LimiterRegistry
 from sync.http.retry import RetryPolicy
@@ -33,16 +33,25 @@ def test_outbox_rows_by_status_and_the_oldest_pending_age(engine):
         tenant = Tenant(name="T")
         s.add(tenant)
         s.commit()
+        tenant_id = tenant.id
         for n, (status, age) in enumerate([("pending", 600), ("pending", 5), ("claimed", 60), ("done", 9000),
                                            ("failed", 100)]):
             s.add(OutboxEntry(tenant_id=tenant.id, target="qbo", operation="create-bill", requestid=f"r{n}",
                               status=status, created_at=utcnow() - timedelta(seconds=age)))
+        s.add(SyncCursor(tenant_id=tenant.id, job="vendors", last_status="ok",
+                         last_run_at=utcnow() - timedelta(seconds=300)))
+        s.add(SyncCursor(tenant_id=tenant.id, job="paid"))  # never ran: no series
         s.commit()
     rows = {st: registry.get_sample_value("ledgerlink_outbox_rows", {"status": st})
             for st in ("pending", "claimed", "done", "failed")}
     assert rows == {"pending": 2, "claimed": 1, "done": 1, "failed": 1}
     assert 599 <= registry.get_sample_value("ledgerlink_outbox_oldest_pending_age_seconds") < 700
     assert registry.get_sample_value("ledgerlink_database_up") == 1
+    since = registry.get_sample_value("ledgerlink_sync_job_seconds_since_run",
+                                      {"job": "vendors", "tenant": str(tenant_id), "status": "ok"})
+    assert 299 <= since < 400
+    assert registry.get_sample_value("ledgerlink_sync_job_seconds_since_run",
+                                     {"job": "paid", "tenant": str(tenant_id), "status": "unknown"}) is None
 
 
 def test_a_scrape_survives_a_database_that_went_away(tmp_path):
