@@ -23,7 +23,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.config import load_settings
-from core.models import Connection, Decision, Item, OutboxEntry, TenantSettings, utcnow
+from core.models import Connection, Decision, Item, OutboxEntry, utcnow
 from sync.context import TenantContext, token_store
 from sync.http.base import StaticToken
 from sync.jobs.base import run_job
@@ -40,9 +40,8 @@ from tests.reliability.support_procs import (
     connect,
     free_port,
 )
-from tests.reliability.support_world import outbox_for, own_sandboxes, plant_requisitions
+from tests.reliability.support_world import invoice_world, outbox_for, own_sandboxes
 from tests.support.servers import running_wsgi
-from tests.support.world_remote import RemoteWorld
 from tests.sync.writes.money_links import link_world
 
 pytest_plugins = ["tests.handlers.slack_harness"]
@@ -84,15 +83,7 @@ def connection_versions(engine) -> dict[str, int]:
 def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_sandboxes, slack_for, db_url,
                                                                    tmp_path):
     sb = strict_sandboxes
-    world = RemoteWorld(engine, sb)
-    link_world(world)
-    plant_requisitions(sb, world.company_id, CARDS)
-    run_job(world.ctx, "sub-invoices")
-    with Session(engine) as s:
-        settings_row = s.get(TenantSettings, world.tenant.id)
-        settings_row.paid_sync_schedule = "never"
-        s.add(settings_row)
-        s.commit()
+    world = invoice_world(engine, sb, CARDS)
     connect(world)
     before = connection_versions(engine)
     chosen = [i for i in items(engine, state="ready_to_export") if not (i.detail or {}).get("blocked")][:CARDS]

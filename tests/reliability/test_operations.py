@@ -20,14 +20,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session, select
 
 from bot.status import current_leader
-from core.models import Decision, Item, OutboxEntry, TenantSettings, utcnow
-from sync.jobs.base import run_job
+from core.models import Decision, Item, OutboxEntry, utcnow
 from sync.qbo.query import select as qbo_select
 from tests.reliability import tally
 from tests.reliability.support_procs import FAST_SCHEDULER, Procs, app_env, connect, free_port
-from tests.reliability.support_world import own_sandboxes, plant_requisitions
-from tests.support.world_remote import RemoteWorld
-from tests.sync.writes.money_links import link_world
+from tests.reliability.support_world import invoice_world, own_sandboxes
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
@@ -69,15 +66,7 @@ def healthy(port: int) -> bool:
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, slack_for, db_url, tmp_path):
     with own_sandboxes() as sb:
-        world = RemoteWorld(engine, sb)
-        link_world(world)
-        plant_requisitions(sb, world.company_id, CARDS)
-        run_job(world.ctx, "sub-invoices")
-        with Session(engine) as s:
-            row = s.get(TenantSettings, world.tenant.id)
-            row.paid_sync_schedule = "never"
-            s.add(row)
-            s.commit()
+        world = invoice_world(engine, sb, CARDS)
         grants = connect(world)
         with Session(engine) as s:
             chosen = [i for i in s.exec(select(Item).where(Item.type == "sub_invoice", Item.state == "ready_to_export")
