@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-FIELDS = ("tenant", "item", "outbox", "requestid", "intuit_tid", "slack_action")
+FIELDS = ("tenant", "item", "outbox", "requestid", "intuit_tid")
 FORMAT_ENV = "LEDGERLINK_LOG_FORMAT"
 
 # None outside any `scope()`: long-lived threads (a job loop) must not carry one action's ids into the next
