@@ -48,10 +48,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bench.bulk_export import PROJECT, Sandbox, Tenantry, invoice_detail, machine, start_sandbox, update_section
+from bot.actions import send
+from bot.notify import Notifier
+from bot.services.runtime import Services
+from bot.slack_clients import links_for, make_web_client
 from core.config import Settings, load_settings
 from core.db import make_engine
+from core.domain.workflow import Workflow, actor_for_user
 from core.migrate import upgrade
 from core.models import Item, Tenant, TenantSettings, User
+from sync.context import token_store
+from sync.tokens import TokenSet
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND_MS = 300
@@ -151,9 +158,6 @@ class Bench:
     # --- the tenant, people, cards ---------------------------------------------------------------------------
     def tenant(self) -> None:
         """Tenant linked in QBO (vendor, project, cost item), QBO tokens stored, people in Slack and the DB."""
-        from sync.context import token_store
-        from sync.tokens import TokenSet
-
         tenantry = Tenantry(self.engine, self.qbo, time_scale=1.0, limits=False)
         tenantry.link()
         self.tenantry, self.tenant_id = tenantry, tenantry.tenant_id
@@ -184,13 +188,7 @@ class Bench:
 
     def send_cards(self, count: int) -> list[Item]:
         """`count` sub invoices sent by the sender: workflow send, card posted, receipt DM (as `/ledgerlink send`)."""
-        from bot.notify import Notifier
-        from bot.services import decisions
-        from bot.services.runtime import Services
-        from bot.services.wiring import bot_client, links_for
-        from core.domain.workflow import Workflow, actor_for_user
-
-        client, links = bot_client(self.settings), links_for(self.settings)
+        client, links = make_web_client(self.settings), links_for(self.settings)
         svc = Services(engine=self.engine, settings=self.settings, links=links, workflow=Workflow(self.engine),
                        notifier=Notifier(self.engine, lambda _t: client, links=links,
                                          public_url=self.settings.public_url))
@@ -208,7 +206,7 @@ class Bench:
             s.add_all(items)
             s.commit()
         for item in items:
-            decisions.send(svc, item.id, actor_for_user(sender))
+            send.send(svc, item.id, actor_for_user(sender))
         svc.idle(30)
         with Session(self.engine, expire_on_commit=False) as s:
             return [s.get(Item, item.id) for item in items]
@@ -356,7 +354,7 @@ def write_results(path: Path, *, ack: dict, accepted: dict, shown: dict, base: d
   decision runs on the app's background pool (`after_ack` in handlers/errors.py, used by Accept, Retry, Retrieve
   and Resend). Also fixed on the way: with several accepts at once, one accept's outbox drain could export
   another item while that item's own drain found nothing left and drew its card "Exporting…" for good; the
-  drain now redraws every card whose write it ran (`decisions.finish_export`).
+  drain now redraws every card whose write it ran (`finish.finish_export`).
 - What remains in an ack: up to 10 ms of Bolt's wait loop (with `process_before_response=False` the HTTP thread
   checks every 10 ms whether the listener has acked), and, under a burst, waiting for one of the web role's 8
   waitress threads and for the interpreter, shared with the decisions and exports running meanwhile. Card times

@@ -49,9 +49,10 @@ from sync.context import TenantContext
 from sync.http.base import StaticToken
 from sync.http.limits import LimiterRegistry
 from sync.http.retry import RetryPolicy
+from sync.invoice_rules import RETAINAGE_PAYABLE, resolve_role
 from sync.operations import build_operations
 from sync.qbo.client import QBO_POLICY, QboClient
-from sync.services.invoices import RETAINAGE_PAYABLE, export_sub_invoice, resolve_role
+from sync.services.invoices import export_sub_invoice
 from sync.writes.batching import BatchingOutbox, scaled_clock
 
 BATCH, BATCHES_PER_MIN, REQUESTS_PER_MIN = 30, 40, 500
@@ -227,14 +228,11 @@ def run_naive(sandbox: Sandbox, tenantry: Tenantry, *, bills: int, warmup: int, 
               run: str) -> dict[str, float]:
     """python-quickbooks, one `Bill.save()` per call; on a 429 wait 60 s (scaled), as Intuit recommends."""
     os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # requests-oauthlib refuses http:// otherwise (local sandbox)
-    from intuitlib.client import AuthClient
-    from quickbooks import QuickBooks
-    from quickbooks.exceptions import QuickbooksException
-    from quickbooks.objects.bill import Bill
+    from bench import naive_client as naive  # the baseline's library is a dev dependency: loaded only here
 
-    auth = AuthClient("bench", "bench", "http://127.0.0.1:1/cb", f"{sandbox.url}/.well-known/openid-configuration",
-                      access_token=tenantry.token)
-    qb = QuickBooks(auth_client=auth, company_id=tenantry.realm, minorversion=75)
+    auth = naive.AuthClient("bench", "bench", "http://127.0.0.1:1/cb",
+                            f"{sandbox.url}/.well-known/openid-configuration", access_token=tenantry.token)
+    qb = naive.QuickBooks(auth_client=auth, company_id=tenantry.realm, minorversion=75)
     qb.api_url_v3 = f"{sandbox.url}/v3"
     with Session(tenantry.engine) as s:
         body = dict(s.exec(select(OutboxEntry).where(OutboxEntry.tenant_id == tenantry.tenant_id)).first()
@@ -245,9 +243,9 @@ def run_naive(sandbox: Sandbox, tenantry: Tenantry, *, bills: int, warmup: int, 
         data = _floats({**body, "DocNumber": f"N{run}-{n:06d}", "PrivateNote": f"naive {n}"})
         while True:
             try:
-                Bill.from_json(data).save(qb=qb)
+                naive.Bill.from_json(data).save(qb=qb)
                 break
-            except QuickbooksException as exc:
+            except naive.QuickbooksException as exc:
                 if getattr(exc, "error_code", None) != 3001:
                     raise
                 throttled += 1

@@ -16,6 +16,7 @@ Ends with `BENCH name=memory value=<peak MB> unit=MB bound=200 baseline=<RSS bef
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import subprocess
@@ -24,8 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlmodel import Session, func, select
+
 from bench._world import plant, start_procore, start_sandbox
 from bench.bulk_export import machine, update_section
+from bench.incremental_cost import World
+from core.db import make_engine
+from core.migrate import upgrade
+from core.models import RemoteRecord
+from sync.jobs.base import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,19 +55,10 @@ def reset_peak() -> None:
 
 def child(qbo_url: str, procore_url: str, realm: str) -> None:
     """Runs in the fresh process: baseline RSS, then the vendor refresh, then the peak (JSON on stdout)."""
-    from sqlmodel import Session, func, select
-
-    from bench.incremental_cost import World
-    from core.db import make_engine
-    from core.migrate import upgrade
-    from core.models import RemoteRecord
-    from sync.jobs.base import run_job
-
     url = f"sqlite:///{tempfile.mkdtemp(prefix='ledgerlink-bench-')}/bench.db"
     upgrade(url)
     engine = make_engine(url)
     world = World(engine, qbo_url, procore_url, realm=realm)
-    import gc
 
     gc.collect()
     before = rss_mb()

@@ -78,7 +78,7 @@ class LastEvent:
 
 @dataclass(frozen=True)
 class CardData:
-    """Everything a card shows about one item, read from the database by bot/services/cardview.py."""
+    """Everything a card shows about one item, read from the database by bot/cardview.py."""
 
     item_id: int
     type: str
@@ -110,6 +110,7 @@ class CardData:
     last_event: LastEvent | None = None
     notes: tuple[str, ...] = ()
     tz: str = "UTC"
+    waiting_for_database: bool = False  # its export's outcome waits for Ledgerlink's database to answer
 
     @property
     def type_label(self) -> str:
@@ -194,6 +195,10 @@ def _status(card: CardData) -> list[Block]:
             parts.append(f"*{len(card.approvals)} of {card.approvals_needed} approvals* (approved by {names}) — "
                          "amounts this large need two different approvers")
         return [_context(*parts)]
+    if st == "exporting" and card.waiting_for_database:
+        return [_section(":hourglass_flowing_sand: *Exporting… waiting for Ledgerlink's database*"),
+                _context("Ledgerlink can't reach its database right now, so it can't record this export yet. "
+                         "This card updates as soon as the database answers; nothing needs doing.")]
     if st == "exporting":
         return [_section(f":hourglass_flowing_sand: *Exporting…* accepted by {by}{at}")]
     if st in ("synced", "paid"):
@@ -266,6 +271,8 @@ def _fallback(card: CardData) -> str:
                 return (f"{card.name}{amount}{sender}: {len(card.approvals)} of {card.approvals_needed} "
                         "approvals")
             return f"{card.name}{amount}{sender} is awaiting acceptance"
+        case "exporting" if card.waiting_for_database:
+            return f"Exporting {card.name}… waiting for Ledgerlink's database"
         case "exporting":
             return f"Exporting {card.name}… accepted by {by}"
         case "synced":

@@ -7,37 +7,26 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 
-from bot.observability import count_slack_calls
+from bot.services.runtime import TrackedExecutor, Tracker
+from bot.slack_clients import make_web_client
+from bot.slack_install import multi_workspace, oauth_settings
+from bot.wiring import build_services
 from core.config import Settings
+from core.db import engine_for
+from handlers import register_all
+from handlers.middleware import install
 
 logger = logging.getLogger(__name__)
 
 LISTENER_THREADS = 16  # Bolt acks from its listener pool: keep it wide enough for bursts of clicks
 
 
-def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Slack Web API client with slack_sdk's own retry handlers (429 and dropped connections)."""
-    bot_token = token or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None)
-    client = WebClient(token=bot_token, base_url=settings.slack_api_url)
-    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2),
-                                  ConnectionErrorRetryHandler(max_retry_count=2)])
-    return count_slack_calls(client)
-
-
 def create_app(settings: Settings, *, engine: Engine | None = None, client: WebClient | None = None,
                token_verification: bool = True, **services: Any) -> App:
     """The Bolt App: one bot token (SLACK_BOT_TOKEN), or multi-workspace OAuth (SLACK_CLIENT_ID/SECRET).
     `services` override parts of bot.services.runtime.Services (tests: context_for, hooks, operations)."""
-    from bot.services.runtime import TrackedExecutor, Tracker
-    from bot.services.slack_install import multi_workspace, oauth_settings
-    from bot.services.wiring import build_services
-    from core.db import engine_for
-    from handlers import register_all
-    from handlers.middleware import install
-
     missing = settings.missing_for_slack_http()
     if missing:
         raise ValueError("Slack is not configured: set " + ", ".join(missing))

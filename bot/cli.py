@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import sys
 
 import typer
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
 
+from bot.preflight import StartupError, check_serving, require_database, require_free_port, where
+from bot.status import safe_collect
+from core import logctx
 from core.config import SettingsError, get_settings
+from core.db import engine_for
+from core.migrate import upgrade
+from core.models import Tenant
+from sync import context as sync_context
+from sync.jobs import base as jobs_base
 
 app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from Slack.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -28,11 +39,6 @@ def _settings():
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
-    from sqlalchemy.exc import OperationalError
-
-    from bot.preflight import StartupError, where
-    from core.migrate import upgrade
-
     settings = _settings()
     try:
         upgrade(settings.database_url)
@@ -48,9 +54,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         threads: int = typer.Option(8, help="Worker threads (waitress).")) -> None:
     """Serve HTTP: /healthz, /metrics, Slack at /slack/events (when configured), OAuth callbacks and webhooks.
     SIGTERM finishes the requests in flight, then exits 0."""
-    from bot.preflight import check_serving, require_free_port
-    from bot.web import serve
-    from core.db import engine_for
+    from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
 
     settings = _settings()
     engine = engine_for(settings.database_url)
@@ -62,7 +66,7 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
 @app.command()
 def socket() -> None:
     """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
-    from bot.services.socket_mode import serve
+    from bot.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
 
     raise typer.Exit(serve(_settings()))
 
@@ -71,10 +75,8 @@ def socket() -> None:
 def worker(metrics_port: int | None = typer.Option(None, help="Serve Prometheus metrics on this port."),
            metrics_host: str = typer.Option("127.0.0.1", help="Interface of the metrics port.")) -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
-    from bot.observability import serve_metrics
-    from bot.preflight import check_serving, require_free_port
-    from bot.worker import serve
-    from core.db import engine_for
+    from bot.observability import serve_metrics  # CLI start-up: Flask and prometheus load only for the worker
+    from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
 
     settings = _settings()
     engine = engine_for(settings.database_url)
@@ -93,14 +95,13 @@ def run(port: int = typer.Option(3000, help="Port of the page you open (the Slac
         host: str = typer.Option("127.0.0.1", help="Interface every part listens on."),
         reset: bool = typer.Option(False, "--reset", help="Forget the demo data and secrets; start over.")) -> None:
     """The demo on one machine: migrate, seed a demo tenant once, start the sandboxes, web and worker."""
-    from bot.demo import DemoError, Ports
-    from bot.demo import run as run_demo
+    from bot import demo  # CLI start-up: the demo and its sandboxes load only when it runs
 
     _settings()
     try:
-        code = run_demo(Ports(slack=port, web=web_port, qbo=qbo_port, procore=procore_port), host=host,
+        code = demo.run(demo.Ports(slack=port, web=web_port, qbo=qbo_port, procore=procore_port), host=host,
                         do_reset=reset, echo=lambda line: typer.echo(line))
-    except DemoError as exc:
+    except demo.DemoError as exc:
         typer.echo(f"ledgerlink run: {exc}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(code)
@@ -125,12 +126,8 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
          tenant: int | None = typer.Option(None, help="Tenant id (default: the only tenant)."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")) -> None:
     """Run one sync job now; --dry-run prints what it would create, update or link, per record."""
-    from core.db import engine_for
-    from sync.context import NotConnected, TenantContext, token_store
-    from sync.jobs.base import load_jobs, run_job
-
     settings = _settings()
-    jobs = load_jobs()
+    jobs = jobs_base.load_jobs()
     if job == "list":
         for name in sorted(jobs):
             typer.echo(f"{name:<16} {jobs[name].description}")
@@ -140,14 +137,13 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
                    err=True)
         raise typer.Exit(2)
     engine = engine_for(settings.database_url)
-    from bot.preflight import require_database
-
     require_database(engine, settings.database_url)
     tenant_id = tenant if tenant is not None else _only_tenant(engine)
-    ctx = TenantContext(engine=engine, tenant_id=tenant_id, settings=settings, tokens=token_store(engine, settings))
+    ctx = sync_context.TenantContext(engine=engine, tenant_id=tenant_id, settings=settings,
+                                     tokens=sync_context.token_store(engine, settings))
     try:
-        report = run_job(ctx, job, dry_run=dry_run)
-    except NotConnected as exc:
+        report = jobs_base.run_job(ctx, job, dry_run=dry_run)
+    except sync_context.NotConnected as exc:
         typer.echo(f"ledgerlink: {exc}", err=True)
         raise typer.Exit(1) from None
     for line in report.lines():
@@ -162,11 +158,6 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, 
                                                             "Procore webhook listing.")) -> None:
     """Health at a glance: configuration, database, connections, Slack, webhooks, leader, outbox, last job runs.
     Exit code 1 when something needs a person."""
-    import json
-
-    from bot.status import safe_collect
-    from core.db import engine_for
-
     settings = _settings()
     report = safe_collect(settings, engine_for(settings.database_url), remote=not local, tenant_id=tenant)
     if as_json:
@@ -178,10 +169,6 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, 
 
 
 def _only_tenant(engine) -> int:
-    from sqlmodel import Session, select
-
-    from core.models import Tenant
-
     with Session(engine) as s:
         tenants = list(s.exec(select(Tenant)))
     if len(tenants) != 1:
@@ -192,9 +179,6 @@ def _only_tenant(engine) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bot.preflight import StartupError
-    from core import logctx
-
     try:
         logctx.configure(os.environ.get("LEDGERLINK_LOG_LEVEL", "INFO").upper())
     except ValueError as exc:  # a bad LEDGERLINK_LOG_FORMAT / LEVEL: say so and carry on in text at INFO

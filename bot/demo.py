@@ -26,6 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
+
+from bot.demo_seed import Urls, existing_tenant, seed, waiting_title
+from core.config import load_settings
+from core.db import engine_for
+from core.migrate import upgrade
 
 STATE_DIR = Path("var")
 STATE_FILE = STATE_DIR / "demo.env"
@@ -83,8 +89,6 @@ def load_state(path: Path = STATE_FILE) -> dict[str, str]:
 def ensure_state(path: Path = STATE_FILE) -> dict[str, str]:
     """Generated secrets, kept so a re-run still decrypts its stored tokens (the caller lets the environment or
     .env override each one)."""
-    from cryptography.fernet import Fernet
-
     path.parent.mkdir(parents=True, exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
@@ -202,8 +206,6 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=print) -> int:
-    from core.config import load_settings
-
     for noisy in ("httpx", "alembic", "sync.tokens"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ports.check_free(host)
@@ -238,10 +240,6 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
     group = Group()
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        from bot.demo_seed import Urls, existing_tenant, seed, waiting_title
-        from core.db import engine_for
-        from core.migrate import upgrade
-
         upgrade(settings.database_url)
         echo(f"database migrated: {settings.database_url.split('@')[-1]}")
         group.start("qbo", ["sandbox", "qbo", "--host", host, "--port", str(ports.qbo),

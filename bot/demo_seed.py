@@ -17,8 +17,21 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.actions import send
+from bot.engine_setup import engine_outbox
+from bot.notify import Notifier
+from bot.services.runtime import Services
+from bot.slack_clients import links_for, make_web_client
 from core.config import Settings
+from core.domain.workflow import Workflow, actor_for_user
 from core.models import Item, Tenant, TenantSettings, User
+from sync import binder
+from sync.context import TenantContext, token_store
+from sync.jobs.base import run_job
+from sync.operations import build_operations
+from sync.services.companies import link_company
+from sync.services.projects import link_erp_job
+from sync.tokens import TokenSet
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +81,6 @@ def _name(user: dict) -> str:
 
 def seed(engine: Engine, settings: Settings, urls: Urls, say: Callable[[str], None] = print) -> Tenant:
     """Create the demo tenant (call only when there is none)."""
-    from core.domain.workflow import actor_for_user
-    from sync.context import TenantContext, token_store
-    from sync.tokens import TokenSet
-
     slack = _get(urls.slack, "info")
     companies = _get(urls.procore, "records/companies")
     records = companies.get("records", companies) if isinstance(companies, dict) else companies
@@ -158,10 +167,6 @@ def _qbo_scenery(ctx) -> Scenery:
 
 def _link(ctx, scenery: Scenery, admin, say: Callable[[str], None]) -> None:
     """Alex (admin) links the companies and projects with the same services `/ledgerlink link …` uses."""
-    from sync import binder
-    from sync.services.companies import link_company
-    from sync.services.projects import link_erp_job
-
     done = {"company": 0, "project": 0}
     for entity, pairs, link in (
             ("company", scenery.vendors, lambda p, q: link_company(ctx, admin, procore_vendor_id=p, qbo_vendor_id=q)),
@@ -183,8 +188,6 @@ def _link(ctx, scenery: Scenery, admin, say: Callable[[str], None]) -> None:
 
 def _twin(ctx, entity: str, qid: str) -> str:
     """A second QBO record like `qid` (whose twin was taken by an adopted link), cached by a refresh."""
-    from sync.jobs.base import run_job
-
     kind = {"company": "Vendor", "project": "Customer"}[entity]
     body = ctx.qbo.read(entity=kind, id=qid)
     name = body["DisplayName"] + " (QBO)"
@@ -199,8 +202,6 @@ def _cost_items(ctx, scenery: Scenery, say: Callable[[str], None]) -> None:
     """Commitment lines (cost code × cost type) the cost-codes job made no QBO item for — it makes them only once
     the standard cost codes are accepted into the ERP list, which the demo leaves for people to do — get a
     Service item each, linked, so every demo invoice is exportable."""
-    from sync import binder
-
     with Session(ctx.engine) as s:
         missing = [k for k in scenery.lines if binder.to_external(s, ctx.tenant_id, "cost_item", k) is None]
         for key in missing:
@@ -215,16 +216,11 @@ def _cost_items(ctx, scenery: Scenery, say: Callable[[str], None]) -> None:
 
 
 def _drain(ctx) -> None:
-    from bot.services.wiring import engine_outbox
-    from sync.operations import build_operations
-
     engine_outbox(ctx.engine, build_operations(lambda _t: ctx), context_for=lambda _t: ctx,
                   worker_id="ledgerlink-run-seed").drain()
 
 
 def _job(ctx, name: str, say: Callable[[str], None]) -> None:
-    from sync.jobs.base import run_job
-
     try:
         report = run_job(ctx, name)
         say(f"  sync {report.summary()}")
@@ -235,13 +231,7 @@ def _job(ctx, name: str, say: Callable[[str], None]) -> None:
 
 def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], None]) -> list[str]:
     """Sam sends a few ready invoices for acceptance; the cards are posted the way `/ledgerlink send` posts them."""
-    from bot.notify import Notifier
-    from bot.services import decisions
-    from bot.services.runtime import Services
-    from bot.services.wiring import bot_client, links_for
-    from core.domain.workflow import Workflow, actor_for_user
-
-    client = bot_client(settings)
+    client = make_web_client(settings)
     links = links_for(settings)
     svc = Services(engine=engine, settings=settings, links=links, workflow=Workflow(engine),
                    notifier=Notifier(engine, lambda _t: client, links=links, public_url=settings.public_url),
@@ -256,7 +246,7 @@ def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], Non
     sent = []
     for item in chosen:
         try:
-            decisions.send(svc, item.id, actor_for_user(sam))
+            send.send(svc, item.id, actor_for_user(sam))
             sent.append(item.title)
         except Exception as exc:  # noqa: BLE001
             logger.exception("demo seed: sending %s failed", item.title)

@@ -14,6 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import create_server
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,10 +32,6 @@ def serve_until_signal(app: Any, *, host: str, port: int, threads: int, grace: f
     """Run waitress until SIGTERM or SIGINT, then drain in-flight requests (at most `grace` seconds). `settle`
     waits (up to the seconds given) for work the requests started after answering — Bolt acks a click first and
     runs its listener after — so none is cut off when the interpreter shuts down."""
-    from waitress import wasyncore
-    from waitress.channel import HTTPChannel
-    from waitress.server import create_server
-
     server = create_server(app, host=host, port=port, threads=threads, ident=ident)
     stopping = threading.Event()
 

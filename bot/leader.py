@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from core.db import make_engine
+from core.db_outage import is_outage
 from core.models import SchedulerLease, utcnow
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class AdvisoryLockLeadership:
             "application_name": f"ledgerlink-worker {holder}"[:63]})
         self._conn = None
         self._leading = False
+        self.lost_to_outage = False  # the last loss of the lock: its connection cut by a database outage
         self._guard = threading.Lock()  # the connection is shared by the heartbeat and the job threads
 
     def _connection(self):  # type: ignore[no-untyped-def]
@@ -85,7 +87,7 @@ class AdvisoryLockLeadership:
                 got = bool(self._connection().execute(text("SELECT pg_try_advisory_lock(:k)"),
                                                       {"k": self.key}).scalar())
             except SQLAlchemyError as exc:
-                logger.warning("leader lock: cannot reach the database (%s); will retry", exc.__class__.__name__)
+                _unreachable("leader lock", exc)
                 self._drop_connection()
                 return False
             self._leading = got
@@ -101,7 +103,10 @@ class AdvisoryLockLeadership:
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
             )).scalar()
         except SQLAlchemyError as exc:
-            logger.error("leader lock: lost the lock's connection (%s); stepping down", exc.__class__.__name__)
+            # the worker logs the step-down; the cause is worth its own line unless it is the outage (logged once)
+            self.lost_to_outage = is_outage(exc)
+            logger.log(logging.DEBUG if is_outage(exc) else logging.ERROR,
+                       "leader lock: lost the lock's connection (%s); stepping down", exc.__class__.__name__)
             self._leading = False
             self._drop_connection()
             return False
@@ -168,7 +173,7 @@ class LeaseLeadership:
         except IntegrityError:  # another follower inserted the first lease at the same moment
             return False
         except SQLAlchemyError as exc:
-            logger.warning("leader lease: cannot reach the database (%s); will retry", exc.__class__.__name__)
+            _unreachable("leader lease", exc)
             return False
         self._leading = True
         return True
@@ -207,6 +212,15 @@ class LeaseLeadership:
 
     def close(self) -> None:
         self.release()
+
+
+def _unreachable(what: str, exc: SQLAlchemyError) -> None:
+    """A try to lead that could not reach the database: a warning, unless it is the outage already logged once
+    (core/db_outage.py) — followers try every few seconds for as long as it lasts."""
+    if is_outage(exc):
+        logger.debug("%s: the database is unreachable; will retry", what)
+    else:
+        logger.warning("%s: cannot reach the database (%s); will retry", what, exc.__class__.__name__)
 
 
 def _aware(ts: datetime) -> datetime:

@@ -31,8 +31,11 @@ from blocks.cards import CardData, Message
 from blocks.group_card import GroupData, group_card
 from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
+from bot.cardview import card_data, group_data, offline_card_data, person, read_settings
 from bot.identity import slack_id_for
-from bot.services.cardview import card_data, group_data, person, read_settings
+from bot.slack_clients import client_factory, links_for
+from bot.slack_install import multi_workspace
+from core.db_outage import is_outage
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -334,12 +337,34 @@ class Notifier:
     def notify_paid(self, tenant: Tenant, event: Any) -> None:
         self.paid_notice(event)
 
+    def waiting_for_database(self, items: list[Item]) -> None:
+        """The cards of exports whose outcome waits for the database (unreachable): "waiting for the database".
+        Rendered from the items as the outbox read them before (no database here); `refresh_cards` redraws them
+        from the database once the outcome is recorded."""
+        failed = []
+        for item in items:
+            if not item.card_channel or not item.card_ts:
+                continue
+            msg = cards.approval_card(offline_card_data(item, self.links, waiting_for_database=True))
+            try:
+                self.client_for(item.tenant_id).chat_update(channel=item.card_channel, ts=item.card_ts,
+                                                            **msg.as_kwargs())
+            except Exception:  # noqa: BLE001 - e.g. a workspace's token read from the database: best effort
+                failed.append(item.id)
+        if failed:
+            logger.warning("%d card(s) not marked as waiting for the database (items %s)", len(failed),
+                           ", ".join(map(str, failed[:10])))
+
     def refresh_cards(self, items: list[Item]) -> None:
         groups: list[int] = []  # a grouped card is re-rendered once, however many of its lines changed
         for item in items:
             try:
                 self.refresh_card(item.id, group=False)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - one card's failure must not stop the others
+            except Exception as exc:  # noqa: BLE001 - one card's failure must not stop the others
+                if is_outage(exc):  # the others would fail alike; the stale-card sweep redraws them later
+                    logger.warning("card redraws stopped: the database is unreachable (%d card(s) this round)",
+                                   len(items))
+                    return
                 logger.exception("refreshing the card of item %s failed", item.id)
             if item.group_id is not None and item.group_id not in groups:
                 groups.append(item.group_id)
@@ -363,11 +388,17 @@ def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = 
                                               Item.card_ts.is_not(None))))  # type: ignore[union-attr]
 
 
+def items_with_cards(engine: Engine, item_ids: Sequence[int]) -> list[Item]:
+    """The items among `item_ids` that have a card (to redraw)."""
+    if not item_ids:
+        return []
+    with Session(engine, expire_on_commit=False) as s:
+        return list(s.exec(select(Item).where(Item.id.in_(list(item_ids)),  # type: ignore[union-attr]
+                                              Item.card_ts.is_not(None))))  # type: ignore[union-attr]
+
+
 def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
     """The worker's notifier: Slack through the bot token or each team's installation; None without Slack."""
-    from bot.services.slack_install import multi_workspace
-    from bot.services.wiring import client_factory, links_for
-
     if not settings.slack_bot_token and not multi_workspace(settings):
         return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),

@@ -9,18 +9,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from bot.notify import build_notifier
 from bot.scheduler import SchedulerConfig, as_utc, settings_of
+from bot.services import ready_post
 from core.domain.permissions import Level
 from core.domain.states import ItemState, ItemType
 from core.models import AuditEvent, Connection, Decision, Item, Tenant, User
-
-if TYPE_CHECKING:
-    from bot.worker import Runtime
+from sync import events
+from sync.jobs.base import cursor
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ class Notifier(Protocol):
 
     def refresh_cards(self, items: list[Item]) -> None:
         """These items changed state without a person clicking (export done/failed, paid): redraw their cards."""
+
+    def waiting_for_database(self, items: list[Item]) -> None:
+        """These items' exports ran but the database could not record it (unreachable): say so on their cards,
+        from the items as given (the database must not be used); `refresh_cards` follows once it is recorded."""
 
 
 class LoggingNotifier:
@@ -94,6 +99,10 @@ class LoggingNotifier:
         if items:
             self.log.info("cards to refresh: %s", ", ".join(f"{i.title} → {i.state}" for i in items))
 
+    def waiting_for_database(self, items: list[Item]) -> None:
+        if items:
+            self.log.info("cards waiting for the database: %s", _titles(items))
+
 
 def _titles(items: Iterable[Item], limit: int = 10) -> str:
     items = list(items)
@@ -103,11 +112,7 @@ def _titles(items: Iterable[Item], limit: int = 10) -> str:
 
 def load_notifier(settings: Any, engine: Engine) -> Notifier:
     """The Slack app's notifier (`bot.notify.build_notifier`) when Slack is configured, else the log."""
-    try:
-        from bot.notify import build_notifier
-    except ImportError:
-        build_notifier = None
-    notifier = build_notifier(settings, engine) if build_notifier is not None and settings is not None else None
+    notifier = build_notifier(settings, engine) if settings is not None else None
     if notifier is None:
         logger.info("Slack is not configured: notifications go to the log")
         return LoggingNotifier()
@@ -123,6 +128,10 @@ class NotificationTasks:
     notifier: Notifier
     clock: Callable[[], datetime]
     tokens: Callable[[], Any]
+
+    def pump(self, tenant_id: int) -> int:
+        """The tenant's new audit events as notifications (`pump_events`)."""
+        return pump_events(self, tenant_id)
 
     def notify(self, what: str, call: Callable[[], None]) -> bool:
         try:
@@ -163,7 +172,6 @@ class NotificationTasks:
         if not hasattr(self.notifier, "client_for"):
             logger.info("ready post for tenant %s skipped: Slack is not configured", tenant_id)
             return 0
-        from bot.services import ready_post
 
         return len(ready_post.post_daily(self.engine, self.notifier, tenant_id, now=self.clock()))
 
@@ -171,8 +179,6 @@ class NotificationTasks:
         """Items whose wait crossed a multiple of N hours since the last check get a reminder in the approvers'
         channel; those that crossed M hours are escalated once. Stateless per item: the check's own cursor row
         (its last run) bounds the window, so a check that was missed still sends what fell inside it."""
-        from sync.jobs.base import cursor
-
         now = self.clock()
         hour = timedelta(seconds=self.config.hour)
         with Session(self.engine, expire_on_commit=False) as s:
@@ -214,8 +220,6 @@ class NotificationTasks:
         """Connections that need re-authorising, or whose refresh token expires soon, are announced to the
         admins (once, then again each `renotify` while unsolved). A token near expiry is first renewed with a
         refresh where the provider rotates refresh tokens; only if that does not help is anyone told."""
-        from sync.jobs.base import cursor
-
         now = self.clock()
         warn = timedelta(days=self.config.token_warn_days)
         told = []
@@ -292,14 +296,12 @@ PAYMENT_CONSUMER = "slack"  # sync.events' consumer name for the channel notices
 CREATOR_TYPES = {ItemType.COMMITMENT.value, ItemType.CCO.value, ItemType.PCCO.value}
 
 
-def pump_events(runtime: Runtime, tenant_id: int) -> int:
+def pump_events(runtime: NotificationTasks, tenant_id: int) -> int:
     """Turn the tenant's new audit events into notifications: rejections (to the sender, or the creator for
     commitments and change orders), failed exports (whichever process ran them), card refreshes of items paid
     sync moved, and the paid notices it records (`sync.events`). The Slack handlers may already have sent a
     rejection DM or failure notice at once; bot/notify.py sends each only once.
     Each kind keeps its own cursor; an event is announced at least once (a crash may repeat the last few)."""
-    from sync.jobs.base import cursor
-
     sent = 0
     settle = runtime.clock() - timedelta(seconds=runtime.config.event_settle)
     with Session(runtime.engine, expire_on_commit=False) as s:
@@ -311,8 +313,7 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
             top = s.exec(select(func.max(AuditEvent.id)).where(AuditEvent.tenant_id == tenant_id)).one()
             cur.cursor = str(top or 0)
             s.add(cur)
-            events = _payment_events()
-            newest = events.recent(s, tenant_id, limit=1) if events else []
+            newest = events.recent(s, tenant_id, limit=1)
             if newest:
                 events.acknowledge(s, tenant_id, newest[0].id, consumer=PAYMENT_CONSUMER)
             s.commit()
@@ -350,11 +351,10 @@ def pump_events(runtime: Runtime, tenant_id: int) -> int:
     return sent + _pump_payment_events(runtime, tenant) + _refresh_ready_posts(runtime, tenant_id)
 
 
-def _refresh_ready_posts(runtime: Runtime, tenant_id: int) -> int:
+def _refresh_ready_posts(runtime: NotificationTasks, tenant_id: int) -> int:
     """Redraw the daily ready posts whose items moved on (bot/services/ready_post.py): same message, in place."""
     if not hasattr(runtime.notifier, "client_for"):
         return 0
-    from bot.services import ready_post
 
     try:
         return ready_post.refresh(runtime.engine, runtime.notifier, tenant_id, now=runtime.clock())
@@ -363,18 +363,7 @@ def _refresh_ready_posts(runtime: Runtime, tenant_id: int) -> int:
         return 0
 
 
-def _payment_events() -> Any:
-    try:
-        from sync import events
-    except ImportError:  # paid sync's notices not there yet
-        return None
-    return events
-
-
-def _pump_payment_events(runtime: Runtime, tenant: Tenant) -> int:
-    events = _payment_events()
-    if events is None:
-        return 0
+def _pump_payment_events(runtime: NotificationTasks, tenant: Tenant) -> int:
     sent = 0
     with Session(runtime.engine, expire_on_commit=False) as s:
         pending = events.pending(s, tenant.id, consumer=PAYMENT_CONSUMER)

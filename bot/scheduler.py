@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,11 +40,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
+from core.config import SettingsError
+from core.db import get_engine
+from core.db_outage import Backoff, is_outage
 from core.domain.settings import PaidSyncSchedule
 from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
-
-if TYPE_CHECKING:
-    from bot.worker import Runtime
+from sync.jobs import base as jobs_base
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,6 @@ class SchedulerConfig:
                 values["tasks"] = tuple(values["tasks"])
             return replace(cls(), **values)
         except (ValueError, TypeError) as exc:
-            from core.config import SettingsError
-
             raise SettingsError(f"{CONFIG_ENV}: {exc}") from None
 
 
@@ -252,8 +251,6 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
     """Ask the leading worker to run `job` for the tenant soon ("sync now"); returns the request's id."""
-    from core.db import get_engine
-
     with Session(engine or get_engine()) as s:
         row = SyncRequest(tenant_id=tenant_id, source=source, entity=job[:48], operation="sync")
         s.add(row)
@@ -273,7 +270,6 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
     if sched is not None and sched.running:
         sched.reconcile_tenant(tenant_id)
         return "rescheduled"
-    from core.db import get_engine
 
     with Session(engine or get_engine()) as s:
         already = s.exec(select(SyncRequest.id).where(SyncRequest.tenant_id == tenant_id,
@@ -283,6 +279,17 @@ def reschedule_tenant(tenant_id: int, *, engine: Engine | None = None) -> str:
             s.add(SyncRequest(tenant_id=tenant_id, source="schedule", entity=RESCHEDULE, operation="reschedule"))
             s.commit()
     return "requested"
+
+
+def reschedule(tenant_id: int, engine: Engine | None = None) -> bool:
+    """`reschedule_tenant` for a person who just saved settings: a failure is logged, not shown (the settings are
+    saved; the worker applies them on its next start)."""
+    try:
+        reschedule_tenant(tenant_id, engine=engine)
+    except Exception:  # noqa: BLE001 - see above
+        logger.exception("rescheduling tenant %s failed", tenant_id)
+        return False
+    return True
 
 
 def run_tenant_job(tenant_id: int, job_name: str) -> None:
@@ -295,21 +302,37 @@ def run_tenant_job(tenant_id: int, job_name: str) -> None:
 
 
 # --- the scheduler -----------------------------------------------------------------------------------------------
+class JobRunner(Protocol):
+    """What the scheduler runs its jobs with (`bot.worker.Runtime`)."""
+
+    engine: Engine
+    config: SchedulerConfig
+
+    def run(self, tenant_id: int, job_name: str) -> bool: ...
+
+    def pump(self, tenant_id: int) -> int: ...
+
+
 class Scheduler:
     """APScheduler plus Ledgerlink's reconciliation of what each tenant should have. One per leading process."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: JobRunner) -> None:
         self.runtime = runtime
         self.config = runtime.config
         self.engine = runtime.engine
         self.aps = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename="apscheduler_jobs"),
+            jobstores={"default": OutageTolerantJobStore(engine=self.engine, tablename="apscheduler_jobs"),
                        "memory": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(self.config.threads), "internal": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
             timezone=UTC)
-        # the internal jobs run every few seconds: their "Running job …" lines would drown the ones that matter
+        # the internal jobs run every few seconds: their "Running job …" lines would drown the ones that matter;
+        # APScheduler's own start/stop lines repeat ours, at every change of leader (each database outage)
         logging.getLogger("apscheduler.executors.internal").setLevel(logging.WARNING)
+        aps_log = logging.getLogger("apscheduler.scheduler")
+        aps_log.setLevel(logging.WARNING)
+        if not any(isinstance(f, _OutageRetries) for f in aps_log.filters):
+            aps_log.addFilter(_OutageRetries())
         self._inflight: set[int] = set()
         self._inflight_guard = threading.Lock()
         self._registered: set[str] = set()
@@ -326,7 +349,8 @@ class Scheduler:
         for name, every, call in (("requests", self.config.requests, self.process_requests),
                                   ("events", self.config.events, self.process_events),
                                   ("reconcile", self.config.reconcile, self.reconcile_all)):
-            self.aps.add_job(call, IntervalTrigger(seconds=every, timezone=UTC), id=f"internal:{name}",
+            self.aps.add_job(_outage_tolerant(call, every), IntervalTrigger(seconds=every, timezone=UTC),
+                             id=f"internal:{name}",
                              name=f"{name} (every {_duration(every)})", jobstore="memory", executor="internal",
                              replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=30)
         self.reconcile_all()
@@ -344,18 +368,19 @@ class Scheduler:
 
     # --- what should be scheduled ---------------------------------------------------------------------------
     def registered_jobs(self) -> set[str]:
-        from sync.jobs.base import load_jobs
-
         try:
-            jobs = set(load_jobs())
+            jobs = set(jobs_base.load_jobs())
         except Exception:  # a broken job module must not stop every other job
             logger.exception("loading the sync jobs failed; keeping the previous list")
             return self._registered
         if jobs != self._registered:
+            self._registered = jobs
+            if jobs == _logged_jobs.get("last"):  # a new leader term of this process: said already
+                return jobs
+            _logged_jobs["last"] = jobs
             unscheduled = sorted(jobs - set(self.config.intervals) - {"paid"})
             logger.info("sync jobs: %s%s", ", ".join(sorted(jobs)) or "none yet",
                         f" (on request only: {', '.join(unscheduled)})" if unscheduled else "")
-            self._registered = jobs
         return jobs
 
     def reconcile_all(self) -> None:
@@ -472,9 +497,56 @@ class Scheduler:
     def process_events(self) -> int:
         with Session(self.engine) as s:
             tenant_ids = list(s.exec(select(Tenant.id).order_by(Tenant.id)))
-        from bot.worker import pump_events
+        return sum(self.runtime.pump(tid) for tid in tenant_ids)
 
-        return sum(pump_events(self.runtime, tid) for tid in tenant_ids)  # type: ignore[arg-type]
+
+class OutageTolerantJobStore(SQLAlchemyJobStore):
+    """The tenants' job store. While the database is unreachable, the next run time is "in a few seconds" (then
+    asked again) instead of an exception: APScheduler does not catch that one, and its thread would end with a
+    traceback."""
+
+    def get_next_run_time(self) -> datetime | None:
+        try:
+            return super().get_next_run_time()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            return datetime.now(UTC) + timedelta(seconds=5)
+
+
+#: the sync jobs this process last logged (a new Scheduler after each change of leader need not repeat them)
+_logged_jobs: dict[str, set[str]] = {}
+
+
+class _OutageRetries(logging.Filter):
+    """Drops APScheduler's "Error getting due jobs from job store" when the error is the database outage that
+    core/db_outage.py logs once (it retries every 10 s on its own, as long as the outage lasts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(a, BaseException) and is_outage(a) for a in args)
+
+
+def _outage_tolerant(call: Any, every: float) -> Any:
+    """An internal job that skips its runs, backing off, while the database is unreachable (the outage is logged
+    once, core/db_outage.py): not a traceback every few seconds from APScheduler."""
+    backoff = Backoff(every, max(every, 30.0))
+
+    def run() -> Any:
+        if not backoff.ready():
+            return None
+        try:
+            result = call()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            backoff.failed()
+            return None
+        backoff.reset()
+        return result
+
+    run.__name__ = getattr(call, "__name__", "internal job")
+    return run
 
 
 def _tenant_of(jid: str) -> int | None:

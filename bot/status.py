@@ -17,8 +17,14 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from bot.leader import LOCK_NAME, advisory_key
+from bot.preflight import where
+from bot.slack_clients import make_web_client
 from core.config import Settings
+from core.db import db_status
+from core.migrate import head_revision
 from core.models import Connection, Item, OutboxEntry, SchedulerLease, SyncCursor, Tenant
+from sync.context import NotConnected, TenantContext, token_store
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +115,6 @@ def configuration(settings: Settings) -> Check:
 
 
 def database(engine: Engine) -> Check:
-    from bot.preflight import where
-    from core.db import db_status
-    from core.migrate import head_revision
-
     status = db_status(engine)
     where_ = where(engine.url.render_as_string(hide_password=True))
     if not status["ok"]:
@@ -128,8 +130,6 @@ def slack(settings: Settings, auth: Callable[[], dict[str, Any]] | None = None) 
     if auth is None:
         if not settings.slack_bot_token:
             return Check("slack", WARN, "no SLACK_BOT_TOKEN: auth.test not run (multi-workspace or not set up)")
-        from bot.app import make_web_client
-
         client = make_web_client(settings)
         client.timeout = 10
         auth = client.auth_test
@@ -172,8 +172,6 @@ def connections(s: Session, tenants: list[Tenant], now: datetime) -> Iterator[Ch
 def current_leader(s: Session, engine: Engine, now: datetime) -> str | None:
     """Who runs the scheduled jobs now: the advisory lock's holder (PostgreSQL) or an unexpired lease."""
     if engine.dialect.name == "postgresql":
-        from bot.leader import LOCK_NAME, advisory_key
-
         key = advisory_key(LOCK_NAME) & 0xFFFFFFFFFFFFFFFF
         name = s.execute(text(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -243,8 +241,6 @@ def webhooks(settings: Settings, engine: Engine, tenants: list[Tenant]) -> Itera
     yield Check("webhooks qbo", OK if settings.qbo_webhook_verifier_token else WARN,
                 "verifier token set" if settings.qbo_webhook_verifier_token else
                 "QBO_WEBHOOK_VERIFIER_TOKEN not set: QuickBooks webhooks are refused")
-    from sync.context import NotConnected, TenantContext, token_store
-
     target = settings.public_url.rstrip("/") + "/webhooks/procore"
     for tenant in tenants:
         name = f"webhooks procore · {tenant.name}"

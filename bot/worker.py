@@ -28,6 +28,10 @@ from typing import Any
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, select
 
+from bot.actions import autosend
+from bot.engine_setup import engine_outbox
+from bot.leader import leadership_for
+from bot.notify import exported_since, items_with_cards
 from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, pump_events: imported from here too
     LoggingNotifier,
     NotificationTasks,
@@ -36,12 +40,20 @@ from bot.notify_tasks import (  # noqa: F401 - LoggingNotifier, load_notifier, p
     pump_events,
 )
 from bot.scheduler import TASKS, Scheduler, SchedulerConfig
+from core.config import SettingsError
+from core.db import db_status, engine_for
+from core.db_outage import OUTAGE, Backoff, is_outage
 from core.domain.states import ItemState
 from core.models import Item, utcnow
+from sync.context import NotConnected, TenantContext, token_store
+from sync.jobs.base import register, run_job
+from sync.operations import build_operations
+from sync.outbox import default_worker_id
 
 logger = logging.getLogger(__name__)
 
 EXTRA_JOBS_ENV = "LEDGERLINK_EXTRA_JOBS"  # "module:Class,…": more sync job classes to register (tests, plugins)
+OUTAGE_POLL_CAP = 2.0  # seconds: while the database is unreachable, the outbox and leader loops try this often
 
 
 # --- the runtime the persisted jobs find ------------------------------------------------------------------------
@@ -69,23 +81,18 @@ class Runtime(NotificationTasks):
         if not self._tokens_made:
             self._tokens_made = True
             if self.settings is not None and getattr(self.settings, "secret_key", None) is not None:
-                from sync.context import token_store
-
                 self._tokens = token_store(self.engine, self.settings)
         return self._tokens
 
     def context_for(self, tenant_id: int) -> Any:
         if self._context_for is not None:
             return self._context_for(tenant_id)
-        from sync.context import TenantContext
 
         return TenantContext(engine=self.engine, tenant_id=tenant_id, settings=self.settings, tokens=self.tokens())
 
     def autosend(self, tenant_id: int) -> dict[str, int]:
-        """Send what the job's status changes queued for auto-send (bot/services/autosend.py), here in the
+        """Send what the job's status changes queued for auto-send (bot/actions/autosend.py), here in the
         worker: a webhook request only queues the sync."""
-        from bot.services import autosend
-
         return dict(autosend.process_in_worker(self, tenant_id))
 
     def run(self, tenant_id: int, job_name: str) -> bool:
@@ -95,8 +102,6 @@ class Runtime(NotificationTasks):
             return False
         with self._locks_guard:
             lock = self._locks[(tenant_id, job_name)]
-        from core.config import SettingsError
-        from sync.context import NotConnected
 
         with lock:
             started = self.clock()
@@ -104,8 +109,6 @@ class Runtime(NotificationTasks):
                 if job_name in TASKS:
                     getattr(self, "task_" + job_name.replace("-", "_"))(tenant_id)
                 else:
-                    from sync.jobs.base import run_job
-
                     run_job(self.context_for(tenant_id), job_name)
                     self.notify("auto-send", lambda: self.autosend(tenant_id))
             except (NotConnected, SettingsError) as exc:
@@ -122,8 +125,6 @@ class Runtime(NotificationTasks):
 # --- the process -------------------------------------------------------------------------------------------------
 def register_extra_jobs(spec: str | None = None) -> list[str]:
     """Register the job classes named in LEDGERLINK_EXTRA_JOBS ("package.module:Class,…")."""
-    from sync.jobs.base import register
-
     names = []
     for ref in filter(None, (p.strip() for p in (spec if spec is not None else os.environ.get(EXTRA_JOBS_ENV, ""))
                              .split(","))):
@@ -147,22 +148,40 @@ class OutboxLoop:
 
     def outbox(self) -> Any:
         if self._outbox is None:
-            from bot.services.wiring import engine_outbox
-            from sync.operations import build_operations
-
             context_for = self.runtime.context_for
             self._outbox = engine_outbox(self.runtime.engine, build_operations(context_for),
                                          context_for=context_for, worker_id=self.worker_id,
-                                         claim_timeout=timedelta(seconds=self.runtime.config.outbox_claim_timeout))
+                                         claim_timeout=timedelta(seconds=self.runtime.config.outbox_claim_timeout),
+                                         on_held=self.show_waiting, on_recorded=self.redraw)
         return self._outbox
 
     def run(self) -> None:
-        while not self.stop.wait(self.runtime.config.outbox):
+        every = self.runtime.config.outbox
+        backoff = Backoff(every, max(every, OUTAGE_POLL_CAP))
+        wait = every
+        while not self.stop.wait(wait):
+            wait = every
             try:
                 if not self.drain():
                     self.redraw_stale_cards()
-            except Exception:
-                logger.exception("outbox round failed; trying again in %gs", self.runtime.config.outbox)
+                backoff.reset()
+            except Exception as exc:
+                if is_outage(exc):  # logged once per outage (core/db_outage.py): just poll less often meanwhile
+                    wait = backoff.failed()
+                    continue
+                logger.exception("outbox round failed; trying again in %gs", every)
+
+    def show_waiting(self, items: list[Item]) -> None:
+        """The outbox holds these items' outcomes until the database answers: their cards say so."""
+        say = getattr(self.runtime.notifier, "waiting_for_database", None)
+        if say is not None and items:
+            self.runtime.notify("waiting cards", lambda: say(items))
+
+    def redraw(self, item_ids: list[int]) -> None:
+        """Held outcomes are recorded: redraw those items' cards."""
+        items = items_with_cards(self.runtime.engine, item_ids)
+        if items:
+            self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
 
     def drain(self) -> int:
         """Claim and run due entries until none are left (or we are stopping); returns how many ran."""
@@ -175,8 +194,6 @@ class OutboxLoop:
                 break
             ran += done
         if ran:
-            from bot.notify import exported_since
-
             items = exported_since(self.runtime.engine, started)
             if items:  # at once, from the worker that ran them (a failure notice follows from the audit log)
                 self.runtime.notify("card refresh", lambda: self.runtime.notifier.refresh_cards(items))
@@ -208,10 +225,6 @@ class Worker:
 
     def __init__(self, settings: Any, *, engine: Engine | None = None, config: SchedulerConfig | None = None,
                  notifier: Notifier | None = None, worker_id: str | None = None) -> None:
-        from bot.leader import leadership_for
-        from core.db import engine_for
-        from sync.outbox import default_worker_id
-
         self.config = config or SchedulerConfig.from_env()
         self.engine = engine or engine_for(settings.database_url)
         self.worker_id = worker_id or default_worker_id()
@@ -252,10 +265,15 @@ class Worker:
 
     def _lead(self) -> None:
         waiting_logged = False
+        backoff = Backoff(self.config.follower_poll, max(self.config.follower_poll, OUTAGE_POLL_CAP))
         try:
             while not self.stopping.is_set():
                 if self.scheduler is None:
                     if not self.leadership.try_acquire():
+                        if OUTAGE.down:  # nobody can lead without the database: try less often until it is back
+                            self.stopping.wait(backoff.failed())
+                            continue
+                        backoff.reset()
                         if not waiting_logged:
                             logger.info("worker %s follows: another worker leads the scheduler; taking over if "
                                         "it stops", self.worker_id)
@@ -272,7 +290,10 @@ class Worker:
                         self.stopping.wait(self.config.follower_poll)
                         continue
                 elif not self.leadership.confirm():
-                    logger.error("worker %s lost the leadership; stopping its scheduler", self.worker_id)
+                    outage = OUTAGE.down or getattr(self.leadership, "lost_to_outage", False)
+                    logger.log(logging.WARNING if outage else logging.ERROR,
+                               "worker %s lost the leadership%s; stopping its scheduler", self.worker_id,
+                               " (the database is unreachable)" if outage else "")
                     self._step_down(wait=False)
                     waiting_logged = False
                     continue
@@ -294,8 +315,6 @@ class Worker:
 
 def serve(settings: Any) -> int:
     """Run a worker until SIGTERM or Ctrl-C; 0 on a clean stop."""
-    from core.db import db_status, engine_for
-
     engine = engine_for(settings.database_url)
     status = db_status(engine)
     if not status.get("migrated"):

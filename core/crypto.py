@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from core.config import get_settings
+
 
 class SecretBoxError(Exception):
     """A stored secret can't be decrypted (wrong LEDGERLINK_SECRET_KEY or a corrupted row)."""
@@ -29,6 +31,4 @@ class SecretBox:
 
 
 def secret_box() -> SecretBox:
-    from core.config import get_settings
-
     return SecretBox(get_settings().require_secret_key())

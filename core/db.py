@@ -14,6 +14,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from core.config import get_settings
+from core.db_outage import install as outage_hooks
+from core.migrate import head_revision
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -31,7 +35,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    outage_hooks(engine)  # one log line when the server goes away, one when it is back (core/db_outage.py)
+    return engine
 
 
 @lru_cache(maxsize=8)
@@ -40,8 +46,6 @@ def engine_for(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    from core.config import get_settings
-
     return engine_for(get_settings().database_url)
 
 
@@ -76,7 +80,6 @@ def db_status(engine: Engine) -> dict[str, object]:
                 rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             except SQLAlchemyError:
                 rev = None
-        from core.migrate import head_revision
 
         return {"ok": True, "dialect": engine.dialect.name, "revision": rev,
                 "migrated": rev is not None and rev == head_revision()}

@@ -1,7 +1,8 @@
 """JSON for money: Decimal in, Decimal out — never a float in between.
 
 `encode` writes each Decimal as a JSON number with exactly its digits (QBO wants numbers, not strings);
-`decode` reads every non-integer number back as Decimal.
+`decode` reads every non-integer number back as Decimal. `plain` makes a JSON-safe copy for JSON columns;
+`parse_time` reads an ISO timestamp back as an aware UTC datetime.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -69,3 +71,27 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_nul(v) for v in value)
     return False
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe copy (Decimal → str, dates → ISO) for JSON columns."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO timestamp (QBO MetaData, our own payloads) as an aware UTC datetime; naive means UTC."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

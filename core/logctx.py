@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from pythonjsonlogger.json import JsonFormatter
+
 FIELDS = ("tenant", "item", "outbox", "requestid", "intuit_tid")
 FORMAT_ENV = "LEDGERLINK_LOG_FORMAT"
 
@@ -68,8 +70,6 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(ids)s"
 
 
 def json_formatter() -> logging.Formatter:
-    from pythonjsonlogger.json import JsonFormatter
-
     class _Formatter(JsonFormatter):
         def add_fields(self, log_record: dict[str, Any], record: logging.LogRecord, message_dict: dict) -> None:
             super().add_fields(log_record, record, message_dict)

@@ -16,6 +16,9 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from core.models import OutboxEntry, SyncCursor
 
 NAMESPACE = "ledgerlink"
 
@@ -97,10 +100,6 @@ class OutboxCollector(Collector):
         self.engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from sqlalchemy import func, select
-
-        from core.models import OutboxEntry, SyncCursor
-
         rows = GaugeMetricFamily(f"{NAMESPACE}_outbox_rows", "Outbox rows by status", labels=["status"])
         oldest = GaugeMetricFamily(f"{NAMESPACE}_outbox_oldest_pending_age_seconds",
                                    "Age of the oldest pending or claimed outbox row (0 when none)")

@@ -288,7 +288,7 @@ class AutoSend(SQLModel, table=True):
 
     Unique per record, status and the Procore change (the record's `updated_at`), so however often a webhook is
     delivered or a poll sees the change, it is sent once; a later genuine re-approval is another row. Ingesting
-    jobs add rows (`pending`); the worker sends them (bot/services/autosend.py) and records who the sender was."""
+    jobs add rows (`pending`); the worker sends them (bot/actions/autosend.py) and records who the sender was."""
 
     __tablename__ = "auto_sends"
     __table_args__ = (

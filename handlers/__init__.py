@@ -1,16 +1,12 @@
-"""Slack listeners by surface. Each module exposes `register(app)`; `register_all` wires those present."""
+"""Slack listeners by surface: each module's named listener functions, registered by its `register(app)`."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from slack_bolt import App
+
+from handlers import actions, commands, errors, events, pickers, views
 
 
 def register_all(app: App) -> None:
-    for module in pkgutil.iter_modules(__path__):
-        mod = importlib.import_module(f"{__name__}.{module.name}")
-        register = getattr(mod, "register", None)
-        if callable(register):
-            register(app)
+    for surface in (actions, commands, errors, events, pickers, views):
+        surface.register(app)

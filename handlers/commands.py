@@ -14,18 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
+from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.identity import Identity
-from bot.services import admin, decisions, jobs, linking, lookup, reports
-from bot.services.runtime import Services, of
+from bot.services import admin, lookup
+from bot.services.admin import GRANTS
+from bot.services.runtime import Services
 from core.domain.errors import InvalidInput
-from handlers.context import who
+from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
 from handlers.progress import Progress, run_long
@@ -101,28 +105,28 @@ def _sub_send(call: Call, args: tuple[str | None, str | None]) -> str | None:
     if args[1] is None:
         open_send_modal(call.svc, call.client, call.body, args[0])
         return None
-    out = decisions.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
+    out = send.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
     return sent_sentence(out.item)
 
 
 def _sub_retrieve(call: Call, args: tuple[str, str]) -> str:
-    out = decisions.retrieve(call.svc, _target(call, args), call.me.actor)
+    out = retrieve.retrieve(call.svc, _target(call, args), call.me.actor)
     return f":leftwards_arrow_with_hook: Retrieved {out.item.title}: it is ready to export again."
 
 
 def _sub_resend(call: Call, args: tuple[str, str]) -> str:
-    out = decisions.resend(call.svc, _target(call, args), call.me.actor)
+    out = resend.resend(call.svc, _target(call, args), call.me.actor)
     return f":outbox_tray: Resent {out.item.title} to accounting (round {out.item.round})."
 
 
 def _sub_export(call: Call, args: tuple[str, str]) -> None:
-    out = decisions.export(call.svc, _target(call, args), call.me.actor)
+    out = export_now.export(call.svc, _target(call, args), call.me.actor)
     call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
 
-    def finish() -> None:
-        item = decisions.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        call.respond(replace_original=True, text=decisions.export_sentence(call.svc, item))
-    call.svc.submit(finish)
+    def show_result() -> None:
+        item = finish.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
+        call.respond(replace_original=True, text=export_now.export_sentence(call.svc, item))
+    call.svc.submit(show_result)
 
 
 # --- lists, syncs, reports (long work) -----------------------------------------------------------------------
@@ -131,22 +135,22 @@ def _job_result(report: Any, what: str) -> str:
     return f":white_check_mark: Done — {what}: {summary}"
 
 
-def _run_job(call: Call, p: jobs.Plan, label: str) -> None:
+def _run_job(call: Call, p: refresh.Plan, label: str) -> None:
     def work(progress: Progress) -> str:
-        return _job_result(jobs.run(call.svc, call.me, p, progress=progress.update), p.what)
+        return _job_result(refresh.run(call.svc, call.me, p, progress=progress.update), p.what)
     run_long(call.svc, call.respond, label, work)
 
 
 def _sub_refresh(call: Call, word: str) -> None:
-    p = jobs.plan(jobs.REFRESH, word)
+    p = refresh.plan(refresh.REFRESH, word)
     _run_job(call, p, f"refreshing {p.what}")
 
 
 def _sub_sync(call: Call, parsed: tuple[str, bool]) -> Message | str | None:
     word, now = parsed
-    p = jobs.plan(jobs.SYNC, word)
+    p = refresh.plan(refresh.SYNC, word)
     if not now:
-        cur = jobs.last_run(call.svc, call.me.tenant_id, p.job)
+        cur = refresh.last_run(call.svc, call.me.tenant_id, p.job)
         when = "never run yet" if cur is None or cur.last_run_at is None else \
             f"last run {cur.last_run_at:%Y-%m-%d %H:%M} UTC ({cur.last_status or 'unknown'})"
         return (f"Sync {word} ({p.what}): {when}. It runs on the schedule in App Home; "
@@ -159,7 +163,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
     name, project = parsed
 
     def work(progress: Progress) -> Message:
-        built = reports.build(call.svc, call.me, name, project=project)
+        built = report.build(call.svc, call.me, name, project=project)
         attached = False
         if built.report.long:
             dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
@@ -177,12 +181,10 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
     if procore is None or qbo is None:
         open_link_modal(call.svc, call.client, call.body, kind)
         return None
-    return linking.link(call.svc, call.me, kind, procore=procore, qbo=qbo).sentence
+    return link.link(call.svc, call.me, kind, procore=procore, qbo=qbo).sentence
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
-    from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
-
     url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
     label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
     return Message(text=f"Connect {label}: {url}", blocks=[
@@ -246,7 +248,6 @@ def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
 
 def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
     ref, what = parsed
-    from slack_sdk.errors import SlackApiError
 
     try:
         target = _slack_user(call.client, ref)
@@ -291,14 +292,14 @@ _add("link", "link company|project [<Procore id or name> <QuickBooks id or name>
      who="Standard and up",
      examples=("link company", "link company 562949953421636 58", 'link project "Riverside Clinic" "Riverside"'))
 _add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
-     lambda a: _one(a, tuple(jobs.REFRESH), "list"), _sub_refresh, who="Standard and up",
+     lambda a: _one(a, tuple(refresh.REFRESH), "list"), _sub_refresh, who="Standard and up",
      examples=("refresh companies",))
 _add("sync", "sync paid|job-costs|vendors [now]", "see when a sync last ran, or run it now",
-     lambda a: (_choice(a, 0, tuple(jobs.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
+     lambda a: (_choice(a, 0, tuple(refresh.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
      examples=("sync paid", "sync paid now"))
 _add("report", "report accountant|job-costs|unsyncable|archived|sub-jobs [project id]",
      "a report here, with a CSV file for long ones",
-     lambda a: (_choice(a, 0, reports.REPORT_NAMES, "report"), _project(a)), _sub_report,
+     lambda a: (_choice(a, 0, report.REPORT_NAMES, "report"), _project(a)), _sub_report,
      examples=("report accountant", "report job-costs 1001"))
 _add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
      lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")
@@ -346,8 +347,6 @@ def _project(args: list[str]) -> int | None:
 
 
 def _grant_args(args: list[str]) -> tuple[str, str]:
-    from bot.services.admin import GRANTS
-
     if len(args) != 2:
         raise Usage("Say who and what to grant")
     if args[1].lower() not in GRANTS:
@@ -361,45 +360,47 @@ def _as_reply(result: Message | str) -> dict[str, Any]:
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
 
-def register(app: App) -> None:
-    svc = of(app)
-    entries = [s.help for s in SUBS.values()]
+HELP_ENTRIES = [s.help for s in SUBS.values()]  # every subcommand is added above
 
-    @app.command(ids.COMMAND)
-    @guarded
-    def command(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        try:
-            args = shlex.split(body.get("text") or "")
-        except ValueError:
-            ack(text=f"I couldn't read that (a quote isn't closed?). Try `{ids.COMMAND} help`.")
+
+def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    svc = services(context)
+    try:
+        args = shlex.split(body.get("text") or "")
+    except ValueError:
+        ack(text=f"I couldn't read that (a quote isn't closed?). Try `{ids.COMMAND} help`.")
+        return
+    name = args[0].lower() if args else "help"
+    sub = SUBS.get(name)
+    if sub is None:
+        ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+        return
+    try:
+        parsed = sub.parse(args[1:])
+    except Usage as exc:
+        ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+        return
+    if name == "help":
+        only = SUBS[parsed].help if parsed in SUBS else None
+        ack(**_as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
+        return
+    try:
+        call = Call(svc, client, body, respond, who(svc, client, body))
+        if sub.mode == "now":
+            ack(**_as_reply(sub.run(call, parsed) or ""))
             return
-        name = args[0].lower() if args else "help"
-        sub = SUBS.get(name)
-        if sub is None:
-            ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
-            return
-        try:
-            parsed = sub.parse(args[1:])
-        except Usage as exc:
-            ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
-            return
-        if name == "help":
-            only = SUBS[parsed].help if parsed in SUBS else None
-            ack(**_as_reply(help_message(ids.COMMAND, entries, only=only)))
-            return
-        try:
-            call = Call(svc, client, body, respond, who(svc, client, body))
-            if sub.mode == "now":
-                ack(**_as_reply(sub.run(call, parsed) or ""))
-                return
-        except decisions.SENTENCE_ERRORS as exc:
-            ack(text=decisions.sentence_of(exc))
-            return
-        ack()
-        try:
-            result = sub.run(call, parsed)
-        except decisions.SENTENCE_ERRORS as exc:
-            respond(text=decisions.sentence_of(exc))
-            return
-        if result:
-            respond(**_as_reply(result))
+    except common.SENTENCE_ERRORS as exc:
+        ack(text=common.sentence_of(exc))
+        return
+    ack()
+    try:
+        result = sub.run(call, parsed)
+    except common.SENTENCE_ERRORS as exc:
+        respond(text=common.sentence_of(exc))
+        return
+    if result:
+        respond(**_as_reply(result))
+
+
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(guarded(handle_command))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -12,6 +13,13 @@ from bot.identity import Identity, resolve
 from bot.services.runtime import Services
 
 logger = logging.getLogger(__name__)
+
+SERVICES = "ledgerlink_services"  # the context key handlers/middleware.py puts the app's Services under
+
+
+def services(context: BoltContext) -> Services:
+    """The app's `Services`, as the middleware handed them to this request."""
+    return context[SERVICES]
 
 
 def team_id(body: dict[str, Any]) -> str | None:

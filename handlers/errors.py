@@ -1,4 +1,7 @@
-"""The app's one error handler: log the failure with a reference, show the person a sentence (never a trace)."""
+"""The app's one error handler: log the failure with a reference, show the person a sentence (never a trace).
+
+The database being unreachable is a known, passing condition, not a bug: the person is told so in a sentence and
+the log gets one line per refused click (the outage itself is logged once: core/db_outage.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +15,17 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from core import db_outage
 from handlers.context import tell
 
 logger = logging.getLogger(__name__)
+
+
+#: what a person is told when their click or command could not reach the database
+DB_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your click was not recorded — try again "
+               "in a minute.")
+DB_COMMAND_SENTENCE = (":hourglass: Ledgerlink can't reach its database right now; your command was not run — try "
+                       "again in a minute.")
 
 
 def sentence(ref: str) -> str:
@@ -25,8 +36,12 @@ def sentence(ref: str) -> str:
 def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
     ref = uuid.uuid4().hex[:8]
     kind = body.get("type") or ("command" if body.get("command") else "event")
-    logger.error("unhandled error %s in %s: %s", ref, kind, error, exc_info=error)
-    text = sentence(ref)
+    if db_outage.is_outage(error):
+        logger.warning("%s refused (%s): the database is unreachable", kind, _what(body))
+        text = DB_COMMAND_SENTENCE if body.get("command") else DB_SENTENCE
+    else:
+        logger.error("unhandled error %s in %s: %s", ref, kind, error, exc_info=error)
+        text = sentence(ref)
     try:
         if body.get("response_url"):
             WebhookClient(body["response_url"]).send(text=text, response_type="ephemeral", replace_original=False)
@@ -34,6 +49,14 @@ def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
             tell(client, body, text)
     except Exception:  # noqa: BLE001 - telling the person is best effort; the failure is logged above
         logger.exception("could not show error %s to the person", ref)
+
+
+def _what(body: dict[str, Any]) -> str:
+    """'item_accept by U123' / '/ledgerlink by U123': enough to match a person's report to the log line."""
+    actions = body.get("actions") or [{}]
+    name = body.get("command") or actions[0].get("action_id") or (body.get("view") or {}).get("callback_id") or "?"
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    return f"{name} by {user.get('id') or body.get('user_id') or '?'}"
 
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,21 +12,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import ids
 from blocks import pickers as blocks
 from blocks.text import money
+from bot.actions import common, link, resend, send
 from bot.identity import resolve
-from bot.services import decisions, linking, lookup, pickers
-from bot.services.runtime import Services, of
-from core.domain.errors import DomainError, InvalidInput
+from bot.services import lookup, pickers
+from bot.services.runtime import Services
+from core.domain.errors import DomainError
 from core.domain.states import ItemType
 from core.models import Item
-from handlers.context import team_id, tell, user_id, who
+from handlers.context import services, team_id, tell, user_id, who
 from handlers.errors import guarded
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def _answer(svc: Services, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_link_modal(svc: Services, client: WebClient, body: dict[str, Any], kind: str) -> None:
-    linking.check_ready(svc)
+    link.check_ready(svc)
     client.views_open(trigger_id=body["trigger_id"],
                       view=blocks.link_modal(kind, channel=body.get("channel_id")))
 
@@ -86,102 +86,97 @@ def _named(svc: Services, tenant_id: int, source: str, pick: blocks.Picked | Non
         return pick
 
 
+def handle_options(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    ack(**_answer(svc, body))
+
+
+def handle_picked_in_link_modal(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    ack()
+    view = body["view"]
+    meta = blocks.read_meta(view)
+    kind = meta.get("kind", "company")
+    procore_source, qbo_source = link.SOURCES[kind]
+    try:
+        me = who(svc, client, body)
+    except DomainError as exc:
+        tell(client, body, exc.sentence)
+        return
+    procore = _named(svc, me.tenant_id, procore_source, blocks.picked(view, ids.LINK_PROCORE_BLOCK))
+    if procore is None:
+        likely: list[tuple[str, str]] = []
+    elif procore.value == meta.get("procore"):  # the vendor was picked: the company's twins are known
+        likely = [tuple(x) for x in meta.get("likely") or []]  # type: ignore[misc]
+    else:
+        likely = pickers.likely(svc.engine, me, qbo_source, procore.value)
+    updated = blocks.link_modal(kind, channel=meta.get("channel"), procore=procore, likely=likely,
+                                qbo=_named(svc, me.tenant_id, qbo_source, blocks.picked(view, ids.LINK_QBO_BLOCK)))
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        logger.info("link modal changed meanwhile; the newer pick's update wins")
+
+
+def handle_link_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    meta = blocks.read_meta(view)
+    kind = meta.get("kind", "company")
+    procore, qbo = blocks.picked(view, ids.LINK_PROCORE_BLOCK), blocks.picked(view, ids.LINK_QBO_BLOCK)
+    k = blocks.LINK_KINDS[kind]
+    if procore is None or qbo is None:
+        missing = ids.LINK_PROCORE_BLOCK if procore is None else ids.LINK_QBO_BLOCK
+        noun = k.procore_noun if procore is None else k.qbo_noun
+        ack(response_action="errors", errors={missing: f"Pick the {noun}."})
+        return
+    try:
+        linked = link.link(svc, who(svc, client, body), kind, procore=procore.value, qbo=qbo.value)
+    except DomainError as exc:  # the confirm step refused: say so under the record being confirmed
+        ack(response_action="errors", errors={ids.LINK_QBO_BLOCK: exc.sentence[:2000]})
+        return
+    ack()
+    tell(client, {"user": body["user"], "channel_id": meta.get("channel")}, linked.sentence)
+
+
+def handle_send_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    meta = blocks.read_meta(view)
+    pick = blocks.picked(view, ids.SEND_ITEM_BLOCK)
+    try:
+        me = who(svc, client, body)
+        item = pickers.sendable_item(svc.engine, me.tenant_id, pick.value if pick else "")
+    except DomainError as exc:
+        ack(response_action="errors", errors={ids.SEND_ITEM_BLOCK: exc.sentence[:2000]})
+        return
+    ack()
+    answer_to = {"user": body["user"], "channel_id": meta.get("channel")}
+
+    def send_now() -> None:  # invoices re-read Procore first: after the ack, like the command
+        try:
+            again = item.state == "rejected"
+            out = (resend.resend if again else send.send)(svc, item.id, me.actor)  # type: ignore[arg-type]
+            text = sent_sentence(out.item)
+        except common.SENTENCE_ERRORS as exc:
+            text = common.sentence_of(exc)
+        tell(client, answer_to, text)
+    svc.submit(send_now)
+
+
 def register(app: App) -> None:
-    svc = of(app)
-
-    @app.options(ids.PICK_PROCORE_COMPANY)
-    @app.options(ids.PICK_QBO_VENDOR)
-    @app.options(ids.PICK_PROCORE_PROJECT)
-    @app.options(ids.PICK_QBO_PROJECT)
-    @app.options(ids.PICK_ITEM)
-    @guarded
-    def options(ack: Ack, body: dict, client: WebClient) -> None:
-        ack(**_answer(svc, body))
-
-    @app.action(ids.PICK_PROCORE_COMPANY)
-    @app.action(ids.PICK_QBO_VENDOR)
-    @app.action(ids.PICK_PROCORE_PROJECT)
-    @app.action(ids.PICK_QBO_PROJECT)
-    @guarded
-    def picked_in_link_modal(ack: Ack, body: dict, client: WebClient) -> None:
-        ack()
-        view = body["view"]
-        meta = blocks.read_meta(view)
-        kind = meta.get("kind", "company")
-        procore_source, qbo_source = linking.SOURCES[kind]
-        try:
-            me = who(svc, client, body)
-        except DomainError as exc:
-            tell(client, body, exc.sentence)
-            return
-        procore = _named(svc, me.tenant_id, procore_source, blocks.picked(view, ids.LINK_PROCORE_BLOCK))
-        if procore is None:
-            likely: list[tuple[str, str]] = []
-        elif procore.value == meta.get("procore"):  # the vendor was picked: the company's twins are known
-            likely = [tuple(x) for x in meta.get("likely") or []]  # type: ignore[misc]
-        else:
-            likely = pickers.likely(svc.engine, me, qbo_source, procore.value)
-        updated = blocks.link_modal(kind, channel=meta.get("channel"), procore=procore, likely=likely,
-                                    qbo=_named(svc, me.tenant_id, qbo_source, blocks.picked(view, ids.LINK_QBO_BLOCK)))
-        try:
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "hash_conflict":
-                raise
-            logger.info("link modal changed meanwhile; the newer pick's update wins")
-
-    @app.view(ids.LINK_VIEW)
-    @guarded
-    def link_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = blocks.read_meta(view)
-        kind = meta.get("kind", "company")
-        procore, qbo = blocks.picked(view, ids.LINK_PROCORE_BLOCK), blocks.picked(view, ids.LINK_QBO_BLOCK)
-        k = blocks.LINK_KINDS[kind]
-        if procore is None or qbo is None:
-            missing = ids.LINK_PROCORE_BLOCK if procore is None else ids.LINK_QBO_BLOCK
-            noun = k.procore_noun if procore is None else k.qbo_noun
-            ack(response_action="errors", errors={missing: f"Pick the {noun}."})
-            return
-        try:
-            linked = linking.link(svc, who(svc, client, body), kind, procore=procore.value, qbo=qbo.value)
-        except DomainError as exc:  # the confirm step refused: say so under the record being confirmed
-            ack(response_action="errors", errors={ids.LINK_QBO_BLOCK: exc.sentence[:2000]})
-            return
-        ack()
-        tell(client, {"user": body["user"], "channel_id": meta.get("channel")}, linked.sentence)
-
-    @app.view(ids.SEND_VIEW)
-    @guarded
-    def send_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = blocks.read_meta(view)
-        pick = blocks.picked(view, ids.SEND_ITEM_BLOCK)
-        try:
-            me = who(svc, client, body)
-            item = _sendable(svc, me.tenant_id, pick.value if pick else "")
-        except DomainError as exc:
-            ack(response_action="errors", errors={ids.SEND_ITEM_BLOCK: exc.sentence[:2000]})
-            return
-        ack()
-        answer_to = {"user": body["user"], "channel_id": meta.get("channel")}
-
-        def send() -> None:  # invoices re-read Procore first: after the ack, like the command
-            try:
-                again = item.state == "rejected"
-                out = (decisions.resend if again else decisions.send)(svc, item.id, me.actor)  # type: ignore[arg-type]
-                text = sent_sentence(out.item)
-            except decisions.SENTENCE_ERRORS as exc:
-                text = decisions.sentence_of(exc)
-            tell(client, answer_to, text)
-        svc.submit(send)
+    options = guarded(handle_options)
+    app.options(ids.PICK_PROCORE_COMPANY)(options)
+    app.options(ids.PICK_QBO_VENDOR)(options)
+    app.options(ids.PICK_PROCORE_PROJECT)(options)
+    app.options(ids.PICK_QBO_PROJECT)(options)
+    app.options(ids.PICK_ITEM)(options)
+    picked_in_link_modal = guarded(handle_picked_in_link_modal)
+    app.action(ids.PICK_PROCORE_COMPANY)(picked_in_link_modal)
+    app.action(ids.PICK_QBO_VENDOR)(picked_in_link_modal)
+    app.action(ids.PICK_PROCORE_PROJECT)(picked_in_link_modal)
+    app.action(ids.PICK_QBO_PROJECT)(picked_in_link_modal)
+    app.view(ids.LINK_VIEW)(guarded(handle_link_submitted))
+    app.view(ids.SEND_VIEW)(guarded(handle_send_submitted))
 
 
-def _sendable(svc: Services, tenant_id: int, value: str) -> Item:
-    item = None
-    if value.isdigit():
-        with Session(svc.engine, expire_on_commit=False) as s:
-            item = s.get(Item, int(value))
-    if item is None or item.tenant_id != tenant_id:
-        raise InvalidInput("Pick an item from the list.")
-    if item.state not in pickers.SENDABLE:
-        raise InvalidInput(f"{item.title} is {item.state.replace('_', ' ')} now, so it can't be sent; pick another.")
-    return item

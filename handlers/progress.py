@@ -13,7 +13,7 @@ from collections.abc import Callable
 from slack_bolt import Respond
 
 from blocks.cards import Message
-from bot.services import decisions
+from bot.actions import common
 from bot.services.runtime import Services
 
 
@@ -58,8 +58,8 @@ def run_long(svc: Services, respond: Respond, label: str, work: Callable[[Progre
     def run() -> None:
         try:
             progress.done(work(progress))
-        except decisions.SENTENCE_ERRORS as exc:
-            progress.done(f":x: {decisions.sentence_of(exc)}")
+        except common.SENTENCE_ERRORS as exc:
+            progress.done(f":x: {common.sentence_of(exc)}")
         except Exception:
             progress.done(f":x: {label.capitalize()} stopped on an error on Ledgerlink's side; it's logged. "
                           "Try again in a few minutes.")

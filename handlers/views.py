@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from blocks import ids, modals
-from bot.services import admin, decisions, home
-from bot.services.runtime import Services, of
-from bot.services.wiring import reschedule
+from bot.actions import common, reject
+from bot.scheduler import reschedule
+from bot.services import admin, home
+from bot.services.runtime import Services
 from core.domain.errors import DomainError
-from handlers.context import team_id, tell, user_id, who
+from handlers.context import services, team_id, tell, user_id, who
 from handlers.errors import guarded
 
 logger = logging.getLogger(__name__)
@@ -31,46 +32,47 @@ def open_settings(svc: Services, client: WebClient, body: dict[str, Any]) -> Non
     client.views_open(trigger_id=body["trigger_id"], view=modals.settings_modal(form))
 
 
+def handle_reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    meta = modals.read_meta(view)
+    reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
+              .get("value") or "").strip()
+    try:
+        me = who(svc, client, body)
+        item_id = int(meta["item_id"])
+        reject.reject(svc, item_id, me.actor, reason)
+    except common.SENTENCE_ERRORS as exc:
+        ack(response_action="errors", errors={ids.REASON_BLOCK: common.sentence_of(exc)[:2000]})
+        return
+    ack()
+    reject.announce_rejection(svc, item_id)
+
+
+def handle_settings_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    meta = modals.read_meta(view)
+    changes, errors = modals.read_settings(view["state"]["values"], admin=bool(meta.get("admin")),
+                                           approver=bool(meta.get("approver")))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    changes = {k: v for k, v in changes.items()
+               if v is not None or k in (ids.S_CONFIRM, ids.S_TWO)}
+    try:
+        me = who(svc, client, body)
+        changed = admin.save_settings(svc.engine, me.actor, me.tenant_id, changes)
+    except DomainError as exc:
+        first = next(iter(view["state"]["values"]), ids.S_DIRECT)
+        ack(response_action="errors", errors={first: exc.sentence[:2000]})
+        return
+    ack()
+    if set(changed) - {"digest_opt_out"}:
+        reschedule(me.tenant_id, svc.engine)
+    if changed:
+        tell(client, body, "Settings saved: " + ", ".join(c.replace("_", " ") for c in changed) + ".")
+    home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+
+
 def register(app: App) -> None:
-    svc = of(app)
-
-    @app.view(ids.REJECT_VIEW)
-    @guarded
-    def reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = modals.read_meta(view)
-        reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
-                  .get("value") or "").strip()
-        try:
-            me = who(svc, client, body)
-            item_id = int(meta["item_id"])
-            decisions.reject(svc, item_id, me.actor, reason)
-        except decisions.SENTENCE_ERRORS as exc:
-            ack(response_action="errors", errors={ids.REASON_BLOCK: decisions.sentence_of(exc)[:2000]})
-            return
-        ack()
-        decisions.announce_rejection(svc, item_id)
-
-    @app.view(ids.SETTINGS_VIEW)
-    @guarded
-    def settings_submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        meta = modals.read_meta(view)
-        changes, errors = modals.read_settings(view["state"]["values"], admin=bool(meta.get("admin")),
-                                               approver=bool(meta.get("approver")))
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        changes = {k: v for k, v in changes.items()
-                   if v is not None or k in (ids.S_CONFIRM, ids.S_TWO)}
-        try:
-            me = who(svc, client, body)
-            changed = admin.save_settings(svc.engine, me.actor, me.tenant_id, changes)
-        except DomainError as exc:
-            first = next(iter(view["state"]["values"]), ids.S_DIRECT)
-            ack(response_action="errors", errors={first: exc.sentence[:2000]})
-            return
-        ack()
-        if set(changed) - {"digest_opt_out"}:
-            reschedule(me.tenant_id, svc.engine)
-        if changed:
-            tell(client, body, "Settings saved: " + ", ".join(c.replace("_", " ") for c in changed) + ".")
-        home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+    app.view(ids.REJECT_VIEW)(guarded(handle_reject_submitted))
+    app.view(ids.SETTINGS_VIEW)(guarded(handle_settings_submitted))

@@ -1,6 +1,6 @@
 """The engine's side of auto-send: an ingesting job that sees a Procore record change status calls `note_change`,
 which asks the rules (core/domain/autosend.py) and, when they say send, queues one `AutoSend` row in the job's
-transaction. The worker sends it afterwards (bot/services/autosend.py); nothing here talks to Slack.
+transaction. The worker sends it afterwards (bot/actions/autosend.py); nothing here talks to Slack.
 
 Exactly once per status change: the row is unique on (record, new status, the record's `updated_at`) and
 inserted with ON CONFLICT DO NOTHING, so three deliveries of one webhook — or a webhook and a poll, or two

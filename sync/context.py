@@ -19,7 +19,9 @@ from core.crypto import SecretBox
 from core.domain.workflow import Workflow
 from core.models import Tenant
 from sync.procore.client import ProcoreClient
+from sync.procore.oauth import ProcoreOAuth
 from sync.qbo.client import QboClient
+from sync.qbo.oauth import QboOAuth
 from sync.tokens import TokenStore
 
 
@@ -29,9 +31,6 @@ class NotConnected(LookupError):
 
 def token_store(engine: Engine, settings: Settings) -> TokenStore:
     """A TokenStore with every provider's refresher registered."""
-    from sync.procore.oauth import ProcoreOAuth
-    from sync.qbo.oauth import QboOAuth
-
     store = TokenStore(engine, SecretBox(settings.require_secret_key()))
     if settings.qbo_client_id and settings.qbo_client_secret:
         store.register_refresher("qbo", QboOAuth.from_settings(settings).refresh)

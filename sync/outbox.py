@@ -10,7 +10,9 @@ Why this ends with exactly one remote record whatever crashes:
   record up by its natural key, for when QBO's replay window has passed), else replays the requestid;
 - two workers on one row: claims are atomic (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one
   `UPDATE … RETURNING` on SQLite); a stale reclaim can make two calls, but with one requestid, and only the
-  worker that still holds the claim may record the result (compare-and-set on `claimed_by`).
+  worker that still holds the claim may record the result (compare-and-set on `claimed_by`);
+- the database unreachable when the outcome is recorded (or before it exists): the outcome is held in memory and
+  recorded, or the claim released, as soon as the database answers (sync/held.py), not after the claim timeout.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from core import logctx, metrics
+from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.domain.workflow import Workflow
-from core.models import OutboxEntry, utcnow
+from core.models import Item, OutboxEntry, utcnow
+from sync.held import HELD, Held, HeldOutcomes
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +149,11 @@ class Outbox:
     def __init__(self, engine: Engine, operations: Mapping[str, Operation], *, worker_id: str | None = None,
                  claim_timeout: timedelta = timedelta(minutes=5), max_attempts: int = 8,
                  clock: Callable[[], datetime] = utcnow,
-                 kill_point: Callable[[str], None] | None = None) -> None:
+                 kill_point: Callable[[str], None] | None = None,
+                 on_held: Callable[[list[Item]], None] | None = None,
+                 on_recorded: Callable[[list[int]], None] | None = None, held: HeldOutcomes = HELD) -> None:
+        """`on_held(items)`: results of these items wait for the database (they were read before it went away; must
+        not use the database); `on_recorded(item_ids)`: held outcomes of these items are now recorded."""
         self.engine = engine
         self.operations = operations
         self.worker_id = worker_id or default_worker_id()
@@ -154,6 +162,8 @@ class Outbox:
         self.clock = clock
         self.workflow = Workflow(engine, clock=clock)
         self._kill = kill_point or crash_point_from_env() or (lambda _where: None)
+        self.on_held, self.on_recorded, self.held = on_held, on_recorded, held
+        self._items: dict[int, Item] = {}  # the items of the rows in flight, read with them when `on_held` is set
 
     # --- claiming --------------------------------------------------------------------------------------
     def due(self, now: datetime) -> Any:
@@ -192,13 +202,17 @@ class Outbox:
         try:
             with logctx.scope(outbox=entry_id):
                 return self._run(entry_id)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):  # no outcome yet (the database went away first): release the claim once it is back
+                self._release_later([entry_id])
+                return OutboxStatus.CLAIMED
             logger.exception("outbox entry %s: unexpected error; retried once its claim times out", entry_id)
             return OutboxStatus.CLAIMED
 
     def _run(self, entry_id: int) -> OutboxStatus:
         with Session(self.engine, expire_on_commit=False) as s:
             entry = s.get(OutboxEntry, entry_id)
+            self._remember_items(s, [entry] if entry else [])
         if entry is None or entry.status != OutboxStatus.CLAIMED or entry.claimed_by != self.worker_id:
             return OutboxStatus(entry.status) if entry else OutboxStatus.FAILED
         logctx.bind(tenant=entry.tenant_id, item=entry.item_id, requestid=entry.requestid)
@@ -241,6 +255,47 @@ class Outbox:
                     stats.retried += 1
         return stats
 
+    # --- the database unreachable: outcomes held in memory (sync/held.py) ------------------------------
+    def _remember_items(self, s: Session, entries: list[OutboxEntry]) -> None:
+        """Keep the rows' items as they are now, for the "waiting for the database" card should that be needed."""
+        if self.on_held is None:
+            return
+        ids = [e.item_id for e in entries if e.item_id is not None]
+        self._items = {i.id: i for i in s.exec(sm_select(Item).where(Item.id.in_(ids)))} if ids else {}  # type: ignore[misc,union-attr]
+
+    def _held_if_down(self, entries: list[OutboxEntry],
+                      record: Callable[[], list[OutboxStatus]]) -> list[OutboxStatus]:
+        """Record outcomes now; if the database is unreachable, hold `record` to run again once it answers."""
+        try:
+            return record()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+        item_ids = [e.item_id for e in entries if e.item_id is not None]
+        self.held.hold(Held(tuple(e.id for e in entries), tuple(item_ids), record,  # type: ignore[misc]
+                            recorded=self.on_recorded))
+        if self.on_held is not None:
+            items = [self._items[i] for i in item_ids if i in self._items]
+            try:
+                self.on_held(items)
+            except Exception:  # noqa: BLE001 - the card note is best effort; the outcome is held either way
+                logger.exception("outbox: showing that items %s wait for the database failed", item_ids)
+        return [OutboxStatus.CLAIMED] * len(entries)
+
+    def _release_later(self, entry_ids: list[int]) -> None:
+        self.held.hold(Held(tuple(entry_ids), (), lambda: self._release_now(entry_ids), release=True))
+
+    def _release_now(self, entry_ids: list[int]) -> int:
+        """Rows we claimed but have no outcome for go back to pending, due now (their next attempt reconciles)."""
+        now = self.clock()
+        with Session(self.engine) as s:
+            released = s.execute(update(OutboxEntry).where(
+                OutboxEntry.id.in_(entry_ids), OutboxEntry.status == OutboxStatus.CLAIMED.value,
+                OutboxEntry.claimed_by == self.worker_id,
+            ).values(status=OutboxStatus.PENDING.value, claimed_by=None, next_attempt_at=now, updated_at=now)).rowcount
+            s.commit()
+        return released
+
     # --- recording outcomes (each only while we still hold the claim) ----------------------------------
     def _still_ours(self, s: Session, entry: OutboxEntry, values: dict[str, Any]) -> bool:
         stmt = update(OutboxEntry).where(
@@ -250,11 +305,22 @@ class Outbox:
         return s.execute(stmt).rowcount == 1
 
     def _complete(self, entry: OutboxEntry, op: Operation, result: RemoteResult) -> OutboxStatus:
+        return self._held_if_down([entry], lambda: [self._complete_now(entry, op, result)])[0]
+
+    def _fail(self, entry: OutboxEntry, sentence: str) -> OutboxStatus:
+        return self._held_if_down([entry], lambda: [self._fail_now(entry, sentence)])[0]
+
+    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
+        return self._held_if_down([entry], lambda: [self._retry_later_now(entry, exc)])[0]
+
+    def _complete_now(self, entry: OutboxEntry, op: Operation, result: RemoteResult) -> OutboxStatus:
         with Session(self.engine, expire_on_commit=False) as s:
             if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
                                                "result": {"summary": result.summary, **result.body},
                                                "last_error": None}):
                 s.rollback()
+                if self._recorded_already(entry, result):
+                    return OutboxStatus.DONE
                 logger.warning("outbox %s: claim lost before recording the result; the new owner records it",
                                entry.id)
                 return OutboxStatus.CLAIMED
@@ -271,7 +337,14 @@ class Outbox:
         logger.info("outbox %s (%s) done: %s", entry.id, entry.operation, result.remote_id)
         return OutboxStatus.DONE
 
-    def _fail(self, entry: OutboxEntry, sentence: str) -> OutboxStatus:
+    def _recorded_already(self, entry: OutboxEntry, result: RemoteResult) -> bool:
+        """Our own earlier commit of this result went through although its answer was lost (the connection
+        dropped at the commit): a held result finds it recorded."""
+        with Session(self.engine) as s:
+            row = s.get(OutboxEntry, entry.id)
+        return row is not None and row.status == OutboxStatus.DONE and row.remote_id == result.remote_id
+
+    def _fail_now(self, entry: OutboxEntry, sentence: str) -> OutboxStatus:
         with Session(self.engine) as s:
             if not self._still_ours(s, entry, {"status": OutboxStatus.FAILED.value, "last_error": sentence}):
                 s.rollback()
@@ -286,9 +359,9 @@ class Outbox:
             logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
         return OutboxStatus.FAILED
 
-    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
+    def _retry_later_now(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
         if entry.attempts >= self.max_attempts:
-            return self._fail(entry, f"QuickBooks or Procore kept failing after {entry.attempts} attempts "
+            return self._fail_now(entry, f"QuickBooks or Procore kept failing after {entry.attempts} attempts "
                                      f"({exc}); Ledgerlink stopped retrying — press Retry when it is back.")
         delay = min(600.0, 2.0 ** entry.attempts) * (0.5 + random.random() / 2)  # noqa: S311 - jitter only
         with Session(self.engine) as s:

@@ -20,25 +20,31 @@ os.environ.setdefault("LEDGERLINK_SECRET_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(scope="session")
-def postgres_server_url():
-    url = os.environ.get("LEDGERLINK_TEST_POSTGRES_URL")
-    server = None
-    if not url:
-        server = PrivatePostgres()
-        try:
-            url = server.start()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            url = None
-            reason = f"could not start PostgreSQL: {exc}"
-        else:
-            reason = "no PostgreSQL binaries (install Debian's postgresql)"
-        if url is None:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"CI needs PostgreSQL: {reason}")
-            pytest.skip(reason)
-    yield url
-    if server:
-        server.stop()
+def postgres_server():
+    """The private PostgreSQL server the session started (a tests/support/postgres.PrivatePostgres: tests may
+    restart it), or None when LEDGERLINK_TEST_POSTGRES_URL names an external one."""
+    if os.environ.get("LEDGERLINK_TEST_POSTGRES_URL"):
+        yield None
+        return
+    server = PrivatePostgres()
+    try:
+        url = server.start()
+    except Exception as exc:  # noqa: BLE001 - reported below
+        url = None
+        reason = f"could not start PostgreSQL: {exc}"
+    else:
+        reason = "no PostgreSQL binaries (install Debian's postgresql)"
+    if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL: {reason}")
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(postgres_server):
+    return postgres_server.url if postgres_server is not None else os.environ["LEDGERLINK_TEST_POSTGRES_URL"]
 
 
 @pytest.fixture(scope="session")

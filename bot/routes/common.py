@@ -8,6 +8,11 @@ import hmac
 import time
 
 from markupsafe import escape
+from sqlmodel import Session
+
+from core.crypto import SecretBox
+from core.models import Tenant
+from sync.tokens import TokenStore
 
 STATE_TTL_SECONDS = 600
 
@@ -52,12 +57,6 @@ def html_page(title: str, message: str, status: int, extra_html: str = "") -> tu
 def save_connection(engine, secret_key: str, *, tenant_id: int, provider: str, external_id: str | int,
                     tokens, tenant_field: str) -> int:
     """Store a freshly authorised connection (tokens encrypted) and note the account on the tenant row."""
-    from sqlmodel import Session
-
-    from core.crypto import SecretBox
-    from core.models import Tenant
-    from sync.tokens import TokenStore
-
     connection_id = TokenStore(engine, SecretBox(secret_key)).save(
         tenant_id=tenant_id, provider=provider, external_id=str(external_id), tokens=tokens)
     with Session(engine) as session:

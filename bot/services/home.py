@@ -13,9 +13,9 @@ from blocks.cards import CardData
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
 from blocks.modals import HistoryRow
 from bot import scheduler
+from bot.cardview import card_data, person, read_settings
 from bot.identity import Identity, NotSetUp, resolve
 from bot.services import admin, ready
-from bot.services.cardview import card_data, person, read_settings
 from bot.services.runtime import Services
 from bot.status import operations_rows
 from core.domain import audit

@@ -16,16 +16,17 @@ from sqlmodel import Session, select
 
 from blocks.text import money
 from bot.identity import Identity
+from core.domain.errors import InvalidInput
 from core.domain.matching import Choice, normalise, rank, similarity
 from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
 from core.models import ExternalLink, Item, RemoteRecord
 from sync.context import TenantContext
+from sync.copies.projects import PROCORE_PROJECT, QBO_CUSTOMER
+from sync.copies.projects import PROJECT as PROJECT_LINK
+from sync.copies.vendors import LINK as COMPANY_LINK
+from sync.copies.vendors import PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.duplicates import normalise_name
-from sync.jobs.projects import PROCORE_PROJECT, QBO_CUSTOMER
-from sync.jobs.projects import PROJECT as PROJECT_LINK
-from sync.jobs.vendors import LINK as COMPANY_LINK
-from sync.jobs.vendors import PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.services import companies
 
 PROCORE_COMPANY, QBO_VENDOR_PICK, PROCORE_PROJECT_PICK, QBO_PROJECT_PICK, ITEM = (
@@ -202,3 +203,16 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
         return [Group(None, rest)]
     heading = f"Likely matches for {chosen_label}" if chosen_label else "Likely matches"
     return [Group(heading, first), Group(ALL_LABELS.get(source, "All"), rest)]
+
+
+def sendable_item(engine: Engine, tenant_id: int, value: str) -> Item:
+    """The item the send modal's picker handed over, if this tenant's and still sendable; else a sentence."""
+    item = None
+    if value.isdigit():
+        with Session(engine, expire_on_commit=False) as s:
+            item = s.get(Item, int(value))
+    if item is None or item.tenant_id != tenant_id:
+        raise InvalidInput("Pick an item from the list.")
+    if item.state not in SENDABLE:
+        raise InvalidInput(f"{item.title} is {item.state.replace('_', ' ')} now, so it can't be sent; pick another.")
+    return item

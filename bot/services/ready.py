@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from blocks.cards import CardData
 from blocks.ready import FITS, PICKS_MAX, ProjectGroup
-from bot.services.cardview import card_data, read_settings
+from bot.cardview import card_data, read_settings
 from bot.services.runtime import Services
 from core.domain.errors import DomainError
 from core.domain.permissions import Actor, Perm, allowed

@@ -24,10 +24,11 @@ from sqlmodel import Session, select
 
 from blocks.cards import Message
 from blocks.ready_post import ready_post
-from bot.services.cardview import card_data, read_settings
+from bot.cardview import card_data, read_settings
 from core.domain.settings import DirectExports
 from core.domain.states import ItemState
 from core.models import AuditEvent, Item, ProjectSettings, ReadyPost, Tenant, utcnow
+from sync.jobs.base import cursor
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ def channel_for(session: Session, tenant_id: int) -> Any:
 
 def post_daily(engine: Engine, notifier: Any, tenant_id: int, *, now: datetime | None = None) -> list[int]:
     """Post (or extend) today's message in each channel that has newly ready items; the posts' ids."""
-    from sync.jobs.base import cursor
-
     now = now or utcnow()
     touched: list[int] = []
     with Session(engine, expire_on_commit=False) as s:

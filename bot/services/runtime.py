@@ -22,9 +22,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from blocks.links import Links
-from bot.notify import Notifier
+from bot.engine_setup import engine_outbox
+from bot.notify import Notifier, items_with_cards
 from core.config import Settings
+from core.db_outage import OUTAGE, is_outage
 from core.domain.workflow import Workflow
+from sync.operations import build_operations
+from sync.outbox import Outbox
+from sync.services import exports
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +98,7 @@ class Services:
     def export_hook(self, item_type: str) -> Callable[..., None] | None:
         if self.hooks is not None:
             return self.hooks.get(item_type)
-        from bot.services.wiring import export_hook
-
-        return export_hook(item_type)
+        return exports.export_hook(item_type)
 
     @staticmethod
     def outbox_worker_id() -> str:
@@ -104,22 +107,23 @@ class Services:
 
     def drain_outbox(self) -> Any:
         """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
-        from bot.services.wiring import engine_outbox
-        from sync.outbox import Outbox
-
         if self.operations is not None:
             ops = self.operations()
         else:
-            from sync.operations import build_operations
-
             if self.context_for is None:
                 logger.info("no TenantContext factory: the outbox is left to the worker")
                 return None
             ops = build_operations(self.context_for)
         worker = self.outbox_worker_id()
+        hooks = {"on_held": self.notifier.waiting_for_database, "on_recorded": self._redraw}
         if self.context_for is None:
-            return Outbox(self.engine, ops, worker_id=worker).drain(max_rounds=5)
-        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker).drain(max_rounds=5)
+            return Outbox(self.engine, ops, worker_id=worker, **hooks).drain(max_rounds=5)
+        return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker,
+                             **hooks).drain(max_rounds=5)
+
+    def _redraw(self, item_ids: list[int]) -> None:
+        """Outcomes held while the database was unreachable are recorded: redraw those cards."""
+        self.notifier.refresh_cards(items_with_cards(self.engine, item_ids))
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
@@ -127,8 +131,13 @@ class Services:
         def run() -> Any:
             try:
                 return fn(*args, **kwargs)
-            except Exception:
-                logger.exception("background task %s failed", getattr(fn, "__name__", fn))
+            except Exception as exc:
+                name = getattr(fn, "__name__", fn)
+                if is_outage(exc):  # the outage is logged once (core/db_outage.py); the card shows the state
+                    logger.log(logging.DEBUG if OUTAGE.down else logging.WARNING,
+                               "background task %s stopped: the database is unreachable", name)
+                else:
+                    logger.exception("background task %s failed", name)
                 raise
 
         if self.pool is None:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from core.config import get_settings
 from core.db import make_engine
 
 config = context.config
@@ -16,7 +17,6 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from core.config import get_settings
 
     return get_settings().database_url
 

@@ -107,7 +107,8 @@ def _gate() -> Response | None:
 
 
 def _rate_limited(retry_after: int) -> Response:
-    return Response(RATE_LIMITED_TEXT, 429, {"Retry-After": str(retry_after)}, mimetype="text/plain")
+    # The JSON shape Procore's API reference gives its 429 answers: an `error` object carrying the message.
+    return json_response({"error": {"error": RATE_LIMITED_TEXT}}, 429, {"Retry-After": str(retry_after)})
 
 
 def _finish(response: Response) -> Response:

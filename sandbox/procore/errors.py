@@ -1,8 +1,9 @@
 """Procore-shaped error responses, raised as `ApiError` anywhere in a handler.
 
 Procore's error bodies are not uniform (https://developers.procore.com/documentation/error-reference):
-validation failures carry `{"errors": {field: [messages]}}`, other failures `{"errors": "text"}` or
-`{"message": ..., "error": ...}`; the token endpoint answers in OAuth 2.0 form `{"error", "error_description"}`.
+validation failures carry `{"errors": {field: [messages]}}`; other failures (403 included) `{"errors": "text"}`
+or `{"message": ..., "error": ...}`; a rate-limited call `{"error": {"error": "text"}}`; the token endpoint
+answers in OAuth 2.0 form `{"error", "error_description"}`.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def unauthorized(description: str = INVALID_TOKEN) -> ApiError:
 
 
 def forbidden(message: str = "You do not have permission to perform this action.") -> ApiError:
-    return ApiError(403, {"errors": [message]})
+    return ApiError(403, {"errors": message})  # a string, as Procore's 403 schema has it
 
 
 def not_found(what: str = "Resource") -> ApiError:

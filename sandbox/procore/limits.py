@@ -3,7 +3,8 @@
 Procore rate-limits per access token with an hourly window and a 10-second spike window, and reports
 whichever is closer to running out in `X-Rate-Limit-Limit/-Remaining/-Reset` (epoch seconds) on every
 response (https://developers.procore.com/documentation/rate-limiting). Over the limit it answers 429 with
-a plain-text body; under heavy load it answers 503 with `Retry-After`.
+the JSON body its API reference documents (`{"error": {"error": message}}`); under heavy load it answers 503
+with `Retry-After`.
 """
 
 from __future__ import annotations

@@ -122,7 +122,11 @@ def _demo(b: Builder) -> None:
     for n, (pi, table, vendor, title, status, retainage, lines) in enumerate(data.COMMITMENTS, start=1):
         project, codes = projects[pi]
         prefix = "SC" if table == "work_order_contracts" else "PO"
-        contracts.append((table, b.add(table, {
+        terms = {} if table == "work_order_contracts" else {  # a purchase order's delivery and billing terms
+            "assignee_id": b.users[1]["id"], "payment_terms": "Net 30", "ship_via": "Supplier delivery",
+            "delivery_date": project["start_date"], "bill_to_address": f"{b.company['name']}, Accounts Payable",
+            "ship_to_address": f"{project['address']}, {project['city']}, {project['state_code']}"}
+        contracts.append((table, b.add(table, {**terms,
             "project_id": project["id"], "vendor_id": b.vendors[vendor]["id"], "title": title, "status": status,
             "number": f"{prefix}-{project['project_number']}-{n:02d}", "retainage_percent": retainage,
             "executed": status == "Approved", "accounting_method": "amount", "contract_date": project["start_date"],

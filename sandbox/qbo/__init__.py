@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from werkzeug.serving import make_server
+
 from .app import create_app
 
 __all__ = ["create_app", "main"]
@@ -34,8 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(db=args.db, limits=args.limits, batch_item_metering=args.batch_item_metering,
                      time_scale=args.time_scale, fault_rate=args.fault_rate, fault_seed=args.fault_seed,
                      webhook_url=args.webhook_url, webhook_verifier=args.webhook_verifier, realms=args.realms)
-    from werkzeug.serving import make_server  # noqa: PLC0415
-
     server = make_server(args.host, args.port, app, threaded=True)
     sb = app.extensions["qbo_sandbox"]
     realms = ", ".join(sb.store.realms) or "none yet (POST /_sandbox/realms or authorise)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from . import faults, service
 from . import query as q
@@ -226,7 +226,6 @@ def download(realm_id: str, oid: str):
         obj = service.read(ctx, "Attachable", oid)
         if not obj.get("TempDownloadUri"):
             raise faults.not_found()
-        from flask import Response  # noqa: PLC0415
         return Response(obj["TempDownloadUri"], content_type="text/plain")
 
     return run(realm_id, "Attachable", "download", work)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from flask import Response, current_app
 
 from .clock import Clock, fmt_ms
+from .keys import SigningKey
 from .limits import LimitConfig, Limiter
+from .seed import seed_realm
 from .store import Realm, Store
 from .webhooks import Webhooks
 
@@ -89,11 +91,9 @@ class Sandbox:
         self.webhooks = Webhooks(webhook_url, webhook_verifier)
         self.oauth = OAuthConfig()
         self.stats = Stats()
-        from .oauth import SigningKey  # noqa: PLC0415 - avoids an import cycle
         self.key = SigningKey()
 
     def new_realm(self, realm_id: str | None = None, company_name: str | None = None, seed: bool = True) -> Realm:
-        from .seed import seed_realm  # noqa: PLC0415
         with self.store.lock:
             if realm_id is None:
                 numbers = [int(r) for r in self.store.realms if r.isdigit()]

@@ -7,19 +7,21 @@ Web API at /api/<method>), `hooks` (response URLs, file uploads), `admin` (/_san
 
 from __future__ import annotations
 
+import secrets
 import time
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 
-from sandbox.slack import ids
+from sandbox.slack import admin, hooks, ids, page, webapi
 from sandbox.slack.limits import Limiter
 from sandbox.slack.seed import Workspace, load_or_create_workspace, make_im, seed_demo
 from sandbox.slack.store import Store
 
 DEFAULT_APP_URL = "http://127.0.0.1:3000/slack/events"
 TRIGGER_TTL = 3.0  # seconds a trigger_id can open a view
-HOOK_TTL = 30 * 60  # response_url: 30 minutes...
-HOOK_USES = 5  # ...and 5 uses
+# What Ledgerlink's manifest grants its bot token; answered in `X-OAuth-Scopes` (pass `scopes=` to change).
+BOT_SCOPES = ("chat:write", "chat:write.public", "commands", "im:write", "users:read", "users:read.email",
+              "files:write")
 
 
 class Sandbox:
@@ -27,7 +29,7 @@ class Sandbox:
                  app_url: str = DEFAULT_APP_URL, db: str | None = None, users: str = "demo",
                  team_name: str = "Summit Builders", app_name: str = "Ledgerlink",
                  commands: list[str] | None = None, ack_timeout: float = 3.0, public_url: str | None = None,
-                 verification_token: str | None = None) -> None:
+                 verification_token: str | None = None, scopes: tuple[str, ...] | list[str] = BOT_SCOPES) -> None:
         self.store = Store(db)
         self.ws: Workspace = load_or_create_workspace(self.store, team_name=team_name, app_name=app_name)
         seed_demo(self.store, self.ws, users)
@@ -36,6 +38,7 @@ class Sandbox:
         self.verification_token = verification_token or self._remembered("verification_token",
                                                                           ids.verification_token)
         self.app_url = app_url
+        self.scopes = tuple(scopes)
         self.commands = list(commands or ["/ledgerlink"])
         self.ack_timeout = ack_timeout
         self.trigger_ttl = TRIGGER_TTL
@@ -159,8 +162,6 @@ class Sandbox:
 
 def create_app(**options) -> Flask:
     """The sandbox as a WSGI app; `app.config["SLACK_SANDBOX"]` is its `Sandbox`."""
-    from sandbox.slack import admin, hooks, page, webapi
-
     sandbox = Sandbox(**options)
     app = Flask(__name__)
     app.config["SLACK_SANDBOX"] = sandbox
@@ -169,4 +170,11 @@ def create_app(**options) -> Flask:
     app.register_blueprint(hooks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(page.bp)
+    app.after_request(_request_id)
     return app
+
+
+def _request_id(response: Response) -> Response:
+    """Slack stamps every answer with a request id (clients log it; Slack support asks for it)."""
+    response.headers["X-Slack-Req-Id"] = secrets.token_hex(16)
+    return response

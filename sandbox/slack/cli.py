@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     out.flush()
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
-        from waitress import serve
+        from waitress import serve  # noqa: PLC0415 - only the serving CLI needs waitress
     except ImportError:  # pragma: no cover - waitress is a declared dependency
         app.run(host=args.host, port=args.port, threaded=True)
     else:

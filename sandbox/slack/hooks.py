@@ -14,11 +14,13 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from sandbox.slack.api import ApiError, Args
-from sandbox.slack.app import HOOK_TTL, HOOK_USES
 from sandbox.slack.blockkit import normalize_blocks
 from sandbox.slack.methods_chat import message_content, post_bot_message
 
 bp = Blueprint("slack_hooks", __name__)
+
+HOOK_TTL = 30 * 60  # a response_url works for 30 minutes...
+HOOK_USES = 5  # ...and 5 times
 
 
 def _fail(error: str, status: int) -> Response:

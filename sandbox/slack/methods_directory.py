@@ -4,6 +4,7 @@ https://docs.slack.dev/reference/methods/auth.test, .../users.info, .../conversa
 from __future__ import annotations
 
 import base64
+import time
 
 from sandbox.slack.api import ApiError, Args, method
 
@@ -60,8 +61,11 @@ def _page(items: list, args: Args, default: int = 100) -> tuple[list, str]:
 @method("users.list")
 def users_list(sandbox, args: Args) -> dict:
     members, cursor = _page(sandbox.store.users(), args, default=1000)
-    return {"members": members, "cache_ts": sandbox.clock.next().split(".")[0],
-            "response_metadata": {"next_cursor": cursor}}
+    out = {"members": members, "cache_ts": int(time.time())}
+    if cursor:  # Slack still sends the legacy offset (the page's last user id) while more pages exist
+        out["offset"] = members[-1]["id"]
+    out["response_metadata"] = {"next_cursor": cursor}
+    return out
 
 
 def _visible(sandbox, ref: str | None) -> dict:

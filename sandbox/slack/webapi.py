@@ -15,6 +15,21 @@ from sandbox.slack.api import METHODS, ApiError, Args
 
 bp = Blueprint("slack_webapi", __name__)
 
+# The scopes Slack lists in `X-Accepted-OAuth-Scopes` for each method (any one of them suffices); methods that
+# need none (auth.test, chat.getPermalink, views.*) get no such header.
+_CONVERSATIONS_READ = "channels:read,groups:read,im:read,mpim:read"
+_HISTORY = "channels:history,groups:history,im:history,mpim:history"
+ACCEPTED_SCOPES = {
+    "team.info": "team:read", "chat.postMessage": "chat:write", "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write", "chat.delete": "chat:write", "users.info": "users:read",
+    "users.list": "users:read", "users.lookupByEmail": "users:read.email",
+    "conversations.open": "channels:manage,groups:write,im:write,mpim:write",
+    "conversations.info": _CONVERSATIONS_READ, "conversations.list": _CONVERSATIONS_READ,
+    "conversations.members": _CONVERSATIONS_READ, "conversations.history": _HISTORY,
+    "conversations.replies": _HISTORY, "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write", "files.info": "files:read",
+}
+
 
 def _json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     resp = Response(json.dumps(body), status=status, mimetype="application/json")
@@ -60,6 +75,10 @@ def call(method_name: str) -> Response:
             raise ApiError("not_authed")
         if token != sandbox.bot_token:
             raise ApiError("invalid_auth")
+        # an authenticated call: Slack names the token's scopes and those the method accepts
+        headers["X-OAuth-Scopes"] = ",".join(sandbox.scopes)
+        if method_name in ACCEPTED_SCOPES:
+            headers["X-Accepted-OAuth-Scopes"] = ACCEPTED_SCOPES[method_name]
         verdict = sandbox.limiter.check(method_name, token, args.str("channel"))
         if verdict is not None:
             if verdict.retry_after is not None:

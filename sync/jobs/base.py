@@ -7,11 +7,14 @@ nothing — neither remotely nor to our database (the cursor does not move).
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session, select
@@ -19,6 +22,8 @@ from sqlmodel import Session, select
 from core import logctx, metrics
 from core.models import SyncCursor, utcnow
 from sync.context import TenantContext
+from sync.http.errors import RemoteError
+from sync.mappers.errors import MappingError
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +79,11 @@ def register(cls: type) -> type:
 
 
 def load_jobs() -> dict[str, type]:
-    """Import every module of sync.jobs so their @register runs; return the registry."""
-    import importlib
-    import pkgutil
-
-    import sync.jobs as package
-
-    for module in pkgutil.iter_modules(package.__path__):
+    """Import every module of this folder so their @register runs; return the registry. (Jobs are found by
+    folder, not listed: each job module imports this one, so a list here would be a loop.)"""
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module.name != "base":
-            importlib.import_module(f"{package.__name__}.{module.name}")
+            importlib.import_module(f"{__package__}.{module.name}")
     return JOBS
 
 
@@ -119,9 +120,6 @@ def run_job(ctx: TenantContext, name: str, *, dry_run: bool = False,
 def failure_text(exc: Exception) -> str:
     """What a failed run leaves on its cursor (App Home shows it): a remote error's own sentence; anything else
     keeps its class name for whoever reads the log. NUL characters (a remote's junk) can't be stored."""
-    from sync.http.errors import RemoteError
-    from sync.mappers.errors import MappingError
-
     text = str(exc) if isinstance(exc, RemoteError | MappingError) else f"{type(exc).__name__}: {exc}"
     return text.replace("\x00", "")
 

@@ -20,6 +20,7 @@ from core.domain.errors import InvalidInput, ItemNotFound
 from core.domain.states import ItemType
 from core.models import Item
 from sync.context import TenantContext
+from sync.invoice_rules import OWNER_RETAINAGE_ITEM, OWNER_WORK_ITEM, evaluate_owner_invoice, resolve_role
 from sync.items import find_item
 from sync.jobs.base import JobReport, register
 from sync.jobs.linked_projects import ingest_linked_projects
@@ -28,7 +29,6 @@ from sync.mappers.invoices import EXPORTABLE_OWNER_INVOICE_STATUSES
 from sync.procore.errors import ProcoreNotFound
 from sync.procore.financials import PaymentApplication
 from sync.procore.records import Project
-from sync.services.invoices import OWNER_RETAINAGE_ITEM, OWNER_WORK_ITEM, evaluate_owner_invoice, resolve_role
 from sync.writes.invoices import payment_application_snapshot
 
 KIND = ItemType.OWNER_INVOICE.value

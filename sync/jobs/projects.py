@@ -15,70 +15,36 @@ project is linked.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import Session, select
 
-from core.domain import audit
-from core.domain.permissions import SYSTEM
+from core.jsonbody import parse_time
 from core.models import ExternalLink, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
+from sync.copies.projects import (
+    PROCORE,
+    PROCORE_PROJECT,
+    PROJECT,
+    QBO,
+    QBO_CUSTOMER,
+    SUB_JOB,
+    cache_procore_project,
+    cache_qbo_customer,
+    customer_kind,
+    procore_project_data,
+    qbo_customer_name,
+)
 from sync.jobs.base import JobReport, register
+from sync.jobs.origin import OriginLink, adopt_origin
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.mappers.projects import project_import_state
 from sync.procore.records import Project
-from sync.writes.common import parse_time, plain
 
-QBO, QBO_CUSTOMER = "qbo", "Customer"
-PROCORE, PROCORE_PROJECT, PROCORE_SUB_JOB = "procore", "project", "sub_job"
-PROJECT, SUB_JOB = "project", "sub_job"  # binder entity types, and data["kind"] of cached QBO customers
-
-_QBO_FIELDS = ("Id", "SyncToken", "DisplayName", "FullyQualifiedName", "CompanyName", "Active", "IsProject", "Job",
-               "ParentRef", "Level", "BillAddr", "ShipAddr", "MetaData")
-_PROCORE_FIELDS = ("id", "name", "display_name", "project_number", "active", "origin_id", "origin_code",
-                   "address", "city", "state_code", "zip", "updated_at")
+ORIGIN = OriginLink(PROJECT, "Procore project", "QBO project",
+                    "is not a project in this QuickBooks company — link it to the right QuickBooks project",
+                    "link_project", "procore_project_id", "qbo_project_id")
 STATE_LABELS = {"ready_to_import": "Ready to import", "synced": "Synced", "ready_to_update": "Ready to update"}
-
-
-def customer_kind(customer: dict[str, Any]) -> str | None:
-    """"project", "sub_job" or None (a plain customer). QBO's `Level` counts parents: a Job at level 1 sits under
-    a customer (a project in older companies); deeper ones sit under a project or job (sub jobs)."""
-    if customer.get("IsProject"):
-        return PROJECT
-    if not customer.get("Job") or not customer.get("ParentRef"):
-        return None
-    level = customer.get("Level")
-    return SUB_JOB if isinstance(level, int) and level >= 2 else PROJECT
-
-
-def qbo_customer_name(customer: dict[str, Any]) -> str:
-    return str(customer.get("DisplayName") or str(customer.get("FullyQualifiedName", "")).split(":")[-1]
-               or f"Customer {customer.get('Id')}")
-
-
-def cache_qbo_customer(session: Session, tenant_id: int, customer: dict[str, Any],
-                       kind: str) -> tuple[RemoteRecord, bool]:
-    data = plain({k: customer[k] for k in _QBO_FIELDS if k in customer})
-    data["kind"] = kind
-    return cache.upsert(session, tenant_id, QBO, QBO_CUSTOMER, str(customer["Id"]), name=qbo_customer_name(customer),
-                        data=data, active=customer.get("Active", True) is not False,
-                        parent_id=(customer.get("ParentRef") or {}).get("value"), sync_token=customer.get("SyncToken"),
-                        remote_updated_at=parse_time((customer.get("MetaData") or {}).get("LastUpdatedTime")))
-
-
-def procore_project_data(project: Project) -> dict[str, Any]:
-    raw = dict(project.raw or {})
-    data = {k: raw[k] for k in _PROCORE_FIELDS if k in raw}
-    data.update({"id": project.id, "name": project.name, "project_number": project.project_number,
-                 "origin_id": project.origin_id, "active": project.active is not False})
-    return plain(data)
-
-
-def cache_procore_project(session: Session, tenant_id: int, project: Project) -> tuple[RemoteRecord, bool]:
-    return cache.upsert(session, tenant_id, PROCORE, PROCORE_PROJECT, str(project.id), name=project.name,
-                        data=procore_project_data(project), active=project.active is not False,
-                        remote_updated_at=project.updated_at)
 
 
 def _utc_text(when: datetime | str | None) -> str | None:
@@ -202,29 +168,14 @@ class ProjectsJob:
     @staticmethod
     def _adopt(s: Session, tenant_id: int, project: Project, report: JobReport, dry_run: bool,
                would_cache: dict[str, tuple[str, str]]) -> None:
-        what, origin = _label(project.name, project.id, PROCORE), str(project.origin_id)
-        link = binder.to_external(s, tenant_id, PROJECT, project.id)
-        if link is not None:
-            if link.qbo_id != origin:
-                report.add("skip", "Procore project", what, f"its origin_id says QBO project {origin} but Ledgerlink "
-                           f"links it to QBO project {link.qbo_id}; Ledgerlink's link stands")
-            return
+        """Procore says this project came from QBO project `origin_id`: take that link when both sides are free."""
+        origin = str(project.origin_id)
         row = cache.get(s, tenant_id, QBO, QBO_CUSTOMER, origin)
         name, kind = (row.name, row.data.get("kind")) if row else would_cache.get(origin, (None, None))
-        if kind != PROJECT:
-            report.add("skip", "Procore project", what, f"its origin_id {origin} is not a project in this QuickBooks "
-                       "company — link it to the right QuickBooks project")
-            return
-        other = binder.to_internal(s, tenant_id, PROJECT, origin)
-        if other is not None:
-            report.add("skip", "Procore project", what,
-                       f"its origin_id names {name}, which is linked to Procore project {other.procore_id}")
-            return
-        report.add("link", "Procore project", what, f"to QBO project {name} (named by its origin_id)")
-        if not dry_run:
-            binder.bind(s, tenant_id, PROJECT, project.id, origin, row.sync_token if row else None)
-            audit.record(s, tenant_id=tenant_id, actor=SYSTEM, action="link_project",
-                         detail={"procore_project_id": project.id, "qbo_project_id": origin, "source": "origin_id"})
+        what = _label(project.name, project.id, PROCORE)
+        adopt_origin(s, tenant_id, ORIGIN, report, procore_id=project.id, what=what,
+                     origin=origin, qbo_name=name if kind == PROJECT else None,
+                     sync_token=row.sync_token if row else None, dry_run=dry_run)
 
     @staticmethod
     def _states(s: Session, tenant_id: int, report: JobReport, would_cache: dict[str, tuple[str, str]]) -> None:

@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
+from core.jsonbody import parse_time
 from core.models import RemoteRecord, utcnow
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor
 from sync.qbo.errors import QboValidationError
 from sync.qbo.query import MAX_RESULTS
 from sync.qbo.query import select as qbo_select
-from sync.writes.common import parse_time
 
 logger = logging.getLogger(__name__)
 

@@ -23,13 +23,13 @@ from core.domain.states import ItemType
 from core.models import Item
 from sync.autosend import note_change
 from sync.context import TenantContext
+from sync.invoice_rules import RETAINAGE_PAYABLE, evaluate_sub_invoice, resolve_role
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
 from sync.jobs.linked_projects import ingest_linked_projects
 from sync.procore.errors import ProcoreNotFound
 from sync.procore.financials import EXPORTABLE_REQUISITION_STATUSES, Commitment, Requisition
 from sync.procore.records import LineItemType, Project
-from sync.services.invoices import RETAINAGE_PAYABLE, evaluate_sub_invoice, resolve_role
 from sync.writes.bills import requisition_snapshot
 
 KIND = ItemType.SUB_INVOICE.value

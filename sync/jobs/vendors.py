@@ -9,59 +9,31 @@ Archiving (a person's choice) survives every refresh.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
-from core.domain import audit
-from core.domain.permissions import SYSTEM
 from core.models import RemoteRecord
 from sync import binder, cache
 from sync.autosend import note_change
 from sync.context import TenantContext
+from sync.copies.vendors import (
+    LINK,
+    PROCORE,
+    PROCORE_VENDOR,
+    QBO,
+    QBO_VENDOR,
+    cache_procore_vendor,
+    cache_qbo_vendor,
+    procore_vendor_data,
+    qbo_vendor_name,
+)
 from sync.jobs.base import JobReport, register
+from sync.jobs.origin import OriginLink, adopt_origin
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.procore.records import Vendor
-from sync.writes.common import parse_time, plain
 
-QBO, QBO_VENDOR = "qbo", "Vendor"
-PROCORE, PROCORE_VENDOR = "procore", "vendor"
-LINK = "company"  # binder entity type: Procore vendor id ⇄ QBO Vendor Id
-
-_QBO_FIELDS = ("Id", "SyncToken", "DisplayName", "CompanyName", "GivenName", "FamilyName", "PrintOnCheckName",
-               "Active", "PrimaryEmailAddr", "PrimaryPhone", "Mobile", "TaxIdentifier", "AcctNum", "BillAddr",
-               "Vendor1099", "MetaData")
-_PROCORE_FIELDS = ("id", "name", "abbreviated_name", "is_active", "email_address", "business_phone", "business_id",
-                   "address", "city", "state_code", "zip", "country_code", "origin_id", "origin_code", "updated_at")
-
-
-def qbo_vendor_data(vendor: dict[str, Any]) -> dict[str, Any]:
-    """The fields Ledgerlink keeps of a QBO Vendor (JSON-safe)."""
-    return plain({k: vendor[k] for k in _QBO_FIELDS if k in vendor})
-
-
-def qbo_vendor_name(vendor: dict[str, Any]) -> str:
-    return str(vendor.get("DisplayName") or vendor.get("CompanyName") or f"Vendor {vendor.get('Id')}")
-
-
-def cache_qbo_vendor(session: Session, tenant_id: int, vendor: dict[str, Any]) -> tuple[RemoteRecord, bool]:
-    return cache.upsert(session, tenant_id, QBO, QBO_VENDOR, str(vendor["Id"]), name=qbo_vendor_name(vendor),
-                        data=qbo_vendor_data(vendor), active=vendor.get("Active", True) is not False,
-                        sync_token=vendor.get("SyncToken"),
-                        remote_updated_at=parse_time((vendor.get("MetaData") or {}).get("LastUpdatedTime")))
-
-
-def procore_vendor_data(vendor: Vendor) -> dict[str, Any]:
-    raw = dict(vendor.raw or {})
-    data = {k: raw[k] for k in _PROCORE_FIELDS if k in raw}
-    data.update({"id": vendor.id, "name": vendor.name, "origin_id": vendor.origin_id})
-    return plain(data)
-
-
-def cache_procore_vendor(session: Session, tenant_id: int, vendor: Vendor) -> tuple[RemoteRecord, bool]:
-    return cache.upsert(session, tenant_id, PROCORE, PROCORE_VENDOR, str(vendor.id), name=vendor.name,
-                        data=procore_vendor_data(vendor), active=vendor.is_active is not False,
-                        remote_updated_at=vendor.updated_at)
+ORIGIN = OriginLink(LINK, "Procore company", "QBO vendor",
+                    "is not a vendor in this QuickBooks company — link it to the right vendor",
+                    "link_company", "procore_vendor_id", "qbo_vendor_id")
 
 
 def label(row_or_name: RemoteRecord | str, remote_id: str | int, system: str) -> str:
@@ -178,28 +150,8 @@ class VendorsJob:
     def _adopt(s: Session, tenant_id: int, vendor: Vendor, report: JobReport, dry_run: bool,
                would_cache: dict[str, str]) -> None:
         """Procore says this company came from QBO vendor `origin_id`: take that link when both sides are free."""
-        what, origin = label(vendor.name, vendor.id, PROCORE), str(vendor.origin_id)
-        link = binder.to_external(s, tenant_id, LINK, vendor.id)
-        if link is not None:
-            if link.qbo_id != origin:
-                report.add("skip", "Procore company", what,
-                           f"its origin_id says QBO vendor {origin} but Ledgerlink links it to QBO vendor "
-                           f"{link.qbo_id}; Ledgerlink's link stands")
-            return
+        origin = str(vendor.origin_id)
         qbo_row = cache.get(s, tenant_id, QBO, QBO_VENDOR, origin)
-        qbo_name = qbo_row.name if qbo_row else would_cache.get(origin)
-        if qbo_name is None:
-            report.add("skip", "Procore company", what,
-                       f"its origin_id {origin} is not a vendor in this QuickBooks company — link it to the "
-                       "right vendor")
-            return
-        other = binder.to_internal(s, tenant_id, LINK, origin)
-        if other is not None:
-            report.add("skip", "Procore company", what,
-                       f"its origin_id names {qbo_name}, which is linked to Procore company {other.procore_id}")
-            return
-        report.add("link", "Procore company", what, f"to QBO vendor {qbo_name} (named by its origin_id)")
-        if not dry_run:
-            binder.bind(s, tenant_id, LINK, vendor.id, origin, qbo_row.sync_token if qbo_row else None)
-            audit.record(s, tenant_id=tenant_id, actor=SYSTEM, action="link_company",
-                         detail={"procore_vendor_id": vendor.id, "qbo_vendor_id": origin, "source": "origin_id"})
+        adopt_origin(s, tenant_id, ORIGIN, report, procore_id=vendor.id, what=label(vendor.name, vendor.id, PROCORE),
+                     origin=origin, qbo_name=qbo_row.name if qbo_row else would_cache.get(origin),
+                     sync_token=qbo_row.sync_token if qbo_row else None, dry_run=dry_run)

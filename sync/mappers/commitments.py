@@ -17,7 +17,7 @@ The typed change-order and prime-contract records the jobs read from Procore liv
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -92,17 +92,16 @@ def _description(line: Mapping[str, Any], prefix: str = "") -> str:
 
 def _expense_lines(lines: Sequence[Mapping[str, Any]], ctx: ExportContext, label: str, prefix: str = ""
                    ) -> list[dict[str, Any]]:
-    out = []
-    for line, amount in _line_amounts(lines):
-        if amount == 0:
-            continue
-        out.append({"DetailType": "ItemBasedExpenseLineDetail", "Amount": amount,
-                    "Description": _description(line, prefix),
-                    "ItemBasedExpenseLineDetail": {"ItemRef": {"value": _item_for(line, ctx, label)},
-                                                   "CustomerRef": {"value": ctx.customer_id},
-                                                   "BillableStatus": "NotBillable", "Qty": Decimal(1),
-                                                   "UnitPrice": amount}})
-    return out
+    return _qbo_lines(lines, prefix, "ItemBasedExpenseLineDetail", lambda line, amount: {
+        "ItemRef": {"value": _item_for(line, ctx, label)}, "CustomerRef": {"value": ctx.customer_id},
+        "BillableStatus": "NotBillable", "Qty": Decimal(1), "UnitPrice": amount})
+
+
+def _qbo_lines(lines: Sequence[Mapping[str, Any]], prefix: str, kind: str,
+               detail: Callable[[Mapping[str, Any], Decimal], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The schedule-of-values lines with an amount, as QBO lines of `kind` (`detail` builds the kind's part)."""
+    return [{"DetailType": kind, "Amount": amount, "Description": _description(line, prefix),
+             kind: detail(line, amount)} for line, amount in _line_amounts(lines) if amount != 0]
 
 
 def commitment_to_qbo_purchase_order(detail: Mapping[str, Any], ctx: ExportContext) -> dict[str, Any]:
@@ -165,19 +164,18 @@ def amended_lines(current: Sequence[Mapping[str, Any]], added: Sequence[Mapping[
 
 def _sales_lines(lines: Sequence[Mapping[str, Any]], ctx: ExportContext, label: str, prefix: str = ""
                  ) -> list[dict[str, Any]]:
-    out = []
-    for line, amount in _line_amounts(lines):
-        if amount == 0:
-            continue
-        item_id = ctx.items.get((line.get("cost_code_id"), line.get("line_item_type_id"))) \
-            if line.get("line_item_type_id") is not None else None
-        item_id = item_id or ctx.sales_item_id
-        if not item_id:
-            raise MappingError(f"{label}: QuickBooks has no item to put {line.get('cost_code') or 'a line'} on; "
-                               "choose the sales item for contract lines in the cost-code settings.")
-        out.append({"DetailType": "SalesItemLineDetail", "Amount": amount, "Description": _description(line, prefix),
-                    "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "Qty": Decimal(1), "UnitPrice": amount}})
-    return out
+    return _qbo_lines(lines, prefix, "SalesItemLineDetail", lambda line, amount: {
+        "ItemRef": {"value": _sales_item_for(line, ctx, label)}, "Qty": Decimal(1), "UnitPrice": amount})
+
+
+def _sales_item_for(line: Mapping[str, Any], ctx: ExportContext, label: str) -> str:
+    item_id = ctx.items.get((line.get("cost_code_id"), line.get("line_item_type_id"))) \
+        if line.get("line_item_type_id") is not None else None
+    item_id = item_id or ctx.sales_item_id
+    if not item_id:
+        raise MappingError(f"{label}: QuickBooks has no item to put {line.get('cost_code') or 'a line'} on; "
+                           "choose the sales item for contract lines in the cost-code settings.")
+    return item_id
 
 
 def prime_contract_to_qbo_estimate(detail: Mapping[str, Any], ctx: ExportContext) -> dict[str, Any]:

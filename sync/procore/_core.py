@@ -35,6 +35,7 @@ from sync.procore.errors import (
     ProcoreTimeout,
     error_from_response,
 )
+from sync.procore.oauth import ProcoreOAuth
 from sync.procore.pagination import DEFAULT_PER_PAGE, Listing
 from sync.procore.records import SyncFailure, SyncResult
 
@@ -107,8 +108,6 @@ class ProcoreCore(BaseClient):
         if info.provider != "procore" or not info.external_id:
             raise ValueError(f"connection {connection_id} is not a Procore connection with a company id")
         if "procore" not in store.refreshers:
-            from sync.procore.oauth import ProcoreOAuth
-
             ProcoreOAuth.from_settings(settings).register(store)
         kwargs.setdefault("base_url", settings.procore_api_url)
         return cls(tokens=store.source(connection_id), company_id=int(info.external_id), **kwargs)

@@ -196,6 +196,8 @@ def parse_error_body(content: bytes | str, content_type: str = "") -> tuple[str,
             parts.append(errors)
         for key in ("error", "message", "error_description", "reason"):
             value = body.get(key)
+            if isinstance(value, Mapping):  # a 429 wraps its message: {"error": {"error": "..."}}
+                value = value.get("error") or value.get("message")
             if isinstance(value, str) and value and value not in parts:
                 parts.append(value)
         if parts:

@@ -22,10 +22,10 @@ EXPORTABLE_REQUISITION_STATUSES = frozenset({"approved", "approved_as_noted", "p
 
 
 @dataclass(frozen=True, slots=True)
-class CommitmentLine:
-    """One schedule-of-values line of a commitment."""
+class CostLine:
+    """A line with a cost code and a cost type: a commitment's schedule of values, a direct cost's line items."""
 
-    id: int
+    id: int | None
     amount: Decimal | None = None
     description: str | None = None
     cost_code_id: int | None = None
@@ -37,12 +37,22 @@ class CommitmentLine:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Self:
-        f = Fields("commitment line item", data)
-        return cls(id=f.req_int("id"), amount=f.money("amount", "total_amount"), description=f.text("description"),
-                   cost_code_id=f.ref_id("cost_code"), cost_code=f.ref_field("cost_code", "full_code"),
-                   line_item_type_id=f.ref_id("line_item_type"),
+    def parse(cls, what: str, data: Mapping[str, Any], *, id_required: bool) -> Self:
+        f = Fields(what, data)
+        return cls(id=f.req_int("id") if id_required else f.opt_int("id"), amount=f.money("amount", "total_amount"),
+                   description=f.text("description"), cost_code_id=f.ref_id("cost_code"),
+                   cost_code=f.ref_field("cost_code", "full_code"), line_item_type_id=f.ref_id("line_item_type"),
                    quantity=f.money("quantity"), unit_cost=f.money("unit_cost"), uom=f.text("uom"), raw=data)
+
+
+class CommitmentLine(CostLine):
+    """One schedule-of-values line of a commitment (its id is always there)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Self:
+        return cls.parse("commitment line item", data, id_required=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,24 +308,14 @@ class ContractPayment:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class DirectCostLine:
-    id: int | None
-    amount: Decimal | None = None
-    description: str | None = None
-    cost_code_id: int | None = None
-    line_item_type_id: int | None = None
-    quantity: Decimal | None = None
-    unit_cost: Decimal | None = None
-    uom: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+class DirectCostLine(CostLine):
+    """One line item of a direct cost."""
+
+    __slots__ = ()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
-        f = Fields("direct cost line item", data)
-        return cls(id=f.opt_int("id"), amount=f.money("amount", "total_amount"), description=f.text("description"),
-                   cost_code_id=f.ref_id("cost_code"), line_item_type_id=f.ref_id("line_item_type"),
-                   quantity=f.money("quantity"), unit_cost=f.money("unit_cost"), uom=f.text("uom"), raw=data)
+        return cls.parse("direct cost line item", data, id_required=False)
 
 
 @dataclass(frozen=True, slots=True)

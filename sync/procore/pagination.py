@@ -9,15 +9,12 @@ never the whole list. `Total` (when sent) is available as `.total` after the fir
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from sync.procore._parse import decode_json
 from sync.procore.errors import ProcoreError
-
-if TYPE_CHECKING:
-    from sync.procore._core import ProcoreCore
 
 T = TypeVar("T")
 
@@ -40,10 +37,20 @@ def next_link(response: httpx.Response, *, base_url: str) -> str | None:
     return str(target)
 
 
+class PageSource(Protocol):
+    """What a `Listing` needs of the client (`sync.procore._core.ProcoreCore`, which builds listings)."""
+
+    base_url: str
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
+
+    def _scope_headers(self) -> dict[str, str]: ...
+
+
 class Listing(Generic[T]):
     """A Procore list, fetched lazily page by page. Iterate it (records), or use `.pages()` / `.raw()`."""
 
-    def __init__(self, client: ProcoreCore, path: str, parse: Callable[[Mapping[str, Any]], T], *,
+    def __init__(self, client: PageSource, path: str, parse: Callable[[Mapping[str, Any]], T], *,
                  params: Mapping[str, Any] | None = None, per_page: int = DEFAULT_PER_PAGE) -> None:
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}")

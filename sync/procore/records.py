@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Generic, Self, TypeVar
 
 from sync.procore._parse import Fields
+from sync.procore.errors import describe_field_errors
 
 T = TypeVar("T")
 
@@ -252,8 +253,6 @@ class SyncFailure:
 
     @property
     def message(self) -> str:
-        from sync.procore.errors import describe_field_errors
-
         who = (f"id {self.id}" if self.id is not None else f"origin_id {self.origin_id!r}"
                if self.origin_id is not None else "a record")
         return f"{who}: {describe_field_errors(self.field_errors) or 'rejected'}"

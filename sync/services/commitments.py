@@ -21,6 +21,7 @@ from core.domain.errors import InvalidInput
 from core.domain.permissions import Actor, Perm
 from core.domain.states import ItemType
 from core.domain.workflow import Outcome
+from core.jsonbody import plain
 from core.models import ExternalLink, Item, utcnow
 from sync import binder, cache
 from sync.context import TenantContext
@@ -39,8 +40,7 @@ from sync.mappers.errors import MappingError
 from sync.outbox import enqueue
 from sync.qbo.query import select as qbo_select
 from sync.services.cost_codes import authorize, preference_row
-from sync.services.exports import enqueue_for_item, registers
-from sync.writes.common import plain
+from sync.services.hooks import enqueue_for_item, registers
 from sync.writes.cost_items import PREF_SETTING, load_preferences
 
 VENDOR_LINK = "company"  # binder entity of Procore companies ⇄ QBO vendors (sync/jobs/vendors.py)

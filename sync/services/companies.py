@@ -24,13 +24,13 @@ from core.domain.workflow import Outcome
 from core.models import ExternalLink, Item, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
+from sync.copies.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.duplicates import Company, find_duplicates, normalise_name, suggestions_for
 from sync.items import find_item, upsert_item
-from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, QBO, QBO_VENDOR
 from sync.mappers.vendors import procore_vendor_to_qbo_vendor, qbo_vendor_to_procore_vendor
 from sync.outbox import OutboxStatus, enqueue
 from sync.procore.records import Vendor
-from sync.services.exports import enqueue_for_item, live_entry, registers
+from sync.services.hooks import enqueue_for_item, live_entry, registers, sends
 from sync.writes.companies import enqueue_set_vendor_origin
 
 MAX_CAS_ATTEMPTS = 5
@@ -301,6 +301,12 @@ def send_company(ctx: TenantContext, actor: Actor, *, procore_vendor_id: str | i
     if item.state == ItemState.REJECTED:
         return ctx.workflow.resend(item.id, actor, request_id=request_id)
     return ctx.workflow.send(item.id, actor, request_id=request_id)
+
+
+@sends(ItemType.COMPANY)
+def send_company_item(ctx: TenantContext, actor: Actor, item: Item, *, again: bool) -> Outcome:
+    """Send from Slack: `send_company` sends or resends, as the item's state says."""
+    return send_company(ctx, actor, procore_vendor_id=item.procore_id)
 
 
 @registers(ItemType.COMPANY)

@@ -30,7 +30,7 @@ from sync.jobs.base import JobReport
 from sync.jobs.cost_codes import E_CODE, E_STANDARD, E_TYPE, PROCORE, PROJECT_LINK, refresh_one_project
 from sync.mappers.cost_items import ITEM_LINK, cost_item_key
 from sync.outbox import enqueue
-from sync.services.exports import enqueue_for_item, registers
+from sync.services.hooks import enqueue_for_item, registers
 from sync.writes.cost_items import (
     OP_EXPORT_BUDGET,
     OP_UPDATE,

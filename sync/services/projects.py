@@ -20,24 +20,16 @@ from core.domain.permissions import Actor, Perm
 from core.models import ExternalLink, OutboxEntry, RemoteRecord
 from sync import binder, cache
 from sync.context import TenantContext
+from sync.copies.projects import PROCORE, PROCORE_PROJECT, PROJECT, QBO, QBO_CUSTOMER, SUB_JOB
 from sync.duplicates import normalise_name
-from sync.jobs.projects import (
-    PROCORE,
-    PROCORE_PROJECT,
-    PROJECT,
-    QBO,
-    QBO_CUSTOMER,
-    STATE_LABELS,
-    SUB_JOB,
-    import_state,
-)
+from sync.jobs.projects import STATE_LABELS, import_state
 from sync.mappers.names import clean_name
 from sync.mappers.projects import qbo_project_to_procore_project
 from sync.outbox import OutboxStatus, enqueue
 from sync.reports.lists import SubJobRow
 from sync.reports.lists import synced_sub_jobs as _synced_sub_jobs_report
 from sync.services.companies import authorize
-from sync.services.exports import live_entry
+from sync.services.hooks import live_entry
 from sync.writes.projects import enqueue_set_project_origin
 
 REFRESH_HINT = "refresh the projects list (`/ledgerlink sync projects`) and try again"

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from core import logctx, metrics
+from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.models import OutboxEntry, utcnow
@@ -127,7 +128,8 @@ class BatchingOutbox(Outbox):
             worker = BatchingOutbox(self.engine, self.operations, context_for=self.context_for,
                                     batchable=self.batchable, batch_size=self.batch_size,
                                     worker_id=f"{self.worker_id}/{n}", claim_timeout=self.claim_timeout,
-                                    max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill)
+                                    max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill,
+                                    on_held=self.on_held, on_recorded=self.on_recorded, held=self.held)
             got = worker.drain(batch=batch, max_rounds=max_rounds)
             with lock:
                 total.done += got.done
@@ -155,9 +157,20 @@ class BatchingOutbox(Outbox):
     # --- one group ------------------------------------------------------------------------------------
     def run_batch(self, operation: str, tenant_id: int, ids: list[int]) -> list[OutboxStatus]:
         """Send the claimed rows as one /batch (after reconciling retried rows); record each row's outcome."""
+        try:
+            return self._run_batch(operation, tenant_id, ids)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # before any outcome (outcomes are held, not raised): release the claims once the database is back
+            self._release_later(ids)
+            return [OutboxStatus.CLAIMED] * len(ids)
+
+    def _run_batch(self, operation: str, tenant_id: int, ids: list[int]) -> list[OutboxStatus]:
         with Session(self.engine, expire_on_commit=False) as s:
             entries = [e for e in (s.get(OutboxEntry, i) for i in ids)
                        if e is not None and e.status == OutboxStatus.CLAIMED and e.claimed_by == self.worker_id]
+            self._remember_items(s, entries)
         op: BatchableOperation = self.operations[operation]  # type: ignore[assignment]
         outcomes: list[OutboxStatus] = []
         self._kill("before_call")
@@ -232,15 +245,22 @@ class BatchingOutbox(Outbox):
         return self._retry_later(entry, verdict)
 
     def _complete_many(self, op: Operation, done: list[tuple[OutboxEntry, RemoteResult]]) -> list[OutboxStatus]:
-        """Record every success of the batch in one transaction (rows whose claim we lost are skipped)."""
+        """Record every success of the batch in one transaction (rows whose claim we lost are skipped); held in
+        memory while the database is unreachable."""
         if not done:
             return []
+        return self._held_if_down([e for e, _ in done], lambda: self._complete_many_now(op, done))
+
+    def _complete_many_now(self, op: Operation, done: list[tuple[OutboxEntry, RemoteResult]]) -> list[OutboxStatus]:
         outcomes: list[OutboxStatus] = []
         with Session(self.engine, expire_on_commit=False) as s:
             for entry, result in done:
                 if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
                                                    "result": {"summary": result.summary, **result.body},
                                                    "last_error": None}):
+                    if self._recorded_already(entry, result):
+                        outcomes.append(OutboxStatus.DONE)
+                        continue
                     logger.warning("outbox %s: claim lost before recording the result", entry.id)
                     outcomes.append(OutboxStatus.CLAIMED)
                     continue
@@ -252,7 +272,7 @@ class BatchingOutbox(Outbox):
                                                         detail={"remote_id": result.remote_id,
                                                                 "summary": result.summary})
                     if moved is None:  # an item changed under us: the session rolled back; record row by row
-                        return [self._complete(e, op, r) for e, r in done]
+                        return [self._complete_now(e, op, r) for e, r in done]
                 outcomes.append(OutboxStatus.DONE)
             self._kill("before_commit")
             s.commit()

@@ -28,13 +28,13 @@ from sync import binder
 from sync.context import NotConnected
 from sync.mappers.bills import STATUS_LABELS
 from sync.mappers.money import usd
-from sync.operations import ContextFor, operation
 from sync.outbox import PermanentError, RemoteResult, RetryableError
 from sync.procore.financials import Commitment, Requisition, RequisitionLine
 from sync.procore.records import LineItemType, Project
 from sync.qbo.errors import QboApiError, QboAuthError, QboError, QboRateLimited, QboServerError, QboTransportError
 from sync.qbo.query import Select, select
 from sync.writes.common import created_since, unauthorized_for_now
+from sync.writes.registry import ContextFor, operation
 
 OP_CREATE_BILL = "qbo.create_bill"
 BILL_LINK = "bill"  # binder entity: Procore requisition id ⇄ QBO Bill Id

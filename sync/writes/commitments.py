@@ -27,17 +27,18 @@ from sqlmodel import Session
 
 from core.domain import audit
 from core.domain.permissions import SYSTEM
+from core.jsonbody import plain
 from core.models import Item, OutboxEntry
 from sync import binder, cache
 from sync.mappers.commitments import amended_lines
 from sync.mappers.errors import MappingError
-from sync.operations import ContextFor, operation
 from sync.outbox import PermanentError, RemoteResult
 from sync.procore.errors import ProcoreConflict, ProcoreError
 from sync.procore.financials import PrimeContract
 from sync.qbo.errors import QboDuplicate, QboError, QboStaleObject
 from sync.qbo.query import select as qbo_select
-from sync.writes.common import created_since, plain, remote_failure
+from sync.writes.common import created_since, remote_failure
+from sync.writes.registry import ContextFor, operation
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from typing import Any
 
+from core.jsonbody import parse_time
 from sync.context import NotConnected
 from sync.http.errors import AuthenticationError, RateLimitedError, ServerError, TransportFailure
 from sync.outbox import PermanentError, RetryableError
@@ -39,30 +39,6 @@ def remote_failure(exc: Exception, what: str) -> Exception:
     if field_errors:
         detail = "; ".join(f"{k} {', '.join(v)}" for k, v in field_errors.items())
     return PermanentError(f"{what} was refused ({detail}). {hint}".strip())
-
-
-def plain(value: Any) -> Any:
-    """A JSON-safe copy (Decimal → str, dates → ISO) for JSON columns."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO timestamp (QBO MetaData, our own payloads) as an aware UTC datetime; naive means UTC."""
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def created_since(record: Mapping[str, Any], not_before: str | None) -> bool:

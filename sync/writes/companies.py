@@ -22,16 +22,17 @@ from sqlmodel import Session
 
 from core.domain import audit
 from core.domain.permissions import SYSTEM
+from core.jsonbody import plain
 from core.models import Item, OutboxEntry
 from sync import binder, cache
-from sync.jobs.vendors import LINK, PROCORE, PROCORE_VENDOR, cache_procore_vendor, cache_qbo_vendor, qbo_vendor_data
-from sync.operations import ContextFor, operation
+from sync.copies.vendors import LINK, PROCORE, PROCORE_VENDOR, cache_procore_vendor, cache_qbo_vendor, qbo_vendor_data
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.errors import ProcoreConflict, ProcoreError, ProcoreNotFound
 from sync.procore.records import Vendor
 from sync.qbo.errors import QboDuplicate, QboError
 from sync.qbo.query import select as qbo_select
-from sync.writes.common import created_since, plain, remote_failure
+from sync.writes.common import created_since, remote_failure
+from sync.writes.registry import ContextFor, operation
 
 logger = logging.getLogger(__name__)
 _CLASH_ID = re.compile(r"Id=(\d+)")

@@ -44,12 +44,12 @@ from sync.mappers.cost_items import (
 )
 from sync.mappers.errors import MappingError
 from sync.mappers.names import ITEM_NAME_MAX, unique_name
-from sync.operations import ContextFor, operation
 from sync.outbox import OutboxStatus, PermanentError, RemoteResult, enqueue, make_requestid
 from sync.procore.errors import ProcoreApiError, ProcoreError, ProcoreNotFound
 from sync.qbo.errors import QboDuplicate, QboError, QboStaleObject
 from sync.qbo.query import select as qbo_select
 from sync.writes.common import created_since, remote_failure
+from sync.writes.registry import ContextFor, operation
 
 logger = logging.getLogger(__name__)
 

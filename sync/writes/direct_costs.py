@@ -22,10 +22,10 @@ from core.models import OutboxEntry
 from sync import binder
 from sync.context import TenantContext
 from sync.mappers.money import usd
-from sync.operations import ContextFor, operation
 from sync.outbox import OutboxStatus, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
 from sync.writes.payments import entry_status, rebind, remote_errors
+from sync.writes.registry import ContextFor, operation
 
 DIRECT_COST = "direct_cost"  # binder entity: Procore direct cost id ↔ "{entity}:{QBO Id}:{project id}"
 PUT, DELETE = "procore.put_direct_cost", "procore.delete_direct_cost"

@@ -26,7 +26,6 @@ from core.models import Item, OutboxEntry
 from sync import binder
 from sync.context import NotConnected
 from sync.mappers.money import cents, usd
-from sync.operations import ContextFor, operation
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.financials import PaymentApplication
 from sync.procore.records import Project
@@ -34,6 +33,7 @@ from sync.qbo.errors import QboError
 from sync.qbo.query import select
 from sync.writes.bills import _day, _dec, classify, day_text, money_text, record_on_item, thaw
 from sync.writes.common import created_since
+from sync.writes.registry import ContextFor, operation
 
 OP_CREATE_INVOICE = "qbo.create_invoice"
 OP_ATTACH_PDF = "qbo.attach_pdf"

@@ -26,10 +26,10 @@ from sync.http.errors import AuthenticationError, RemoteError
 from sync.http.retry import RETRYABLE_ERRORS
 from sync.mappers.money import usd
 from sync.mappers.payments import contract_payment_fields, from_json
-from sync.operations import ContextFor, operation
 from sync.outbox import OutboxStatus, PermanentError, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
 from sync.writes.common import unauthorized_for_now
+from sync.writes.registry import ContextFor, operation
 
 PAYMENT = "payment"  # binder entity: Procore contract payment id ↔ "{BillPayment Id}:{Bill Id}"
 CREATE, DELETE = "procore.create_contract_payment", "procore.delete_contract_payment"

@@ -17,23 +17,16 @@ from sqlmodel import Session
 
 from core.domain import audit
 from core.domain.permissions import SYSTEM
+from core.jsonbody import plain
 from core.models import OutboxEntry
 from sync import binder, cache
-from sync.jobs.projects import (
-    PROCORE,
-    PROCORE_SUB_JOB,
-    PROJECT,
-    QBO,
-    QBO_CUSTOMER,
-    SUB_JOB,
-    cache_procore_project,
-)
-from sync.operations import ContextFor, operation
+from sync.copies.projects import PROCORE, PROCORE_SUB_JOB, PROJECT, QBO, QBO_CUSTOMER, SUB_JOB, cache_procore_project
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.errors import ProcoreConflict, ProcoreError, ProcoreNotFound
 from sync.procore.records import Project
 from sync.procore.sub_jobs import SubJob
-from sync.writes.common import plain, remote_failure
+from sync.writes.common import remote_failure
+from sync.writes.registry import ContextFor, operation
 
 
 def enqueue_set_project_origin(session: Session, *, tenant_id: int, project_id: str | int, origin_id: str | None,
@@ -76,6 +69,23 @@ class _ProjectOp:
         try:
             return next(iter(ctx.procore.list_projects(filters={"origin_id": str(origin_id), "by_status": "All"})),
                         None)
+        except (ProcoreError, LookupError) as exc:
+            raise remote_failure(exc, what) from None
+
+    def _update(self, entry: OutboxEntry, what: str, fields: dict[str, Any], *, gone: str = "",
+                taken: str | None = None) -> RemoteResult:
+        """PATCH the payload's Procore project; a project that is gone (then `gone` says what to do), or a value
+        another project holds (`taken`, when that is a refusal), is a sentence that retrying won't change."""
+        ctx = self.context_for(entry.tenant_id)
+        try:
+            return _project_result(ctx.procore.update_project(project_id=int(entry.payload["project_id"]), **fields))
+        except ProcoreConflict as exc:
+            if taken is None:
+                raise remote_failure(exc, what) from None
+            raise PermanentError(f"{what} was refused: {taken}") from None
+        except ProcoreNotFound:
+            raise PermanentError(f"{what} failed: the project is gone from Procore (or Ledgerlink may not see "
+                                 f"it){gone}.") from None
         except (ProcoreError, LookupError) as exc:
             raise remote_failure(exc, what) from None
 
@@ -122,15 +132,9 @@ class UpdateProcoreProject(_ProjectOp):
     """payload: project_id, qbo_project_id, qbo_sync_token, fields. A PATCH; re-running it is harmless."""
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
-        ctx, p = self.context_for(entry.tenant_id), entry.payload
-        what = f"Updating Procore project {p['project_id']} from QuickBooks"
-        try:
-            return _project_result(ctx.procore.update_project(project_id=int(p["project_id"]), **p["fields"]))
-        except ProcoreNotFound:
-            raise PermanentError(f"{what} failed: the project is gone from Procore (or Ledgerlink may not see "
-                                 "it); link the QuickBooks project to another Procore project.") from None
-        except (ProcoreError, LookupError) as exc:
-            raise remote_failure(exc, what) from None
+        p = entry.payload
+        return self._update(entry, f"Updating Procore project {p['project_id']} from QuickBooks",
+                            p["fields"], gone="; link the QuickBooks project to another Procore project")
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
         return None
@@ -149,20 +153,12 @@ class SetProcoreProjectOrigin(_ProjectOp):
     """payload: project_id, origin_id (None clears), name."""
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
-        ctx, p = self.context_for(entry.tenant_id), entry.payload
+        p = entry.payload
         what = (f"Storing QuickBooks id {p['origin_id']} on Procore project '{p.get('name')}'" if p["origin_id"]
                 else f"Clearing the QuickBooks id on Procore project '{p.get('name')}'")
-        try:
-            return _project_result(ctx.procore.update_project(project_id=int(p["project_id"]),
-                                                              origin_id=p["origin_id"]))
-        except ProcoreConflict:
-            raise PermanentError(f"{what} was refused: another Procore project already carries QuickBooks id "
-                                 f"{p['origin_id']}; unlink that one first.") from None
-        except ProcoreNotFound:
-            raise PermanentError(f"{what} failed: the project is gone from Procore (or Ledgerlink may not see "
-                                 "it).") from None
-        except (ProcoreError, LookupError) as exc:
-            raise remote_failure(exc, what) from None
+        return self._update(entry, what, {"origin_id": p["origin_id"]},
+                            taken=f"another Procore project already carries QuickBooks id {p['origin_id']}; "
+                                  "unlink that one first.")
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
         return None

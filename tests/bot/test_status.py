@@ -118,7 +118,7 @@ def test_the_command_prints_a_table_or_json_and_exits_1_when_someone_must_act(tm
     upgrade(url)
     engine = make_engine(url)
     healthy_world(engine)
-    leader = leadership_for(engine, url, "w-1")
+    leader = leadership_for(engine, url, "w-1", lease=timedelta(hours=1))  # outlives a slow machine
     assert leader.try_acquire()
     ok = _cli(tmp_path, url, "--local", "--json")
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -22,7 +22,8 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-from bot.app import create_app, make_web_client
+from bot.app import create_app
+from bot.slack_clients import make_web_client
 from bot.web import create_web_app
 from core.config import load_settings
 from core.db import make_engine

@@ -98,7 +98,7 @@ def test_the_real_app_registers_the_same_listeners(monkeypatch):
 
 
 def test_scopes_cover_the_web_api_methods_the_app_calls():
-    from bot.services.slack_install import BOT_SCOPES
+    from bot.slack_install import BOT_SCOPES
 
     scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
     assert set(BOT_SCOPES) == scopes

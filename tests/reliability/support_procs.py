@@ -59,6 +59,27 @@ def app_env(db_url: str, sandboxes: Sandboxes, slack_url: str, *, scheduler: dic
     return env
 
 
+def no_paid_sync(engine: Any, tenant_id: int) -> None:
+    """The tenant's paid sync off (it would run in the worker processes alongside what a test watches)."""
+    from sqlmodel import Session
+
+    from core.models import TenantSettings
+
+    with Session(engine) as s:
+        row = s.get(TenantSettings, tenant_id)
+        row.paid_sync_schedule = "never"
+        s.add(row)
+        s.commit()
+
+
+def healthy(port: int) -> bool:
+    """The web process on `port` answers /healthz with 200."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def token_store(engine: Any) -> TokenStore:
     return TokenStore(engine, SecretBox(os.environ["LEDGERLINK_SECRET_KEY"]))
 

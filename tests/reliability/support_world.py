@@ -71,7 +71,7 @@ def fast_context(world: Any, *, read_timeout: float = 2.0) -> TenantContext:
 def invoice_world(engine: Any, sandboxes: Sandboxes, count: int) -> Any:
     """A linked RemoteWorld with `count` more subcontractor invoices synced in, and no scheduled paid sync (the
     processes under test export; nothing else writes)."""
-    from core.models import TenantSettings
+    from tests.reliability.support_procs import no_paid_sync
     from tests.support.world_remote import RemoteWorld
     from tests.sync.writes.money_links import link_world
 
@@ -79,11 +79,7 @@ def invoice_world(engine: Any, sandboxes: Sandboxes, count: int) -> Any:
     link_world(world)
     plant_requisitions(sandboxes, world.company_id, count)
     run_job(world.ctx, "sub-invoices")
-    with Session(engine) as s:
-        row = s.get(TenantSettings, world.tenant.id)
-        row.paid_sync_schedule = "never"
-        s.add(row)
-        s.commit()
+    no_paid_sync(engine, world.tenant.id)
     return world
 
 

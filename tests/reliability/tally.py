@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-ROWS = ("faults injected", "crashes (SIGKILL)", "concurrent actors", "bad inputs tried",
-        "security probes", "duplicates found", "items lost")
+ROWS = ("faults injected", "crashes (SIGKILL)", "database outages survived", "concurrent actors",
+        "bad inputs tried", "security probes", "duplicates found", "items lost")
 MUST_BE_ZERO = ("duplicates found", "items lost")
 
 _lock = threading.Lock()

@@ -18,7 +18,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -39,8 +38,10 @@ from tests.reliability.support_procs import (
     app_env,
     connect,
     free_port,
+    healthy,
 )
 from tests.reliability.support_world import invoice_world, outbox_for, own_sandboxes
+from tests.support import decide
 from tests.support.servers import running_wsgi
 from tests.sync.writes.money_links import link_world
 
@@ -115,7 +116,7 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
                 procs.web(f"web-{n}", port)
             worker_pids = [procs.worker(f"worker-{n}").pid for n in range(2)]
             for port in ports:
-                procs.wait_for(lambda port=port: _healthy(port), f"web on port {port}")
+                procs.wait_for(lambda port=port: healthy(port), f"web on port {port}")
 
             # Sam sends the 100 invoices (4 at a time); half-way, Procore's access tokens expire
             def send(item: Item) -> dict:
@@ -216,13 +217,6 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
     assert len({pid for pid, _at in runs}) == 1, runs
 
 
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def _settings_env(env: dict[str, str]) -> dict[str, str]:
     keys = ("DATABASE_URL", "LEDGERLINK_SECRET_KEY", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "QBO_ENVIRONMENT",
             "QBO_API_URL", "PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_API_URL", "PROCORE_LOGIN_URL")
@@ -238,7 +232,7 @@ def test_a_token_superseded_while_in_flight_retries_the_export(remote_world):
     connect(world)
     item = next(i for i in items(world.engine, state="ready_to_export") if not (i.detail or {}).get("blocked"))
     invoices.send(world.ctx, world.actor("sam"), item.id)
-    invoices.accept(world.ctx, world.actor("dana"), item.id)
+    decide.accept(world.ctx, world.actor("dana"), item.id)
     env = app_env(str(world.engine.url.render_as_string(hide_password=False)), world.sandboxes, "http://127.0.0.1:9")
     store = token_store(world.engine, load_settings(_env_file=None, **_settings_env(env)))
     handed = store.access_token

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot import demo_seed
 from core.models import Item
 from sync.jobs.base import run_job
-from sync.services import companies, cost_codes, exports, invoices
+from sync.services import companies, cost_codes, invoices
 from sync.writes.batching import scaled_clock
 from tests.reliability import tally
 from tests.reliability.support_world import (
@@ -33,6 +33,7 @@ from tests.reliability.support_world import (
     plant_requisitions,
     settle,
 )
+from tests.support import decide
 from tests.support.world_remote import RemoteWorld
 
 # 30 % of calls each: which kinds, in what shares ("slow" outlasts the clients' read timeout). Procore's 429 and 503
@@ -101,15 +102,15 @@ def approve(ctx, world, failures: Counter) -> list[int]:
     approved: list[int] = []
     for item in bills[:APPROVALS - COMPANIES]:
         settle(lambda item=item: invoices.send(ctx, sam, item.id), "send invoice", failures=failures)
-        exports.accept(ctx, dana, item.id)
+        decide.accept(ctx, dana, item.id)
         approved.append(item.id)
     for company in [c for c in directory if not c.linked_to and c.name.lower() not in erp_names][:COMPANIES]:
         outcome = companies.send_company(ctx, sam, procore_vendor_id=company.remote_id)
-        exports.accept(ctx, dana, outcome.item.id)
+        decide.accept(ctx, dana, outcome.item.id)
         approved.append(outcome.item.id)
     chosen = [int(i.procore_id) for i in codes[:APPROVALS - len(approved)]]
     for outcome in cost_codes.send_unsynced_cost_codes(ctx, sam, chosen):
-        exports.accept(ctx, dana, outcome.item.id)
+        decide.accept(ctx, dana, outcome.item.id)
         approved.append(outcome.item.id)
     for vendor in [c for c in erp if not c.linked_to and c.name.lower() not in procore_names][:TO_PROCORE]:
         companies.add_company_to_procore(ctx, alex, qbo_vendor_id=vendor.remote_id)

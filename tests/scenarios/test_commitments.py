@@ -17,7 +17,7 @@ from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox
 from sync.services import commitments as svc
-from sync.services import exports
+from tests.support import decide
 
 CUSTOMER, VENDOR = "58", "51"  # QBO sample data: project "Showroom Remodel", vendor "Tim Philip Masonry"
 
@@ -49,7 +49,7 @@ def _state(world, item_id: int) -> str:
 
 def _send_accept(world, item: Item) -> None:
     world.ctx.workflow.send(item.id, world.actor("sam"))
-    exports.accept(world.ctx, world.actor("dana"), item.id)
+    decide.accept(world.ctx, world.actor("dana"), item.id)
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_commitment_becomes_a_purchase_order_and_its_change_order_amends_it(proj
     cco = _item(world, "cco", "Slab edge")
     world.ctx.workflow.send(cco.id, world.actor("sam"))
     with pytest.raises(InvalidInput, match="not in QuickBooks yet"):
-        exports.accept(world.ctx, world.actor("dana"), cco.id)
+        decide.accept(world.ctx, world.actor("dana"), cco.id)
 
     _send_accept(world, sub)
     assert _drain(world).done == 1
@@ -113,7 +113,7 @@ def test_commitment_becomes_a_purchase_order_and_its_change_order_amends_it(proj
     assert po["PrivateNote"] == f"Procore subcontract {concrete.id}"
 
     # now the change order: accepted, then the PO is amended once — even if the worker dies after the call
-    exports.accept(world.ctx, world.actor("erin"), cco.id)
+    decide.accept(world.ctx, world.actor("erin"), cco.id)
 
     def die(where):
         if where == "after_call":

@@ -14,7 +14,8 @@ from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox
 from sync.qbo.query import select as qbo_select
-from sync.services import companies, exports
+from sync.services import companies
+from tests.support import decide
 
 
 class Crash(BaseException):
@@ -50,7 +51,7 @@ def _item(world, item_id):
 def _send_and_accept(world, name: str):
     pid = _procore_id(world, name)
     sent = companies.send_company(world.ctx, world.actor("sam"), procore_vendor_id=pid)
-    exports.accept(world.ctx, world.actor("dana"), sent.item.id)
+    decide.accept(world.ctx, world.actor("dana"), sent.item.id)
     return pid, sent.item.id
 
 
@@ -114,7 +115,7 @@ def test_duplicate_name_fails_with_a_sentence_and_retry_after_the_fix(remote_wor
     # someone renames the QBO vendor; the retry is a new request (QBO would replay the refusal for the old one)
     w.ctx.qbo.update(entity="Vendor", body={"Id": existing["Id"], "SyncToken": existing["SyncToken"],
                                             "DisplayName": "Owyhee Excavation (old)"})
-    exports.retry(w.ctx, w.actor("erin"), item_id)
+    decide.retry(w.ctx, w.actor("erin"), item_id)
     assert _drain(w).failed == 0
     assert _item(w, item_id).state == "synced"
     assert len(_qbo_vendors_named(w, "Owyhee Excavation")) == 1

@@ -15,7 +15,7 @@ from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox
 from sync.services import cost_codes as svc
-from sync.services import exports
+from tests.support import decide
 
 CUSTOMER = "58"  # the QBO sample company's project "Showroom Remodel"
 BUDGET_KEYS = 12  # the demo project's budget: 12 lines, each a distinct cost code × cost type
@@ -50,7 +50,7 @@ def _accept_all_cost_codes(world) -> None:
     codes = [r.standard_cost_code_id for r in svc.cost_code_preferences(ctx, world.actor("riley"))
              if r.full_code in BUDGET_CODES]
     for outcome in svc.send_unsynced_cost_codes(ctx, world.actor("sam"), codes):
-        exports.accept(ctx, world.actor("dana"), outcome.item.id)
+        decide.accept(ctx, world.actor("dana"), outcome.item.id)
 
 
 def _items(world, project) -> dict[str, dict]:
@@ -251,7 +251,7 @@ def test_accepted_budget_exports_every_line_and_unaccepted_codes_wait(remote_wor
         budget = s.exec(select(Item).where(Item.tenant_id == world.tenant.id, Item.type == "budget")).one()
     assert budget.amount == 4900000 and len(budget.detail["lines"]) == BUDGET_KEYS
     world.ctx.workflow.send(budget.id, world.actor("sam"))
-    exports.accept(world.ctx, world.actor("dana"), budget.id)
+    decide.accept(world.ctx, world.actor("dana"), budget.id)
     _drain(world)
     with Session(world.engine) as s:
         assert s.get(Item, budget.id).state == "synced"

@@ -22,6 +22,7 @@ from sync.qbo.query import select as select_qbo
 from sync.services import invoices as svc
 from sync.writes.batching import BatchingOutbox
 from sync.writes.invoices import use_sheet_renderer
+from tests.support import decide
 from tests.sync.writes.money_links import link_vendor, link_world
 
 
@@ -58,10 +59,10 @@ def test_sub_invoice_export_end_to_end(world):
                                           "1 cost code")
     svc.send(ctx, world.actor("erin"), item.id)
     with pytest.raises(PermissionDenied, match="another approver"):
-        svc.accept(ctx, world.actor("erin"), item.id)  # separation of duties
+        decide.accept(ctx, world.actor("erin"), item.id)  # separation of duties
     with pytest.raises(PermissionDenied, match="approvers"):
-        svc.accept(ctx, world.actor("sam"), item.id)
-    svc.accept(ctx, world.actor("dana"), item.id)
+        decide.accept(ctx, world.actor("sam"), item.id)
+    decide.accept(ctx, world.actor("dana"), item.id)
     before = world.sandboxes.qbo_requests(world.realm_id)["by_operation"].get("create", 0)
     assert drain(world).done == 1
     done = one(world.engine, item.id)
@@ -93,8 +94,8 @@ def test_reject_edit_resend_retrieve(world):
     item = items(world.engine)["SC-2024-014-06-001"]
     svc.send(ctx, world.actor("sam"), item.id)
     with pytest.raises(InvalidInput, match="at least 5 characters"):
-        svc.reject(ctx, world.actor("dana"), item.id, "no")
-    svc.reject(ctx, world.actor("dana"), item.id, "Wrong billing date, use Aug 31")
+        decide.reject(ctx, world.actor("dana"), item.id, "no")
+    decide.reject(ctx, world.actor("dana"), item.id, "Wrong billing date, use Aug 31")
     assert one(world.engine, item.id).state == "rejected"
     # editable again: the sub changes the invoice in Procore, the resend picks the edit up
     httpx.patch(f"{world.sandboxes.procore_url}/_sandbox/records/requisitions/{item.procore_id}",
@@ -103,7 +104,7 @@ def test_reject_edit_resend_retrieve(world):
     resent = one(world.engine, item.id)
     assert resent.state == "awaiting_acceptance" and resent.round == 2
     assert resent.detail["invoice_number"] == "TD-0831" and resent.detail["billing_date"] == "2024-08-31"
-    svc.retrieve(ctx, world.actor("sam"), item.id)
+    decide.retrieve(ctx, world.actor("sam"), item.id)
     assert one(world.engine, item.id).state == "ready_to_export"
 
 
@@ -164,7 +165,7 @@ def test_qbo_refusal_is_a_sentence_then_retry(world):
     vendor = ctx.qbo.read(entity="Vendor", id=vendor_id)
     ctx.qbo.deactivate(entity="Vendor", id=vendor_id, sync_token=vendor["SyncToken"])
     svc.send(ctx, world.actor("sam"), item.id)
-    svc.accept(ctx, world.actor("dana"), item.id)
+    decide.accept(ctx, world.actor("dana"), item.id)
     assert drain(world).failed == 1
     failed = one(world.engine, item.id)
     assert failed.state == "failed_to_export"
@@ -173,7 +174,7 @@ def test_qbo_refusal_is_a_sentence_then_retry(world):
                                  "Ledgerlink, then press Retry.")
     vendor = ctx.qbo.read(entity="Vendor", id=vendor_id)
     ctx.qbo.update(entity="Vendor", body={"Id": vendor_id, "SyncToken": vendor["SyncToken"], "Active": True})
-    svc.retry(ctx, world.actor("dana"), item.id)
+    decide.retry(ctx, world.actor("dana"), item.id)
     assert drain(world).done == 1 and one(world.engine, item.id).state == "synced"
 
 
@@ -182,7 +183,7 @@ def test_unlink_keeps_the_bill_and_drops_the_link(world):
     run_job(ctx, "sub-invoices")
     item = items(world.engine)["SC-2023-087-08-002"]
     svc.send(ctx, world.actor("sam"), item.id)
-    svc.accept(ctx, world.actor("dana"), item.id)
+    decide.accept(ctx, world.actor("dana"), item.id)
     drain(world, batching=True)
     bill_id = one(world.engine, item.id).remote_id
     with pytest.raises(PermissionDenied, match="Admin"):
@@ -204,7 +205,7 @@ def test_owner_invoice_with_pdf_attached(world, tmp_path):
     assert item.detail["qbo_summary"] == ("Creates Invoice 0001 for Riverside Medical Office Building, $153,900.00 "
                                           "(work $162,000.00, retainage held $8,100.00)")
     svc.send(ctx, world.actor("sam"), item.id)
-    svc.accept(ctx, world.actor("erin"), item.id)
+    decide.accept(ctx, world.actor("erin"), item.id)
     assert drain(world).done == 2  # the Invoice, then (queued by it) the PDF
     done = one(world.engine, item.id)
     assert done.state == "synced" and done.detail["pdf"]["status"] == "attached"
@@ -243,7 +244,7 @@ def test_accept_is_refused_when_a_link_went_missing_meanwhile(world):
         binder.unbind(s, world.tenant.id, "company", item.detail["vendor"]["id"])
         s.commit()
     with pytest.raises(InvalidInput, match="can't be exported yet: Link company Rocky Mountain Electric"):
-        svc.accept(ctx, world.actor("dana"), item.id)
+        decide.accept(ctx, world.actor("dana"), item.id)
     assert one(world.engine, item.id).state == "awaiting_acceptance"
     with Session(world.engine) as s:
         assert not s.exec(select(OutboxEntry)).all()
@@ -254,9 +255,9 @@ def test_direct_export_when_the_company_allows_it(world):
     run_job(ctx, "sub-invoices")
     item = items(world.engine)["SC-2024-014-05-001"]
     with pytest.raises(PermissionDenied, match="Direct exports are disabled"):
-        svc.export(ctx, world.actor("sam"), item.id)
+        decide.export(ctx, world.actor("sam"), item.id)
     with Session(world.engine) as s:
         world.settings_row(s).direct_exports = "enabled"
         s.commit()
-    assert svc.export(ctx, world.actor("sam"), item.id).item.state == "exporting"
+    assert decide.export(ctx, world.actor("sam"), item.id).item.state == "exporting"
     assert drain(world, batching=True).done == 1 and one(world.engine, item.id).state == "synced"

@@ -45,15 +45,15 @@ def test_send_accept_exporting_then_synced(slack):
 def test_a_drain_that_runs_another_items_write_redraws_its_card(slack, monkeypatch):
     """Two accepts at once: one accept's drain runs both writes, while the other's own drain found its row taken
     and drew the card still exporting (here: the other's drain is skipped). The drain that ran it redraws it."""
-    from bot.services import decisions
+    from bot.actions import finish as finishing
 
     first, second = slack.sent_item("INV-301", sender="sam"), slack.sent_item("INV-302", sender="sam")
-    finish = decisions.finish_export
-    monkeypatch.setattr(decisions, "finish_export", lambda svc, item_id: None)
+    finish = finishing.finish_export
+    monkeypatch.setattr(finishing, "finish_export", lambda svc, item_id: None)
     slack.click("dana", second)
     slack.idle()
     assert "Exporting…" in slack.text(slack.card(second)) and slack.get(second.id).state == "exporting"
-    monkeypatch.setattr(decisions, "finish_export", finish)
+    monkeypatch.setattr(finishing, "finish_export", finish)
     slack.click("dana", first)
     slack.idle()
     for item in (first, second):

@@ -142,13 +142,13 @@ class _SlowJob:
 
 
 def test_refresh_and_sync_now_say_working_then_one_result(slack, monkeypatch):
-    from bot.services import jobs
+    from bot.actions import refresh
     from handlers import commands
     from sync.context import TenantContext
 
     monkeypatch.setitem(JOBS, "test-refresh", _SlowJob)
-    monkeypatch.setitem(jobs.REFRESH, "companies", (("test-refresh",), Perm.REFRESH_COMPANIES, "the test list"))
-    monkeypatch.setitem(jobs.SYNC, "vendors", (("test-refresh",), Perm.REFRESH_COMPANIES, "the test list"))
+    monkeypatch.setitem(refresh.REFRESH, "companies", (("test-refresh",), Perm.REFRESH_COMPANIES, "the test list"))
+    monkeypatch.setitem(refresh.SYNC, "vendors", (("test-refresh",), Perm.REFRESH_COMPANIES, "the test list"))
     monkeypatch.setattr(commands.Progress, "BEATS", (0.3, 0.3))
     slack.svc.context_for = lambda tid: TenantContext(engine=slack.engine, tenant_id=tid)
     out = slack.command("sam", "refresh companies")

@@ -44,19 +44,19 @@ def test_clicks_are_acked_while_earlier_decisions_still_run(slack, monkeypatch):
     runs after the ack on the background pool, Bolt's threads only ack), and each decision runs once released."""
     import threading
 
+    from bot.actions import accept as accepting
     from bot.app import LISTENER_THREADS
-    from bot.services import decisions
 
     item = slack.sent_item("INV-778", sender="sam")
     release, started = threading.Event(), []
-    real = decisions.accept
+    real = accepting.accept
 
     def stuck(*args, **kwargs):
         started.append(1)
         release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(decisions, "accept", stuck)
+    monkeypatch.setattr(accepting, "accept", stuck)
     clicks = LISTENER_THREADS + 4
     with ThreadPoolExecutor(clicks) as pool:
         outcomes = list(pool.map(lambda w: slack.click(w, item), ["dana", "erin"] * (clicks // 2)))

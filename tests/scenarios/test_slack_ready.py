@@ -369,7 +369,7 @@ def test_retrieved_line_and_resent_line_leave_the_grouped_card(slack):
 def test_25_items_two_concurrent_accept_all_clicks_export_each_once(slack_pg):
     slack = slack_pg
     items = [_ready(slack, f"BULK-{n:02d}", 5000 + n % 3, f"{1000 + n}.00") for n in range(25)]
-    from bot.services import batches
+    from bot.actions import batches
 
     sent = batches.send_together(slack.svc, [i.id for i in items], slack.world.actor("sam"))
     assert len(sent.outcomes) == 25 and not sent.refused
@@ -399,7 +399,7 @@ def test_bulk_accept_of_25_sub_invoices_makes_25_bills_in_quickbooks(remote_worl
     Accept all clicks at once (a double click) ⇒ exactly 25 Bills in QuickBooks, one per invoice."""
     import httpx
 
-    from bot.services import batches
+    from bot.actions import batches
     from core.models import ExternalLink
     from sync.jobs.base import run_job
     from sync.qbo.query import select as qbo_select

@@ -52,14 +52,14 @@ def test_forged_and_expired_signatures_get_401(slack):
 
 
 def test_an_unexpected_error_is_a_sentence_with_a_reference(slack, monkeypatch, caplog):
-    from bot.services import decisions
+    from bot.actions import accept as accepting
 
     item = slack.sent_item("INV-2", sender="sam")
 
     def boom(*args, **kwargs):
         raise RuntimeError("database exploded: secret detail")
 
-    monkeypatch.setattr(decisions, "accept", boom)
+    monkeypatch.setattr(accepting, "accept", boom)
     out = slack.click("dana", item)
     assert out["ok"]
     slack.idle()

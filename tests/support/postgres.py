@@ -49,10 +49,33 @@ class PrivatePostgres:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"), "-w", "-o",
-                  f"-p {self.port} -h 127.0.0.1 -k {self.dir} -F -c max_connections=200", "start")
+        self.start_again()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         return self.url
+
+    # --- outages (tests/reliability/test_db_outage.py) -----------------------------------------------------------
+    def _pg_ctl(self, *args: str) -> None:
+        assert self.dir is not None and self.bin is not None, "the server was not started"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), *args)
+
+    def start_again(self) -> None:
+        """Start the server (again), waiting until it accepts connections."""
+        self._pg_ctl("-w", "-o", f"-p {self.port} -h 127.0.0.1 -k {self.dir} -F -c max_connections=200", "start")
+
+    def restart(self, mode: str = "fast") -> None:
+        """`pg_ctl restart -m <mode>`: every connection is cut; back when this returns."""
+        self._pg_ctl("-w", "-m", mode, "restart")
+
+    def running(self) -> bool:
+        try:
+            self._pg_ctl("status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
+
+    def halt(self, mode: str = "immediate") -> None:
+        """`pg_ctl stop -m <mode>` without removing anything: `start_again` brings it back."""
+        self._pg_ctl("-w", "-m", mode, "stop")
 
     def stop(self) -> None:
         if self.dir and self.bin:

@@ -57,7 +57,8 @@ def serialize(item: Record) -> dict[str, Any]:
         "projected_over_under": float(original - projected_costs),
         "cost_code": {"id": code.get("id"), "name": code.get("name"), "code": code.get("code"),
                       "full_code": full_code("cost_codes", code) if code else None},
-        "division": {"id": division["id"], "name": division["name"], "code": division["code"]} if division else None,
+        "division": {"id": division["id"], "name": division["name"],
+                     "full_code": full_code("cost_codes", division)} if division else None,
         "line_item_type": {"id": lit.get("id"), "name": lit.get("name")},
         "currency_configuration": {"currency_iso_code": "USD"},
     }

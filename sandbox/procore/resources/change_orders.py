@@ -31,10 +31,13 @@ WRITABLE = ("contract_id", "batch_id", "description", "due_date", "paid_date", "
             "reference", "number", "revision", "field_change", "signature_required",
             "signed_change_order_received_date", "schedule_impact_amount", "executed", "private", "paid", "reason",
             "revised_substantial_completion_date", "origin_id", "origin_data", "origin_code")
-LIST_FIELDS = ("id", "batch_id", "contract_id", "description", "title", "invoiced_date", "paid_date", "due_date",
+LIST_FIELDS = ("id", "batch_id", "contract_id", "description", "title", "invoiced_date", "due_date",
                "revised_substantial_completion_date", "signed_change_order_received_date", "updated_at",
                "created_at", "reviewed_at", "number", "revision", "status", "reference", "schedule_impact_amount",
-               "origin_id", "origin_data", "origin_code")
+               "legacy_package_id", "legacy_request_id", "location_id")
+# Who and why: references Procore fills from its UI (people, reason, change events); the sandbox has none.
+UNSET = {"created_by": None, "designated_reviewer": None, "received_from": None, "reviewed_by": None,
+         "change_order_change_reason": None, "change_events": [], "custom_fields": {}}
 KINDS = {  # table -> (contract tables, holder type, change order type)
     "commitment_change_orders": (("work_order_contracts", "purchase_order_contracts"), "CommitmentContract",
                                  "CommitmentChangeOrder"),
@@ -54,12 +57,18 @@ def serializer(table: str, full: bool):
     def serialize(co: Record) -> dict[str, Any]:
         total = sum((dec(li.get("amount")) for li in co.get("line_items") or []), ZERO)
         out = {k: co.get(k) for k in LIST_FIELDS}
+        out.update(UNSET)
+        if table == "prime_change_orders":  # only a prime contract's change order is paid to us
+            out["paid_date"] = co.get("paid_date")
         out.update({"type": KINDS[table][2], "grand_total": money(total), "executed": bool(co.get("executed")),
                     "paid": bool(co.get("paid")), "private": bool(co.get("private")),
                     "signature_required": bool(co.get("signature_required")),
                     "field_change": bool(co.get("field_change")), "currency_configuration": {
                         "currency_iso_code": "USD"}})
         if full:
+            out["attachments"] = []
+            # Not Procore's: it serves change-order lines from its v2.0 WBS line-item resource (not modelled);
+            # Ledgerlink's client reads them here (see tests/sandbox/procore/test_shapes.py GAPS).
             contract = {"id": co.get("contract_id"), "created_at": co.get("created_at"),
                         "updated_at": co.get("updated_at")}
             out["line_items"] = [serialize_line(contract, li, KINDS[table][1]) for li in co.get("line_items") or []]

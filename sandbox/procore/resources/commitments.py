@@ -32,23 +32,34 @@ KINDS = {  # table -> (body key, type name, statuses)
                                   "Closed")),
 }
 WRITABLE = ("vendor_id", "number", "title", "status", "executed", "description", "retainage_percent",
-            "contract_date", "contract_start_date", "contract_estimated_completion_date", "actual_completion_date",
-            "accounting_method", "origin_id", "origin_data", "origin_code", "private", "inclusions", "exclusions",
+            "contract_date", "accounting_method", "origin_id", "origin_data", "origin_code", "private",
             "issued_on_date", "letter_of_intent_date", "returned_date", "execution_date",
             "signed_contract_received_date", "approval_letter_date", "show_line_items_to_non_admins")
+# What each kind adds: a subcontract has scope and schedule dates, a purchase order delivery and billing terms.
+KIND_WRITABLE = {
+    "work_order_contracts": ("contract_start_date", "contract_estimated_completion_date", "actual_completion_date",
+                             "inclusions", "exclusions"),
+    "purchase_order_contracts": ("assignee_id", "bill_to_address", "delivery_date", "payment_terms",
+                                 "ship_to_address", "ship_via"),
+}
 LINE_WRITABLE = ("amount", "cost_code_id", "line_item_type_id", "description", "quantity", "unit_cost", "uom",
                  "origin_id", "origin_data", "position")
-COMPACT = ("accounting_method", "actual_completion_date", "approval_letter_date", "approved_change_orders",
-           "contract_date", "contract_start_date", "contract_estimated_completion_date", "created_at", "deleted_at",
-           "description", "draft_change_orders_amount", "exclusions", "executed", "execution_date", "grand_total",
-           "id", "inclusions", "issued_on_date", "letter_of_intent_date", "number", "origin_data", "origin_code",
-           "origin_id", "pending_change_orders", "pending_revised_contract", "percentage_paid", "private", "project",
+COMPACT = ("accounting_method", "approval_letter_date", "approved_change_orders", "contract_date", "created_at",
+           "deleted_at", "description", "draft_change_orders_amount", "executed", "execution_date", "grand_total",
+           "id", "issued_on_date", "letter_of_intent_date", "number", "origin_data", "origin_code", "origin_id",
+           "pending_change_orders", "pending_revised_contract", "percentage_paid", "private", "project",
            "remaining_balance_outstanding", "requisitions_are_enabled", "retainage_percent", "returned_date",
            "revised_contract", "signed_contract_received_date", "show_line_items_to_non_admins", "status", "title",
            "total_draw_requests_amount", "total_payments", "total_requisitions_amount", "updated_at", "vendor",
            "currency_configuration")
-FULL = COMPACT + ("attachments", "change_order_packages", "change_order_requests", "created_by_id",
-                  "invoice_contacts", "line_items", "payments_issued", "potential_change_orders")
+KIND_FIELDS = {  # table -> (fields list and show add, fields only the list carries)
+    "work_order_contracts": (("actual_completion_date", "contract_estimated_completion_date", "contract_start_date",
+                              "exclusions", "inclusions"), ()),
+    "purchase_order_contracts": (("assignee", "bill_to_address", "delivery_date", "payment_terms", "ship_to_address",
+                                  "ship_via"), ("billing_schedule_of_values_status",)),
+}
+SHOW_ONLY = ("attachments", "change_order_packages", "change_order_requests", "created_by_id", "invoice_contacts",
+             "line_items", "payments_issued", "potential_change_orders")
 CURRENCY = {"currency_iso_code": "USD"}
 
 
@@ -105,7 +116,8 @@ def _full(table: str, contract: Record) -> dict[str, Any]:
     schedule = {li["id"]: dec(li.get("amount")) for li in contract.get("line_items") or []}
     billed = billing.progress(reqs, "items", schedule, dec(contract.get("retainage_percent")))
     invoiced = max((dec(b["g702"]["total_earned_less_retainage"]) for b in billed.values()), default=ZERO)
-    out = {k: contract.get(k) for k in FULL}
+    both, list_only = KIND_FIELDS[table]
+    out = {k: contract.get(k) for k in COMPACT + both + list_only + SHOW_ONLY}
     approved, pending = change_order_totals("commitment_change_orders", contract["id"])
     out.update({
         "accounting_method": contract.get("accounting_method") or "amount",
@@ -128,14 +140,19 @@ def _full(table: str, contract: Record) -> dict[str, Any]:
         "line_items": [serialize_line(contract, table, li) for li in contract.get("line_items") or []],
         "payments_issued": [serialize_issued(p) for p in payments],
     })
+    if table == "purchase_order_contracts":
+        assignee = contract.get("assignee_id")
+        out["assignee"] = {"id": assignee} if assignee is not None else None
+        out["billing_schedule_of_values_status"] = contract.get("billing_schedule_of_values_status") or "draft"
     return out
 
 
 def serializer(table: str, full: bool):
     def serialize(contract: Record) -> dict[str, Any]:
         data = _full(table, contract)
+        both, list_only = KIND_FIELDS[table]
+        data = {k: data[k] for k in COMPACT + both + (SHOW_ONLY if full else list_only)}
         if not full:
-            data = {k: data[k] for k in COMPACT}
             if data["vendor"]:
                 data["vendor"] = {"id": data["vendor"]["id"], "company": data["vendor"]["company"]}
         return data
@@ -164,7 +181,7 @@ def _clean_lines(project: Record, raw_lines: Any, start: int = 1) -> list[dict[s
 
 def _save(table: str, project: Record, raw: dict[str, Any], contract: Record | None = None) -> Record:
     store = current().store
-    fields = pick(raw, WRITABLE)
+    fields = pick(raw, WRITABLE + KIND_WRITABLE[table])
     statuses = KINDS[table][2]
     problems: dict[str, list[str]] = {}
     if "status" in fields and fields["status"] not in statuses:

@@ -21,6 +21,10 @@ USER_FIELDS = ("address", "avatar", "business_id", "business_phone", "business_p
                "job_title", "last_login_at", "last_name", "mobile_phone", "name", "notes", "origin_id",
                "origin_data", "state_code", "updated_at", "welcome_email_sent_at", "zip", "work_classification_id",
                "permission_template", "company_permission_template", "vendor")
+# Show trades the list's template objects and ERP/welcome fields for template ids and the insurance flag.
+SHOW_USER_FIELDS = tuple(k for k in USER_FIELDS if k not in (
+    "permission_template", "company_permission_template", "erp_integrated_accountant", "welcome_email_sent_at")) + (
+    "company_permission_template_id", "default_permission_template_id", "is_insurance_manager")
 
 
 def serialize_company(company: Record) -> dict[str, Any]:
@@ -30,12 +34,13 @@ def serialize_company(company: Record) -> dict[str, Any]:
             "logo_url": company.get("logo_url"), "pcn_business_experience": False, "my_company": my}
 
 
-def serialize_user(user: Record) -> dict[str, Any]:
+def serialize_user(user: Record, fields: tuple[str, ...] = USER_FIELDS) -> dict[str, Any]:
     first, last = user.get("first_name") or "", user.get("last_name") or ""
     vendor = current().store.get("vendors", user["vendor_id"]) if user.get("vendor_id") else None
     derived = {"name": f"{first} {last}".strip(), "initials": (first[:1] + last[:1]).upper(),
-               "vendor": {"id": vendor["id"], "name": vendor["name"]} if vendor else None}
-    return {k: derived[k] if k in derived and user.get(k) is None else user.get(k) for k in USER_FIELDS}
+               "vendor": {"id": vendor["id"], "name": vendor["name"]} if vendor else None,
+               "is_insurance_manager": False}
+    return {k: derived[k] if k in derived and user.get(k) is None else user.get(k) for k in fields}
 
 
 @bp.get("/rest/v1.0/companies")
@@ -79,9 +84,9 @@ def list_users():
 
 @bp.get("/rest/v1.0/companies/<int:company_id>/users/<int:user_id>")
 def show_company_user(company_id: int, user_id: int):
-    return json_response(serialize_user(_user(visible_company(company_id), user_id)))
+    return json_response(serialize_user(_user(visible_company(company_id), user_id), SHOW_USER_FIELDS))
 
 
 @bp.get("/rest/v1.0/users/<int:user_id>")
 def show_user(user_id: int):
-    return json_response(serialize_user(_user(company_param(), user_id)))
+    return json_response(serialize_user(_user(company_param(), user_id), SHOW_USER_FIELDS))

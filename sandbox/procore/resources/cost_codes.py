@@ -45,21 +45,30 @@ def serialize_standard(code: Record) -> dict[str, Any]:
             "name": code["name"], "origin_data": code.get("origin_data"), "origin_id": code.get("origin_id")}
 
 
-def serialize_cost_code(code: Record) -> dict[str, Any]:
+def serialize_cost_code(code: Record, listed: bool = False) -> dict[str, Any]:
+    """A project cost code as show and embedding records render it; `listed` gives the list action's variant.
+
+    Procore's list carries the biller's `biller_origin_id`; show and embedded codes carry the
+    `standard_cost_code_list_id` instead.
+    """
     store = current().store
     budgeted = any(b.get("cost_code_id") == code["id"] for b in store.all("budget_line_items"))
-    standard = store.get("standard_cost_codes", code.get("standard_cost_code_id"))
     project = store.get("projects", code["project_id"]) or {}
-    return {
+    out = {
         "id": code["id"], "biller": project.get("name"), "biller_id": code["project_id"], "biller_type": "Project",
-        "biller_origin_id": project.get("origin_id"), "budgeted": budgeted, "code": code["code"],
+        "budgeted": budgeted, "code": code["code"],
         "created_at": code.get("created_at"), "deleted_at": None, "full_code": full_code("cost_codes", code),
         "name": code["name"], "origin_data": code.get("origin_data"), "origin_id": code.get("origin_id"),
         "parent": {"id": code["parent_id"]} if code.get("parent_id") else None, "position": code.get("position"),
         "sortable_code": full_code("cost_codes", code), "standard_cost_code_id": code.get("standard_cost_code_id"),
-        "standard_cost_code_list_id": standard["standard_cost_code_list_id"] if standard else None,
         "updated_at": code.get("updated_at"), "line_item_types": _types(code.get("line_item_type_ids")),
     }
+    if listed:
+        out["biller_origin_id"] = project.get("origin_id")
+    else:
+        standard = store.get("standard_cost_codes", code.get("standard_cost_code_id"))
+        out["standard_cost_code_list_id"] = standard["standard_cost_code_list_id"] if standard else None
+    return out
 
 
 def _by_code(records: list[Record], table: str) -> list[Record]:
@@ -79,7 +88,9 @@ def show_standard_list(list_id: int):
     lst = current().store.get("standard_cost_code_lists", list_id)
     if lst is None or lst["company_id"] != company["id"]:
         raise errors.not_found("Standard Cost Code List")
-    return json_response(serialize_list(lst))
+    # show names the owning company where the list tells whether new projects may use it
+    return json_response({"id": lst["id"], "is_erp_list": lst.get("is_erp_list", False), "name": lst["name"],
+                          "company_id": lst["company_id"]})
 
 
 @bp.get("/rest/v1.0/standard_cost_codes")
@@ -136,7 +147,8 @@ def _cost_code(project: Record, code_id: int) -> Record:
 def list_cost_codes():
     project = project_param()
     codes = current().store.find("cost_codes", project_id=project["id"])
-    return page(_by_code(filtered(codes, ("name", "code")), "cost_codes"), serialize_cost_code)
+    return page(_by_code(filtered(codes, ("name", "code")), "cost_codes"),
+                lambda code: serialize_cost_code(code, listed=True))
 
 
 @bp.get("/rest/v1.0/cost_codes/<int:code_id>")
@@ -183,7 +195,7 @@ def sync_cost_codes():
         target = sync_target("cost_codes", raw, project["company_id"], lambda c: c["project_id"] == project["id"])
         return save_cost_code(project, raw, target, conflict_status=422)
 
-    return sync_action(body.get("updates"), apply_one, serialize_cost_code)
+    return sync_action(body.get("updates"), apply_one, lambda code: serialize_cost_code(code, listed=True))
 
 
 # -- line item types (cost types) ---------------------------------------------------------------------------

@@ -36,9 +36,29 @@ SHOW_FIELDS = ("id", "attachments", "attachments_count", "created_at", "deleted_
                "line_items_count", "payment_date", "received_date", "status", "terms", "updated_at", "vendor",
                "vendor_id", "vendor_name", "currency_configuration")
 CURRENCY = {"currency_iso_code": "USD"}
+# Lists and v1.1 also name the base currency and the exchange rate (a string on costs, a number on line items).
+LISTED_CURRENCY = dict(CURRENCY, base_currency_iso_code="USD", currency_exchange_rate="1.0")
+LINE_CURRENCY = dict(CURRENCY, base_currency_iso_code="USD", currency_exchange_rate=1.0)
 
 
-def serialize_line(cost: Record, line: dict[str, Any]) -> dict[str, Any]:
+def serialize_line(cost: Record, line: dict[str, Any], view: str = "cost") -> dict[str, Any]:
+    """A direct cost's line item; `view` is "cost" (the cost's own lines), "v1.1" (embedded in a v1.1 direct
+    cost: `ref` instead of holder and project) or "index" (the project-wide list: a compact cost code)."""
+    out = _line(cost, line)
+    if view == "v1.1":
+        for key in ("holder", "project", "change_event_line_item"):
+            del out[key]
+        out["ref"] = line.get("ref")
+    elif view == "index":
+        for key in ("company", "tax_code_id", "origin_data", "change_event_line_item"):
+            del out[key]
+        code = out["cost_code"]
+        out["cost_code"] = {k: code[k] for k in ("id", "full_code", "name", "origin_id")} if code else None
+        out["currency_configuration"] = CURRENCY
+    return out
+
+
+def _line(cost: Record, line: dict[str, Any]) -> dict[str, Any]:
     store = current().store
     code = store.get("cost_codes", line.get("cost_code_id"))
     lit = store.get("line_item_types", line.get("line_item_type_id"))
@@ -55,7 +75,7 @@ def serialize_line(cost: Record, line: dict[str, Any]) -> dict[str, Any]:
         "project": {"id": project.get("id"), "name": project.get("name")}, "quantity": line.get("quantity"),
         "tax_code_id": None, "total_amount": float(amount), "extended_amount": float(amount),
         "unit_cost": line.get("unit_cost"), "uom": line.get("uom"), "updated_at": cost.get("updated_at"),
-        "change_event_line_item": None, "wbs_code": None, "currency_configuration": CURRENCY,
+        "change_event_line_item": None, "wbs_code": None, "currency_configuration": LINE_CURRENCY,
     }
 
 
@@ -76,6 +96,7 @@ def _full(cost: Record) -> dict[str, Any]:
 def serialize_list(cost: Record) -> dict[str, Any]:
     full = _full(cost)
     full["vendor"] = full["vendor_name"]  # the list's `vendor` is the vendor name
+    full["currency_configuration"] = LISTED_CURRENCY
     return {k: full[k] for k in LIST_FIELDS}
 
 
@@ -88,7 +109,8 @@ def serializer(version: str):
             project = current().store.get("projects", cost["project_id"]) or {}
             out["company"] = {"id": cost["company_id"], "name": None}
             out["project"] = {"id": project.get("id"), "name": project.get("name")}
-            out["line_items"] = [serialize_line(cost, li) for li in cost.get("line_items") or []]
+            out["line_items"] = [serialize_line(cost, li, "v1.1") for li in cost.get("line_items") or []]
+            out["currency_configuration"] = LISTED_CURRENCY
         return out
     return serialize
 
@@ -209,7 +231,7 @@ LINES = "/rest/v1.0/projects/<int:project_id>/direct_costs"
 def list_project_lines(project_id: int):
     project = project_param(raw=project_id)
     rows = [(c, li) for c in current().store.find("direct_costs", project_id=project["id"]) for li in c["line_items"]]
-    return page(rows, lambda row: serialize_line(*row))
+    return page(rows, lambda row: serialize_line(*row, view="index"))
 
 
 @bp.get(f"{LINES}/<int:cost_id>/line_items")

@@ -40,7 +40,8 @@ def serialize(app: Record) -> dict[str, Any]:
         "percent_complete": calc["percent_complete"], "total_amount_paid": money(app.get("total_amount_paid")),
         "total_amount_accrued_this_period": calc["this_period"],
         "formatted_contract_company": contract.get("owner_name"),
-        "currency_configuration": {"currency_iso_code": "USD"}, "g702": calc["g702"],
+        "currency_configuration": {"currency_iso_code": "USD", "base_currency_iso_code": "USD",
+                                   "currency_exchange_rate": "1.0"}, "g702": calc["g702"],
         "billing_period": {"start_date": app.get("period_start"), "end_date": app.get("period_end")},
         "contract": {"id": contract.get("id"), "type": "PrimeContract", "title": contract.get("title")},
         "description_type": app.get("description_type") or "automatic",
@@ -49,8 +50,12 @@ def serialize(app: Record) -> dict[str, Any]:
 
 
 def serialize_detail(app: Record) -> dict[str, Any]:
+    """Show: the list's fields less the time stamps and the rate, plus attachments and the G703 lines."""
     store = current().store
     out = serialize(app)
+    del out["created_at"], out["updated_at"]
+    out["currency_configuration"] = {"currency_iso_code": "USD"}
+    out["attachments"] = []
     lines = []
     for n, line in enumerate(computed(app)["lines"], start=1):
         code = store.get("cost_codes", line.get("cost_code_id"))
@@ -72,6 +77,10 @@ def serialize_detail(app: Record) -> dict[str, Any]:
             "materials_stored_retainage_retained_this_period": line["materials_stored_retainage_currently_retained"],
             "total_retainage_from_previous_application": line["work_completed_retainage_from_previous_application"],
             "type": "PaymentApplicationContractItem",
+            # amount-based lines (the sandbox's) carry no quantities
+            "scheduled_quantity": None, "scheduled_unit_price": None, "work_completed_this_period_quantity": None,
+            "work_completed_from_previous_application_quantity": None,
+            "total_completed_and_stored_to_date_quantity": None,
         })
     out["g703"] = lines
     return out

@@ -19,6 +19,8 @@ from ..state import current
 from ..store import Record
 from .common import filtered, origin_taken, page, pick, require_object
 from .cost_codes import serialize_cost_code, serialize_type
+from .vendors import FIELDS as VENDOR_FIELDS
+from .vendors import serialize as serialize_vendor
 
 bp = Blueprint("procore_prime_contracts", __name__)
 
@@ -54,6 +56,7 @@ def serialize_line(contract: Record, line: dict[str, Any], holder_type: str = "P
     store = current().store
     code = store.get("cost_codes", line.get("cost_code_id"))
     lit = store.get("line_item_types", line.get("line_item_type_id"))
+    project = store.get("projects", contract.get("project_id")) or {}
     amount = dec(line.get("amount"))
     return {
         "id": line["id"], "amount": money(amount), "description": line.get("description"),
@@ -61,36 +64,64 @@ def serialize_line(contract: Record, line: dict[str, Any], holder_type: str = "P
         "line_item_type": serialize_type(lit) if lit else None, "holder": {"id": contract["id"],
                                                                              "holder_type": holder_type},
         "quantity": line.get("quantity"), "unit_cost": line.get("unit_cost"), "uom": line.get("uom"),
-        "total_amount": money(amount), "extended_amount": money(amount), "extended_type": "manual",
+        "total_amount": float(amount), "extended_amount": float(amount), "extended_type": "manual",
         "position": line.get("position"), "origin_id": line.get("origin_id"), "origin_data": line.get("origin_data"),
         "created_at": contract.get("created_at"), "updated_at": contract.get("updated_at"),
-        "currency_configuration": CURRENCY,
+        "currency_configuration": CURRENCY, "company": {"id": None, "name": contract.get("owner_name")},
+        "project": {"id": project.get("id"), "name": project.get("name")}, "tax_code_id": None, "wbs_code": None,
+        "change_event_line_item": None,
     }
 
 
+LIST_FIELDS = ("id", "number", "title", "status", "description", "origin_id", "origin_data", "origin_code",
+               "contract_date", "contract_start_date", "contract_estimated_completion_date", "actual_completion_date",
+               "signed_contract_received_date", "execution_date", "inclusions", "exclusions", "created_at",
+               "updated_at", "approval_letter_date", "contract_termination_date", "issued_on_date",
+               "letter_of_intent_date", "returned_date")
+# The owner as the list's `vendor` (and `contractor`): a directory company; the sandbox's owners are names only.
+VENDOR_KEYS_NOT_LISTED = ("company_vendor", "business_id", "is_connected")
+
+
+def _owner(contract: Record) -> dict[str, Any]:
+    store = current().store
+    vendor = store.get("vendors", contract.get("vendor_id"))
+    if vendor is not None:
+        out = serialize_vendor(vendor)
+    else:
+        out = {k: None for k in VENDOR_FIELDS}
+        out.update(name=contract.get("owner_name"), company=contract.get("owner_name"), attachments=[],
+                   bidding_distribution=[], project_ids=[], standard_cost_codes=[], trades=[])
+    return {k: v for k, v in out.items() if k not in VENDOR_KEYS_NOT_LISTED}
+
+
 def serializer(full: bool):
+    """List: the reference's fields. Show (absent from Procore's v1.0 reference) adds the project, the change-order
+    amounts and the schedule of values."""
     def serialize(contract: Record) -> dict[str, Any]:
         store = current().store
-        vendor = store.get("vendors", contract.get("vendor_id")) or {}
         project = store.get("projects", contract["project_id"]) or {}
+        creator = store.get("users", contract.get("created_by_id")) or {}
         total = grand_total(contract)
         approved, pending = change_order_totals("prime_change_orders", contract["id"])
-        out = {k: contract.get(k) for k in ("id", "number", "title", "status", "description", "origin_id",
-                                             "origin_data", "origin_code", "contract_date", "contract_start_date",
-                                             "contract_estimated_completion_date", "actual_completion_date",
-                                             "signed_contract_received_date", "execution_date", "inclusions",
-                                             "exclusions", "created_at", "updated_at")}
+        out = {k: contract.get(k) for k in LIST_FIELDS}
         out.update({
             "executed": bool(contract.get("executed", False)), "private": bool(contract.get("private", False)),
             "retainage_percent": money(contract.get("retainage_percent")), "grand_total": money(total),
-            "approved_change_orders": money(approved), "pending_change_orders": money(pending),
-            "revised_contract": money(total + approved), "pending_revised_contract": money(total + approved + pending),
-            "draft_change_orders_amount": "0.00", "deleted_at": None, "currency_configuration": CURRENCY,
-            "project": {"id": project.get("id"), "name": project.get("name")},
-            "vendor": {"id": vendor.get("id"), "company": vendor.get("name") or contract.get("owner_name")},
+            "approved_change_orders": money(approved), "deleted_at": None, "currency_configuration": CURRENCY,
+            "accounting_method": contract.get("accounting_method") or "amount", "attachments": [],
+            "show_line_items_to_non_admins": bool(contract.get("show_line_items_to_non_admins", False)),
+            "vendor": _owner(contract), "architect": None, "contractor": None,
+            "created_by": {"id": creator["id"], "login": creator.get("email_address"),
+                           "name": f"{creator.get('first_name', '')} {creator.get('last_name', '')}".strip()}
+            if creator else None,
         })
         if full:
-            out["line_items"] = [serialize_line(contract, li) for li in contract.get("line_items") or []]
+            out.update({
+                "pending_change_orders": money(pending), "revised_contract": money(total + approved),
+                "pending_revised_contract": money(total + approved + pending), "draft_change_orders_amount": "0.00",
+                "project": {"id": project.get("id"), "name": project.get("name")},
+                "line_items": [serialize_line(contract, li) for li in contract.get("line_items") or []],
+            })
         return out
     return serialize
 

@@ -29,6 +29,22 @@ LIST_FIELDS = ("id", "name", "is_demo", "parent_job_id", "display_name", "projec
                "accounting_project_number", "designated_market_area", "project_region_id", "project_bid_type_id",
                "project_owner_type_id", "photo_id", "start_date", "completion_date", "estimated_value", "fax",
                "company", "custom_fields")
+# v1.1's list is the v1.0 list without `stage`/`fax`, plus more of the project's details.
+V11_LIST_FIELDS = tuple(k for k in LIST_FIELDS if k not in ("stage", "fax")) + (
+    "actual_start_date", "departments", "description", "dictionary_type", "estimated_completion_date",
+    "estimated_start_date", "flag", "inbound_email", "logo_url", "office", "persistent_message", "program",
+    "project_bid_type", "project_owner_type", "project_region", "project_type", "projected_finish_date",
+    "public_notes", "square_feet", "standard_cost_code_list_id", "tz_name", "warranty_end_date",
+    "warranty_start_date")
+# A sync action answers each project without its company, template and type ids, custom fields or ERP flags.
+SYNC_FIELDS = ("id", "logo_url", "name", "display_name", "project_number", "address", "city", "state_code",
+               "country_code", "zip", "time_zone", "latitude", "longitude", "description", "square_feet", "start_date",
+               "completion_date", "total_value", "store_number", "accounting_project_number", "designated_market_area",
+               "warranty_start_date", "warranty_end_date", "active", "flag", "phone", "public_notes",
+               "actual_start_date", "projected_finish_date", "created_at", "updated_at", "origin_id", "origin_data",
+               "origin_code", "estimated_start_date", "estimated_completion_date", "estimated_value", "office",
+               "project_bid_type_id", "project_owner_type_id", "project_region_id", "project_stage", "project_type",
+               "program", "departments")
 SHOW_FIELDS = ("id", "logo_url", "name", "is_demo", "template", "display_name", "project_number", "address", "city",
                "state_code", "country_code", "zip", "time_zone", "tz_name", "latitude", "longitude", "county",
                "parent_job_id", "description", "square_feet", "start_date", "completion_date", "total_value",
@@ -47,7 +63,7 @@ def _full(project: Record) -> dict[str, Any]:
     company = current().store.get("companies", project["company_id"]) or {}
     stage_id = project.get("project_stage_id") or 3
     number = project.get("project_number")
-    full = {k: None for k in SHOW_FIELDS + LIST_FIELDS}
+    full = {k: None for k in SHOW_FIELDS + V11_LIST_FIELDS + LIST_FIELDS}
     full.update({k: v for k, v in project.items() if k in full})
     full.update({
         "display_name": f"{number} - {project['name']}" if number else project["name"],
@@ -65,6 +81,16 @@ def _full(project: Record) -> dict[str, Any]:
 def serialize_list(project: Record) -> dict[str, Any]:
     full = _full(project)
     return {k: full[k] for k in LIST_FIELDS}
+
+
+def serialize_v11_list(project: Record) -> dict[str, Any]:
+    full = _full(project)
+    return {k: full[k] for k in V11_LIST_FIELDS}
+
+
+def serialize_synced(project: Record) -> dict[str, Any]:
+    full = _full(project)
+    return {k: full[k] for k in SYNC_FIELDS}
 
 
 def serialize(project: Record) -> dict[str, Any]:
@@ -107,6 +133,7 @@ def save(company: Record, raw: dict[str, Any], project: Record | None = None,
 @bp.get("/rest/v1.0/projects")
 @bp.get("/rest/v1.1/projects")
 def list_projects():
+    serialize_one = serialize_v11_list if request.path.startswith("/rest/v1.1/") else serialize_list
     company = company_param()
     projects = current().store.find("projects", company_id=company["id"])
     status = (request.args.get("filters[by_status]") or "Active").lower()
@@ -115,7 +142,7 @@ def list_projects():
     number = request.args.get("filters[project_number]")
     if number:
         projects = [p for p in projects if p.get("project_number") == number]
-    return page(filtered(projects, ("name", "project_number")), serialize_list)
+    return page(filtered(projects, ("name", "project_number")), serialize_one)
 
 
 @bp.post("/rest/v1.0/projects")
@@ -149,7 +176,7 @@ def sync_projects():
         target = sync_target("projects", raw, company["id"], lambda p: p["company_id"] == company["id"])
         return save(company, raw, target, conflict_status=422)
 
-    return sync_action(body.get("updates"), apply_one, serialize)
+    return sync_action(body.get("updates"), apply_one, serialize_synced)
 
 
 def _header_company() -> Record:

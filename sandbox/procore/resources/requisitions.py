@@ -36,7 +36,7 @@ V10_FIELDS = ("id", "project_id", "electronic_signature_id", "billing_date", "co
               "origin_id", "payment_date", "period_id", "requisition_start", "requisition_end", "status",
               "erp_status", "submitted_at", "comment", "final", "number", "percent_complete", "vendor_name",
               "total_claimed_amount", "deletable", "custom_fields", "currency_configuration", "attachments",
-              "summary")
+              "summary", "action_policy")
 V11_FIELDS = ("id", "previous_requisition_id", "project_id", "billing_date", "created_at", "updated_at",
               "commitment_id", "commitment_type", "contract_name", "deletable", "final", "vendor_name", "vendor_id",
               "invoice_number", "invoice_type", "origin_data", "origin_id", "payment_date", "percent_complete",
@@ -67,6 +67,7 @@ def _base(req: Record) -> dict[str, Any]:
     latest = max((r["number"] for r in siblings), default=0)
     previous = [r for r in siblings if r["number"] < req["number"]]
     creator_name = f"{creator.get('first_name', '')} {creator.get('last_name', '')}".strip()
+    deletable = req["number"] == latest and req.get("status") in ("draft", "revise_and_resubmit")
     out = {k: req.get(k) for k in set(V10_FIELDS) | set(V11_FIELDS)}
     out.update({
         "commitment_type": commitments.KINDS[table][1] if table else None, "contract_name": contract.get("title"),
@@ -74,7 +75,9 @@ def _base(req: Record) -> dict[str, Any]:
                        "login": creator.get("email_address"), "company_name": None} if creator else None,
         "percent_complete": calc["percent_complete"], "vendor_name": vendor.get("name"), "vendor_id": vendor.get("id"),
         "total_claimed_amount": calc["claimed"], "summary": calc["g702"], "custom_fields": {},
-        "deletable": req["number"] == latest and req.get("status") in ("draft", "revise_and_resubmit"),
+        "deletable": deletable,
+        # what the caller may do with this invoice next (Procore's `action_policy` view)
+        "action_policy": {"update": not str(req.get("status", "")).startswith("approved"), "destroy": deletable},
         "currency_configuration": {"currency_iso_code": "USD"}, "attachments": [], "final": bool(req.get("final")),
         "invoice_type": "progress", "move_materials_to_previous_work_completed": False,
         "previous_requisition_id": max(previous, key=lambda r: r["number"])["id"] if previous else None,
@@ -88,15 +91,68 @@ def serialize_v10(req: Record) -> dict[str, Any]:
     return {k: base[k] for k in V10_FIELDS}
 
 
-def contract_item(line: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "cost_code_id", "line_item_id", "description_of_work", "scheduled_value",
-            "work_completed_from_previous_application", "work_completed_this_period", "materials_presently_stored",
-            "total_completed_and_stored_to_date", "total_completed_and_stored_to_date_percent",
-            "work_completed_retainage_from_previous_application", "work_completed_retainage_retained_this_period",
-            "work_completed_retainage_percent_this_period", "materials_stored_retainage_currently_retained",
-            "materials_stored_retainage_percent_this_period", "work_completed_retainage_released_this_period",
-            "materials_stored_retainage_released_this_period")
-    return {k: line.get(k) for k in keys}
+CONTRACT_ITEM_FIELDS = (
+    "id", "cost_code_id", "line_item_id", "description_of_work", "scheduled_value", "scheduled_quantity",
+    "scheduled_unit_price", "work_completed_from_previous_application",
+    "work_completed_from_previous_application_quantity", "work_completed_this_period",
+    "work_completed_this_period_quantity", "materials_presently_stored", "materials_moved",
+    "total_completed_and_stored_to_date", "total_completed_and_stored_to_date_percent",
+    "work_completed_retainage_from_previous_application", "work_completed_retainage_retained_this_period",
+    "work_completed_retainage_percent_this_period", "materials_stored_retainage_currently_retained",
+    "materials_stored_retainage_percent_this_period", "work_completed_retainage_released_this_period",
+    "materials_stored_retainage_released_this_period", "materials_retainage_retained_moved", "accounting_method",
+    "comment", "currency_configuration", "item_type", "position", "ssr_manual_override", "status",
+    "subcontractor_claimed_amount", "wbs_code")
+# v1.1's items add the gross/net amounts, the line number and what was stored before this period.
+V11_ITEM_FIELDS = CONTRACT_ITEM_FIELDS + (
+    "gross_amount", "net_amount", "line_number", "materials_presently_stored_from_previous_progress",
+    "materials_presently_stored_quantity", "materials_previously_stored_quantity",
+    "materials_stored_retainage_new_materials", "total_completed_and_stored_to_date_from_previous")
+# v1.1 also names the base currency and the exchange rate
+V11_CURRENCY = {"currency_iso_code": "USD", "base_currency_iso_code": "USD", "currency_exchange_rate": 1.0}
+
+
+def _item(req: Record, line: dict[str, Any], n: int) -> dict[str, Any]:
+    """One invoice line in full; amount-based lines (the sandbox's) carry no quantities."""
+    gross = dec(line["work_completed_this_period"]) + dec(line["materials_presently_stored"])
+    out = dict(line)
+    out.update({
+        "item_type": "contract_item", "accounting_method": "amount", "position": n, "line_number": str(n),
+        "status": "approved" if str(req.get("status", "")).startswith("approved") else "no_action",
+        "comment": line.get("comment"), "wbs_code": None, "ssr_manual_override": False,
+        "currency_configuration": {"currency_iso_code": "USD"},
+        "subcontractor_claimed_amount": line["work_completed_this_period"],
+        "gross_amount": money(gross),
+        "net_amount": money(gross - dec(line["work_completed_retainage_retained_this_period"])),
+        "materials_moved": "0.00", "materials_retainage_retained_moved": "0.00",
+        "total_completed_and_stored_to_date_from_previous": line["work_completed_from_previous_application"],
+        "materials_presently_stored_from_previous_progress": None, "materials_stored_retainage_new_materials": None,
+        "scheduled_quantity": None, "scheduled_unit_price": None, "work_completed_this_period_quantity": None,
+        "work_completed_from_previous_application_quantity": None, "materials_presently_stored_quantity": None,
+        "materials_previously_stored_quantity": None,
+    })
+    return out
+
+
+def contract_item(req: Record, line: dict[str, Any], n: int) -> dict[str, Any]:
+    item = _item(req, line, n)
+    return {k: item.get(k) for k in CONTRACT_ITEM_FIELDS}
+
+
+def _summary_text(req: Record, base: dict[str, Any]) -> dict[str, Any]:
+    """The G702 header lines as text, as Procore prints them on the invoice."""
+    store = current().store
+    project = store.get("projects", req["project_id"]) or {}
+    _, contract = commitments.find(req["commitment_id"])
+    vendor = store.get("vendors", (contract or {}).get("vendor_id")) or {}
+    company = store.get("companies", project.get("company_id")) or {}
+    return {"project_name": project.get("name"), "project_number": project.get("project_number"),
+            "to_general_contractor": company.get("name"), "requisition_period_start": req.get("requisition_start"),
+            "requisition_period_end": req.get("requisition_end"), "subcontractor_name": vendor.get("name"),
+            "subcontractor_street": vendor.get("address"), "subcontractor_city": vendor.get("city"),
+            "subcontractor_state_code": vendor.get("state_code"), "subcontractor_zip": vendor.get("zip"),
+            "subcontractor_country_code": vendor.get("country_code"), "application_number": str(req["number"]),
+            "contract_for": base["contract_name"], "contract_date": (contract or {}).get("contract_date")}
 
 
 def serialize_v11(req: Record, with_items: bool) -> dict[str, Any]:
@@ -104,18 +160,12 @@ def serialize_v11(req: Record, with_items: bool) -> dict[str, Any]:
     out = {k: base[k] for k in V11_FIELDS}
     out["summary"] = dict(out["summary"], new_materials="0.00", new_materials_quantity="0.0",
                           stored_materials="0.00", stored_materials_quantity="0.0")
+    out["summary_text"] = _summary_text(req, base)
+    out["currency_configuration"] = V11_CURRENCY
     if with_items:
-        def gross(line: dict[str, Any]):
-            return dec(line["work_completed_this_period"]) + dec(line["materials_presently_stored"])
-
-        out["items"] = [dict(contract_item(line), item_type="contract_item", accounting_method="amount",
-                             gross_amount=money(gross(line)),
-                             net_amount=money(gross(line) - dec(line["work_completed_retainage_retained_this_period"])),
-                             status="approved" if req.get("status", "").startswith("approved") else "no_action",
-                             position=n, line_number=str(n), comment=None, wbs_code=None,
-                             currency_configuration={"currency_iso_code": "USD"},
-                             subcontractor_claimed_amount=line["work_completed_this_period"])
-                        for n, line in enumerate(base["_lines"], start=1)]
+        items = [_item(req, line, n) for n, line in enumerate(base["_lines"], start=1)]
+        out["items"] = [dict({k: item.get(k) for k in V11_ITEM_FIELDS}, currency_configuration=V11_CURRENCY)
+                        for item in items]
         out["item_packages"] = []
     return out
 
@@ -185,7 +235,7 @@ def create_requisition():
                                             project_id=project["id"], commitment_id=contract["id"],
                                             number=len(existing) + 1, items=items, created_by_id=actor()),
                        actor=actor())
-    return json_response(serialize_v10(req), 201)
+    return json_response(serialize_v11(req, with_items=True), 201)  # both versions answer the v1.1 invoice
 
 
 @bp.patch("/rest/v1.0/requisitions/<int:req_id>")
@@ -195,7 +245,8 @@ def update_requisition(req_id: int):
     req = in_project("requisitions", req_id, project_param(body), "Requisition")
     fields = pick(require_object(body, "requisition"), WRITABLE)
     _validate(fields, req, req["company_id"])
-    return json_response(serialize_v10(current().store.update("requisitions", req["id"], fields, actor=actor())))
+    req = current().store.update("requisitions", req["id"], fields, actor=actor())
+    return json_response(serialize_v11(req, with_items=True))
 
 
 @bp.delete("/rest/v1.0/requisitions/<int:req_id>")
@@ -210,7 +261,8 @@ def delete_requisition(req_id: int):
 @bp.get("/rest/v1.0/requisitions/<int:req_id>/contract_items")
 def list_contract_items(req_id: int):
     req = in_project("requisitions", req_id, project_param(), "Requisition")
-    return page(computed(req)["lines"], contract_item)
+    lines = computed(req)["lines"]
+    return page(lines, lambda line: contract_item(req, line, lines.index(line) + 1))
 
 
 @bp.patch("/rest/v1.0/requisitions/<int:req_id>/contract_items/<int:item_id>")
@@ -230,4 +282,6 @@ def update_contract_item(req_id: int, item_id: int):
         raise errors.invalid({"work_completed_this_period": ["is not a number"]}) from None
     target.update(raw)
     req = current().store.update("requisitions", req["id"], {"items": items}, actor=actor())
-    return json_response(contract_item(next(li for li in computed(req)["lines"] if li["id"] == item_id)))
+    lines = computed(req)["lines"]
+    n, line = next((n, li) for n, li in enumerate(lines, start=1) if li["id"] == item_id)
+    return json_response(contract_item(req, line, n))

@@ -49,6 +49,28 @@ def serialize(vendor: Record) -> dict[str, Any]:
     return out
 
 
+STATE_NAMES = {"ID": "Idaho", "OR": "Oregon", "WA": "Washington", "UT": "Utah", "NV": "Nevada", "MT": "Montana"}
+COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}
+
+
+def serialize_show(vendor: Record) -> dict[str, Any]:
+    """Show adds the vendor's counts, contacts and place names to the list's fields."""
+    out = serialize(vendor)
+    projects = out["project_ids"]
+    out.update({
+        "active_users_count": 0, "bids_count": 0, "open_bids_count": 0, "projects_count": len(projects),
+        "business": None, "contract_signer": None, "invoice_contacts": [], "erp_custom_fields": [],
+        "origin_custom_fields": [], "state_name": STATE_NAMES.get(out.get("state_code") or ""),
+        "country_name": COUNTRY_NAMES.get(out.get("country_code") or ""),
+    })
+    return out
+
+
+def serialize_inactive(vendor: Record) -> dict[str, Any]:
+    """The inactive list adds where to reactivate the vendor."""
+    return dict(serialize(vendor), links={"reactivate": f"/rest/v1.0/vendors/{vendor['id']}"})
+
+
 def save(company: Record, raw: dict[str, Any], vendor: Record | None = None, conflict_status: int = 409) -> Record:
     fields = pick(raw, WRITABLE)
     if fields.get("origin_id") is not None:
@@ -83,12 +105,12 @@ def list_vendors():
 def list_inactive_vendors(company_id: int):
     company = visible_company(company_id)
     vendors = [v for v in current().store.find("vendors", company_id=company["id"]) if not v.get("is_active", True)]
-    return page(filtered(vendors, ("name", "origin_code")), serialize)
+    return page(filtered(vendors, ("name", "origin_code")), serialize_inactive)
 
 
 @bp.get("/rest/v1.0/vendors/<int:vendor_id>")
 def show_vendor(vendor_id: int):
-    return json_response(serialize(_vendor(company_param(), vendor_id)))
+    return json_response(serialize_show(_vendor(company_param(), vendor_id)))
 
 
 @bp.post("/rest/v1.0/vendors")

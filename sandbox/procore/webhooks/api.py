@@ -184,4 +184,7 @@ def list_resources():
     names = sorted(set(RESOURCE_NAMES.values()))
     if project_id is not None:
         names = [n for n in names if n not in COMPANY_LEVEL]
-    return json_response([{"name": n, "except": []} for n in names])
+    # Procore's resource entry: the tool's name, its product area, and the event name of each event type.
+    return json_response([{"api_version": "v2", "tools": n,
+                           "product_category": "Core" if n in COMPANY_LEVEL else "Construction Financials",
+                           "except": [], **{event: event for event in EVENT_TYPES}} for n in names])

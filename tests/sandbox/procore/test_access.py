@@ -47,7 +47,7 @@ def test_company_the_token_cannot_see_is_403(sandbox):
     api = sandbox.api(company=OTHER, token=token)
     response = api.get("/projects", params={"company_id": OTHER})
     assert response.status_code == 403
-    assert response.json() == {"errors": ["App is not connected to this company."]}
+    assert response.json() == {"errors": "App is not connected to this company."}
     # The header names a visible company but the query names another one.
     api = sandbox.api(company=COMPANY, token=token)
     assert api.get("/vendors", params={"company_id": OTHER}).status_code == 403

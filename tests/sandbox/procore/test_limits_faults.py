@@ -29,7 +29,8 @@ def test_over_the_limit_is_429_until_the_window_resets(sandbox):
     assert remaining == ["2", "1", "0"]
     refused = api.get("/projects", params={"company_id": COMPANY})
     assert refused.status_code == 429
-    assert refused.text.startswith("You have surpassed the max number of requests")
+    assert refused.headers["Content-Type"].startswith("application/json")
+    assert refused.json()["error"]["error"].startswith("You have surpassed the max number of requests")
     reset = int(refused.headers["X-Rate-Limit-Reset"])
     assert refused.headers["X-Rate-Limit-Remaining"] == "0" and reset > time.time()
     assert 1 <= int(refused.headers["Retry-After"]) <= 60

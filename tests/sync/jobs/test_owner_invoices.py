@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.domain.errors import InvalidInput
 from core.models import Item
+from sync import invoice_rules as rules
 from sync.jobs.base import run_job
 from sync.services import invoices as svc
 from sync.writes.invoices import summary_sheet
@@ -42,7 +43,7 @@ def test_approved_pay_applications_become_items(world):
     assert any("'under review' in Procore: only approved owner invoices" in d for d in skipped)
     assert any("'draft' in Procore" in d for d in skipped)
     with Session(world.engine) as s:
-        body = svc.evaluate(s, item).body
+        body = rules.evaluate(s, item).body
         assert body["Line"][0]["SalesItemLineDetail"]["ItemRef"] == {"value": "1"}  # "Services", found by name
         assert body["Line"][1]["SalesItemLineDetail"]["ItemRef"] == {"value": "14"}  # "Retainage"
         assert body["CustomerRef"] == {"value": world.links.projects[item.procore_project_id]}
@@ -59,7 +60,7 @@ def test_missing_items_and_status_gate_refuse_with_the_reason(world):
                                             "Name": f"Renamed {item_id}"})
     run_job(ctx, "owner-invoices")
     [item] = owner_items(world.engine)
-    assert item.detail["blocked"] == " ".join([svc.OWNER_WORK_ITEM.missing(), svc.OWNER_RETAINAGE_ITEM.missing()])
+    assert item.detail["blocked"] == " ".join([rules.OWNER_WORK_ITEM.missing(), rules.OWNER_RETAINAGE_ITEM.missing()])
     with pytest.raises(InvalidInput, match="no service item named 'Progress Billing'"):
         svc.send(ctx, world.actor("sam"), item.id)
     new = ctx.qbo.create(entity="Item", body={"Name": "Progress Billing", "Type": "Service",
@@ -69,7 +70,7 @@ def test_missing_items_and_status_gate_refuse_with_the_reason(world):
     [item] = owner_items(world.engine)
     assert item.detail["blocked"] is None
     with Session(world.engine) as s:
-        assert svc.role_id(s, world.tenant.id, svc.OWNER_WORK_ITEM) == new["Id"]
+        assert rules.role_id(s, world.tenant.id, rules.OWNER_WORK_ITEM) == new["Id"]
     httpx.patch(f"{world.sandboxes.procore_url}/_sandbox/records/payment_applications/{item.procore_id}",
                 json={"status": "under_review"}, timeout=30).raise_for_status()
     with pytest.raises(InvalidInput, match="'under review' in Procore; only approved owner invoices"):

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 from core.models import ExternalLink, RemoteRecord, SyncCursor
 from sync import binder, cache
 from sync.context import TenantContext
+from sync.copies.projects import customer_kind
 from sync.jobs.base import run_job
-from sync.jobs.projects import customer_kind, import_state
+from sync.jobs.projects import import_state
 from sync.procore.records import Project
 from tests.support.factories import World
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from core.domain.errors import InvalidInput, PermissionDenied
 from core.models import ExternalLink, Item, SyncCursor
 from sync import binder
+from sync import invoice_rules as rules
 from sync.jobs.base import run_job
 from sync.services import invoices as svc
 from tests.sync.writes.money_links import link_world
@@ -54,7 +55,7 @@ def test_retainage_to_the_cent_matches_procore_current_payment_due(world):
     run_job(world.ctx, "sub-invoices")
     with Session(world.engine) as s:
         for item in s.exec(select(Item).where(Item.type == "sub_invoice")):
-            ev = svc.evaluate(s, item)
+            ev = rules.evaluate(s, item)
             assert ev.body is not None, ev.blocked
             total = sum((Decimal(str(x["Amount"])) for x in ev.body["Line"]), Decimal(0))
             assert total == Decimal(item.detail["due"]) == item.amount  # G702 "current payment due"
@@ -62,10 +63,10 @@ def test_retainage_to_the_cent_matches_procore_current_payment_due(world):
     items = sub_items(world.engine)
     with Session(world.engine) as s:
         # stored materials carry retainage too: 126,000 + 61,500 + 12,000 billed, 12,600 + 6,150 + 1,200 withheld
-        body = svc.evaluate(s, items["SC-2024-001-01-002"]).body
+        body = rules.evaluate(s, items["SC-2024-001-01-002"]).body
         assert [x["Amount"] for x in body["Line"]] == [Decimal("199500.00"), Decimal("-19950.00")]
         # retainage released this period is a positive line on the same account
-        body = svc.evaluate(s, items["SC-2023-087-08-002"]).body
+        body = rules.evaluate(s, items["SC-2023-087-08-002"]).body
         assert [(x["Description"], x["Amount"]) for x in body["Line"][-2:]] == [
             ("Retainage withheld this period", Decimal("-31300.00")), ("Retainage released", Decimal("9300.00"))]
 
@@ -132,7 +133,7 @@ def test_retainage_account_is_found_by_name_then_an_admin_may_choose_another(wor
     ctx = world.ctx
     run_job(ctx, "sub-invoices")
     with Session(world.engine) as s:
-        found = svc.role_id(s, world.tenant.id, svc.RETAINAGE_PAYABLE)
+        found = rules.role_id(s, world.tenant.id, rules.RETAINAGE_PAYABLE)
     assert ctx.qbo.read(entity="Account", id=found)["Name"] == "Retainage Payable"
     other = ctx.qbo.create(entity="Account", body={"Name": "Subcontractor Retention Held",
                                                    "AccountType": "Other Current Liability"})
@@ -144,7 +145,7 @@ def test_retainage_account_is_found_by_name_then_an_admin_may_choose_another(wor
         "Subcontractor Retention Held"
     item = sub_items(world.engine)["SC-2024-001-01-001"]
     with Session(world.engine) as s:
-        body = svc.evaluate(s, s.get(Item, item.id)).body
+        body = rules.evaluate(s, s.get(Item, item.id)).body
     assert body["Line"][-1]["AccountBasedExpenseLineDetail"]["AccountRef"] == {"value": other["Id"]}
 
 
@@ -154,5 +155,5 @@ def test_no_retainage_account_in_the_realm_is_a_state(world):
     ctx.qbo.update(entity="Account", body={"Id": "91", "SyncToken": account["SyncToken"], "Name": "Holdbacks owed"})
     run_job(ctx, "sub-invoices")
     item = sub_items(world.engine)["SC-2024-001-01-001"]
-    assert item.detail["blocked"] == svc.RETAINAGE_PAYABLE.missing()
+    assert item.detail["blocked"] == rules.RETAINAGE_PAYABLE.missing()
     assert "QuickBooks has no Other Current Liability account named 'Retainage Payable'" in item.detail["blocked"]

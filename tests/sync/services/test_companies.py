@@ -13,6 +13,7 @@ from sync import cache
 from sync.context import TenantContext
 from sync.outbox import OutboxStatus
 from sync.services import companies, exports
+from tests.support import decide
 from tests.support.factories import World
 
 
@@ -113,8 +114,8 @@ def test_send_accept_queues_one_create_and_a_retry_gets_a_new_requestid(engine):
     assert sent.item.state == "awaiting_acceptance" and sent.item.detail["qbo_body"]["DisplayName"] == \
         "Bayside Builders"
     with pytest.raises(PermissionDenied):
-        exports.accept(ctx, w.actor("sam"), sent.item.id)
-    exports.accept(ctx, w.actor("dana"), sent.item.id)
+        decide.accept(ctx, w.actor("sam"), sent.item.id)
+    decide.accept(ctx, w.actor("dana"), sent.item.id)
     with Session(engine) as s:
         first = s.exec(select(OutboxEntry)).one()
         assert first.operation == "qbo.create_vendor" and first.item_id == sent.item.id
@@ -124,7 +125,7 @@ def test_send_accept_queues_one_create_and_a_retry_gets_a_new_requestid(engine):
         item.state = "failed_to_export"
         s.add_all([first, item])
         s.commit()
-    exports.retry(ctx, w.actor("erin"), sent.item.id)
+    decide.retry(ctx, w.actor("erin"), sent.item.id)
     with Session(engine) as s:
         entries = s.exec(select(OutboxEntry).order_by(OutboxEntry.id)).all()
     assert len(entries) == 2 and entries[0].requestid != entries[1].requestid

@@ -10,8 +10,8 @@ from core.models import AuditEvent, Item, OutboxEntry
 from sync import binder, cache
 from sync.context import TenantContext
 from sync.services import cost_codes as svc
-from sync.services import exports
 from sync.writes.cost_items import load_preferences
+from tests.support import decide
 from tests.support.factories import World
 
 
@@ -79,8 +79,8 @@ def test_sending_and_accepting_a_cost_code_makes_it_an_erp_code_without_a_qbo_wr
     assert [o.item.state for o in outcomes] == ["awaiting_acceptance"]
     assert svc.unsynced_cost_codes(world.ctx, world.actor("sam")) == []
     with pytest.raises(PermissionDenied):
-        exports.accept(world.ctx, world.actor("sam"), outcomes[0].item.id)  # not an approver
-    done = exports.accept(world.ctx, world.actor("dana"), outcomes[0].item.id)
+        decide.accept(world.ctx, world.actor("sam"), outcomes[0].item.id)  # not an approver
+    done = decide.accept(world.ctx, world.actor("dana"), outcomes[0].item.id)
     assert done.item.state == "synced"
     with Session(world.engine) as s:
         assert s.exec(select(OutboxEntry)).all() == []
@@ -96,18 +96,18 @@ def test_budget_acceptance_needs_lines_and_a_linked_project(world):
         s.commit()
         item_id = empty.id
     with pytest.raises(InvalidInput, match="no budget lines"):
-        exports.accept(world.ctx, world.actor("dana"), item_id)
+        decide.accept(world.ctx, world.actor("dana"), item_id)
     with Session(world.engine) as s:
         item = s.get(Item, item_id)
         item.detail = {"project_id": 900, "lines": [{"id": 1, "cost_code_id": 11, "line_item_type_id": 1}]}
         s.add(item)
         s.commit()
     with pytest.raises(InvalidInput, match="not linked to a QuickBooks project"):
-        exports.accept(world.ctx, world.actor("dana"), item_id)
+        decide.accept(world.ctx, world.actor("dana"), item_id)
     with Session(world.engine) as s:
         binder.bind(s, world.tenant.id, "project", 900, "58")
         s.commit()
-    assert exports.accept(world.ctx, world.actor("dana"), item_id).item.state == "exporting"
+    assert decide.accept(world.ctx, world.actor("dana"), item_id).item.state == "exporting"
     with Session(world.engine) as s:
         entry = s.exec(select(OutboxEntry)).one()
     assert entry.operation == "qbo.export_budget" and entry.item_id == item_id and entry.payload["project_id"] == 900

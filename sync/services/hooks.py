@@ -1,0 +1,81 @@
+"""Export hooks: what accepting an item of a type does, registered by the module of that type with
+`@registers(ItemType.X)` (sync/services/exports.py imports those modules), and the helper they share. Types whose
+send checks more than the workflow does (invoices re-read Procore; a linked company has nothing to export) register
+that send with `@sends(...)`.
+
+A hook runs inside the workflow's transaction and queues the item's remote write in the outbox, so the
+decision and the write it asks for commit together.
+
+`enqueue_for_item` keeps one live write per item and makes a retry of a write that failed for good a *new* outbox
+row (QBO replays a stored answer — even a refusal — for a reused requestid, so a retry after the person fixed the
+cause must not reuse it). `not_before` in the payload is when this round's first attempt was queued;
+reconcile-by-lookup only adopts a remote record created after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.domain.states import ItemType
+from core.domain.workflow import Hook
+from core.models import Item, OutboxEntry
+from sync.outbox import OutboxStatus, enqueue
+
+#: item type → the hook that queues its remote write (filled by `@registers` as the modules are imported)
+EXPORT_HOOKS: dict[str, Hook] = {}
+
+
+def registers(item_type: ItemType | str) -> Callable[[Hook], Hook]:
+    """Decorator: `fn(session, item)` is what accepting an item of this type does."""
+    def decorate(fn: Hook) -> Hook:
+        EXPORT_HOOKS[str(item_type)] = fn
+        return fn
+    return decorate
+
+
+#: the engine's own send of an item type: fn(ctx, actor, item, again=resend?) -> Outcome
+SendHook = Callable[..., Any]
+SEND_HOOKS: dict[str, SendHook] = {}
+
+
+def sends(*item_types: ItemType | str) -> Callable[[SendHook], SendHook]:
+    """Decorator: `fn(ctx, actor, item, *, again)` sends (or, `again`, resends) an item of these types."""
+    def decorate(fn: SendHook) -> SendHook:
+        for item_type in item_types:
+            SEND_HOOKS[str(item_type)] = fn
+        return fn
+    return decorate
+
+
+def enqueue_for_item(session: Session, item: Item, *, operation: str, target: str,
+                     payload: dict[str, Any]) -> OutboxEntry:
+    """Queue `operation` for `item` in the caller's transaction (see the module docstring for retries)."""
+    prior = list(session.exec(select(OutboxEntry).where(OutboxEntry.item_id == item.id,
+                                                        OutboxEntry.operation == operation)
+                              .order_by(OutboxEntry.id)))
+    live = [e for e in prior if e.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED)]
+    if live:
+        return live[-1]
+    this_round = [e for e in prior if (e.payload or {}).get("round") == item.round]
+    version: str | int = item.round if not this_round else f"{item.round}.{len(this_round)}"
+    not_before = (this_round[0].payload or {}).get("not_before") if this_round else None
+    entry = enqueue(session, tenant_id=item.tenant_id, item_id=item.id, target=target, operation=operation,
+                    record=f"{item.type}:{item.procore_id}", version=version,
+                    payload={**payload, "round": item.round})
+    if not_before is None:
+        not_before = entry.created_at.isoformat()
+    entry.payload = {**entry.payload, "not_before": not_before}
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def live_entry(session: Session, tenant_id: int, operation: str, **payload: Any) -> OutboxEntry | None:
+    """A pending or running write of `operation` whose payload has these values (a double click finds it)."""
+    rows = session.exec(select(OutboxEntry).where(
+        OutboxEntry.tenant_id == tenant_id, OutboxEntry.operation == operation,
+        OutboxEntry.status.in_([OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value])))
+    return next((e for e in rows if all((e.payload or {}).get(k) == v for k, v in payload.items())), None)
