@@ -49,7 +49,16 @@ def test_sigterm_finishes_the_requests_in_flight_and_exits_0(postgres_server_url
         blocker.execute(sa.text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
         with ThreadPoolExecutor(6) as pool:
             in_flight = [pool.submit(httpx.get, f"{base}/healthz", timeout=60) for _ in range(6)]
-            time.sleep(1.0)
+            # in flight = received and running: each waits for our lock in the database
+            waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                              "AND query LIKE '%alembic_version%'")
+            watcher = sa.create_engine(url)
+            deadline = time.monotonic() + 60
+            with watcher.connect() as conn:
+                while conn.execute(waiting).scalar() < 6:
+                    assert time.monotonic() < deadline, "the 6 requests never reached the database"
+                    time.sleep(0.2)
+            watcher.dispose()
             assert not any(f.done() for f in in_flight)
             proc.send_signal(signal.SIGTERM)
             time.sleep(1.5)  # the signal is seen within waitress' 1 s loop timeout
