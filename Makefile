@@ -30,8 +30,12 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m tools.cycles
 
+# two processes (pytest-xdist), each with its own databases, PostgreSQL server, sandboxes and ports; a file's tests
+# stay together so module fixtures are built once. `make test XDIST=` runs in one process.
+XDIST ?= -n 2 --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # Benchmarks against the local QBO sandbox (not part of `make test`); figures land in bench/RESULTS.md.
 bench: install

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from blocks import ids
 from blocks.cards import CardData, accept_confirm
 from blocks.ready import FITS, ProjectGroup, ready_section, rejected_section
+from blocks.status import operations_section
 from blocks.text import age, bounded_lines, escape, link, money, truncate, when
 
 QUEUE_SHOWN = 10
@@ -72,6 +73,8 @@ class HomeData:
     ready_projects: int = 0
     rejected: tuple[ProjectGroup, ...] = ()
     rejected_projects: int = 0
+    # admins: the checks of `ledgerlink status` as (name, state, detail) (blocks/status.py)
+    operations: tuple[tuple[str, str, str], ...] = ()
 
 
 def _md(text: str) -> SectionBlock:
@@ -197,6 +200,8 @@ def home_view(data: HomeData) -> View:
     if settings:
         rest.append(DividerBlock())
         rest += settings
+    if data.is_admin and data.operations:
+        rest += [DividerBlock(), *operations_section(data.operations)]
     rest.append(ActionsBlock(block_id="home", elements=[ButtonElement(text="Refresh", action_id=ids.HOME_REFRESH,
                                                                        value="refresh")]))
     rest.append(_ctx("`/ledgerlink help` lists every command."))

@@ -22,9 +22,10 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
-from waitress import serve as waitress_serve
 
 from bot.app import create_app
+from bot.graceful import serve_until_signal
+from bot.services.runtime import of
 from bot.web_routes import register_routes
 from core.config import Settings
 from core.db import db_status, engine_for
@@ -80,6 +81,7 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
     slack_missing = settings.missing_for_slack_http() if bolt_app is None else []
     if bolt_app is None and not slack_missing:
         bolt_app = create_app(settings)
+    web.config["LEDGERLINK_BOLT"] = bolt_app  # serve() waits for its listeners on a graceful stop
     handler = None
     if bolt_app is not None:
         handler = SlackRequestHandler(bolt_app)
@@ -173,11 +175,14 @@ def _signed_by_slack(settings: Settings, req) -> bool:  # type: ignore[no-untype
         return False
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:
-    """Run the web role with waitress (a production WSGI server)."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, threads: int = 8,
+          engine: Engine | None = None) -> None:
+    """Run the web role with waitress (a production WSGI server) until SIGTERM/SIGINT, then finish the requests
+    in flight (bot/graceful.py)."""
     missing = settings.missing_for_slack_http()
     if missing:
         logger.warning("Slack is not configured, /slack/events answers 503 until you set: %s", ", ".join(missing))
-    app = create_web_app(settings)
+    app = create_web_app(settings, engine)
     logger.info("Ledgerlink web listening on http://%s:%s (GET /healthz)", host, port)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="ledgerlink", **WAITRESS)
+    settle = of(app.config["LEDGERLINK_BOLT"]).idle if app.config["LEDGERLINK_BOLT"] is not None else None
+    serve_until_signal(app, host=host, port=port, threads=threads, settle=settle, **WAITRESS)

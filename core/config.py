@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     health_token: SecretStr | None = Field(None, alias="LEDGERLINK_HEALTH_TOKEN")
     log_level: str = Field("INFO", alias="LEDGERLINK_LOG_LEVEL")
     public_url: str = Field("http://127.0.0.1:3000", alias="LEDGERLINK_PUBLIC_URL")
+    # Bearer token for GET /metrics from other hosts (without it, only loopback peers may scrape)
+    metrics_token: SecretStr | None = Field(None, alias="LEDGERLINK_METRICS_TOKEN")
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

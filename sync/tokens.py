@@ -33,6 +33,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core import metrics
 from core.crypto import SecretBox
 from core.models import Connection
 from sync.outbox import CRASH_ENV, crash_point_from_env
@@ -271,8 +272,9 @@ class TokenStore:
             if not refresh_token:
                 return self._give_up(s, row, f"{label} has no refresh token stored — an admin must reconnect it")
             try:
-                new = refresher(refresh_token)
+                new = self._counted(row.provider, refresher, refresh_token)
             except InvalidGrant as exc:
+                metrics.TOKEN_REFRESHES.labels(row.provider, "invalid_grant").inc()
                 when = self.clock().strftime("%Y-%m-%d %H:%M UTC")
                 return self._give_up(s, row, f"{label} refused Ledgerlink's saved sign-in on {when} "
                                              f"(invalid_grant{': ' + str(exc) if str(exc) else ''}) — an admin must "
@@ -297,9 +299,21 @@ class TokenStore:
             s.commit()  # the new refresh token is durable before anyone uses the new access token
             _crash_point("token_saved")
             self.refresh_count += 1
+            metrics.TOKEN_REFRESHES.labels(row.provider, "ok").inc()
             logger.info("refreshed %s connection %s (version %s -> %s%s)", row.provider, connection_id, row.version,
                         row.version + 1, ", refresh token rotated" if new_refresh != refresh_token else "")
             return new.access_token
+
+    @staticmethod
+    def _counted(provider: str, refresher: Refresher, refresh_token: str) -> TokenSet:
+        """Call the refresher; count a failure other than invalid_grant (network, 5xx) as an error."""
+        try:
+            return refresher(refresh_token)
+        except InvalidGrant:
+            raise
+        except Exception:
+            metrics.TOKEN_REFRESHES.labels(provider, "error").inc()
+            raise
 
     def _give_up(self, s: Session, row: Connection, detail: str) -> str:
         s.execute(update(Connection).where(Connection.id == row.id).values(

@@ -18,6 +18,7 @@ from bot.cardview import card_data, person, read_settings
 from bot.identity import Identity, NotSetUp, resolve
 from bot.services import admin, ready
 from bot.services.runtime import Services
+from bot.status import operations_rows
 from core.domain import audit
 from core.domain.errors import DomainError
 from core.domain.permissions import Level, Perm, allowed
@@ -68,8 +69,10 @@ def home_data(svc: Services, me: Identity) -> HomeData:
                     "notify_channel": _channel(st.notify_channel) if st.notify_channel else "the approvers' channel",
                     "confirm_above": money_or_never(st.confirm_above_amount),
                     "two_approver_threshold": money_or_never(st.two_approver_threshold)}
+    is_admin = allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
     return HomeData(name=me.user.name, tenant_name=me.tenant.name, tz=me.tenant.timezone,
-                    is_admin=allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS), is_approver=actor.is_approver,
+                    operations=operations_rows(svc.settings, svc.engine, tenant_id) if is_admin else (),
+                    is_admin=is_admin, is_approver=actor.is_approver,
                     digest_opt_out=bool(me_row and me_row.digest_opt_out), awaiting_me=tuple(awaiting),
                     awaiting_total=total, sent_by_me=tuple(sent), connections=connections, runs=runs,
                     settings=settings, now=utcnow(), **senders)

@@ -68,6 +68,19 @@ def test_admin_home_has_settings_and_the_digest_toggle_works(slack):
     assert slack.views("erin")["modals"][-1]["view"]["callback_id"] == "tenant_settings"
 
 
+def test_admin_home_shows_the_operations_checks_and_approvers_do_not(slack):
+    with Session(slack.engine) as s:
+        s.add(Connection(tenant_id=slack.world.tenant.id, provider="qbo", external_id="9130357",
+                         status="needs_reauth", status_detail="invalid_grant"))
+        s.commit()
+    text = slack.text(_home(slack, "erin"))
+    ops = text.split("Operations", 1)[1]
+    assert ":x: *qbo · " in ops and "needs reauth" in ops  # the broken connection comes first
+    assert ":x: *leader*" in ops and "thing(s) need a person" in ops  # no worker runs in this test
+    assert ":white_check_mark: *database*" in ops
+    assert "Operations" not in slack.text(_home(slack, "dana"))
+
+
 def test_home_for_someone_ledgerlink_does_not_know(slack):
     slack.ids["stranger"] = slack.add_slack_user("stranger", None)
     text = slack.text(_home(slack, "stranger"))
