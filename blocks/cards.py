@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, truncate, when
+from core.money import money
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000

@@ -26,9 +26,10 @@ from slack_sdk.models.views import View
 
 from blocks import ids
 from blocks.cards import CardData, approval_card
-from blocks.text import bounded_lines, escape, link, money, truncate, when
+from blocks.text import bounded_lines, escape, link, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.workflow import MIN_REJECT_REASON
+from core.money import money
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = 2000

@@ -19,8 +19,8 @@ from core.domain import audit
 from core.domain.permissions import SYSTEM
 from core.domain.settings import tenant_settings
 from core.models import AuditEvent, Item
+from core.money import money
 from sync.jobs.base import cursor
-from sync.mappers.money import usd
 from sync.mappers.payments import Application, PaidStatus
 
 PAID, REVERSED = "notify.paid", "notify.payment_reversed"
@@ -49,9 +49,9 @@ class PaymentEvent:
         ref = f" (ref {self.reference})" if self.reference else ""
         when = f" on {self.payment_date.isoformat()}" if self.payment_date else ""
         if self.kind == "payment_reversed":
-            return (f"Payment reversed: {self.invoice} from {self.vendor} — {usd(self.amount)}{when}{ref} was "
+            return (f"Payment reversed: {self.invoice} from {self.vendor} — {money(self.amount)}{when}{ref} was "
                     f"voided or deleted in QuickBooks. {self.status}.")
-        return f"Paid: {self.invoice} from {self.vendor} — {usd(self.amount)}{when}{ref}. {self.status}."
+        return f"Paid: {self.invoice} from {self.vendor} — {money(self.amount)}{when}{ref}. {self.status}."
 
 
 def record_payment(session: Session, *, item: Item, app: Application, status: PaidStatus, vendor: str,

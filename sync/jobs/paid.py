@@ -29,10 +29,10 @@ from core.domain import audit
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action, ItemState, ItemType
 from core.models import ExternalLink, Item, utcnow
+from core.money import money
 from sync import events
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register
-from sync.mappers.money import usd
 from sync.mappers.payments import (
     Application,
     PaidStatus,
@@ -222,9 +222,9 @@ class PaidJob:
             action = Action.REVERSE_PAYMENT
         for key, old in removed:
             why = "voided or deleted in QuickBooks" if key in change.voided else "changed in QuickBooks"
-            report.add("reverse", "Procore payment", f"{label}: {usd(from_json(old).amount)}", why)
+            report.add("reverse", "Procore payment", f"{label}: {money(from_json(old).amount)}", why)
         for app in added:
-            report.add("create", "Procore payment", f"{label}: {usd(app.amount)} on {app.payment_date.isoformat()}",
+            report.add("create", "Procore payment", f"{label}: {money(app.amount)} on {app.payment_date.isoformat()}",
                        f"bill payment {app.bill_payment_id}")
         if action is not None:
             report.add("mark_paid" if action is Action.MARK_PAID else "unpay", "item", label, status.text())

@@ -15,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from core.money import money
 from sync.mappers.errors import MappingError
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ class PaidStatus:
 
     def text(self) -> str:
         if self.fully_paid:
-            return f"Paid in full ({usd(self.total)})"
+            return f"Paid in full ({money(self.total)})"
         if self.partially_paid:
-            return f"Partially paid {usd(self.paid)} of {usd(self.total)}"
-        return f"Unpaid ({usd(self.balance)} open)"
+            return f"Partially paid {money(self.paid)} of {money(self.total)}"
+        return f"Unpaid ({money(self.balance)} open)"
 
 
 def _objects(value: Any) -> list[Mapping[str, Any]]:

@@ -20,11 +20,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.models import OutboxEntry
+from core.money import money
 from sync import binder
 from sync.context import NotConnected, TenantContext
 from sync.http.errors import AuthenticationError, RemoteError
 from sync.http.retry import RETRYABLE_ERRORS
-from sync.mappers.money import usd
 from sync.mappers.payments import contract_payment_fields, from_json
 from sync.outbox import OutboxStatus, PermanentError, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
@@ -90,7 +90,7 @@ class CreateContractPayment:
     def _result(self, payment: Any, app_token: str, commitment_id: int) -> RemoteResult:
         return RemoteResult(remote_id=str(payment.id), sync_token=app_token,
                             body={"commitment_id": commitment_id, "amount": str(payment.amount)},
-                            summary=f"Procore payment {usd(payment.amount)}"
+                            summary=f"Procore payment {money(payment.amount)}"
                                     + (f" on {payment.payment_date.isoformat()}" if payment.payment_date else ""))
 
     def _find(self, ctx: TenantContext, payload: dict[str, Any], commitment_id: int) -> Any:
