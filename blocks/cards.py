@@ -334,8 +334,10 @@ def failure_notice(card: CardData, approvers: list[Person]) -> Message:
 
 def payment_notice(event: Any, card: CardData | None) -> Message:
     """A paid sync event (sync.events.PaymentEvent): invoice, vendor, amount, payment date, and how much is paid."""
-    reversed_ = getattr(event, "kind", "paid") == "payment_reversed"
+    reversed_ = getattr(event, "kind", "paid") in ("payment_reversed", "receipt_reversed")
     emoji = ":leftwards_arrow_with_hook:" if reversed_ else ":moneybag:"
+    if getattr(event, "kind", "paid") in ("received", "receipt_reversed"):  # money coming in from the owner
+        return Message(text=truncate(event.text(), 300), blocks=[_section(f"{emoji} {escape(event.text())}")])
     title = link(card.qbo_url if card else None, event.invoice or (card.name if card else "invoice"))
     when_paid = f" on {date(event.payment_date)}" if event.payment_date else ""
     ref = f" (ref {escape(event.reference)})" if event.reference else ""
