@@ -94,6 +94,7 @@ class CardData:
     sender: Person | None = None
     creator: Person | None = None
     decided_by: Person | None = None
+    decided_for: str | None = None  # "Dana" when the decision was taken on Dana's behalf (she was away)
     decided_at: datetime | None = None
     sent_at: datetime | None = None
     reject_reason: str | None = None
@@ -183,10 +184,14 @@ def accept_confirm(card: CardData) -> ConfirmObject | None:
                          confirm="Accept", deny="Cancel")
 
 
+def _behalf(card: CardData) -> str:
+    return f" on behalf of {escape(card.decided_for)}" if card.decided_for else ""
+
+
 def _status(card: CardData) -> list[Block]:
     """What has happened to the item, in one or two blocks, by state."""
     st, tz = card.state, card.tz
-    by = card.decided_by.mention if card.decided_by else "an approver"
+    by = (card.decided_by.mention if card.decided_by else "an approver") + _behalf(card)
     at = f" on {when(card.decided_at, tz)}" if card.decided_at else ""
     if st == "awaiting_acceptance":
         sent = f"Sent by {card.sender.mention} on {when(card.sent_at, tz)}" if card.sender else "Awaiting acceptance"
@@ -265,7 +270,7 @@ def approval_card(card: CardData) -> Message:
 def _fallback(card: CardData) -> str:
     amount = f" for {money(card.amount)}" if card.amount is not None else ""
     sender = f" from {card.sender.name}" if card.sender else ""
-    by = card.decided_by.name if card.decided_by else "an approver"
+    by = (card.decided_by.name if card.decided_by else "an approver") + _behalf(card)
     match card.state:
         case "awaiting_acceptance":
             if card.approvals_needed > 1:
@@ -303,7 +308,7 @@ def sent_receipt(card: CardData, channel_label: str) -> Message:
 
 def rejection_dm(card: CardData) -> Message:
     """To the sender (or the creator of a commitment or change order): who rejected it, why, and Resend."""
-    by = card.decided_by.mention if card.decided_by else "An approver"
+    by = (card.decided_by.mention if card.decided_by else "An approver") + _behalf(card)
     text = f"{card.name} was rejected: {card.reject_reason or ''}"
     blocks: list[Block] = [
         _section(f":no_entry: *{escape(card.name)}* was rejected by {by}"

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -443,3 +443,17 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class Delegation(SQLModel, table=True):
+    """An approver away: until the end of `until` (the tenant's date) or `/ledgerlink back`, reminders and
+    escalations meant for `user_id` go to `delegate_id`, whose decisions are recorded on their behalf."""
+
+    __tablename__ = "delegations"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    delegate_id: int = Field(foreign_key="users.id")
+    until: date
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None  # `back` before the date

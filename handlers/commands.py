@@ -12,6 +12,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -23,7 +24,7 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, usage_line
 from blocks.reports import report_message
-from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
+from bot.actions import away, common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.identity import Identity
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
@@ -260,6 +261,30 @@ def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
     return f":key: <@{target['id']}> is now {granted.describe()} in Ledgerlink (was {granted.before})."
 
 
+def _away_args(args: list[str]) -> tuple[str, date]:
+    words = [a for a in args if a.lower() != "until"]
+    if len(words) != 2:
+        raise Usage("Name your delegate and your last day away")
+    try:
+        return words[0], date.fromisoformat(words[1])
+    except ValueError:
+        raise Usage(f"'{words[1]}' isn't a date; write it like 2026-12-24") from None
+
+
+def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
+    ref, until = parsed
+    try:
+        target = _slack_user(call.client, ref)
+    except SlackApiError:
+        raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@kim`.") from None
+    return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
+                     today=datetime.now(UTC).date())
+
+
+def _sub_back(call: Call, _: None) -> str:
+    return away.back(call.svc.engine, call.me.actor, today=datetime.now(UTC).date())
+
+
 # --- the table -------------------------------------------------------------------------------------------------
 def _help_parse(args: list[str]) -> str | None:
     if len(args) > 1:
@@ -311,6 +336,10 @@ _add("team-channel", "team-channel <Procore project id> #channel|none",
 _add("grant", "grant @person approver|not-approver|standard|read-only|admin|none",
      "set someone's Ledgerlink permission", lambda a: _grant_args(a), _sub_grant, mode="now", who="admins",
      examples=("grant @dana approver", "grant @riley read-only"))
+_add("away", "away @delegate until <YYYY-MM-DD>", "you're out: reminders go to your delegate, who may decide "
+     "in your place (ends by itself after that day)", _away_args, _sub_away, mode="now",
+     examples=("away @kim until 2026-12-24",))
+_add("back", "back", "end your out-of-office early", _no_args, _sub_back, mode="now")
 
 
 def _one(args: list[str], choices: tuple[str, ...], what: str) -> str:
