@@ -247,13 +247,16 @@ def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
     raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.")
 
 
-def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
-    ref, what = parsed
-
+def _known_user(client: WebClient, ref: str) -> dict[str, Any]:
     try:
-        target = _slack_user(call.client, ref)
+        return _slack_user(client, ref)
     except SlackApiError:
         raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.") from None
+
+
+def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
+    ref, what = parsed
+    target = _known_user(call.client, ref)
     profile = target.get("profile") or {}
     granted = admin.grant(call.svc.engine, call.me.actor, call.me.tenant_id, slack_user_id=target["id"], what=what,
                           name=profile.get("real_name") or target.get("real_name") or target.get("name"),
@@ -273,10 +276,7 @@ def _away_args(args: list[str]) -> tuple[str, date]:
 
 def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
     ref, until = parsed
-    try:
-        target = _slack_user(call.client, ref)
-    except SlackApiError:
-        raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@kim`.") from None
+    target = _known_user(call.client, ref)
     return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
                      today=datetime.now(UTC).date())
 

@@ -46,7 +46,7 @@ from sync.mappers.payments import (
 )
 from sync.outbox import enqueue
 from sync.qbo.query import select as qbo_select
-from sync.writes.payments import CREATE, DELETE, PAYMENT
+from sync.writes.payments import CREATE, DELETE, PAYMENT, known_payment
 
 logger = logging.getLogger(__name__)
 
@@ -281,11 +281,7 @@ class PaidJob:
                        version=app.sync_token, payload=payload)
 
     def _enqueue_delete(self, s: Session, item: Item, key: str, old: dict[str, Any]) -> None:
-        link = s.exec(select(ExternalLink).where(
-            ExternalLink.tenant_id == item.tenant_id, ExternalLink.entity_type == PAYMENT,
-            ExternalLink.qbo_id == key)).first()
-        # the link names the Procore payment made from `old` only if it was made from that very version
-        known = link.procore_id if link is not None and link.sync_token == old.get("sync_token") else None
+        known = known_payment(s, item.tenant_id, PAYMENT, key, old)
         payload = {"key": key, "project_id": item.procore_project_id, "procore_payment_id": known,
                    "create_requestid": old.get("create_requestid"), "item": item.id}
         enqueue(s, tenant_id=item.tenant_id, operation=DELETE, target="procore", record=f"{PAYMENT}:{key}",

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from core.domain.states import ItemType
-from core.models import ExternalLink, Item
+from core.models import Item
 from sync.jobs.base import register
 from sync.jobs.paid import PaidJob
 from sync.mappers.payments import Application, to_json
 from sync.outbox import enqueue
+from sync.writes.payments import known_payment
 from sync.writes.receipts import CREATE, DELETE, RECEIPT
 
 
@@ -43,10 +44,7 @@ class ReceiptsJob(PaidJob):
                        version=app.sync_token, payload=payload)
 
     def _enqueue_delete(self, s: Session, item: Item, key: str, old: dict[str, Any]) -> None:
-        link = s.exec(select(ExternalLink).where(
-            ExternalLink.tenant_id == item.tenant_id, ExternalLink.entity_type == RECEIPT,
-            ExternalLink.qbo_id == key)).first()
-        known = link.procore_id if link is not None and link.sync_token == old.get("sync_token") else None
+        known = known_payment(s, item.tenant_id, RECEIPT, key, old)
         payload = {"key": key, **_scope(item), "procore_payment_id": known,
                    "create_requestid": old.get("create_requestid"), "item": item.id}
         enqueue(s, tenant_id=item.tenant_id, operation=DELETE, target="procore", record=f"{RECEIPT}:{key}",

@@ -21,9 +21,9 @@ from core.money import money
 from sync import binder
 from sync.context import TenantContext
 from sync.mappers.payments import from_json
-from sync.outbox import OutboxStatus, RemoteResult, RetryableError
+from sync.outbox import RemoteResult
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
-from sync.writes.payments import entry_status, rebind, remote_errors
+from sync.writes.payments import NEVER_THERE, delete_target, rebind, remote_errors
 from sync.writes.registry import ContextFor, operation
 
 RECEIPT = "receipt"  # binder entity: Procore prime contract payment id ↔ "{Payment Id}:{Invoice Id}"
@@ -82,21 +82,12 @@ class DeletePrimePayment:
     def __init__(self, context_for: ContextFor) -> None:
         self.context_for = context_for
 
-    def _target(self, ctx: TenantContext, payload: dict[str, Any]) -> str | None:
-        if payload.get("procore_payment_id"):
-            return str(payload["procore_payment_id"])
-        with ctx.session() as s:
-            status, remote_id = entry_status(s, payload.get("create_requestid") or "")
-        if status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED):
-            raise RetryableError("the payment is still on its way to Procore; it is removed once it is there")
-        return remote_id if status == OutboxStatus.DONE else None
-
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
         with remote_errors("remove the payment received from Procore"):
-            target = self._target(ctx, payload)
+            target = delete_target(ctx, payload)
             if target is None:
-                return RemoteResult(remote_id="", summary="the payment never reached Procore; nothing to remove")
+                return RemoteResult(remote_id="", summary=NEVER_THERE)
             try:
                 ctx.procore.delete_prime_contract_payment(**_scope(payload), payment_id=int(target))
             except ProcoreNotFound:

@@ -8,7 +8,6 @@ owner invoice's `total_amount_paid` is the sum of the payments received against 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint
@@ -19,7 +18,8 @@ from ..context import actor, json_body, project_param
 from ..errors import json_response
 from ..state import current
 from ..store import Record
-from .common import blank, filtered, origin_taken, page, pick, require_object
+from .common import filtered, origin_taken, page, pick, require_object
+from .payments import amount_and_date
 
 bp = Blueprint("procore_prime_payments", __name__)
 
@@ -43,18 +43,7 @@ def _contract(project: Record, contract_id: int) -> Record:
 
 def _clean(contract: Record, raw: dict[str, Any]) -> dict[str, Any]:
     fields = pick(raw, WRITABLE)
-    problems: dict[str, list[str]] = {}
-    try:
-        if blank(fields.get("amount")):
-            problems["amount"] = ["can't be blank"]
-        else:
-            fields["amount"] = money(fields["amount"])
-    except ArithmeticError:
-        problems["amount"] = ["is not a number"]
-    try:
-        date.fromisoformat(str(fields.get("date")))
-    except ValueError:
-        problems["date"] = ["can't be blank" if blank(fields.get("date")) else "is not a valid date"]
+    problems = amount_and_date(fields, creating=True)
     app_id = fields.get("payment_application_id")
     app = current().store.get("payment_applications", int(app_id)) if str(app_id or "").isdigit() else None
     if app is None or app.get("prime_contract_id") != contract["id"]:
