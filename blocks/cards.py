@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.text import bounded_lines, date, escape, link, mention, money, slack_when, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, slack_when, truncate, when
+from core.money import money
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -93,6 +94,7 @@ class CardData:
     sender: Person | None = None
     creator: Person | None = None
     decided_by: Person | None = None
+    decided_for: str | None = None  # "Dana" when the decision was taken on Dana's behalf (she was away)
     decided_at: datetime | None = None
     sent_at: datetime | None = None
     reject_reason: str | None = None
@@ -184,10 +186,14 @@ def accept_confirm(card: CardData) -> ConfirmObject | None:
                          confirm="Accept", deny="Cancel")
 
 
+def _behalf(card: CardData) -> str:
+    return f" on behalf of {escape(card.decided_for)}" if card.decided_for else ""
+
+
 def _status(card: CardData) -> list[Block]:
     """What has happened to the item, in one or two blocks, by state."""
     st, tz = card.state, card.tz
-    by = card.decided_by.mention if card.decided_by else "an approver"
+    by = (card.decided_by.mention if card.decided_by else "an approver") + _behalf(card)
     at = f" on {slack_when(card.decided_at, tz)}" if card.decided_at else ""
     if st == "awaiting_acceptance":
         sent = (f"Sent by {card.sender.mention} on {slack_when(card.sent_at, tz)}" if card.sender
@@ -268,7 +274,7 @@ def approval_card(card: CardData) -> Message:
 def _fallback(card: CardData) -> str:
     amount = f" for {money(card.amount)}" if card.amount is not None else ""
     sender = f" from {card.sender.name}" if card.sender else ""
-    by = card.decided_by.name if card.decided_by else "an approver"
+    by = (card.decided_by.name if card.decided_by else "an approver") + _behalf(card)
     match card.state:
         case "awaiting_acceptance":
             if card.approvals_needed > 1:
@@ -317,7 +323,7 @@ def sent_receipt(card: CardData, channel_label: str) -> Message:
 
 def rejection_dm(card: CardData) -> Message:
     """To the sender (or the creator of a commitment or change order): who rejected it, why, and Resend."""
-    by = card.decided_by.mention if card.decided_by else "An approver"
+    by = (card.decided_by.mention if card.decided_by else "An approver") + _behalf(card)
     text = f"{card.name} was rejected: {card.reject_reason or ''}"
     blocks: list[Block] = [
         _section(f":no_entry: *{escape(card.name)}* was rejected by {by}"
@@ -349,8 +355,10 @@ def failure_notice(card: CardData, approvers: list[Person]) -> Message:
 
 def payment_notice(event: Any, card: CardData | None) -> Message:
     """A paid sync event (sync.events.PaymentEvent): invoice, vendor, amount, payment date, and how much is paid."""
-    reversed_ = getattr(event, "kind", "paid") == "payment_reversed"
+    reversed_ = getattr(event, "kind", "paid") in ("payment_reversed", "receipt_reversed")
     emoji = ":leftwards_arrow_with_hook:" if reversed_ else ":moneybag:"
+    if getattr(event, "kind", "paid") in ("received", "receipt_reversed"):  # money coming in from the owner
+        return Message(text=truncate(event.text(), 300), blocks=[_section(f"{emoji} {escape(event.text())}")])
     title = link(card.qbo_url if card else None, event.invoice or (card.name if card else "invoice"))
     when_paid = f" on {date(event.payment_date)}" if event.payment_date else ""
     ref = f" (ref {escape(event.reference)})" if event.reference else ""

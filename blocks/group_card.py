@@ -26,7 +26,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.cards import CardData, Message, Person
-from blocks.text import escape, link, money, plural, slack_when, truncate
+from blocks.text import escape, link, plural, slack_when, truncate
+from core.money import money
 
 LINES_SHOWN = 44  # 50 blocks per message: header, summary, the lines, "…and N more", actions, context
 SECTION_LIMIT = 3000

@@ -23,7 +23,8 @@ from blocks import ids
 from blocks.cards import CardData, accept_confirm
 from blocks.ready import FITS, ProjectGroup, ready_section, rejected_section
 from blocks.status import operations_section
-from blocks.text import age, bounded_lines, escape, link, money, truncate, when
+from blocks.text import age, bounded_lines, escape, link, truncate, when
+from core.money import money
 
 QUEUE_SHOWN = 10
 SENT_SHOWN = 10

@@ -27,11 +27,12 @@ from slack_sdk.models.views import View
 
 from blocks import ids
 from blocks.cards import CardData, approval_card
-from blocks.text import bounded_lines, escape, link, money, truncate, when
+from blocks.text import bounded_lines, escape, link, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.errors import InvalidInput
 from core.domain.parsing import loads_bounded, strict_id
 from core.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
+from core.money import money
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
 MAX_REASON = MAX_REJECT_REASON

@@ -31,7 +31,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.cards import CardData
-from blocks.text import escape, link, money, slack_when, truncate
+from blocks.text import escape, link, slack_when, truncate
+from core.money import money
 
 PICKS_MAX = 10  # Slack's limit on the options of one checkboxes element
 OPTION_TEXT = 75  # Slack's limit on an option's text and description

@@ -20,7 +20,8 @@ from slack_sdk.models.blocks import (
 
 from blocks.cards import TYPE_EMOJI, CardData, Message
 from blocks.ready import ready_item_row
-from blocks.text import escape, link, money, truncate
+from blocks.text import escape, link, truncate
+from core.money import money
 
 MAX_BLOCKS = 50  # Slack's limit for one message
 SHOWN = 20  # items with their own lines (2 blocks each); the rest are counted

@@ -12,7 +12,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from blocks.cards import Message
-from blocks.text import bounded_lines, escape, money, truncate
+from blocks.text import bounded_lines, escape, truncate
+from core.money import money
 
 ROWS_SHOWN = 25  # more than this ⇒ the full report is attached as CSV
 

@@ -1,4 +1,4 @@
-"""Formatting for Slack text: money, dates, mentions, mrkdwn escaping, and truncation that says so.
+"""Formatting for Slack text: dates, mentions, mrkdwn escaping, truncation that says so (money: `core.money`).
 
 Everything here is pure. Truncation never cuts a word in half silently: it cuts at a word boundary when
 there is one and appends a marker ("… (truncated)"), and the result always fits the limit it was given.
@@ -10,22 +10,9 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import date as _date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 TRUNCATED = "… (truncated)"
-
-
-def money(amount: Decimal | int | float | str | None, *, currency: str = "$") -> str:
-    """'$48,250.00'; negative amounts as '-$1,200.00'; None as '—'."""
-    if amount is None or amount == "":
-        return "—"
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}{currency}{abs(value):,.2f}"
 
 
 def _zone(tz: str | None) -> ZoneInfo:

@@ -177,6 +177,9 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+PAID_SCHEDULED = ("paid", "receipts")
+
+
 def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[str],
                 config: SchedulerConfig) -> list[JobSpec]:
     """The jobs one tenant should have right now (pure: from its settings and the registered sync jobs)."""
@@ -184,16 +187,18 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
     tid = tenant.id or 0
     specs = [JobSpec(tid, name, every=seconds, grace=max(60, int(seconds)))
              for name, seconds in sorted(config.intervals.items()) if name in registered]
-    if "paid" in registered and "paid" not in config.intervals:
+    for name in PAID_SCHEDULED:  # money going out (paid) and coming in (receipts) follow the paid-sync schedule
+        if name not in registered or name in config.intervals:
+            continue
         try:
             hours = PaidSyncSchedule(settings.paid_sync_schedule).interval_hours
         except ValueError:
-            logger.warning("tenant %s: unknown paid-sync schedule %r; paid sync not scheduled", tid,
-                           settings.paid_sync_schedule)
+            logger.warning("tenant %s: unknown paid-sync schedule %r; %s sync not scheduled", tid,
+                           settings.paid_sync_schedule, name)
             hours = None
         if hours:
             seconds = hours * config.hour
-            specs.append(JobSpec(tid, "paid", every=seconds, grace=max(60, int(seconds))))
+            specs.append(JobSpec(tid, name, every=seconds, grace=max(60, int(seconds))))
     if "digest" in config.tasks:
         specs.append(JobSpec(tid, "digest", cron_hour=min(max(settings.digest_hour, 0), 23),
                              timezone=tenant.timezone or "UTC", grace=config.digest_grace))
@@ -225,6 +230,7 @@ REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("qbo", "customer"): ("projects",),
     ("qbo", "item"): ("cost-codes",),
     ("qbo", "billpayment"): ("paid",),
+    ("qbo", "payment"): ("receipts",),
     ("qbo", "bill"): ("paid", "job-costs"),
     ("qbo", "purchase"): ("job-costs",),
     ("qbo", "vendorcredit"): ("job-costs",),
@@ -386,7 +392,7 @@ class Scheduler:
             if jobs == _logged_jobs.get("last"):  # a new leader term of this process: said already
                 return jobs
             _logged_jobs["last"] = jobs
-            unscheduled = sorted(jobs - set(self.config.intervals) - {"paid"})
+            unscheduled = sorted(jobs - set(self.config.intervals) - set(PAID_SCHEDULED))
             logger.info("sync jobs: %s%s", ", ".join(sorted(jobs)) or "none yet",
                         f" (on request only: {', '.join(unscheduled)})" if unscheduled else "")
         return jobs

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -514,3 +514,17 @@ slack_bots = Table("slack_bots", SQLModel.metadata, *_slack_columns(user=False),
 slack_oauth_states = Table(
     "slack_oauth_states", SQLModel.metadata, Column("id", Integer, primary_key=True, autoincrement=True),
     Column("state", String(200), nullable=False), Column("expire_at", DateTime, nullable=False))
+
+
+class Delegation(SQLModel, table=True):
+    """An approver away: until the end of `until` (the tenant's date) or `/ledgerlink back`, reminders and
+    escalations meant for `user_id` go to `delegate_id`, whose decisions are recorded on their behalf."""
+
+    __tablename__ = "delegations"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    delegate_id: int = Field(foreign_key="users.id")
+    until: date
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None  # `back` before the date

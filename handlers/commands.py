@@ -12,6 +12,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -23,7 +24,7 @@ from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, unknown_command, usage_line
 from blocks.text import escape
-from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
+from bot.actions import away, common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
 from core.domain.errors import InvalidInput
@@ -228,18 +229,42 @@ def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
     raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.")
 
 
-def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
-    ref, what = parsed
-
+def _known_user(client: WebClient, ref: str) -> dict[str, Any]:
     try:
-        target = _slack_user(call.client, ref)
+        return _slack_user(client, ref)
     except SlackApiError:
         raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.") from None
+
+
+def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
+    ref, what = parsed
+    target = _known_user(call.client, ref)
     profile = target.get("profile") or {}
     granted = admin.grant(call.svc.engine, call.me.actor, call.me.tenant_id, slack_user_id=target["id"], what=what,
                           name=profile.get("real_name") or target.get("real_name") or target.get("name"),
                           email=profile.get("email"))
     return f":key: <@{target['id']}> is now {granted.describe()} in Ledgerlink (was {granted.before})."
+
+
+def _away_args(args: list[str]) -> tuple[str, date]:
+    words = [a for a in args if a.lower() != "until"]
+    if len(words) != 2:
+        raise Usage("Name your delegate and your last day away")
+    try:
+        return words[0], date.fromisoformat(words[1])
+    except ValueError:
+        raise Usage(f"'{words[1]}' isn't a date; write it like 2026-12-24") from None
+
+
+def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
+    ref, until = parsed
+    target = _known_user(call.client, ref)
+    return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
+                     today=datetime.now(UTC).date())
+
+
+def _sub_back(call: Call, _: None) -> str:
+    return away.back(call.svc.engine, call.me.actor, today=datetime.now(UTC).date())
 
 
 # --- the table -------------------------------------------------------------------------------------------------
@@ -294,6 +319,10 @@ _add("team-channel", "team-channel <Procore project id> #channel|none",
 _add("grant", "grant @person approver|not-approver|standard|read-only|admin|none",
      "set someone's Ledgerlink permission", lambda a: _grant_args(a), _sub_grant, mode="now", who="admins",
      examples=("grant @dana approver", "grant @riley read-only"))
+_add("away", "away @delegate until <YYYY-MM-DD>", "you're out: reminders go to your delegate, who may decide "
+     "in your place (ends by itself after that day)", _away_args, _sub_away, mode="now",
+     examples=("away @kim until 2026-12-24",))
+_add("back", "back", "end your out-of-office early", _no_args, _sub_back, mode="now")
 
 
 # --- the seed's actions (issue 16, part 2): handlers/seed_commands.py ------------------------------------------

@@ -19,7 +19,6 @@ from slack_sdk.errors import SlackApiError
 from blocks import ids
 from blocks import pickers as blocks
 from blocks.modals import STALE_FORM
-from blocks.text import money
 from bot.actions import common, link, resend, send
 from bot.identity import resolve
 from bot.services import lookup, pickers
@@ -27,6 +26,7 @@ from bot.services.runtime import Services
 from core.domain.errors import DomainError, InvalidInput
 from core.domain.states import ItemType
 from core.models import Item
+from core.money import money
 from handlers.context import services, team_id, tell, user_id, who
 from handlers.errors import guarded
 

@@ -95,7 +95,7 @@ def _schedule(tenant: Any, st: Any) -> dict[str, str]:
         logger.exception("reading the schedule of tenant %s failed", tenant.id)
     for job in registered:
         if job not in plan:
-            plan[job] = SCHEDULE_LABELS["never"] if job == "paid" else "on demand"
+            plan[job] = SCHEDULE_LABELS["never"] if job in ("paid", "receipts") else "on demand"
     return plan
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from blocks.text import money
 from bot.identity import Identity
 from core.domain.errors import InvalidInput
 from core.domain.matching import Choice, normalise, rank, similarity
@@ -22,6 +21,7 @@ from core.domain.parsing import strict_id
 from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
 from core.models import ExternalLink, Item, RemoteRecord
+from core.money import money
 from sync.context import TenantContext
 from sync.copies.projects import PROCORE_PROJECT, QBO_CUSTOMER
 from sync.copies.projects import PROJECT as PROJECT_LINK

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.domain import audit
+from core.domain import audit, delegation
 from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
 from core.domain.permissions import Actor, Level, check, perm_for
 from core.domain.settings import direct_export_refusal, tenant_settings
@@ -121,7 +121,8 @@ class Workflow:
                 audit.record(s, tenant_id=item.tenant_id, actor=actor,
                              action="accept" if final else "approve", item_id=item.id,
                              before=item.state, after=values.get("state", item.state), request_id=request_id,
-                             detail={"approvals": approvals + 1, "needed": needed})
+                             detail={"approvals": approvals + 1, "needed": needed,
+                                     **delegation.behalf_detail(s, item, actor, self.clock().date())})
                 s.flush()
                 s.refresh(item)
                 if final and then:

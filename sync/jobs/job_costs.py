@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.models import ExternalLink, ProjectSettings, RemoteRecord, UnsyncableCost, utcnow
+from core.money import money
 from sync import cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register
@@ -39,7 +40,6 @@ from sync.mappers.direct_costs import (
     jsonable,
     qbo_txn_to_direct_costs,
 )
-from sync.mappers.money import usd
 from sync.mappers.payments import is_deleted
 from sync.outbox import enqueue, make_requestid
 from sync.writes.direct_costs import DELETE, DIRECT_COST, PUT
@@ -176,7 +176,7 @@ class JobCostsJob:
             if old is not None and old.get("version") == version:
                 continue
             report.add("update" if old else "create", "Procore direct cost", f"{label} on project {plan.project_id}",
-                       f"{usd(plan.total)}, {len(plan.lines)} line(s)")
+                       f"{money(plan.total)}, {len(plan.lines)} line(s)")
             if not dry_run:
                 self._put(s, tenant_id, plan, fields, version)
         for key, old in before.items():

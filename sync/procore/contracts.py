@@ -162,6 +162,25 @@ class ContractCalls(ProcoreCore):
     def delete_contract_payment(self, *, project_id: int, contract_payment_id: int) -> None:
         self._call("DELETE", f"{V1}/contract_payments/{contract_payment_id}", params={"project_id": project_id})
 
+    # -- payments received on a prime contract (against an owner invoice) ----------------------------------
+    def list_prime_contract_payments(self, *, project_id: int, prime_contract_id: int) -> Listing[ContractPayment]:
+        return self._list(f"{V1}/prime_contracts/{prime_contract_id}/payments", ContractPayment.from_api,
+                          params={"project_id": project_id}, project_id=project_id)
+
+    def create_prime_contract_payment(self, *, project_id: int, prime_contract_id: int, payment_application_id: int,
+                                      amount: Decimal, payment_date: date, check_number: str | None = None,
+                                      notes: str | None = None, origin_id: str | None = None) -> ContractPayment:
+        """Record a payment received from the owner against one owner invoice."""
+        payment = attributes(amount=amount, date=payment_date, payment_application_id=payment_application_id,
+                             check_number=check_number, notes=notes, origin_id=origin_id)
+        body = self._call("POST", f"{V1}/prime_contracts/{prime_contract_id}/payments",
+                          params={"project_id": project_id}, json={"project_id": project_id, "payment": payment})
+        return self._one(ContractPayment.from_api, body, "created prime contract payment", project_id=project_id)
+
+    def delete_prime_contract_payment(self, *, project_id: int, prime_contract_id: int, payment_id: int) -> None:
+        self._call("DELETE", f"{V1}/prime_contracts/{prime_contract_id}/payments/{payment_id}",
+                   params={"project_id": project_id})
+
     # -- direct costs ------------------------------------------------------------------------------------
     def list_direct_costs(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                           per_page: int | None = None) -> Listing[DirectCost]:

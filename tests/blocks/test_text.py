@@ -1,24 +1,14 @@
-"""Formatting: money, dates, mentions, escaping, truncation that says so, and Procore / QuickBooks links."""
+"""Formatting: dates, mentions, escaping, truncation that says so, and Procore / QuickBooks links."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from blocks.links import Links, qbo_app_for
-from blocks.text import TRUNCATED, age, bounded_lines, escape, link, mention, money, truncate, when
-
-
-@pytest.mark.parametrize("amount,expected", [
-    (Decimal("48250"), "$48,250.00"), (Decimal("-1200.5"), "-$1,200.50"), (Decimal("0.005"), "$0.01"),
-    ("1234567.891", "$1,234,567.89"), (0, "$0.00"), (None, "—"), ("n/a", "n/a"),
-])
-def test_money(amount, expected):
-    assert money(amount) == expected
+from blocks.text import TRUNCATED, age, bounded_lines, escape, link, mention, truncate, when
 
 
 def test_dates_in_the_tenant_zone_and_ages():

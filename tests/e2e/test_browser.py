@@ -12,7 +12,7 @@ Skipped (with the reason) only when Chromium or Playwright is missing outside CI
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -260,3 +260,22 @@ def test_a_read_only_click_is_refused_and_changes_nothing(e2e):
     with Session(e2e.w.engine) as s:
         assert not s.exec(select(OutboxEntry)).all()
     assert e2e.qbo_creates() == creates
+
+
+def test_delegate_accepts_in_the_browser_on_behalf_of_the_approver_away(e2e):
+    from playwright.sync_api import expect
+
+    slack, page = e2e.slack, e2e.page
+    steps = Steps(page, "delegate-accepts")
+    until = (date.today() + timedelta(days=5)).isoformat()
+    out = slack.command("dana", f"away <@{slack.ids['erin']}> until {until}")
+    assert out["ok"], out
+    item = e2e.send(e2e.item("SC-2024-001-01-002"))
+    e2e.open("erin", item.card_channel)
+    card = e2e.card(item)
+    expect(card).to_contain_text("Awaiting acceptance")
+    e2e.press(card, "item_accept")
+    expect(card).to_contain_text("Synced as Bill SC-2024-001-01-002")
+    expect(card).to_contain_text("on behalf of")
+    steps.shot("card says accepted on behalf of the approver away")
+    assert slack.get(item.id).state == "synced"
