@@ -12,7 +12,9 @@ $(BIN)/python:
 # Re-install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# setuptools' editable install warns about same-named folders on every install (a notice, not a problem;
+	# our packages are the folders it means): keep it out of `make run`'s first screen
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,8 +30,12 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m tools.cycles
 
+# two processes (pytest-xdist), each with its own databases, PostgreSQL server, sandboxes and ports; a file's tests
+# stay together so module fixtures are built once. `make test XDIST=` runs in one process.
+XDIST ?= -n 2 --dist loadfile
+
 test: lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # Benchmarks against the local QBO sandbox (not part of `make test`); figures land in bench/RESULTS.md.
 # Every benchmark exits non-zero on a miss; the others still run, and `make bench` fails at the end naming the misses.

@@ -25,7 +25,8 @@ from slack_sdk.models.blocks import (
 )
 
 from blocks import ids
-from blocks.text import bounded_lines, date, escape, link, mention, money, truncate, when
+from blocks.text import bounded_lines, date, escape, link, mention, slack_when, truncate, when
+from core.money import money
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -93,6 +94,7 @@ class CardData:
     sender: Person | None = None
     creator: Person | None = None
     decided_by: Person | None = None
+    decided_for: str | None = None  # "Dana" when the decision was taken on Dana's behalf (she was away)
     decided_at: datetime | None = None
     sent_at: datetime | None = None
     reject_reason: str | None = None
@@ -118,7 +120,9 @@ class CardData:
 
     @property
     def name(self) -> str:
-        """'Subcontractor invoice INV-104'."""
+        """'Subcontractor invoice INV-104' (a title that already starts with its type, 'Cost code 01-100', once)."""
+        if self.title.casefold().startswith(self.type_label.casefold() + " "):
+            return self.title
         return f"{self.type_label} {self.title}"
 
     @property
@@ -182,13 +186,18 @@ def accept_confirm(card: CardData) -> ConfirmObject | None:
                          confirm="Accept", deny="Cancel")
 
 
+def _behalf(card: CardData) -> str:
+    return f" on behalf of {escape(card.decided_for)}" if card.decided_for else ""
+
+
 def _status(card: CardData) -> list[Block]:
     """What has happened to the item, in one or two blocks, by state."""
     st, tz = card.state, card.tz
-    by = card.decided_by.mention if card.decided_by else "an approver"
-    at = f" on {when(card.decided_at, tz)}" if card.decided_at else ""
+    by = (card.decided_by.mention if card.decided_by else "an approver") + _behalf(card)
+    at = f" on {slack_when(card.decided_at, tz)}" if card.decided_at else ""
     if st == "awaiting_acceptance":
-        sent = f"Sent by {card.sender.mention} on {when(card.sent_at, tz)}" if card.sender else "Awaiting acceptance"
+        sent = (f"Sent by {card.sender.mention} on {slack_when(card.sent_at, tz)}" if card.sender
+                else "Awaiting acceptance")
         parts = [f":hourglass: *Awaiting acceptance* · {sent}" + (f" · round {card.round}" if card.round > 1 else "")]
         if card.approvals_needed > 1:
             names = ", ".join(p.mention for p in card.approvals) or "nobody yet"
@@ -216,7 +225,7 @@ def _status(card: CardData) -> list[Block]:
                 _context("The sender was told and can edit the record in Procore, then resend it.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {when(card.last_event.at, tz)} — "
+        return [_section(f":leftwards_arrow_with_hook: *Retrieved by {who}* at {slack_when(card.last_event.at, tz)} — "
                          "no decision needed.")]
     if st == "ready_to_export" and card.last_event and card.last_event.action == "unlink":
         return [_section(":link: *Unlinked* from QuickBooks — it is ready to export again.")]
@@ -243,8 +252,9 @@ def _buttons(card: CardData) -> ActionsBlock | None:
 
 def approval_card(card: CardData) -> Message:
     """The card in the approvers' channel, for the item's current state."""
-    blocks: list[Block] = [_header(card), _facts(card),
-                           _section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}")]
+    blocks: list[Block] = [_header(card), _facts(card)]
+    if card.state not in ("synced", "paid"):  # once it is in QuickBooks the status line says what it became
+        blocks.append(_section(f":arrow_right: *In QuickBooks:* {escape(card.creates)}"))
     if lines := _lines_block(card):
         blocks.append(lines)
     if card.blocked and card.state in ("ready_to_export", "awaiting_acceptance", "rejected", "failed_to_export"):
@@ -258,13 +268,13 @@ def approval_card(card: CardData) -> Message:
     blocks.extend(_status(card))
     if buttons := _buttons(card):
         blocks.append(buttons)
-    return Message(text=_fallback(card), blocks=blocks)
+    return Message(text=escape(_fallback(card)), blocks=blocks)
 
 
 def _fallback(card: CardData) -> str:
     amount = f" for {money(card.amount)}" if card.amount is not None else ""
     sender = f" from {card.sender.name}" if card.sender else ""
-    by = card.decided_by.name if card.decided_by else "an approver"
+    by = (card.decided_by.name if card.decided_by else "an approver") + _behalf(card)
     match card.state:
         case "awaiting_acceptance":
             if card.approvals_needed > 1:
@@ -287,26 +297,37 @@ def _fallback(card: CardData) -> str:
 
 
 def sent_receipt(card: CardData, channel_label: str) -> Message:
-    """The sender's DM after sending: where it went, and Retrieve while nobody has decided."""
+    """The sender's DM after sending: where it went, and Retrieve while nobody has decided; once the item moves on
+    (accepted, synced, rejected, retrieved…) the DM is redrawn with what happened instead of Retrieve."""
     text = f"You sent {card.name}{' for ' + money(card.amount) if card.amount is not None else ''} to accounting."
-    blocks: list[Block] = [
-        _section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}."),
-        _context(f"QuickBooks: {escape(card.creates)}"),
-        ActionsBlock(block_id="item", elements=[b for b in (
-            _button("Retrieve", ids.RETRIEVE, card),
-            _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None,
-        ) if b is not None]),
-    ]
-    return Message(text=text, blocks=blocks)
+    view = _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None
+    blocks: list[Block] = [_section(f":outbox_tray: {escape(text)} The approval card is in {channel_label}.")]
+    if card.state == "awaiting_acceptance":
+        blocks.append(_context(f"QuickBooks: {escape(card.creates)}"))
+        row = [_button("Retrieve", ids.RETRIEVE, card), view]
+    elif card.state == "rejected":  # the reason and Resend go in the rejection DM, to whoever fixes it in Procore
+        by = card.decided_by.mention if card.decided_by else "an approver"
+        at = f" on {slack_when(card.decided_at, card.tz)}" if card.decided_at else ""
+        blocks.append(_section(f":no_entry: *Rejected by {by}*{at} — it needs changes in Procore before it is "
+                               "resent."))
+        row = [view]
+    else:
+        blocks.extend(_status(card))
+        qbo = (_button("Open in QuickBooks", ids.VIEW_QBO, card, url=card.qbo_url)
+               if card.state in ("synced", "paid") and card.qbo_url else None)
+        row = [qbo, view]
+    if buttons := [b for b in row if b is not None]:
+        blocks.append(ActionsBlock(block_id="item", elements=buttons))
+    return Message(text=escape(text), blocks=blocks)
 
 
 def rejection_dm(card: CardData) -> Message:
     """To the sender (or the creator of a commitment or change order): who rejected it, why, and Resend."""
-    by = card.decided_by.mention if card.decided_by else "An approver"
+    by = (card.decided_by.mention if card.decided_by else "An approver") + _behalf(card)
     text = f"{card.name} was rejected: {card.reject_reason or ''}"
     blocks: list[Block] = [
         _section(f":no_entry: *{escape(card.name)}* was rejected by {by}"
-                 f"{' on ' + when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
+                 f"{' on ' + slack_when(card.decided_at, card.tz) if card.decided_at else ''}.\n"
                  f">{escape(card.reject_reason or '')}"),
         _context("Fix it in Procore, then press *Resend* (or run `/ledgerlink resend "
                  f"{card.type.replace('_', '-')} {escape(card.number or card.title)}`)."),
@@ -315,17 +336,18 @@ def rejection_dm(card: CardData) -> Message:
             _button("View in Procore", ids.VIEW_PROCORE, card, url=card.procore_url) if card.procore_url else None,
         ) if b is not None]),
     ]
-    return Message(text=truncate(text, 300), blocks=blocks)
+    return Message(text=escape(truncate(text, 300)), blocks=blocks)
 
 
 def outcome_note(text: str) -> Message:
-    """A one-line replacement for a DM whose buttons have been used ('Retrieved', 'Resent')."""
+    """A one-line replacement for a DM whose buttons have been used ('Retrieved', 'Resent'); names in it escaped."""
+    text = escape(text, keep_mentions=True)
     return Message(text=text, blocks=[_section(text)])
 
 
 def failure_notice(card: CardData, approvers: list[Person]) -> Message:
     who = " ".join(p.mention for p in approvers[:10])
-    text = truncate(f"Export of {card.name} failed: {card.last_error or 'see the card'}", 300)
+    text = escape(truncate(f"Export of {card.name} failed: {card.last_error or 'see the card'}", 300))
     return Message(text=text, blocks=[_section(f":x: {who} Export of *{escape(card.name)}* failed: "
                                                f"{escape(card.last_error or '')}\nPress *Retry* on the card once "
                                                "it is fixed.")])
@@ -333,8 +355,10 @@ def failure_notice(card: CardData, approvers: list[Person]) -> Message:
 
 def payment_notice(event: Any, card: CardData | None) -> Message:
     """A paid sync event (sync.events.PaymentEvent): invoice, vendor, amount, payment date, and how much is paid."""
-    reversed_ = getattr(event, "kind", "paid") == "payment_reversed"
+    reversed_ = getattr(event, "kind", "paid") in ("payment_reversed", "receipt_reversed")
     emoji = ":leftwards_arrow_with_hook:" if reversed_ else ":moneybag:"
+    if getattr(event, "kind", "paid") in ("received", "receipt_reversed"):  # money coming in from the owner
+        return Message(text=truncate(event.text(), 300), blocks=[_section(f"{emoji} {escape(event.text())}")])
     title = link(card.qbo_url if card else None, event.invoice or (card.name if card else "invoice"))
     when_paid = f" on {date(event.payment_date)}" if event.payment_date else ""
     ref = f" (ref {escape(event.reference)})" if event.reference else ""
@@ -343,7 +367,7 @@ def payment_notice(event: Any, card: CardData | None) -> Message:
             f"\n{escape(event.status)}")
     if reversed_:
         body += "\nThe payment was voided or deleted in QuickBooks; Ledgerlink removed it from Procore."
-    return Message(text=truncate(event.text(), 300), blocks=[_section(body)])
+    return Message(text=escape(truncate(event.text(), 300)), blocks=[_section(body)])
 
 
 LIST_SHOWN = 15
@@ -361,15 +385,16 @@ def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") 
     blocks: list[Block] = [_section(f"*{escape(title)}*\n" + bounded_lines(rows, limit=2800, noun="item"))]
     if note:
         blocks.append(_context(escape(note)))
-    return Message(text=f"{title}: " + ", ".join(c.name for c in shown[:5]), blocks=blocks)
+    return Message(text=escape(f"{title}: " + ", ".join(c.name for c in shown[:5])), blocks=blocks)
 
 
-def reauth_notice(provider_label: str, detail: str | None, connect_url: str) -> Message:
+def reauth_notice(provider_label: str, detail: str | None, connect_url: str | None, provider: str = "") -> Message:
+    """A DM to one admin; `connect_url` is their own single-use link (None: they type the command instead)."""
     text = f"Ledgerlink's {provider_label} connection needs to be re-authorised"
-    return Message(text=text, blocks=[
-        _section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to {provider_label} are paused "
-                 "until an admin reconnects."),
-        ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Reconnect {provider_label}",
-                                                                 action_id=ids.OPEN_LINK, url=connect_url,
-                                                                 style="primary")]),
-    ])
+    how = "" if connect_url else f" Type `/ledgerlink connect {provider}` to reconnect."
+    blocks: list[Block] = [_section(f":warning: *{text}.* {escape(detail or '')}\nSyncs and exports to "
+                                    f"{provider_label} are paused until an admin reconnects.{how}")]
+    if connect_url:
+        blocks.append(ActionsBlock(block_id="connect", elements=[ButtonElement(
+            text=f"Reconnect {provider_label}", action_id=ids.OPEN_LINK, url=connect_url, style="primary")]))
+    return Message(text=text, blocks=blocks)

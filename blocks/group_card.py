@@ -26,7 +26,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.cards import CardData, Message, Person
-from blocks.text import escape, link, money, plural, truncate, when
+from blocks.text import escape, link, plural, slack_when, truncate
+from core.money import money
 
 LINES_SHOWN = 44  # 50 blocks per message: header, summary, the lines, "…and N more", actions, context
 SECTION_LIMIT = 3000
@@ -131,7 +132,7 @@ def group_card(g: GroupData) -> Message:
     n = len(g.lines)
     blocks: list[Block] = [
         HeaderBlock(text=truncate(f":inbox_tray: {plural(n, 'item')} sent to accounting together", 150)),
-        _section(f"Sent by {sender}" + (f" on {when(g.sent_at, g.tz)}" if g.sent_at else "")
+        _section(f"Sent by {sender}" + (f" on {slack_when(g.sent_at, g.tz)}" if g.sent_at else "")
                  + f" · total *{money(g.total)}*\n{_tally(g)}"),
     ]
     for card in g.lines[:LINES_SHOWN]:
@@ -145,7 +146,7 @@ def group_card(g: GroupData) -> Message:
         if any(c.approvals_needed > 1 for c in g.waiting):
             note += " Lines above your company's threshold need two different approvers."
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-    return Message(text=_fallback(g), blocks=blocks)
+    return Message(text=escape(_fallback(g)), blocks=blocks)
 
 
 def _fallback(g: GroupData) -> str:

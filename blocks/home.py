@@ -22,7 +22,9 @@ from slack_sdk.models.views import View
 from blocks import ids
 from blocks.cards import CardData, accept_confirm
 from blocks.ready import FITS, ProjectGroup, ready_section, rejected_section
-from blocks.text import age, bounded_lines, escape, link, money, truncate, when
+from blocks.status import operations_section
+from blocks.text import age, bounded_lines, escape, link, truncate, when
+from core.money import money
 
 QUEUE_SHOWN = 10
 SENT_SHOWN = 10
@@ -72,6 +74,8 @@ class HomeData:
     ready_projects: int = 0
     rejected: tuple[ProjectGroup, ...] = ()
     rejected_projects: int = 0
+    # admins: the checks of `ledgerlink status` as (name, state, detail) (blocks/status.py)
+    operations: tuple[tuple[str, str, str], ...] = ()
 
 
 def _md(text: str) -> SectionBlock:
@@ -110,7 +114,7 @@ def _queue(data: HomeData) -> list[Block]:
 def _sent(data: HomeData) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text="Sent by you")]
     if not data.sent_by_me:
-        return blocks + [_ctx("You haven't sent anything yet: `/ledgerlink send invoice <Procore id>`.")]
+        return blocks + [_ctx("You haven't sent anything yet: `/ledgerlink send invoice &lt;Procore id&gt;`.")]
     rows = [f"• *{link(c.procore_url, c.name)}* · {money(c.amount)} · {c.state.replace('_', ' ')}"
             + (f" — {escape(truncate(c.reject_reason or '', 120))}" if c.state == "rejected" else "")
             + (f" — {escape(truncate(c.last_error or '', 120))}" if c.state == "failed_to_export" else "")
@@ -197,6 +201,8 @@ def home_view(data: HomeData) -> View:
     if settings:
         rest.append(DividerBlock())
         rest += settings
+    if data.is_admin and data.operations:
+        rest += [DividerBlock(), *operations_section(data.operations)]
     rest.append(ActionsBlock(block_id="home", elements=[ButtonElement(text="Refresh", action_id=ids.HOME_REFRESH,
                                                                        value="refresh")]))
     rest.append(_ctx("`/ledgerlink help` lists every command."))

@@ -25,8 +25,12 @@ HOME_SETTINGS = "home_settings"
 HOME_DIGEST = "home_toggle_digest"
 HOME_REFRESH = "home_refresh"
 
+# --- a switch to another QuickBooks / Procore company, held until an admin confirms (value: connect link id) ----
+CONNECTION_CONFIRM = "connection_confirm"
+CONNECTION_CANCEL = "connection_cancel"
+
 ACTIONS = (ACCEPT, REJECT, RETRY, DETAILS, RETRIEVE, RESEND, VIEW_PROCORE, VIEW_QBO, OPEN_LINK,
-           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH)
+           HOME_SETTINGS, HOME_DIGEST, HOME_REFRESH, CONNECTION_CONFIRM, CONNECTION_CANCEL)
 
 # --- modals ---------------------------------------------------------------------------------------------
 REJECT_VIEW = "reject_reason"
@@ -41,6 +45,8 @@ S_DIRECT, S_SCHEDULE, S_APPROVERS, S_NOTIFY = "direct_exports", "paid_sync_sched
     "notify_channel"
 S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "digest"
 S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
+S_REMIND, S_ESCALATE = "reminder_after_hours", "escalate_after_hours"
+S_JOB_COSTS = "job_cost_projects"  # the linked Procore projects whose job costs sync
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------
@@ -70,3 +76,17 @@ READY_SEND_SELECTED = "ready_send_selected"  # "Send selected to accounting": th
 GROUP_ACCEPT_ALL = "group_accept_all"  # "Accept all" on a grouped card (value: the group id)
 
 ACTIONS += (SEND_ITEM, EXPORT_ITEM, READY_PICK, READY_SEND_SELECTED, GROUP_ACCEPT_ALL)
+
+# --- the seed's actions as subcommands (issue 16, part 2) -------------------------------------------------
+CONFIRM_COMMAND = "command_confirm"  # "Yes, unlink/archive/delete" under a destructive command (value: its text)
+CANCEL_COMMAND = "command_cancel"  # "Cancel" beside it
+# the duplicates review's buttons, one action id per kind (unique within a block; value: JSON of what to do)
+DUPLICATE_DO = {kind: f"duplicate_{kind}" for kind in ("link", "consolidate", "remove", "not_a_duplicate")}
+PROJECT_IMPORT = "project_import"  # "Import" / "Update" beside a QuickBooks project (value: its QuickBooks id)
+ACTIONS += (CONFIRM_COMMAND, CANCEL_COMMAND, *DUPLICATE_DO.values(), PROJECT_IMPORT)
+COST_CODES_VIEW = "cost_code_preferences"
+VIEWS = VIEWS + (COST_CODES_VIEW,)
+CC_CODE_BLOCK, CC_TYPES_BLOCK, CC_SYNCED_BLOCK = "cc_code", "cc_types", "cc_synced"
+SEED_PICK_VIEW = "seed_pick_record"  # the record picker of a seed subcommand typed without its record
+SEED_PICK_BLOCK = "seed_pick"
+VIEWS = VIEWS + (SEED_PICK_VIEW,)

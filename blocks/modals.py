@@ -20,18 +20,22 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from blocks import ids
 from blocks.cards import CardData, approval_card
-from blocks.text import bounded_lines, escape, link, money, truncate, when
+from blocks.text import bounded_lines, escape, link, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
-from core.domain.workflow import MIN_REJECT_REASON
+from core.domain.errors import InvalidInput
+from core.domain.parsing import loads_bounded, strict_id
+from core.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
+from core.money import money
 
 MIN_REASON = MIN_REJECT_REASON  # the workflow refuses shorter reasons too
-MAX_REASON = 2000
+MAX_REASON = MAX_REJECT_REASON
 MAX_AMOUNT = Decimal("999999999999.99")  # money columns are Numeric(14, 2)
 VIEW_BLOCKS = 100
 
@@ -48,12 +52,38 @@ def _meta(**values: Any) -> str:
     return json.dumps(values, separators=(",", ":"))
 
 
+#: what Ledgerlink puts in a modal's private_metadata, by key; anything else there was not written by us
+_META_TYPES: dict[str, tuple[type, ...]] = {"item_id": (int,), "channel": (str,), "kind": (str,), "procore": (str,),
+                                            "procore_text": (str,), "likely": (list,), "types": (list,),
+                                            "admin": (bool,), "approver": (bool,)}
+STALE_FORM = "This form is out of date or was changed on the way; close it and open it again from Slack."
+
+
 def read_meta(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's private_metadata, checked against what Ledgerlink writes there; InvalidInput (a sentence, no
+    trace) when it isn't — someone edited the payload, or it comes from an older version."""
+    raw = view.get("private_metadata") or "{}"
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
+        data = loads_bounded(raw) if isinstance(raw, str) and len(raw) <= 3000 else None
     except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        data = None
+    if not isinstance(data, dict) or not all(_meta_ok(k, v) for k, v in data.items()):
+        raise InvalidInput(STALE_FORM)
+    return data
+
+
+def _meta_ok(key: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if key not in _META_TYPES or not isinstance(value, _META_TYPES[key]):
+        return False
+    if key == "item_id":
+        return not isinstance(value, bool) and strict_id(value) is not None
+    if key == "likely":
+        return all(isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in value)
+    if key == "types":
+        return all(isinstance(x, str) for x in value)
+    return True
 
 
 def reject_modal(card: CardData, *, channel: str | None = None) -> View:
@@ -126,6 +156,10 @@ class SettingsForm:
     digest_opt_out: bool = False
     autosend: tuple[str, ...] = ()  # item types sent automatically (core/domain/autosend.py)
     ready_post_time: str | None = None  # "HH:MM", None = off
+    reminder_after_hours: int = 24  # re-announce items awaiting acceptance every N hours (0 = off)
+    escalate_after_hours: int = 48  # escalate once after M hours (0 = off)
+    job_cost_choices: tuple[tuple[str, str], ...] = ()  # linked Procore projects: (id, name)
+    job_cost_on: tuple[str, ...] = ()  # those with job-cost sync on
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[Option]:
@@ -168,6 +202,8 @@ def settings_modal(form: SettingsForm) -> View:
                        hint="Empty = one approver is enough.", element=PlainTextInputElement(
                            action_id=ids.S_INPUT, placeholder="e.g. 100000",
                            initial_value=_plain(form.two_approver_threshold))),
+            *_hours_inputs(form),
+            *_job_cost_input(form),
             *_autosend_inputs(form),
         ]
     if form.is_approver:
@@ -179,6 +215,40 @@ def settings_modal(form: SettingsForm) -> View:
     return View(type="modal", callback_id=ids.SETTINGS_VIEW, title="Ledgerlink settings", submit="Save",
                 close="Cancel", private_metadata=_meta(admin=form.is_admin, approver=form.is_approver),
                 blocks=blocks)
+
+
+MAX_HOURS = 720  # 30 days
+
+
+def _hours_inputs(form: SettingsForm) -> list[Block]:
+    """Reminder and escalation hours of items awaiting acceptance (0 = off)."""
+    return [InputBlock(block_id=block, label=label, hint="Hours; 0 = off.", element=PlainTextInputElement(
+                action_id=ids.S_INPUT, initial_value=str(value)))
+            for block, label, value in ((ids.S_REMIND, "Remind approvers after (hours)", form.reminder_after_hours),
+                                        (ids.S_ESCALATE, "Escalate after (hours)", form.escalate_after_hours))]
+
+
+def _job_cost_input(form: SettingsForm) -> list[Block]:
+    """Job-cost sync per linked Procore project (absent when none is linked yet)."""
+    options = _choices([(v, truncate(label, 75)) for v, label in form.job_cost_choices[:100]])
+    if not options:
+        return []
+    chosen = [o for o in options if o.value in form.job_cost_on]
+    return [InputBlock(block_id=ids.S_JOB_COSTS, label="Job-cost sync", optional=True,
+                       hint="Linked projects whose QuickBooks job costs sync into Procore.",
+                       element=StaticMultiSelectElement(action_id=ids.S_INPUT, options=options,
+                                                        initial_options=chosen or None,
+                                                        placeholder="No project"))]
+
+
+def _hours(values: dict[str, Any], block: str, errors: dict[str, str]) -> int | None:
+    raw = ((_value(values, block) or {}).get("value") or "").strip()
+    if not raw:
+        return None  # not in the form (or emptied): unchanged
+    if not raw.isdigit() or int(raw) > MAX_HOURS:
+        errors[block] = f"Enter whole hours from 0 (off) to {MAX_HOURS}."
+        return None
+    return int(raw)
 
 
 def _autosend_inputs(form: SettingsForm) -> list[Block]:
@@ -251,6 +321,13 @@ def read_settings(values: dict[str, Any], *, admin: bool, approver: bool) -> tup
         opt = (_value(values, ids.S_READY_POST) or {}).get("selected_option")
         if opt:
             changes[ids.S_READY_POST] = opt["value"]
+        if ids.S_JOB_COSTS in values:
+            chosen = (_value(values, ids.S_JOB_COSTS) or {}).get("selected_options") or []
+            changes[ids.S_JOB_COSTS] = sorted(o["value"] for o in chosen)
+        for block in (ids.S_REMIND, ids.S_ESCALATE):
+            hours = _hours(values, block, errors)
+            if hours is not None:
+                changes[block] = hours
     if approver and ids.S_DIGEST in values:
         chosen = (_value(values, ids.S_DIGEST) or {}).get("selected_options") or []
         changes["digest_opt_out"] = not any(o.get("value") == "on" for o in chosen)

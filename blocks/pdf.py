@@ -3,22 +3,30 @@
     pdf_bytes = render_summary_sheet(sheet)   # sheet: sync.writes.invoices.summary_sheet(...) — strings only
 
 Rendering only: this module never calls a remote API (the outbox's `qbo.attach_pdf` uploads the bytes; the
-worker's wiring installs this function with `sync.writes.invoices.use_sheet_renderer`). fpdf2's core fonts are
-Latin-1, so text is folded to it (en dash → "-", curly quotes → straight) rather than failing on a name.
+worker's wiring installs this function with `sync.writes.invoices.use_sheet_renderer`).
+
+Names print as written: the sheet embeds DejaVu Sans (shipped inside matplotlib's wheel, so `make install` brings
+it) for Latin, Greek and Cyrillic, with Droid Sans Fallback (Debian `fonts-droid-fallback`, installed by `.ci/run`)
+as fallback for Chinese, Japanese and Korean. A character neither font has prints as "?" rather than vanishing.
+Money goes through `core.money.money`, the formatter the cards use.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import TextStyle
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from core.money import money
 
 TEMPLATES = Path(__file__).parent / "templates"
 INK = (30, 41, 59)  # headings: slate, not fpdf2's default red
@@ -27,35 +35,36 @@ STYLES = {"h1": TextStyle(font_size_pt=16, color=INK, t_margin=0, b_margin=1),
           "p": TextStyle(t_margin=0, b_margin=1)}
 #: a fixed creation date keeps the bytes of one sheet stable across renders (retries upload the same file)
 CREATED = datetime(2000, 1, 1, tzinfo=UTC)
-_FOLD = {"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-         "\u2026": "...", "\u00a0": " ", "\u2212": "-"}
+FAMILY = "DejaVu"
+_DEJAVU = Path(str(files("matplotlib") / "mpl-data" / "fonts" / "ttf"))
+FONTS = {"": _DEJAVU / "DejaVuSans.ttf", "B": _DEJAVU / "DejaVuSans-Bold.ttf",
+         "I": _DEJAVU / "DejaVuSans-Oblique.ttf", "BI": _DEJAVU / "DejaVuSans-BoldOblique.ttf"}
+#: CJK glyphs: Debian's fonts-droid-fallback (TrueType outlines, which fpdf2 embeds as a subset)
+CJK_FONT = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 
 
-def latin1(value: Any) -> Any:
-    """Text that fpdf2's core fonts can draw (Latin-1), keeping what it can and folding the rest."""
+@cache
+def _drawable() -> frozenset[int]:
+    """Code points the embedded fonts can draw (DejaVu, plus the CJK fallback when it is installed)."""
+    paths = [FONTS[""], FONTS["B"]] + ([CJK_FONT] if CJK_FONT.exists() else [])
+    points: set[int] = set()
+    for path in paths:
+        with TTFont(path, lazy=True) as font:
+            points.update(font.getBestCmap())
+    return frozenset(points)
+
+
+def printable(value: Any) -> Any:
+    """Text as the sheet can print it: every character the fonts have kept as written, any other as "?"."""
     if not isinstance(value, str):
         return value
-    return "".join(_fold(ch) for ch in value)
-
-
-def _fold(ch: str) -> str:
-    if ord(ch) < 256:
-        return ch
-    if ch in _FOLD:
-        return _FOLD[ch]
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    return base if base and all(ord(c) < 256 for c in base) else "?"
+    have = _drawable()
+    return "".join(ch if ord(ch) in have or ch in "\n\t" else "?" for ch in value)
 
 
 def usd(value: Any) -> str:
-    """'$1,234.50' / '-$8,100.00' / '' for nothing (values arrive as strings; never float)."""
-    if value in (None, ""):
-        return ""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return str(value)
-    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+    """The template's money filter: `core.money.money`, blank for nothing."""
+    return money(value, blank="")
 
 
 def pct(value: Any) -> str:
@@ -78,12 +87,22 @@ def day(value: Any) -> str:
 
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                   undefined=StrictUndefined, finalize=latin1, trim_blocks=True, lstrip_blocks=True)
+                   undefined=StrictUndefined, finalize=printable, trim_blocks=True, lstrip_blocks=True)
 _env.filters.update(usd=usd, pct=pct, day=day)
 
 
 def render_html(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
+
+
+def _embed_fonts(pdf: FPDF, text: str) -> None:
+    for style, path in FONTS.items():
+        pdf.add_font(FAMILY, style, str(path))
+    # the CJK face is 4 MB to parse (~0.9 s): only for a sheet that has CJK (U+2E80 on), and one face serves
+    # every style (exact_match=False: no oblique in CJK, and bold is rare in a name)
+    if CJK_FONT.exists() and any(ord(ch) >= 0x2E80 for ch in text):
+        pdf.add_font("CJK", "", str(CJK_FONT))
+        pdf.set_fallback_fonts(["CJK"], exact_match=False)
 
 
 class _Sheet(FPDF):
@@ -93,7 +112,7 @@ class _Sheet(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=7)
+        self.set_font(FAMILY, size=7)
         self.set_text_color(110)
         self.cell(0, 5, f"{self._footer}   |   page {self.page_no()} of {{nb}}", align="C")
 
@@ -102,13 +121,15 @@ def render_summary_sheet(sheet: Mapping[str, Any]) -> bytes:
     """The owner invoice summary sheet as PDF bytes (US Letter, landscape)."""
     html = render_html("owner_invoice_summary.html", sheet=sheet)
     project = (sheet.get("project") or {}).get("name") or ""
-    pdf = _Sheet(latin1(f"Owner invoice {sheet.get('invoice_number') or ''} - {project} - prepared by Ledgerlink"))
+    footer = printable(f"Owner invoice {sheet.get('invoice_number') or ''} – {project} – prepared by Ledgerlink")
+    pdf = _Sheet(footer)
     pdf.set_creation_date(CREATED)
-    pdf.set_title(latin1(f"Owner invoice {sheet.get('invoice_number') or ''} summary"))
+    _embed_fonts(pdf, html + footer)
+    pdf.set_title(f"Owner invoice {sheet.get('invoice_number') or ''} summary")
     pdf.set_author("Ledgerlink")
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", size=8)
-    pdf.write_html(html, table_line_separators=True, tag_styles=STYLES)
+    pdf.set_font(FAMILY, size=8)
+    pdf.write_html(html, table_line_separators=True, tag_styles=STYLES, font_family=FAMILY)
     return bytes(pdf.output())

@@ -31,7 +31,8 @@ from slack_sdk.models.blocks import (
 
 from blocks import ids
 from blocks.cards import CardData
-from blocks.text import escape, link, money, truncate, when
+from blocks.text import escape, link, slack_when, truncate
+from core.money import money
 
 PICKS_MAX = 10  # Slack's limit on the options of one checkboxes element
 OPTION_TEXT = 75  # Slack's limit on an option's text and description
@@ -76,12 +77,14 @@ def _export_confirm(card: CardData) -> ConfirmObject:
                                        f"{money(card.amount)}.", 300), confirm="Export now", deny="Cancel")
 
 
-def ready_item_row(card: CardData, can_export: bool) -> list[Block]:
-    """One ready item: what it is, its state, and Send to accounting / Export now / View in Procore."""
+def ready_item_row(card: CardData, can_export: bool, *, pick_key: str | None = None) -> list[Block]:
+    """One ready item: what it is, its state, and Send to accounting / Export now / View in Procore; with
+    `pick_key` (its project's key) a checkbox on the row ticks it for *Send selected* — so the item is listed
+    once, not again in a checkbox list."""
     status = ":large_blue_circle: ready to export"
     if card.last_event and card.last_event.action == "retrieve":
         who = card.last_event.who.mention if card.last_event.who else "the sender"
-        at = f" on {when(card.last_event.at, card.tz)}" if card.last_event.at else ""
+        at = f" on {slack_when(card.last_event.at, card.tz)}" if card.last_event.at else ""
         status = f":leftwards_arrow_with_hook: retrieved by {who}{at}"
     elif card.last_event and card.last_event.action == "unlink":
         status = ":link: unlinked from QuickBooks — ready to export again"
@@ -95,13 +98,19 @@ def ready_item_row(card: CardData, can_export: bool) -> list[Block]:
                                      confirm=_export_confirm(card)))
     if view := _view_button(card):
         buttons.append(view)
-    return [_md(text), ActionsBlock(block_id=f"ready-{card.item_id}", elements=buttons)]
+    section = _md(text)
+    if pick_key is not None:
+        section = SectionBlock(block_id=f"{ids.READY_PICK_BLOCK}{pick_key}-{card.item_id}", text=section.text,
+                               accessory=CheckboxesElement(action_id=ids.READY_PICK, options=[Option(
+                                   value=str(card.item_id), text=PlainTextObject(text="Select")),
+                               ]))
+    return [section, ActionsBlock(block_id=f"ready-{card.item_id}", elements=buttons)]
 
 
 def rejected_item_row(card: CardData) -> list[Block]:
     """One rejected item: who rejected it and why, with Resend and View in Procore."""
     by = card.decided_by.mention if card.decided_by else "an approver"
-    at = f" on {when(card.decided_at, card.tz)}" if card.decided_at else ""
+    at = f" on {slack_when(card.decided_at, card.tz)}" if card.decided_at else ""
     text = (f"{_facts(card)}\n:no_entry: rejected by {by}{at}\n>"
             f"{escape(truncate(card.reject_reason or 'no reason recorded', 1500))}")
     buttons = [ButtonElement(text="Resend", action_id=ids.RESEND, value=str(card.item_id), style="primary")]
@@ -118,9 +127,10 @@ def _option(card: CardData) -> Option:
                   description=PlainTextObject(text=detail))
 
 
-def pick_block(group: ProjectGroup) -> ActionsBlock:
-    """Checkboxes for up to 10 of a project's ready items (their values are item ids)."""
-    options = [_option(c) for c in group.cards[:PICKS_MAX]]
+def pick_block(group: ProjectGroup, skip: int = 0) -> ActionsBlock:
+    """Checkboxes for up to 10 of a project's ready items (their values are item ids), after the first `skip`
+    (those have rows with their own checkbox)."""
+    options = [_option(c) for c in group.cards[skip:PICKS_MAX]]
     return ActionsBlock(block_id=f"{ids.READY_PICK_BLOCK}{group.key}",
                         elements=[CheckboxesElement(action_id=ids.READY_PICK, options=options)])
 
@@ -128,7 +138,7 @@ def pick_block(group: ProjectGroup) -> ActionsBlock:
 def selected_ids(state_values: Mapping[str, Any]) -> list[int]:
     """The item ids ticked in every project's checkboxes (`view.state.values` of a block_actions payload)."""
     out: list[int] = []
-    for block_id, elements in (state_values or {}).items():
+    for block_id, elements in (state_values or {}).items():  # a project's list and its rows' own checkboxes
         if not str(block_id).startswith(ids.READY_PICK_BLOCK) or not isinstance(elements, dict):
             continue
         picked = (elements.get(ids.READY_PICK) or {}).get("selected_options") or []
@@ -155,15 +165,17 @@ def ready_section(groups: Iterable[ProjectGroup], *, projects_total: int, rows: 
                              "has something for accounting.")]
     for group in groups[:projects]:
         blocks.append(_group_title(group, "ready"))
-        for card in group.cards[:rows]:
-            blocks += ready_item_row(card, card.item_id in group.exportable)
-        hidden = group.total - min(rows, len(group.cards))
+        shown = min(rows, len(group.cards), PICKS_MAX)
+        for card in group.cards[:shown]:
+            blocks += ready_item_row(card, card.item_id in group.exportable, pick_key=group.key)
+        hidden = group.total - shown
+        tickable = min(PICKS_MAX, len(group.cards)) - shown
         if hidden > 0:
-            tickable = min(PICKS_MAX, len(group.cards)) - min(rows, len(group.cards))
             how = " — tick them below to send them" if tickable > 0 else ""
             blocks.append(_ctx(f"…and {hidden} more ready in {escape(group.name)}{how}. "
                                "`/ledgerlink report accountant` lists every item."))
-        blocks.append(pick_block(group))
+        if tickable > 0:
+            blocks.append(pick_block(group, skip=shown))
     if projects_total > projects:
         blocks.append(_ctx(f"…and {projects_total - projects} more project(s) with items ready to export."))
     blocks.append(ActionsBlock(block_id="ready_send", elements=[ButtonElement(

@@ -20,7 +20,8 @@ from slack_sdk.models.blocks import (
 
 from blocks.cards import TYPE_EMOJI, CardData, Message
 from blocks.ready import ready_item_row
-from blocks.text import escape, link, money, truncate
+from blocks.text import escape, link, truncate
+from core.money import money
 
 MAX_BLOCKS = 50  # Slack's limit for one message
 SHOWN = 20  # items with their own lines (2 blocks each); the rest are counted
@@ -63,4 +64,4 @@ def ready_post(cards: Sequence[CardData], *, day: str, direct_exports: bool) -> 
             text=f"…and {len(more)} more ({left} still ready): see *Ready to export* in Ledgerlink's App Home.")]))
     text = (f"{title}: {len(waiting)} of {len(cards)} item{'s' if len(cards) != 1 else ''} still ready"
             if waiting else f"{title}: everything has moved on")
-    return Message(text=text, blocks=blocks[:MAX_BLOCKS])
+    return Message(text=escape(text), blocks=blocks[:MAX_BLOCKS])

@@ -12,7 +12,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from blocks.cards import Message
-from blocks.text import bounded_lines, escape, money, truncate
+from blocks.text import bounded_lines, escape, truncate
+from core.money import money
 
 ROWS_SHOWN = 25  # more than this ⇒ the full report is attached as CSV
 
@@ -62,7 +63,7 @@ def report_message(report: Report, *, csv_attached: bool = False) -> Message:
     if notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(escape(n), 3000)) for n in notes]))
     text = f"{report.title}: {len(report.rows)} row{'s' if len(report.rows) != 1 else ''}"
-    return Message(text=text, blocks=blocks)
+    return Message(text=escape(text), blocks=blocks)
 
 
 def to_csv(report: Report) -> str:

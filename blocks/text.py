@@ -1,4 +1,4 @@
-"""Formatting for Slack text: money, dates, mentions, mrkdwn escaping, and truncation that says so.
+"""Formatting for Slack text: dates, mentions, mrkdwn escaping, truncation that says so (money: `core.money`).
 
 Everything here is pure. Truncation never cuts a word in half silently: it cuts at a word boundary when
 there is one and appends a marker ("… (truncated)"), and the result always fits the limit it was given.
@@ -6,25 +6,13 @@ there is one and appends a marker ("… (truncated)"), and the result always fit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from datetime import date as _date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 TRUNCATED = "… (truncated)"
-
-
-def money(amount: Decimal | int | float | str | None, *, currency: str = "$") -> str:
-    """'$48,250.00'; negative amounts as '-$1,200.00'; None as '—'."""
-    if amount is None or amount == "":
-        return "—"
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}{currency}{abs(value):,.2f}"
 
 
 def _zone(tz: str | None) -> ZoneInfo:
@@ -54,6 +42,15 @@ def when(ts: datetime | None, tz: str | None = None) -> str:
     return f"{date(ts, tz)} at {local:%H:%M}"
 
 
+def slack_when(ts: datetime | None, tz: str | None = None) -> str:
+    """A moment every reader sees in their own time zone (Slack's `<!date>`; mrkdwn only), with `when()` in the
+    tenant's zone as the fallback for clients that can't show it (notifications, old clients)."""
+    if ts is None:
+        return "—"
+    epoch = int(_aware(ts).timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{when(ts, tz)}>"
+
+
 def age(ts: datetime | None, now: datetime | None = None) -> str:
     """How long ago, coarsely: 'just now', '5 min', '3 h', '2 days'."""
     if ts is None:
@@ -73,9 +70,25 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
-def escape(text: str | None) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+#: the mentions Ledgerlink itself writes into its sentences: a user (<@U…>) or a channel (<#C…> / <#C…|name>)
+_OWN_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]{2,20}|#[CG][A-Z0-9]{2,20}(?:\|[\w.\-]{0,80})?)>")
+
+
+def escape(text: str | None, *, keep_mentions: bool = False) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters — the one function for every text
+    that came from Procore, QuickBooks or a person before it is posted (message text, blocks, modals, App Home).
+
+    `keep_mentions`: for a whole sentence of ours that embeds names — the user and channel mentions it holds stay
+    mentions, everything else (`<!here>`, `<https://…|…>`, a stray `&`) is shown as typed.
+    """
+    text = text or ""
+    if not keep_mentions:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    parts, last = [], 0
+    for m in _OWN_MENTION.finditer(text):
+        parts += [escape(text[last:m.start()]), m.group()]
+        last = m.end()
+    return "".join([*parts, escape(text[last:])])
 
 
 def mention(slack_user_id: str | None, fallback: str | None = None) -> str:

@@ -23,6 +23,19 @@ logger = logging.getLogger(__name__)
 LISTENER_THREADS = 16  # Bolt acks from its listener pool: keep it wide enough for bursts of clicks
 
 
+class _TokenInClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our client too, warns that the token
+    "will be unused" — but our client was built from that very token (make_web_client), so nothing is lost."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOGGER = logging.getLogger("slack_bolt.App")
+if not any(isinstance(f, _TokenInClient) for f in _BOLT_LOGGER.filters):
+    _BOLT_LOGGER.addFilter(_TokenInClient())
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None, client: WebClient | None = None,
                token_verification: bool = True, **services: Any) -> App:
     """The Bolt App: one bot token (SLACK_BOT_TOKEN), or multi-workspace OAuth (SLACK_CLIENT_ID/SECRET).

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from blocks.cards import CardData, LastEvent, Line, Person
 from blocks.group_card import GroupData
 from blocks.links import Links
-from core.domain import audit
+from core.domain import audit, delegation
 from core.models import AutoSend, Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
 
 
@@ -182,7 +182,8 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         notes=_notes(d) + _auto_note(auto, sender),
         locked_note=_text(d, "locked_note"),
         sender=sender, creator=person(session, item.creator_id),
-        decided_by=person(session, item.decided_by_id), decided_at=item.decided_at, sent_at=item.sent_at,
+        decided_by=person(session, item.decided_by_id), decided_for=delegation.decided_for(session, item),
+        decided_at=item.decided_at, sent_at=item.sent_at,
         reject_reason=item.reject_reason, last_error=item.last_error,
         result=result_summary(session, item) if synced else None,
         procore_url=links.procore(item.type, item.procore_id, project_id=item.procore_project_id,

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import os
 import sys
 
 import typer
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from bot.preflight import StartupError, check_serving, require_database, require_free_port, where
+from bot.status import safe_collect
+from core import logctx
 from core.config import SettingsError, get_settings
 from core.db import engine_for
 from core.migrate import upgrade
@@ -22,9 +28,14 @@ app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from
 SANDBOXES = ("qbo", "procore", "slack")
 
 
-def _settings():
+def _settings(*, needs_key: bool = False):
+    """The settings; `needs_key`: a role that encrypts tokens or signs links refuses to start without the key
+    (rather than start, say "ok" on /healthz, then fail every connect with a 500)."""
     try:
-        return get_settings()
+        settings = get_settings()
+        if needs_key:
+            settings.require_secret_key()
+        return settings
     except SettingsError as exc:
         typer.echo(f"ledgerlink: configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -34,7 +45,11 @@ def _settings():
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
     settings = _settings()
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except OperationalError as exc:
+        raise StartupError(f"cannot reach the database at {where(settings.database_url)} "
+                           f"({type(exc.orig or exc).__name__}): start it or fix DATABASE_URL.") from None
     typer.echo(f"database migrated: {settings.database_url.split('@')[-1]}")
 
 
@@ -42,10 +57,15 @@ def migrate() -> None:
 def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(3000, help="Port to listen on."),
         threads: int = typer.Option(8, help="Worker threads (waitress).")) -> None:
-    """Serve HTTP: /healthz, Slack at /slack/events (when configured), OAuth callbacks and webhooks."""
+    """Serve HTTP: /healthz, /metrics, Slack at /slack/events (when configured), OAuth callbacks and webhooks.
+    SIGTERM finishes the requests in flight, then exits 0."""
     from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
 
-    serve(_settings(), host=host, port=port, threads=threads)
+    settings = _settings(needs_key=True)
+    engine = engine_for(settings.database_url)
+    check_serving(settings, engine)
+    require_free_port(host, port)
+    serve(settings, host=host, port=port, threads=threads, engine=engine)
 
 
 @app.command()
@@ -53,15 +73,35 @@ def socket() -> None:
     """Run the Slack app over Socket Mode (SLACK_APP_TOKEN, xapp-…): no public URL needed."""
     from bot.socket_mode import serve  # CLI start-up: Slack's Socket Mode client loads only here
 
-    raise typer.Exit(serve(_settings()))
+    raise typer.Exit(serve(_settings(needs_key=True)))
 
 
 @app.command()
-def worker() -> None:
+def worker(metrics_port: int | None = typer.Option(None, help="Serve Prometheus metrics on this port."),
+           metrics_host: str = typer.Option("127.0.0.1", help="Interface of the metrics port.")) -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
+    from bot.observability import serve_metrics  # CLI start-up: Flask and prometheus load only for the worker
     from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
 
-    raise typer.Exit(serve(_settings()))
+    settings = _settings(needs_key=True)
+    engine = engine_for(settings.database_url)
+    check_serving(settings, engine)
+    if metrics_port is not None:
+        require_free_port(metrics_host, metrics_port, "--metrics-port")
+        serve_metrics(engine, metrics_port, metrics_host)
+    raise typer.Exit(serve(settings))
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret with the newest key of LEDGERLINK_SECRET_KEYS (then the old keys can go)."""
+    from bot.rotation import rotate_all  # CLI start-up: loads only for this command
+
+    settings = _settings(needs_key=True)
+    counts = rotate_all(engine_for(settings.database_url), settings.require_secret_key())
+    for what, n in counts.items():
+        typer.echo(f"{what}: {n} re-encrypted")
+    typer.echo("every secret now uses the newest key; older keys can be removed from LEDGERLINK_SECRET_KEYS")
 
 
 @app.command()
@@ -114,6 +154,7 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
                    err=True)
         raise typer.Exit(2)
     engine = engine_for(settings.database_url)
+    require_database(engine, settings.database_url)
     tenant_id = tenant if tenant is not None else _only_tenant(engine)
     ctx = sync_context.TenantContext(engine=engine, tenant_id=tenant_id, settings=settings,
                                      tokens=sync_context.token_store(engine, settings))
@@ -127,6 +168,23 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
     typer.echo(report.summary())
 
 
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, for scripts."),
+           tenant: int | None = typer.Option(None, help="Only this tenant."),
+           local: bool = typer.Option(False, "--local", help="Only the database: skip Slack auth.test and the "
+                                                            "Procore webhook listing.")) -> None:
+    """Health at a glance: configuration, database, connections, Slack, webhooks, leader, outbox, last job runs.
+    Exit code 1 when something needs a person."""
+    settings = _settings()
+    report = safe_collect(settings, engine_for(settings.database_url), remote=not local, tenant_id=tenant)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        for line in report.table():
+            typer.echo(line)
+    raise typer.Exit(1 if report.needs_person else 0)
+
+
 def _only_tenant(engine) -> int:
     with Session(engine) as s:
         tenants = list(s.exec(select(Tenant)))
@@ -138,9 +196,16 @@ def _only_tenant(engine) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        logctx.configure(os.environ.get("LEDGERLINK_LOG_LEVEL", "INFO").upper())
+    except ValueError as exc:  # a bad LEDGERLINK_LOG_FORMAT / LEVEL: say so and carry on in text at INFO
+        logctx.configure("INFO", "text")
+        logging.getLogger("ledgerlink").warning("%s", exc)
     try:
         app(args=argv, prog_name="ledgerlink")
     except SettingsError as exc:
         print(f"ledgerlink: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except StartupError as exc:
+        print(f"ledgerlink: {exc}", file=sys.stderr)
         sys.exit(2)

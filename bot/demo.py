@@ -7,7 +7,8 @@ SIGTERM stops every child (SIGTERM, then SIGKILL after a grace period) and exits
 this process is killed outright (Linux parent-death signal), so nothing is left behind.
 
 State lives under `var/` (git-ignored): `var/demo.env` keeps the generated secret key, Slack bot token and signing
-secret; `var/demo/*.db` keep the sandboxes' data. The database is DATABASE_URL (default `sqlite:///ledgerlink.db`).
+secret; `var/demo/*.db` keep the sandboxes' data. The database is DATABASE_URL when it is set (environment or
+.env), else `var/demo/ledgerlink.db`, beside the sandboxes' data.
 `--reset` forgets all of it and starts over. This is the only place `bot/` imports or starts `sandbox/` code.
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 
-from bot.demo_seed import Urls, existing_tenant, seed, waiting_title
+from bot.demo_seed import Urls, existing_tenant, seed, waiting_item
 from core.config import load_settings
 from core.db import engine_for
 from core.migrate import upgrade
@@ -37,6 +38,7 @@ STATE_DIR = Path("var")
 STATE_FILE = STATE_DIR / "demo.env"
 SANDBOX_DIR = STATE_DIR / "demo"
 SEEDED = SANDBOX_DIR / "seeded"  # written once the demo tenant is complete
+DEMO_DATABASE_URL = f"sqlite:///{SANDBOX_DIR / 'ledgerlink.db'}"
 DEMO_CLIENT_ID = "ledgerlink-demo"
 DEMO_CLIENT_SECRET = "ledgerlink-demo-secret"  # noqa: S105 - the sandboxes accept any client secret
 GENERATED = ("LEDGERLINK_SECRET_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
@@ -56,13 +58,14 @@ class Ports:
     qbo: int = 8081
     procore: int = 8082
 
-    FLAGS = {"web": "--web-port", "qbo": "--qbo-port", "procore": "--procore-port", "slack": "--port"}
+    # checked in this order: the page people open first, so a taken 3000 is the one named
+    FLAGS = {"slack": "--port", "web": "--web-port", "qbo": "--qbo-port", "procore": "--procore-port"}
 
     def check_free(self, host: str = "127.0.0.1") -> None:
         seen: dict[int, str] = {}
         for name, flag in self.FLAGS.items():
             port = getattr(self, name)
-            if port in seen:
+            if port in seen and port != 0:  # 0: any free port, never a clash
                 raise DemoError(f"port {port} is given to both {seen[port]} and {name}; change one with {flag}")
             seen[port] = name
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -206,10 +209,12 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=print) -> int:
-    for noisy in ("httpx", "alembic", "sync.tokens"):
+    for noisy in ("httpx", "alembic", "sync.tokens", "sync.jobs.base"):  # the seed says each job's summary itself
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ports.check_free(host)
     base = load_settings()
+    if "database_url" not in base.model_fields_set:  # DATABASE_URL not given: keep the demo's own under var/demo/
+        base = base.model_copy(update={"database_url": DEMO_DATABASE_URL})
     if do_reset:
         reset(base.database_url)
         echo("demo state removed; starting over")
@@ -231,6 +236,8 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
         "QBO_REDIRECT_URI": f"{url['web']}/qbo/callback",
         "PROCORE_CLIENT_ID": DEMO_CLIENT_ID, "PROCORE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
         "PROCORE_API_URL": url["procore"], "PROCORE_LOGIN_URL": url["procore"],
+        # card links open the sandboxes' own read-only QuickBooks and Procore pages
+        "QBO_APP_URL": url["qbo"], "PROCORE_WEB_URL": url["procore"],
     })
     for key in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         env.pop(key, None)  # the demo is the single-workspace HTTP app
@@ -267,9 +274,11 @@ def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=p
         group.start("worker", ["worker"], env)
         wait_http(group, "web", f"{url['web']}/healthz")
         dana = _slack_user(url["slack"], "dana")
-        title = waiting_title(engine)
+        pick = waiting_item(engine)
         page = f"{url['slack']}/?as={dana}" if dana else url["slack"]
-        try_line = f" Try Accept on {title}." if title else ""
+        if pick is not None and pick.card_ts and dana:
+            page += f"&ts={pick.card_ts}"  # the page opens with that card in view
+        try_line = f" Try Accept on {pick.title}." if pick else ""
         echo(f"Open {page} — you are Dana (approver).{try_line}")
         echo(f"(web {url['web']}, QuickBooks sandbox {url['qbo']}, Procore sandbox {url['procore']}; "
              f"logs in {SANDBOX_DIR}/; Ctrl-C stops everything)")

@@ -255,10 +255,10 @@ def _send_some(engine: Engine, settings: Settings, ctx, say: Callable[[str], Non
     return sent
 
 
-def waiting_title(engine: Engine) -> str | None:
+def waiting_item(engine: Engine) -> Item | None:
     """A sub invoice (else any item) waiting for acceptance: what the start line suggests accepting."""
     with Session(engine) as s:
         rows = list(s.exec(select(Item).where(Item.state == "awaiting_acceptance").order_by(Item.id)))
     subs = [i for i in rows if i.type == "sub_invoice"]
-    pick = (subs or rows or [None])[0]
-    return pick.title if pick else None
+    return (subs or rows or [None])[0]
+

@@ -33,6 +33,7 @@ from blocks.group_card import group_receipt as cards_group_receipt
 from blocks.links import Links
 from bot.cardview import card_data, group_data, offline_card_data, person, read_settings
 from bot.identity import slack_id_for
+from bot.services.connect_links import mint
 from bot.slack_clients import client_factory, links_for
 from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
@@ -47,11 +48,12 @@ NOTICE = "notice"  # processed_webhooks.source of the once-only notification key
 
 class Notifier:
     def __init__(self, engine: Engine, client_for: ClientFor, *, links: Links | None = None,
-                 public_url: str = "http://127.0.0.1:3000") -> None:
+                 public_url: str = "http://127.0.0.1:3000", secret_key: str | None = None) -> None:
         self.engine = engine
         self.client_for = client_for
         self.links = links or Links()
         self.public_url = public_url.rstrip("/")
+        self.secret_key = secret_key  # signs the reconnect links in re-authorisation DMs
 
     # --- reading -------------------------------------------------------------------------------------------
     def card(self, item_id: int) -> CardData:
@@ -91,6 +93,8 @@ class Notifier:
         `group=False`); False when it has no card (or it's gone)."""
         item = self._item(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
+        if item.receipt_ts:
+            self.refresh_receipt(item_id)
         if not item.card_channel or not item.card_ts:
             return grouped
         msg = cards.approval_card(self.card(item_id))
@@ -208,12 +212,34 @@ class Notifier:
         return resp["channel"], resp["ts"]
 
     def sent_receipt(self, item_id: int) -> None:
-        """The sender's DM after sending, with Retrieve."""
+        """The sender's DM after sending, with Retrieve; where it is is kept, so it can be redrawn."""
         item = self._item(item_id)
         if item.sender_id is None:
             return
-        where = f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
-        self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id), where))
+        posted = self.dm(item.tenant_id, item.sender_id, cards.sent_receipt(self.card(item_id),
+                                                                            self._card_place(item)))
+        if posted is not None:
+            with Session(self.engine) as s:
+                s.execute(update(Item).where(Item.id == item_id).values(receipt_channel=posted[0],
+                                                                        receipt_ts=posted[1]))
+                s.commit()
+
+    def _card_place(self, item: Item) -> str:
+        return f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
+
+    def refresh_receipt(self, item_id: int) -> bool:
+        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided)."""
+        item = self._item(item_id)
+        if not item.receipt_channel or not item.receipt_ts:
+            return False
+        msg = cards.sent_receipt(self.card(item_id), self._card_place(item))
+        try:
+            self.client_for(item.tenant_id).chat_update(channel=item.receipt_channel, ts=item.receipt_ts,
+                                                        **msg.as_kwargs())
+        except SlackApiError as exc:
+            logger.warning("receipt DM of item %s not updated: %s", item_id, exc.response.get("error"))
+            return False
+        return True
 
     def rejection_dm(self, item_id: int) -> bool:
         """To the sender — for commitments and change orders the Procore creator when known — once per rejection."""
@@ -259,17 +285,21 @@ class Notifier:
 
     def reauth_notice(self, tenant_id: int, provider: str, problem: str | None = None,
                       admins: Sequence[User] | None = None) -> int:
-        """DM the admins that a connection needs re-authorising; returns how many were told."""
+        """DM the admins that a connection needs re-authorising, each with their own connect link; returns how
+        many were told."""
         label = PROVIDER_LABELS.get(provider, provider)
-        url = f"{self.public_url}/{provider}/connect?tenant={tenant_id}"
-        with Session(self.engine) as s:
-            tenant = s.get(Tenant, tenant_id)
-            if tenant is not None and provider == "procore" and tenant.procore_company_id:
-                url += f"&company={tenant.procore_company_id}"
-            ids = [u.id for u in admins] if admins is not None else [
-                u.id for u in s.exec(select(User).where(User.tenant_id == tenant_id, User.permission == "admin"))]
-        msg = cards.reauth_notice(label, problem, url)
-        return sum(1 for uid in ids if uid is not None and self.dm(tenant_id, uid, msg))
+        with Session(self.engine, expire_on_commit=False) as s:
+            people = list(admins) if admins is not None else list(
+                s.exec(select(User).where(User.tenant_id == tenant_id, User.permission == "admin")))
+        told = 0
+        for user in people:
+            if user.id is None:
+                continue
+            url = mint(self.engine, self.secret_key, tenant_id=tenant_id, provider=provider,
+                       slack_user_id=user.slack_user_id or "", user_id=user.id, public_url=self.public_url
+                       ) if self.secret_key else None
+            told += self.dm(tenant_id, user.id, cards.reauth_notice(label, problem, url, provider)) is not None
+        return told
 
     # --- once-only delivery ----------------------------------------------------------------------------------
     def _last_event_id(self, item_id: int, action: str) -> int:
@@ -402,5 +432,5 @@ def build_notifier(settings: Any, engine: Engine) -> Notifier | None:
     if not settings.slack_bot_token and not multi_workspace(settings):
         return None
     return Notifier(engine, client_factory(settings, engine), links=links_for(settings),
-                    public_url=settings.public_url)
+                    public_url=settings.public_url, secret_key=settings.optional_secret_key())
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.notify import build_notifier
 from bot.scheduler import SchedulerConfig, as_utc, settings_of
 from bot.services import ready_post
+from core.domain import delegation
 from core.domain.permissions import Level
 from core.domain.states import ItemState, ItemType
 from core.models import AuditEvent, Connection, Decision, Item, Tenant, User
@@ -202,7 +203,8 @@ class NotificationTasks:
                 elif remind_every is not None and after >= remind_every and (
                         _crossings(after, remind_every) > _crossings(before, remind_every)):
                     remind.append(item)
-            approvers = _approvers(s, tenant_id) if escalate else []
+            # an approver who is away is replaced by their delegate (core/domain/delegation.py)
+            approvers = delegation.recipients(s, tenant_id, _approvers(s, tenant_id), now.date()) if escalate else []
             cur.last_run_at, cur.last_status = now, "ok"
             cur.last_stats = {"reminded": len(remind), "escalated": len(escalate)}
             s.add(cur)

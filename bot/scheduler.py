@@ -10,7 +10,9 @@ The leader's own fast loops — webhook/"sync now" requests, notifications from 
 tenant's schedule — are in-memory jobs: they need no persistence and run on their own small thread pool.
 
 What sets a tenant's schedule (`tenant_jobs`): the sync jobs registered in `sync.jobs` (vendors and projects
-hourly, cost-codes every 5 min, job-costs every 2 h; `paid` on the tenant's paid-sync schedule), the daily
+hourly, cost-codes every 5 min, job-costs every 2 h, the Procore item polls — sub and owner invoices every 10 min,
+commitments 15 min, prime contracts 30 min, budgets hourly —, the Procore webhook check every 6 h; `paid` on the
+tenant's paid-sync schedule), the daily
 approver digest at `digest_hour` in the tenant's time zone, reminders, the token check, and the daily "ready to
 export" channel post at `ready_post_time` (when set). `reschedule_tenant`
 applies a changed setting at once; tenants created since are picked up within `reconcile` seconds.
@@ -52,8 +54,12 @@ logger = logging.getLogger(__name__)
 JOB_FUNC = "bot.scheduler:run_tenant_job"  # what the job store serialises
 CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests use second-level intervals)
 
-#: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule
-DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200}
+#: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule. The Procore
+#: item jobs are the safety net under the webhook (incremental: cheap when nothing changed); `procore-webhook`
+#: checks and repairs the webhook itself.
+DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200,
+                                       "sub-invoices": 600, "owner-invoices": 600, "commitments": 900,
+                                       "prime-contracts": 1800, "budget": 3600, "procore-webhook": 6 * 3600}
 #: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
 TASKS = ("digest", "reminders", "token-health", "ready-post")
 
@@ -171,6 +177,9 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+PAID_SCHEDULED = ("paid", "receipts")
+
+
 def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[str],
                 config: SchedulerConfig) -> list[JobSpec]:
     """The jobs one tenant should have right now (pure: from its settings and the registered sync jobs)."""
@@ -178,16 +187,18 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
     tid = tenant.id or 0
     specs = [JobSpec(tid, name, every=seconds, grace=max(60, int(seconds)))
              for name, seconds in sorted(config.intervals.items()) if name in registered]
-    if "paid" in registered and "paid" not in config.intervals:
+    for name in PAID_SCHEDULED:  # money going out (paid) and coming in (receipts) follow the paid-sync schedule
+        if name not in registered or name in config.intervals:
+            continue
         try:
             hours = PaidSyncSchedule(settings.paid_sync_schedule).interval_hours
         except ValueError:
-            logger.warning("tenant %s: unknown paid-sync schedule %r; paid sync not scheduled", tid,
-                           settings.paid_sync_schedule)
+            logger.warning("tenant %s: unknown paid-sync schedule %r; %s sync not scheduled", tid,
+                           settings.paid_sync_schedule, name)
             hours = None
         if hours:
             seconds = hours * config.hour
-            specs.append(JobSpec(tid, "paid", every=seconds, grace=max(60, int(seconds))))
+            specs.append(JobSpec(tid, name, every=seconds, grace=max(60, int(seconds))))
     if "digest" in config.tasks:
         specs.append(JobSpec(tid, "digest", cron_hour=min(max(settings.digest_hour, 0), 23),
                              timezone=tenant.timezone or "UTC", grace=config.digest_grace))
@@ -219,6 +230,7 @@ REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("qbo", "customer"): ("projects",),
     ("qbo", "item"): ("cost-codes",),
     ("qbo", "billpayment"): ("paid",),
+    ("qbo", "payment"): ("receipts",),
     ("qbo", "bill"): ("paid", "job-costs"),
     ("qbo", "purchase"): ("job-costs",),
     ("qbo", "vendorcredit"): ("job-costs",),
@@ -233,6 +245,8 @@ REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("procore", "workordercontracts"): ("commitments",),
     ("procore", "purchaseordercontracts"): ("commitments",),
     ("procore", "primecontracts"): ("prime-contracts",),
+    ("procore", "commitmentchangeorders"): ("commitments",),
+    ("procore", "primechangeorders"): ("prime-contracts",),
 }
 RESCHEDULE = "schedule"  # SyncRequest.entity of a reschedule request
 
@@ -378,7 +392,7 @@ class Scheduler:
             if jobs == _logged_jobs.get("last"):  # a new leader term of this process: said already
                 return jobs
             _logged_jobs["last"] = jobs
-            unscheduled = sorted(jobs - set(self.config.intervals) - {"paid"})
+            unscheduled = sorted(jobs - set(self.config.intervals) - set(PAID_SCHEDULED))
             logger.info("sync jobs: %s%s", ", ".join(sorted(jobs)) or "none yet",
                         f" (on request only: {', '.join(unscheduled)})" if unscheduled else "")
         return jobs

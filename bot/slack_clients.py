@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from blocks.links import PROCORE_WEB, Links, qbo_app_for
+from bot.observability import count_slack_calls
 from bot.slack_install import installation_store
 from core.config import Settings
 from core.models import Tenant
@@ -21,7 +22,7 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
     client = WebClient(token=bot_token, base_url=settings.slack_api_url)
     client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2),
                                   ConnectionErrorRetryHandler(max_retry_count=2)])
-    return client
+    return count_slack_calls(client)
 
 
 def links_for(settings: Settings) -> Links:

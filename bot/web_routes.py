@@ -13,7 +13,7 @@ from flask import Flask
 from core.config import Settings
 
 ROUTE_MODULES: list[str] = ["bot.routes.qbo:register", "bot.routes.procore:register",
-                             "bot.slack_install:register"]
+                             "bot.slack_install:register", "bot.observability:register"]
 
 
 def register_routes(app: Flask, settings: Settings) -> None:

@@ -22,9 +22,10 @@ def build_services(app: Any, settings: Settings, engine: Engine, client: WebClie
     links = overrides.pop("links", None) or links_for(settings)
     client_for = client_factory(settings, engine, None if multi_workspace else client)
     if "context_for" not in overrides:
-        overrides["context_for"] = context_factory(engine, settings) if settings.secret_key else None
+        overrides["context_for"] = context_factory(engine, settings) if settings.optional_secret_key() else None
     services = Services(engine=engine, settings=settings, links=links, workflow=Workflow(engine),
-                        notifier=Notifier(engine, client_for, links=links, public_url=settings.public_url),
+                        notifier=Notifier(engine, client_for, links=links, public_url=settings.public_url,
+                                          secret_key=settings.optional_secret_key()),
                         claim_single_tenant=not multi_workspace, **overrides)
     bind(app, services)
     return services

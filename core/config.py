@@ -24,8 +24,14 @@ class Settings(BaseSettings):
 
     database_url: str = Field("sqlite:///ledgerlink.db", alias="DATABASE_URL")
     secret_key: SecretStr | None = Field(None, alias="LEDGERLINK_SECRET_KEY")
+    # several Fernet keys, newest first, comma-separated: the newest encrypts, all decrypt (key rotation)
+    secret_keys: SecretStr | None = Field(None, alias="LEDGERLINK_SECRET_KEYS")
+    # lets /healthz?token=… show details from outside localhost
+    health_token: SecretStr | None = Field(None, alias="LEDGERLINK_HEALTH_TOKEN")
     log_level: str = Field("INFO", alias="LEDGERLINK_LOG_LEVEL")
     public_url: str = Field("http://127.0.0.1:3000", alias="LEDGERLINK_PUBLIC_URL")
+    # Bearer token for GET /metrics from other hosts (without it, only loopback peers may scrape)
+    metrics_token: SecretStr | None = Field(None, alias="LEDGERLINK_METRICS_TOKEN")
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -62,16 +68,21 @@ class Settings(BaseSettings):
             v = "postgresql+psycopg:" + v[len("postgresql:"):]
         return v
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "secret_keys")
     @classmethod
     def _fernet_key(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None:
+            keys = [k.strip() for k in v.get_secret_value().split(",") if k.strip()]
             try:
-                Fernet(v.get_secret_value().encode())
+                if not keys:
+                    raise ValueError("empty")
+                for key in keys:
+                    Fernet(key.encode())
             except (ValueError, TypeError) as exc:
                 raise ValueError("expected a Fernet key (32 url-safe base64 bytes; make one with "
                                  "`python -c 'from cryptography.fernet import Fernet; "
-                                 "print(Fernet.generate_key().decode())'`)") from exc
+                                 "print(Fernet.generate_key().decode())'`); LEDGERLINK_SECRET_KEYS takes several, "
+                                 "comma-separated, newest first") from exc
         return v
 
     @field_validator("qbo_environment")
@@ -99,9 +110,22 @@ class Settings(BaseSettings):
         return missing
 
     def require_secret_key(self) -> str:
-        if self.secret_key is None:
-            raise SettingsError("LEDGERLINK_SECRET_KEY: required to encrypt tokens at rest; expected a Fernet key")
-        return self.secret_key.get_secret_value()
+        """Every key, newest first, comma-separated (what `SecretBox` takes); the first one also signs links and
+        OAuth states. LEDGERLINK_SECRET_KEYS wins over LEDGERLINK_SECRET_KEY, which is then taken as the oldest."""
+        keys = [k.strip() for v in (self.secret_keys, self.secret_key) if v is not None
+                for k in v.get_secret_value().split(",") if k.strip()]
+        if not keys:
+            raise SettingsError("LEDGERLINK_SECRET_KEY: required to encrypt tokens at rest and sign connect links; "
+                                "expected a Fernet key (or LEDGERLINK_SECRET_KEYS: several, newest first)")
+        return ",".join(dict.fromkeys(keys))
+
+    def optional_secret_key(self) -> str | None:
+        """`require_secret_key()`, or None when no key is set (roles that can do without: tests, the CLI)."""
+        return self.require_secret_key() if (self.secret_key or self.secret_keys) else None
+
+    def signing_key(self) -> str:
+        """The newest key: signs connect links and OAuth states."""
+        return self.require_secret_key().split(",")[0]
 
 
 def _alias_of(field_name: str) -> str:

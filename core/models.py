@@ -4,18 +4,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
+    DateTime,
     Float,
     Index,
+    Integer,
     LargeBinary,
     Numeric,
+    String,
     Table,
     Text,
     Unicode,
@@ -121,6 +125,9 @@ class Item(SQLModel, table=True):
     card_channel: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
     card_version: int | None = None  # the `version` the card was last drawn at; behind it, the card is stale
+    # the sender's "You sent…" DM (redrawn as the item moves on: no Retrieve once it is decided)
+    receipt_channel: str | None = Field(default=None, max_length=32)
+    receipt_ts: str | None = Field(default=None, max_length=32)
     state_before_archive: str | None = Field(default=None, max_length=32)
     # what the card and the export need to know (vendor, project, lines, QBO summary…), refreshed on each ingest
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
@@ -469,3 +476,81 @@ apscheduler_jobs = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class ConnectLink(SQLModel, table=True):
+    """A `/ledgerlink connect` link handed to one admin: single-use (`opened_at` is set, conditionally, by the first
+    open; `completed_at` in the same transaction as the connection it produced) and valid for 10 minutes.
+
+    When the grant is for another QuickBooks realm / Procore company than the tenant's, the new tokens wait here
+    (encrypted, `pending_*`) until an admin confirms in Slack; the old connection keeps working meanwhile.
+    """
+
+    __tablename__ = "connect_links"
+    id: int | None = Field(default=None, primary_key=True)
+    jti: str = Field(max_length=64, unique=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    provider: str = Field(max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    slack_user_id: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    opened_at: datetime | None = None
+    completed_at: datetime | None = None
+    previous_external_id: str | None = Field(default=None, max_length=64)
+    pending_external_id: str | None = Field(default=None, max_length=64)
+    pending_tokens_enc: str | None = Field(default=None, sa_column=Column(Text))  # TokenSet as encrypted JSON
+    decision: str | None = Field(default=None, max_length=16)  # None | "confirmed" | "cancelled"
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+# slack_sdk's SQLAlchemy installation and OAuth-state stores' tables (multi-workspace installs), as its builders
+# define them and under their default names, declared here so the migrations own them (the stores find them in
+# place; core imports no Slack library). Token columns are TEXT: they hold Fernet ciphertext
+# (bot/slack_install.py), longer than slack_sdk's String(200).
+def _slack_columns(*, user: bool) -> list[Column]:
+    cols = [Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("client_id", String(32), nullable=False), Column("app_id", String(32), nullable=False),
+            Column("enterprise_id", String(32)), Column("enterprise_name", String(200))]
+    if user:
+        cols.append(Column("enterprise_url", String(200)))
+    cols += [Column("team_id", String(32)), Column("team_name", String(200)), Column("bot_token", Text),
+             Column("bot_id", String(32)), Column("bot_user_id", String(32)), Column("bot_scopes", String(1000)),
+             Column("bot_refresh_token", Text), Column("bot_token_expires_at", DateTime)]
+    if user:
+        cols += [Column("user_id", String(32), nullable=False), Column("user_token", Text),
+                 Column("user_scopes", String(1000)), Column("user_refresh_token", Text),
+                 Column("user_token_expires_at", DateTime)]
+        cols += [Column(name, String(200)) for name in ("incoming_webhook_url", "incoming_webhook_channel",
+                                                        "incoming_webhook_channel_id",
+                                                        "incoming_webhook_configuration_url")]
+    cols.append(Column("is_enterprise_install", Boolean, nullable=False))
+    if user:
+        cols.append(Column("token_type", String(32)))
+    cols.append(Column("installed_at", DateTime, nullable=False))
+    return cols
+
+
+slack_installations = Table(
+    "slack_installations", SQLModel.metadata, *_slack_columns(user=True),
+    Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"))
+slack_bots = Table("slack_bots", SQLModel.metadata, *_slack_columns(user=False),
+                   Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"))
+slack_oauth_states = Table(
+    "slack_oauth_states", SQLModel.metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("state", String(200), nullable=False), Column("expire_at", DateTime, nullable=False))
+
+
+class Delegation(SQLModel, table=True):
+    """An approver away: until the end of `until` (the tenant's date) or `/ledgerlink back`, reminders and
+    escalations meant for `user_id` go to `delegate_id`, whose decisions are recorded on their behalf."""
+
+    __tablename__ = "delegations"
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    delegate_id: int = Field(foreign_key="users.id")
+    until: date
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None  # `back` before the date

@@ -19,11 +19,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from blocks import cards, ids, modals
+from blocks.connections import change_notice
 from blocks.ready import selected_ids
 from bot.actions import accept, batches, common, export_now, finish, reject, resend, retrieve, retry, send
 from bot.identity import Identity
-from bot.services import home, ready_post
+from bot.services import connections, home, ready_post
 from bot.services.runtime import Services, of
+from core.crypto import SecretBox
+from core.domain.errors import InvalidInput
 from core.domain.permissions import Perm, check
 from core.domain.workflow import Outcome
 from handlers.context import item_id_of, services, team_id, tell, user_id, who
@@ -127,6 +130,26 @@ def handle_details(ack: Ack, body: dict, action: dict, client: WebClient, contex
     _decide(svc, body, action, client, open_details)
 
 
+def handle_connection_decision(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
+                               context: BoltContext) -> None:
+    """Confirm switch / Cancel on a held switch to another QuickBooks or Procore company (admins only)."""
+    svc = services(context)
+    ack()
+    link_id = item_id_of(action)
+    try:
+        me = who(svc, client, body)
+        if link_id is None:
+            raise InvalidInput("That button doesn't name a connection change; nothing changed.")
+        change = connections.decide(svc.engine, SecretBox(svc.settings.require_secret_key()), me.actor,
+                                    me.tenant_id, link_id, confirm=action["action_id"] == ids.CONNECTION_CONFIRM)
+    except common.SENTENCE_ERRORS as exc:
+        tell(client, body, common.sentence_of(exc))
+        return
+    if body.get("response_url"):
+        respond(replace_original=True, **change_notice(change).as_kwargs())
+    connections.announce(svc.notifier, svc.engine, change)
+
+
 def handle_link_clicked(ack: Ack) -> None:
     ack()  # link buttons open the browser; Slack still tells us and wants an ack
 
@@ -221,6 +244,8 @@ def register(app: App) -> None:
     app.action(ids.RETRIEVE)(background(handle_retrieve))
     app.action(ids.RESEND)(background(handle_resend))
     app.action(ids.DETAILS)(guarded(handle_details))
+    app.action(ids.CONNECTION_CONFIRM)(guarded(handle_connection_decision))
+    app.action(ids.CONNECTION_CANCEL)(guarded(handle_connection_decision))
     for link_button in (ids.VIEW_PROCORE, ids.VIEW_QBO, ids.OPEN_LINK):
         app.action(link_button)(handle_link_clicked)
     app.action(ids.HOME_REFRESH)(guarded(handle_home_refresh))

@@ -12,6 +12,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,14 +22,15 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from blocks import ids
 from blocks.cards import Message
-from blocks.help import HelpEntry, help_message, usage_line
-from blocks.reports import report_message
-from bot.actions import common, export_now, finish, link, refresh, report, resend, retrieve, send
-from bot.identity import Identity
+from blocks.help import HelpEntry, help_message, unknown_command, usage_line
+from blocks.text import escape
+from bot.actions import away, common, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
-from bot.services.runtime import Services
 from core.domain.errors import InvalidInput
+from core.domain.parsing import strict_id
+from handlers import seed_commands
+from handlers.command_kit import Call, Usage, shown_report
 from handlers.context import services, who
 from handlers.errors import guarded
 from handlers.pickers import open_link_modal, open_send_modal, sent_sentence
@@ -36,19 +38,6 @@ from handlers.progress import Progress, run_long
 from handlers.views import open_settings
 
 logger = logging.getLogger(__name__)
-
-
-class Usage(Exception):
-    """The arguments don't fit; the message says why (the usage line is added)."""
-
-
-@dataclass
-class Call:
-    svc: Services
-    client: WebClient
-    body: dict[str, Any]
-    respond: Respond
-    me: Identity
 
 
 @dataclass(frozen=True)
@@ -121,11 +110,12 @@ def _sub_resend(call: Call, args: tuple[str, str]) -> str:
 
 def _sub_export(call: Call, args: tuple[str, str]) -> None:
     out = export_now.export(call.svc, _target(call, args), call.me.actor)
-    call.respond(text=f":hourglass_flowing_sand: Exporting {out.item.title} to QuickBooks…")
+    call.respond(text=f":hourglass_flowing_sand: Exporting {escape(out.item.title)} to QuickBooks…")
 
     def show_result() -> None:
         item = finish.finish_export(call.svc, out.item.id)  # type: ignore[arg-type]
-        call.respond(replace_original=True, text=export_now.export_sentence(call.svc, item))
+        call.respond(replace_original=True, text=escape(export_now.export_sentence(call.svc, item),
+                                                         keep_mentions=True))
     call.svc.submit(show_result)
 
 
@@ -163,15 +153,7 @@ def _sub_report(call: Call, parsed: tuple[str, int | None]) -> None:
     name, project = parsed
 
     def work(progress: Progress) -> Message:
-        built = report.build(call.svc, call.me, name, project=project)
-        attached = False
-        if built.report.long:
-            dm = call.client.conversations_open(users=call.me.user.slack_user_id)["channel"]["id"]
-            call.client.files_upload_v2(channel=dm, content=built.csv, filename=built.report.filename,
-                                        title=built.report.title,
-                                        initial_comment=f"{built.report.title}: all {len(built.report.rows)} rows.")
-            attached = True
-        return report_message(built.report, csv_attached=attached)
+        return shown_report(call, report.build(call.svc, call.me, name, project=project))
     run_long(call.svc, call.respond, f"the {name} report", work)
 
 
@@ -185,11 +167,12 @@ def _sub_link(call: Call, parsed: tuple[str, str | None, str | None]) -> str | N
 
 
 def _sub_connect(call: Call, provider: str) -> Message:
-    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.tenant_id, provider, call.svc.settings.public_url)
+    url = admin.connect_url(call.svc.engine, call.me.actor, call.me.user, provider,
+                            key=call.svc.settings.signing_key(), public_url=call.svc.settings.public_url)
     label = {"qbo": "QuickBooks", "procore": "Procore"}[provider]
     return Message(text=f"Connect {label}: {url}", blocks=[
-        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it expires "
-                                                  "10 minutes after you open it). Only you can see this message.")),
+        SectionBlock(text=MarkdownTextObject(text=f"Open this link to connect *{label}* to Ledgerlink (it works once, "
+                                                  "for 10 minutes, for you only). Only you can see this message.")),
         ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Connect {label}", url=url, style="primary",
                                                                   action_id=ids.OPEN_LINK)])])
 
@@ -202,7 +185,7 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
 def _team_channel_args(args: list[str]) -> tuple[int, str | None]:
-    if len(args) != 2 or not args[0].isdigit():
+    if len(args) != 2 or strict_id(args[0]) is None:
         raise Usage("Say the Procore project id and then the channel (or `none`)")
     ref = args[1]
     if ref.lower() in ("none", "off", "-"):
@@ -246,18 +229,42 @@ def _slack_user(client: WebClient, ref: str) -> dict[str, Any]:
     raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.")
 
 
-def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
-    ref, what = parsed
-
+def _known_user(client: WebClient, ref: str) -> dict[str, Any]:
     try:
-        target = _slack_user(call.client, ref)
+        return _slack_user(client, ref)
     except SlackApiError:
         raise InvalidInput(f"I can't find a Slack user '{ref}'; mention them, like `@dana`.") from None
+
+
+def _sub_grant(call: Call, parsed: tuple[str, str]) -> str:
+    ref, what = parsed
+    target = _known_user(call.client, ref)
     profile = target.get("profile") or {}
     granted = admin.grant(call.svc.engine, call.me.actor, call.me.tenant_id, slack_user_id=target["id"], what=what,
                           name=profile.get("real_name") or target.get("real_name") or target.get("name"),
                           email=profile.get("email"))
     return f":key: <@{target['id']}> is now {granted.describe()} in Ledgerlink (was {granted.before})."
+
+
+def _away_args(args: list[str]) -> tuple[str, date]:
+    words = [a for a in args if a.lower() != "until"]
+    if len(words) != 2:
+        raise Usage("Name your delegate and your last day away")
+    try:
+        return words[0], date.fromisoformat(words[1])
+    except ValueError:
+        raise Usage(f"'{words[1]}' isn't a date; write it like 2026-12-24") from None
+
+
+def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
+    ref, until = parsed
+    target = _known_user(call.client, ref)
+    return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
+                     today=datetime.now(UTC).date())
+
+
+def _sub_back(call: Call, _: None) -> str:
+    return away.back(call.svc.engine, call.me.actor, today=datetime.now(UTC).date())
 
 
 # --- the table -------------------------------------------------------------------------------------------------
@@ -291,9 +298,10 @@ _add("link", "link company|project [<Procore id or name> <QuickBooks id or name>
      lambda a: (_choice(a, 0, ("company", "project"), "kind of record"), *_pair(a)), _sub_link,
      who="Standard and up",
      examples=("link company", "link company 562949953421636 58", 'link project "Riverside Clinic" "Riverside"'))
-_add("refresh", "refresh companies|cost-codes|projects", "re-read a list from QuickBooks and Procore now",
+_add("refresh", "refresh " + "|".join(refresh.REFRESH),
+     "re-read a list or a kind of Procore item from QuickBooks and Procore now",
      lambda a: _one(a, tuple(refresh.REFRESH), "list"), _sub_refresh, who="Standard and up",
-     examples=("refresh companies",))
+     examples=("refresh companies", "refresh invoices"))
 _add("sync", "sync paid|job-costs|vendors [now]", "see when a sync last ran, or run it now",
      lambda a: (_choice(a, 0, tuple(refresh.SYNC), "sync"), _now(a)), _sub_sync, who="admins for `now`",
      examples=("sync paid", "sync paid now"))
@@ -311,6 +319,20 @@ _add("team-channel", "team-channel <Procore project id> #channel|none",
 _add("grant", "grant @person approver|not-approver|standard|read-only|admin|none",
      "set someone's Ledgerlink permission", lambda a: _grant_args(a), _sub_grant, mode="now", who="admins",
      examples=("grant @dana approver", "grant @riley read-only"))
+_add("away", "away @delegate until <YYYY-MM-DD>", "you're out: reminders go to your delegate, who may decide "
+     "in your place (ends by itself after that day)", _away_args, _sub_away, mode="now",
+     examples=("away @kim until 2026-12-24",))
+_add("back", "back", "end your out-of-office early", _no_args, _sub_back, mode="now")
+
+
+# --- the seed's actions (issue 16, part 2): handlers/seed_commands.py ------------------------------------------
+for _entry in seed_commands.ENTRIES:
+    _add(*_entry)
+_plain_sync = SUBS["sync"]
+_add("sync", seed_commands.SYNC_USAGE, "see when a sync last ran, run it now, or turn job-cost sync on or off",
+     lambda a: seed_commands.sync_args(a, _plain_sync.parse),
+     lambda c, p: seed_commands.sync_run(c, p, _plain_sync.run), who="admins for `now`, `on` and `off`",
+     examples=("sync paid", "sync paid now", "sync job-costs on \"Riverside Clinic\"", "sync job-costs off"))
 
 
 def _one(args: list[str], choices: tuple[str, ...], what: str) -> str:
@@ -338,7 +360,7 @@ def _project(args: list[str]) -> int | None:
     if len(args) > 2:
         raise Usage("Give at most one project id")
     if len(args) == 2:
-        if not args[1].isdigit():
+        if strict_id(args[1]) is None:
             raise Usage(f"'{args[1]}' isn't a Procore project id")
         if args[0] != "job-costs":
             raise Usage("Only the job-costs report takes a project id")
@@ -355,8 +377,8 @@ def _grant_args(args: list[str]) -> tuple[str, str]:
 
 
 # --- the listener ---------------------------------------------------------------------------------------------
-def _as_reply(result: Message | str) -> dict[str, Any]:
-    msg = result if isinstance(result, Message) else Message(text=result)
+def as_reply(result: Message | str) -> dict[str, Any]:
+    msg = result if isinstance(result, Message) else Message(text=escape(result, keep_mentions=True))
     return {"text": msg.text, "blocks": [b.to_dict() for b in msg.blocks] or None}
 
 
@@ -373,33 +395,33 @@ def handle_command(ack: Ack, body: dict, client: WebClient, respond: Respond, co
     name = args[0].lower() if args else "help"
     sub = SUBS.get(name)
     if sub is None:
-        ack(text=f"I don't know `{args[0]}`. Try `{ids.COMMAND} help` for the list.")
+        ack(text=unknown_command(ids.COMMAND, args[0], SUBS))
         return
     try:
         parsed = sub.parse(args[1:])
     except Usage as exc:
-        ack(text=usage_line(ids.COMMAND, sub.help, str(exc)))
+        ack(text=usage_line(ids.COMMAND, sub.help, escape(str(exc))))
         return
     if name == "help":
         only = SUBS[parsed].help if parsed in SUBS else None
-        ack(**_as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
+        ack(**as_reply(help_message(ids.COMMAND, HELP_ENTRIES, only=only)))
         return
     try:
         call = Call(svc, client, body, respond, who(svc, client, body))
         if sub.mode == "now":
-            ack(**_as_reply(sub.run(call, parsed) or ""))
+            ack(**as_reply(sub.run(call, parsed) or ""))
             return
     except common.SENTENCE_ERRORS as exc:
-        ack(text=common.sentence_of(exc))
+        ack(text=escape(common.sentence_of(exc), keep_mentions=True))
         return
     ack()
     try:
         result = sub.run(call, parsed)
     except common.SENTENCE_ERRORS as exc:
-        respond(text=common.sentence_of(exc))
+        respond(text=escape(common.sentence_of(exc), keep_mentions=True))
         return
     if result:
-        respond(**_as_reply(result))
+        respond(**as_reply(result))
 
 
 def register(app: App) -> None:

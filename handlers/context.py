@@ -9,8 +9,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from blocks.text import escape
 from bot.identity import Identity, resolve
 from bot.services.runtime import Services
+from core.domain.parsing import strict_id
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +48,13 @@ def who(svc: Services, client: WebClient, body: dict[str, Any]) -> Identity:
 
 
 def item_id_of(action: dict[str, Any]) -> int | None:
-    try:
-        return int(str(action.get("value", "")).strip())
-    except ValueError:
-        return None
+    return strict_id(str(action.get("value", "")).strip())
 
 
 def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """Answer only the person who acted: ephemeral where they clicked, else (App Home, modals) a DM."""
     uid = user_id(body)
+    text = escape(text, keep_mentions=True)  # our sentence, with names from Procore, QuickBooks or a person in it
     channel = ((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
                or body.get("channel_id"))
     try:

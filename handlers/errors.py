@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from core import db_outage
+from core.domain.errors import DomainError
 from handlers.context import tell
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,14 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     def run(**kwargs: Any) -> Any:
         try:
             return listener(**kwargs)
+        except DomainError as exc:  # a refusal in words (e.g. a form whose metadata was altered): no trace, no ref
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                ack()
+            body = kwargs.get("body") or {}
+            logger.info("refused in %s: %s", body.get("type") or "command", exc.sentence)
+            tell(kwargs["client"], body, exc.sentence)
+            return None
         except Exception as exc:
             ack = kwargs.get("ack")
             if ack is not None and getattr(ack, "response", None) is None:

@@ -18,14 +18,15 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import ids
 from blocks import pickers as blocks
-from blocks.text import money
+from blocks.modals import STALE_FORM
 from bot.actions import common, link, resend, send
 from bot.identity import resolve
 from bot.services import lookup, pickers
 from bot.services.runtime import Services
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, InvalidInput
 from core.domain.states import ItemType
 from core.models import Item
+from core.money import money
 from handlers.context import services, team_id, tell, user_id, who
 from handlers.errors import guarded
 
@@ -97,6 +98,8 @@ def handle_picked_in_link_modal(ack: Ack, body: dict, client: WebClient, context
     view = body["view"]
     meta = blocks.read_meta(view)
     kind = meta.get("kind", "company")
+    if kind not in blocks.LINK_KINDS:  # private_metadata altered on the way
+        raise InvalidInput(STALE_FORM)
     procore_source, qbo_source = link.SOURCES[kind]
     try:
         me = who(svc, client, body)
@@ -124,6 +127,8 @@ def handle_link_submitted(ack: Ack, body: dict, view: dict, client: WebClient, c
     svc = services(context)
     meta = blocks.read_meta(view)
     kind = meta.get("kind", "company")
+    if kind not in blocks.LINK_KINDS:  # private_metadata altered on the way
+        raise InvalidInput(STALE_FORM)
     procore, qbo = blocks.picked(view, ids.LINK_PROCORE_BLOCK), blocks.picked(view, ids.LINK_QBO_BLOCK)
     k = blocks.LINK_KINDS[kind]
     if procore is None or qbo is None:

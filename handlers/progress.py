@@ -13,6 +13,7 @@ from collections.abc import Callable
 from slack_bolt import Respond
 
 from blocks.cards import Message
+from blocks.text import escape
 from bot.actions import common
 from bot.services.runtime import Services
 
@@ -26,7 +27,7 @@ class Progress:
     def __init__(self, respond: Respond, label: str) -> None:
         self.respond, self.label, self.started = respond, label, time.monotonic()
         self.lock, self.finished, self.counts = threading.Lock(), threading.Event(), {}
-        respond(text=f":hourglass_flowing_sand: Working on {label}…")
+        respond(text=f":hourglass_flowing_sand: Working on {escape(label)}…")
         threading.Thread(target=self._beat, daemon=True, name="ll-progress").start()
 
     def update(self, counts: dict[str, int]) -> None:
@@ -40,14 +41,14 @@ class Progress:
                 if self.finished.is_set():
                     return
                 done = ", ".join(f"{n} {k}" for k, n in self.counts.items())
-                self.respond(replace_original=True, text=f":hourglass_flowing_sand: Still working on {self.label}… "
-                                                         f"({int(time.monotonic() - self.started)} s"
-                                                         f"{'; ' + done if done else ''})")
+                self.respond(replace_original=True,
+                             text=f":hourglass_flowing_sand: Still working on {escape(self.label)}… "
+                                  f"({int(time.monotonic() - self.started)} s{'; ' + done if done else ''})")
 
     def done(self, message: Message | str) -> None:
         with self.lock:
             self.finished.set()
-            msg = message if isinstance(message, Message) else Message(text=message)
+            msg = message if isinstance(message, Message) else Message(text=escape(message, keep_mentions=True))
             self.respond(replace_original=True, text=msg.text, blocks=[b.to_dict() for b in msg.blocks] or None)
 
 

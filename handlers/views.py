@@ -14,7 +14,7 @@ from bot.actions import common, reject
 from bot.scheduler import reschedule
 from bot.services import admin, home
 from bot.services.runtime import Services
-from core.domain.errors import DomainError
+from core.domain.errors import DomainError, InvalidInput
 from handlers.context import services, team_id, tell, user_id, who
 from handlers.errors import guarded
 
@@ -34,12 +34,13 @@ def open_settings(svc: Services, client: WebClient, body: dict[str, Any]) -> Non
 
 def handle_reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     svc = services(context)
-    meta = modals.read_meta(view)
     reason = (((view["state"]["values"].get(ids.REASON_BLOCK) or {}).get(ids.REASON_INPUT) or {})
               .get("value") or "").strip()
     try:
+        item_id = modals.read_meta(view).get("item_id")  # checked: an altered form gets a sentence
+        if item_id is None:
+            raise InvalidInput(modals.STALE_FORM)
         me = who(svc, client, body)
-        item_id = int(meta["item_id"])
         reject.reject(svc, item_id, me.actor, reason)
     except common.SENTENCE_ERRORS as exc:
         ack(response_action="errors", errors={ids.REASON_BLOCK: common.sentence_of(exc)[:2000]})

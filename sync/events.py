@@ -19,12 +19,13 @@ from core.domain import audit
 from core.domain.permissions import SYSTEM
 from core.domain.settings import tenant_settings
 from core.models import AuditEvent, Item
+from core.money import money
 from sync.jobs.base import cursor
-from sync.mappers.money import usd
 from sync.mappers.payments import Application, PaidStatus
 
 PAID, REVERSED = "notify.paid", "notify.payment_reversed"
-KINDS = {PAID: "paid", REVERSED: "payment_reversed"}
+RECEIVED, RECEIPT_REVERSED = "notify.received", "notify.receipt_reversed"  # money coming in: owner invoices
+KINDS = {PAID: "paid", REVERSED: "payment_reversed", RECEIVED: "received", RECEIPT_REVERSED: "receipt_reversed"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class PaymentEvent:
 
     id: int
     tenant_id: int
-    kind: str  # "paid" | "payment_reversed"
+    kind: str  # "paid" | "payment_reversed" | "received" | "receipt_reversed"
     item_id: int | None
     invoice: str
     vendor: str
@@ -44,18 +45,33 @@ class PaymentEvent:
     status: str  # "Paid in full ($48,250.00)" / "Partially paid $10,000.00 of $48,250.00" / ...
     channel: str | None
     created_at: datetime
+    invoice_number: str | None = None
+
+    @property
+    def incoming(self) -> bool:
+        return self.kind in ("received", "receipt_reversed")
+
+    @property
+    def reversed(self) -> bool:
+        return self.kind in ("payment_reversed", "receipt_reversed")
 
     def text(self) -> str:
         ref = f" (ref {self.reference})" if self.reference else ""
         when = f" on {self.payment_date.isoformat()}" if self.payment_date else ""
+        number = self.invoice_number or self.invoice
+        if self.kind == "received":
+            return f"{self.vendor} paid {money(self.amount)} on invoice {number}{when}{ref}. {self.status}."
+        if self.kind == "receipt_reversed":
+            return (f"{self.vendor}'s payment of {money(self.amount)} on invoice {number}{when}{ref} was voided or "
+                    f"deleted in QuickBooks. {self.status}.")
         if self.kind == "payment_reversed":
-            return (f"Payment reversed: {self.invoice} from {self.vendor} — {usd(self.amount)}{when}{ref} was "
+            return (f"Payment reversed: {self.invoice} from {self.vendor} — {money(self.amount)}{when}{ref} was "
                     f"voided or deleted in QuickBooks. {self.status}.")
-        return f"Paid: {self.invoice} from {self.vendor} — {usd(self.amount)}{when}{ref}. {self.status}."
+        return f"Paid: {self.invoice} from {self.vendor} — {money(self.amount)}{when}{ref}. {self.status}."
 
 
 def record_payment(session: Session, *, item: Item, app: Application, status: PaidStatus, vendor: str,
-                   reversed_: bool = False) -> AuditEvent:
+                   reversed_: bool = False, incoming: bool = False) -> AuditEvent:
     """Add the notice for one payment applied to (or taken off) one invoice, in the caller's transaction."""
     settings = tenant_settings(session, item.tenant_id)
     detail: dict[str, Any] = {
@@ -63,8 +79,10 @@ def record_payment(session: Session, *, item: Item, app: Application, status: Pa
         "payment_date": app.payment_date.isoformat(), "reference": app.reference,
         "bill_payment_id": app.bill_payment_id, "bill_id": app.bill_id, "fully_paid": status.fully_paid,
         "status": status.text(), "channel": settings.notify_channel or settings.approvers_channel,
+        "invoice_number": (item.detail or {}).get("invoice_number"),
     }
-    return audit.record(session, tenant_id=item.tenant_id, actor=SYSTEM, action=REVERSED if reversed_ else PAID,
+    action = (RECEIPT_REVERSED if reversed_ else RECEIVED) if incoming else (REVERSED if reversed_ else PAID)
+    return audit.record(session, tenant_id=item.tenant_id, actor=SYSTEM, action=action,
                         item_id=item.id, before=item.state, after=item.state, detail=detail)
 
 
@@ -75,7 +93,7 @@ def _event(row: AuditEvent) -> PaymentEvent:
         invoice=str(d.get("invoice", "")), vendor=str(d.get("vendor", "")), amount=Decimal(str(d.get("amount", "0"))),
         payment_date=date.fromisoformat(d["payment_date"]) if d.get("payment_date") else None,
         reference=d.get("reference"), fully_paid=bool(d.get("fully_paid")), status=str(d.get("status", "")),
-        channel=d.get("channel"), created_at=row.created_at)
+        channel=d.get("channel"), created_at=row.created_at, invoice_number=d.get("invoice_number"))
 
 
 def _query(tenant_id: int):  # type: ignore[no-untyped-def]

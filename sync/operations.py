@@ -10,7 +10,8 @@ import sync.writes.cost_items
 import sync.writes.direct_costs
 import sync.writes.invoices
 import sync.writes.payments
-import sync.writes.projects  # noqa: F401 - the imports above and this one register the operations
+import sync.writes.projects
+import sync.writes.receipts  # noqa: F401 - the imports above and this one register the operations
 from sync.outbox import Operation
 from sync.writes.registry import OPERATIONS, ContextFor
 

@@ -24,6 +24,7 @@ import random
 import signal
 import socket
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +34,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
+from core import logctx, metrics
 from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
@@ -120,7 +122,16 @@ def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, re
                         payload=payload or {}, requestid=requestid)
     session.add(entry)
     session.flush()
+    ids = {"tenant": tenant_id, "item": item_id, "outbox": entry.id, "requestid": requestid}
+    logctx.bind(**ids)  # the rest of the action's lines carry them too (when it has a log scope)
+    with logctx.scope(**ids):
+        logger.info("outbox %s (%s) queued", entry.id, operation)
     return entry
+
+
+def log_ids(entry: OutboxEntry) -> AbstractContextManager[None]:
+    """A log scope with the entry's ids (rows run in a /batch share one scope; each line names its own row)."""
+    return logctx.scope(tenant=entry.tenant_id, item=entry.item_id, outbox=entry.id, requestid=entry.requestid)
 
 
 @dataclass
@@ -200,7 +211,8 @@ class Outbox:
         """Execute one claimed entry. An unexpected error (a bug, not a remote refusal) is logged and the entry
         stays claimed, to be retried when the claim times out — one bad row never stops the others."""
         try:
-            return self._run(entry_id)
+            with logctx.scope(outbox=entry_id):
+                return self._run(entry_id)
         except Exception as exc:
             if is_outage(exc):  # no outcome yet (the database went away first): release the claim once it is back
                 self._release_later([entry_id])
@@ -214,6 +226,7 @@ class Outbox:
             self._remember_items(s, [entry] if entry else [])
         if entry is None or entry.status != OutboxStatus.CLAIMED or entry.claimed_by != self.worker_id:
             return OutboxStatus(entry.status) if entry else OutboxStatus.FAILED
+        logctx.bind(tenant=entry.tenant_id, item=entry.item_id, requestid=entry.requestid)
         op = self.operations.get(entry.operation)
         if op is None:
             return self._fail(entry, f"Ledgerlink does not know how to '{entry.operation}' (a newer version "
@@ -331,6 +344,8 @@ class Outbox:
             self._kill("before_commit")
             s.commit()
         self._kill("after_commit")
+        metrics.record_outbox_result("done", entry.operation, entry.created_at)
+        logger.info("outbox %s (%s) done: %s", entry.id, entry.operation, result.remote_id)
         return OutboxStatus.DONE
 
     def _recorded_already(self, entry: OutboxEntry, result: RemoteResult) -> bool:
@@ -350,7 +365,9 @@ class Outbox:
                                             mutate=lambda _s, _i: {"last_error": sentence},
                                             request_id=entry.requestid, detail={"error": sentence})
             s.commit()
-        logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
+        metrics.record_outbox_result("failed", entry.operation, entry.created_at)
+        with log_ids(entry):
+            logger.info("outbox %s (%s) failed: %s", entry.id, entry.operation, sentence)
         return OutboxStatus.FAILED
 
     def _retry_later_now(self, entry: OutboxEntry, exc: Exception) -> OutboxStatus:
@@ -363,5 +380,6 @@ class Outbox:
                                              "next_attempt_at": self.clock() + timedelta(seconds=delay),
                                              "last_error": str(exc)[:2000]})
             s.commit()
-        logger.info("outbox %s (%s) will retry in %.0fs: %s", entry.id, entry.operation, delay, exc)
+        with log_ids(entry):
+            logger.info("outbox %s (%s) will retry in %.0fs: %s", entry.id, entry.operation, delay, exc)
         return OutboxStatus.PENDING if ok else OutboxStatus.CLAIMED

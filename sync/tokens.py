@@ -23,6 +23,7 @@ and raises `ReauthorizationRequired`. Tokens are never logged; `TokenSet` masks 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,8 +33,10 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core import metrics
 from core.crypto import SecretBox
 from core.models import Connection
+from sync.outbox import CRASH_ENV, crash_point_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -144,31 +147,37 @@ class TokenStore:
     # -- writing a grant ---------------------------------------------------------------------------------
     def save(self, *, tenant_id: int, provider: str, external_id: str | None, tokens: TokenSet) -> int:
         """Store a fresh grant (OAuth callback): create or replace the tenant's connection; status active."""
-        now = self.clock()
         for _ in range(2):  # a concurrent first save may win the unique (tenant, provider); then update it
             try:
                 with Session(self.engine, expire_on_commit=False) as s:
-                    row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
-                                                          Connection.provider == provider).with_for_update()
-                                 ).one_or_none()
-                    row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
-                    row.external_id = external_id
-                    row.access_token_enc = self.box.encrypt(tokens.access_token)
-                    row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
-                    row.access_expires_at = tokens.access_expires_at
-                    row.refresh_expires_at = tokens.refresh_expires_at
-                    row.refresh_token_issued_at = now
-                    row.status, row.status_detail = ACTIVE, None
-                    row.version = (row.version or 0) + 1
-                    row.updated_at = now
-                    s.add(row)
+                    row = self.write_grant(s, tenant_id=tenant_id, provider=provider, external_id=external_id,
+                                           tokens=tokens)
                     s.commit()
-                    logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id,
-                                row.version)
                     return int(row.id)  # type: ignore[arg-type]
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not save the {provider} connection of tenant {tenant_id}")
+
+    def write_grant(self, s: Session, *, tenant_id: int, provider: str, external_id: str | None,
+                    tokens: TokenSet) -> Connection:
+        """`save` inside the caller's transaction (flushed, not committed): the connection row, status active."""
+        now = self.clock()
+        row = s.exec(select(Connection).where(Connection.tenant_id == tenant_id,
+                                              Connection.provider == provider).with_for_update()).one_or_none()
+        row = row or Connection(tenant_id=tenant_id, provider=provider, version=0)
+        row.external_id = external_id
+        row.access_token_enc = self.box.encrypt(tokens.access_token)
+        row.refresh_token_enc = self.box.encrypt(tokens.refresh_token)
+        row.access_expires_at = tokens.access_expires_at
+        row.refresh_expires_at = tokens.refresh_expires_at
+        row.refresh_token_issued_at = now
+        row.status, row.status_detail = ACTIVE, None
+        row.version = (row.version or 0) + 1
+        row.updated_at = now
+        s.add(row)
+        s.flush()
+        logger.info("saved %s connection %s for tenant %s (version %s)", provider, row.id, tenant_id, row.version)
+        return row
 
     def mark_needs_reauth(self, connection_id: int, detail: str) -> None:
         with Session(self.engine) as s:
@@ -263,12 +272,14 @@ class TokenStore:
             if not refresh_token:
                 return self._give_up(s, row, f"{label} has no refresh token stored — an admin must reconnect it")
             try:
-                new = refresher(refresh_token)
+                new = self._counted(row.provider, refresher, refresh_token)
             except InvalidGrant as exc:
+                metrics.TOKEN_REFRESHES.labels(row.provider, "invalid_grant").inc()
                 when = self.clock().strftime("%Y-%m-%d %H:%M UTC")
                 return self._give_up(s, row, f"{label} refused Ledgerlink's saved sign-in on {when} "
                                              f"(invalid_grant{': ' + str(exc) if str(exc) else ''}) — an admin must "
                                              f"reconnect {label}")
+            _crash_point("token_refreshed")  # the provider has rotated; nothing is saved yet
             now = self.clock()
             new_refresh = new.refresh_token or refresh_token
             values = {
@@ -286,10 +297,23 @@ class TokenStore:
                 s.rollback()
                 raise TokenError(f"connection {connection_id} changed under the refresh lock; token not used")
             s.commit()  # the new refresh token is durable before anyone uses the new access token
+            _crash_point("token_saved")
             self.refresh_count += 1
+            metrics.TOKEN_REFRESHES.labels(row.provider, "ok").inc()
             logger.info("refreshed %s connection %s (version %s -> %s%s)", row.provider, connection_id, row.version,
                         row.version + 1, ", refresh token rotated" if new_refresh != refresh_token else "")
             return new.access_token
+
+    @staticmethod
+    def _counted(provider: str, refresher: Refresher, refresh_token: str) -> TokenSet:
+        """Call the refresher; count a failure other than invalid_grant (network, 5xx) as an error."""
+        try:
+            return refresher(refresh_token)
+        except InvalidGrant:
+            raise
+        except Exception:
+            metrics.TOKEN_REFRESHES.labels(provider, "error").inc()
+            raise
 
     def _give_up(self, s: Session, row: Connection, detail: str) -> str:
         s.execute(update(Connection).where(Connection.id == row.id).values(
@@ -297,6 +321,15 @@ class TokenStore:
         s.commit()
         logger.warning("%s connection %s needs re-authorisation: %s", row.provider, row.id, detail)
         raise ReauthorizationRequired(row.id, row.provider, detail)  # type: ignore[arg-type]
+
+
+def _crash_point(point: str) -> None:
+    """Test only (tests/reliability/test_security_refresh.py): LEDGERLINK_CRASH_AT=<point> SIGKILLs the process
+    here, as sync/outbox.py's kill points do. Inert unless set."""
+    if os.environ.get(CRASH_ENV) == point:
+        crash = crash_point_from_env()
+        if crash is not None:
+            crash(point)
 
 
 class ConnectionTokens:

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from core.db import make_engine
 from core.migrate import upgrade
+from tests.reliability import tally
 from tests.support.postgres import PrivatePostgres, create_database
 
 # a real key for tests, so code paths that encrypt tokens run for real
@@ -103,3 +104,24 @@ def remote_world(engine, sandboxes):
     from tests.support.world_remote import RemoteWorld
 
     return RemoteWorld(engine, sandboxes)
+
+
+# --- the reliability summary: one table at the end, totals across pytest-xdist workers ------------------------
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the counts to the controller
+        workeroutput["reliability_tally"] = tally.counts()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]  # xdist: a worker finished
+    tally.merge(getattr(node, "workeroutput", {}).get("reliability_tally", {}))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if hasattr(terminalreporter.config, "workerinput") or not any(tally.snapshot().values()):
+        return
+    terminalreporter.section("reliability summary")
+    for line in tally.table():
+        terminalreporter.write_line(line)

@@ -21,6 +21,7 @@ from core.domain.permissions import Perm, check
 from core.models import SyncCursor
 from sync.jobs import base as jobs_base
 from sync.jobs.base import run_job
+from sync.jobs.linked_projects import Window
 from sync.services import schedule
 
 # what a person types → (job names to try, in order; permission; what it does)
@@ -28,6 +29,15 @@ REFRESH = {
     "companies": (("vendors",), Perm.REFRESH_COMPANIES, "the companies list (QBO vendors and the Procore directory)"),
     "cost-codes": (("cost-codes",), Perm.REFRESH_COST_CODES, "cost codes and their QuickBooks items"),
     "projects": (("projects", "qbo-projects"), Perm.REFRESH_COMPANIES, "the QuickBooks projects list"),
+    # Procore items (a full read: the job's incremental cursor is reset first)
+    "invoices": (("sub-invoices",), Perm.REFRESH_COMPANIES, "subcontractor invoices from Procore"),
+    "owner-invoices": (("owner-invoices",), Perm.REFRESH_COMPANIES, "owner invoices from Procore"),
+    "commitments": (("commitments",), Perm.REFRESH_COMPANIES, "commitments and their change orders from Procore"),
+    "change-orders": (("commitments",), Perm.REFRESH_COMPANIES, "commitments and their change orders from Procore"),
+    "prime-contracts": (("prime-contracts",), Perm.REFRESH_COMPANIES,
+                        "prime contracts and their change orders from Procore"),
+    "budgets": (("budget",), Perm.REFRESH_COMPANIES, "project budgets from Procore"),
+    "webhook": (("procore-webhook",), Perm.REFRESH_COMPANIES, "Ledgerlink's Procore webhook"),
 }
 SYNC = {
     "paid": (("paid",), Perm.SYNC_PAID_INVOICES, "paid invoices from QuickBooks"),
@@ -69,6 +79,7 @@ def run(svc: Services, me: Identity, p: Plan, *, progress: Callable[[dict[str, i
     with Session(svc.engine) as s:
         audit.record(s, tenant_id=me.tenant_id, actor=me.actor, action="sync_now", detail={"job": p.job})
         s.commit()
+    Window.reset(ctx, p.job)  # a person's refresh reads everything, not just what changed since the last poll
 
     return run_job(ctx, p.job, factory=_with_progress(progress))
 

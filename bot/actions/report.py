@@ -45,18 +45,27 @@ def _job_costs(svc: Services, me: Identity, s: Session, reports, project: int | 
         reports.job_costs_report(s, me.actor, tenant_id=me.tenant_id, budgets={}, project_id=None)
     if svc.context_for is None:
         raise InvalidInput("The job costs report reads budgets from Procore, which isn't connected here.")
-    budgets = reports.fetch_budgets(svc.context_for(me.tenant_id), projects)
-    names = {int(r.remote_id): r.name for r in s.exec(select(RemoteRecord).where(
-        RemoteRecord.tenant_id == me.tenant_id, RemoteRecord.system == "procore",
-        RemoteRecord.entity == "project")) if r.remote_id.isdigit()}
+    ctx = svc.context_for(me.tenant_id)
+    budgets = reports.fetch_budgets(ctx, projects)
+    names = _names(s, me.tenant_id, "project")
+    for pid in {project, *projects} - {None} - set(names):  # not cached yet: ask Procore, never show a bare id
+        names[pid] = ctx.procore.get_project(project_id=pid).name  # type: ignore[arg-type]
     rows = reports.job_costs_report(s, me.actor, tenant_id=me.tenant_id, budgets=budgets, project_id=project,
-                                    project_names=names)
-    report = Report(title="ERP job costs" + (f" — project {project}" if project else ""),
+                                    project_names=names, code_names=_names(s, me.tenant_id, "cost_code"),
+                                    type_names=_names(s, me.tenant_id, "line_item_type"))
+    report = Report(title="ERP job costs" + (f" — {names.get(project, project)}" if project else ""),
                     columns=["Project", "Cost code", "Cost type", "Budget", "Actual", "Remaining"],
                     rows=[[r.project, r.cost_code, r.cost_type, r.budget, r.actual, r.remaining] for r in rows],
                     money_columns=frozenset({3, 4, 5}), filename="job-costs.csv",
                     note="" if projects else "No project has job-cost sync turned on yet.")
     return Built(report, reports.to_csv(rows, reports.JobCostRow))
+
+
+def _names(s: Session, tenant_id: int, entity: str) -> dict[int, str]:
+    """Procore names from the local copies (projects, cost codes, cost types), by id."""
+    return {int(r.remote_id): r.name for r in s.exec(select(RemoteRecord).where(
+        RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == "procore", RemoteRecord.entity == entity))
+        if r.remote_id.isdigit()}
 
 
 def _unsyncable(svc: Services, me: Identity, s: Session, reports, project: int | None) -> Built:
@@ -72,7 +81,8 @@ def _archived(svc: Services, me: Identity, s: Session, reports, project: int | N
     report = Report(title="Archived companies", columns=["Name", "Where", "Id", "Active there", "Linked to"],
                     rows=[[r.name, "QuickBooks" if r.system == "qbo" else "Procore", r.remote_id,
                            "yes" if r.active else "no", r.linked_to or "—"] for r in rows],
-                    filename="archived-companies.csv", note="An admin can restore any of them.")
+                    filename="archived-companies.csv",
+                    note="An admin restores one with `/ledgerlink restore company <QuickBooks id>`.")
     return Built(report, reports.to_csv(rows, reports.ArchivedCompanyRow))
 
 

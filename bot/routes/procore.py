@@ -18,10 +18,19 @@ from markupsafe import escape
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_connection, sign_state
+from bot.routes.common import (
+    STATE_TTL_SECONDS,
+    html_page,
+    open_state,
+    sign_state,
+)
+from bot.routes.connecting import finish_connection, refused_link
+from bot.services.connect_links import LinkRefused, open_link, reopen
 from core.config import Settings
-from core.models import Tenant
+from core.domain.parsing import strict_id
+from core.models import ConnectLink, Tenant
 from sync.http.base import StaticToken
+from sync.procore import subscription
 from sync.procore.client import ProcoreClient
 from sync.procore.errors import ProcoreError
 from sync.procore.oauth import PROVIDER, ProcoreOAuth, ProcoreOAuthConfigError
@@ -39,19 +48,19 @@ NONCE_COOKIE = "ledgerlink_procore_nonce"
 MAX_WEBHOOK_BYTES = 1_000_000
 
 
-# -- state: tenant.company.expiry.nonce.signature (company 0 = not chosen) ----------------------------------
-def make_state(key: str, tenant_id: int, *, nonce: str, company_id: int | None = None,
+# -- state: tenant.company.link.expiry.nonce.signature (company 0 = not chosen) ------------------------------
+def make_state(key: str, tenant_id: int, *, nonce: str, link_id: int, company_id: int | None = None,
                now: float | None = None) -> str:
-    return sign_state(key, "procore-connect", [str(tenant_id), str(company_id or 0)], nonce=nonce, now=now)
+    return sign_state(key, "procore-connect", [str(tenant_id), str(company_id or 0), str(link_id)], nonce=nonce,
+                      now=now)
 
 
-def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> tuple[int, int | None]:
-    """(tenant id, chosen company id or None) from a valid state; ValueError with a reason otherwise."""
-    tenant, company = open_state(key, "procore-connect", state, fields=2, nonce=nonce, now=now)
-    try:
-        return int(tenant), int(company) or None
-    except ValueError:
-        raise ValueError("malformed state") from None
+def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> tuple[int, int | None, int]:
+    """(tenant id, chosen company id or None, connect link id) from a valid state; ValueError otherwise."""
+    tenant, company, link = open_state(key, "procore-connect", state, fields=3, nonce=nonce, now=now)
+    if not (tenant.isdigit() and company.isdigit() and link.isdigit()):
+        raise ValueError("malformed state")
+    return int(tenant), int(company) or None, int(link)
 
 
 def register(app: Flask, settings: Settings) -> None:
@@ -76,19 +85,39 @@ def register(app: Flask, settings: Settings) -> None:
             return (preferred if preferred in ids else None), visible
         return (visible[0].id if len(visible) == 1 else None), visible
 
+    def register_webhook(access_token: str, company_id: int) -> str:
+        """Ledgerlink's webhook on the newly connected company; a failure is only logged (the scheduled
+        `procore-webhook` job repairs it, and polling covers the gap)."""
+        secret = settings.procore_webhook_secret
+        if secret is None:
+            logger.warning("Procore connected without PROCORE_WEBHOOK_SECRET: no webhook, polling only")
+            return "New records arrive by the scheduled sync (no webhook secret is configured)."
+        try:
+            with ProcoreClient.from_settings(settings, tokens=StaticToken(access_token),
+                                             company_id=company_id) as client:
+                state = subscription.ensure(client, public_url=settings.public_url,
+                                            secret=secret.get_secret_value())
+        except ProcoreError as exc:
+            logger.warning("Procore company %s: registering the webhook failed: %s", company_id, exc)
+            return "Registering the webhook failed; Ledgerlink retries on its schedule."
+        logger.info("Procore company %s: %s", company_id, state.sentence())
+        return "New and changed records reach Ledgerlink by webhook."
+
     @app.get("/procore/connect")
     def procore_connect():  # type: ignore[no-untyped-def]
-        # TODO(auth): anyone who knows a tenant id can start this; the Slack side should hand admins a signed link.
-        raw, company = request.args.get("tenant", ""), request.args.get("company", "")
-        if not raw.isdigit() or (company and not company.isdigit()):
-            return html_page("Cannot connect Procore", "The link needs ?tenant=<id> (and optionally &company=<id>).",
-                         400)
-        with Session(engine) as session:
-            if session.get(Tenant, int(raw)) is None:
-                return html_page("Cannot connect Procore", f"There is no Ledgerlink tenant {raw}.", 404)
+        # only with a link an admin got from `/ledgerlink connect procore` (bot/services/connect_links.py)
+        raw_company = request.args.get("company", "")
+        company = strict_id(raw_company)
+        if raw_company and company is None:
+            return html_page("Cannot connect Procore", "The company in this link is not a Procore company id.", 400)
+        try:
+            link = open_link(engine, state_key(), request.args.get("link", ""), PROVIDER)
+        except LinkRefused as exc:
+            return refused_link(PROVIDER, "Procore", str(exc))
         try:
             nonce = secrets.token_urlsafe(16)
-            state = make_state(state_key(), int(raw), nonce=nonce, company_id=int(company) if company else None)
+            state = make_state(state_key(), link.tenant_id, nonce=nonce, link_id=link.id,  # type: ignore[arg-type]
+                               company_id=company)
             url = oauth().authorization_url(state=state)
         except ProcoreOAuthConfigError as exc:
             logger.error("Procore connect: %s", exc)
@@ -107,7 +136,7 @@ def register(app: Flask, settings: Settings) -> None:
         if not code or not state:
             return html_page("Procore was not connected", "The answer from Procore lacked code or state.", 400)
         try:
-            tenant_id, asked_company = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
+            tenant_id, asked_company, link_id = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
         except ValueError as exc:
             logger.warning("Procore callback refused: %s", exc)
             return html_page("Procore was not connected",
@@ -133,19 +162,19 @@ def register(app: Flask, settings: Settings) -> None:
             logger.warning("Procore callback: listing companies failed: %s", exc)
             return html_page("Procore was not connected", f"Procore did not list your companies: {exc.hint}", 502)
         if company_id is None:
-            links = "".join(f"<li><a href='/procore/connect?tenant={tenant_id}&amp;company={c.id}'>"
+            with Session(engine) as session:  # the opened link is spent: one fresh link for the choice
+                again = reopen(engine, state_key(), session.get(ConnectLink, link_id), settings.public_url)
+            links = "".join(f"<li><a href='{escape(again)}&amp;company={c.id}'>"
                             f"{escape(c.name)} ({c.id})</a></li>" for c in visible)
             wanted = asked_company or tenant.procore_company_id or settings.procore_company_id
             message = (f"This Procore user cannot see company {wanted}. " if wanted else
                        "This Procore user can see several companies. ") + "Pick the one to connect:"
             return html_page("Choose a Procore company", message, 409 if wanted else 200,
                          f"<ul>{links}</ul>" if links else "<p>(none visible)</p>")
-        connection_id = save_connection(engine, state_key(), tenant_id=tenant_id, provider=PROVIDER,
-                                        external_id=company_id, tokens=tokens, tenant_field="procore_company_id")
-        logger.info("tenant %s connected Procore company %s (connection %s)", tenant_id, company_id, connection_id)
-        response = app.make_response(html_page("Connected to Procore",
-                                           f"Connected to Procore company {company_id}. You can close this page.",
-                                           200))
+        response = app.make_response(finish_connection(engine, settings, link_id=link_id, provider=PROVIDER,
+                                                       label="Procore", external_id=company_id, tokens=tokens,
+                                                       then=lambda: register_webhook(tokens.access_token,
+                                                                                     company_id)))
         response.delete_cookie(NONCE_COOKIE, path="/procore/")
         return response
 

@@ -18,7 +18,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from bot.routes.common import STATE_TTL_SECONDS, html_page, open_state, save_connection, sign_state
+from bot.routes.common import (
+    STATE_TTL_SECONDS,
+    html_page,
+    open_state,
+    sign_state,
+)
+from bot.routes.connecting import finish_connection, refused_link
+from bot.services.connect_links import LinkRefused, open_link
 from core.config import Settings
 from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
 from sync.qbo.oauth import QboOAuth, QboOAuthConfigError
@@ -33,17 +40,16 @@ MAX_WEBHOOK_BYTES = 1_000_000
 
 
 # -- state: tenant.expiry.nonce.signature ----------------------------------------------------------------
-def make_state(key: str, tenant_id: int, *, nonce: str, now: float | None = None) -> str:
-    return sign_state(key, "qbo-connect", [str(tenant_id)], nonce=nonce, now=now)
+def make_state(key: str, tenant_id: int, *, nonce: str, link_id: int, now: float | None = None) -> str:
+    return sign_state(key, "qbo-connect", [str(tenant_id), str(link_id)], nonce=nonce, now=now)
 
 
-def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> int:
-    """The tenant id in a valid state; ValueError (with a reason for the log) otherwise."""
-    (tenant,) = open_state(key, "qbo-connect", state, fields=1, nonce=nonce, now=now)
-    try:
-        return int(tenant)
-    except ValueError:
-        raise ValueError("malformed state") from None
+def read_state(key: str, state: str, *, nonce: str | None, now: float | None = None) -> tuple[int, int]:
+    """(tenant id, connect link id) in a valid state; ValueError (with a reason for the log) otherwise."""
+    tenant, link = open_state(key, "qbo-connect", state, fields=2, nonce=nonce, now=now)
+    if not (tenant.isdigit() and link.isdigit()):
+        raise ValueError("malformed state")
+    return int(tenant), int(link)
 
 
 # -- webhook storage -------------------------------------------------------------------------------------
@@ -96,16 +102,15 @@ def register(app: Flask, settings: Settings) -> None:
 
     @app.get("/qbo/connect")
     def qbo_connect():  # type: ignore[no-untyped-def]
-        # TODO(auth): anyone who knows a tenant id can start this; the Slack side should hand admins a signed link.
-        raw = request.args.get("tenant", "")
-        if not raw.isdigit():
-            return html_page("Cannot connect QuickBooks", "The link is missing its ?tenant=<id>.", 400)
-        with Session(engine) as session:
-            if session.get(Tenant, int(raw)) is None:
-                return html_page("Cannot connect QuickBooks", f"There is no Ledgerlink tenant {raw}.", 404)
+        # only with a link an admin got from `/ledgerlink connect qbo` (bot/services/connect_links.py)
+        try:
+            link = open_link(engine, state_key(), request.args.get("link", ""), PROVIDER)
+        except LinkRefused as exc:
+            return refused_link(PROVIDER, "QuickBooks", str(exc))
         try:
             nonce = secrets.token_urlsafe(16)
-            url = oauth().authorization_url(state=make_state(state_key(), int(raw), nonce=nonce))
+            url = oauth().authorization_url(state=make_state(state_key(), link.tenant_id, nonce=nonce,
+                                                              link_id=link.id))  # type: ignore[arg-type]
         except QboOAuthConfigError as exc:
             logger.error("QBO connect: %s", exc)
             return html_page("QuickBooks is not configured", str(exc), 503)
@@ -127,7 +132,7 @@ def register(app: Flask, settings: Settings) -> None:
             return html_page("QuickBooks was not connected",
                              "The answer from QuickBooks lacked code, state or realmId.", 400)
         try:
-            tenant_id = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
+            _, link_id = read_state(state_key(), state, nonce=request.cookies.get(NONCE_COOKIE))
         except ValueError as exc:
             logger.warning("QBO callback refused: %s", exc)
             return html_page("QuickBooks was not connected",
@@ -143,12 +148,8 @@ def register(app: Flask, settings: Settings) -> None:
         except (QboOAuthConfigError, TokenError) as exc:
             logger.error("QBO callback: %s", exc)
             return html_page("QuickBooks was not connected", str(exc), 502)
-        connection_id = save_connection(engine, state_key(), tenant_id=tenant_id, provider=PROVIDER,
-                                        external_id=realm_id, tokens=tokens, tenant_field="qbo_realm_id")
-        logger.info("tenant %s connected QBO realm %s (connection %s)", tenant_id, realm_id, connection_id)
-        response = app.make_response(html_page("Connected to QuickBooks",
-                                           f"Connected to QuickBooks company {realm_id}. You can close this page.",
-                                           200))
+        response = app.make_response(finish_connection(engine, settings, link_id=link_id, provider=PROVIDER,
+                                                       label="QuickBooks", external_id=realm_id, tokens=tokens))
         response.delete_cookie(NONCE_COOKIE, path="/qbo/")
         return response
 

@@ -5,6 +5,7 @@ Each checks the actor's permission and writes an audit row in the same transacti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,13 +14,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from blocks.modals import READY_POST_OFF, SettingsForm
+from bot.services.connect_links import mint
 from core.domain import audit
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.autosend import enabled_types, with_types
 from core.domain.errors import InvalidInput, PermissionDenied
 from core.domain.permissions import Actor, Level, Perm, allowed, check
 from core.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
-from core.models import ProjectSettings, Tenant, User, utcnow
+from core.models import ExternalLink, ProjectSettings, RemoteRecord, Tenant, User, utcnow
+from sync.services import schedule
 
 GRANTS = ("approver", "not-approver", "admin", "standard", "read-only", "none")
 
@@ -94,7 +97,34 @@ def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
                             notify_channel=st.notify_channel, confirm_above=st.confirm_above_amount,
                             two_approver_threshold=st.two_approver_threshold,
                             digest_opt_out=bool(me and me.digest_opt_out),
-                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time)
+                            autosend=tuple(enabled_types(st.autosend)), ready_post_time=st.ready_post_time,
+                            reminder_after_hours=st.reminder_after_hours,
+                            escalate_after_hours=st.escalate_after_hours,
+                            job_cost_choices=_linked_projects(s, tenant_id) if is_admin else (),
+                            job_cost_on=tuple(str(p) for p in schedule.job_cost_projects(engine, tenant_id)))
+
+
+def _linked_projects(s: Session, tenant_id: int) -> tuple[tuple[str, str], ...]:
+    """Procore projects linked to QuickBooks (id, name), for the job-cost sync choice."""
+    linked = [lk.procore_id for lk in s.exec(select(ExternalLink).where(ExternalLink.tenant_id == tenant_id,
+                                                                      ExternalLink.entity_type == "project"))]
+    names = {r.remote_id: r.name for r in s.exec(select(RemoteRecord).where(
+        RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == "procore", RemoteRecord.entity == "project",
+        RemoteRecord.remote_id.in_(linked)))}  # type: ignore[attr-defined]
+    return tuple(sorted(((p, names.get(p, f"Procore project {p}")) for p in linked), key=lambda x: x[1]))
+
+
+def _save_job_costs(engine: Engine, actor: Actor, tenant_id: int, wanted: list[str]) -> list[str]:
+    """Turn job-cost sync on or off where the form changed it (the engine checks Admin and audits each)."""
+    now_on = {str(p) for p in schedule.job_cost_projects(engine, tenant_id)}
+    with Session(engine) as s:
+        offered = {p for p, _ in _linked_projects(s, tenant_id)}
+    changed = []
+    for pid in sorted(offered & (set(wanted) ^ now_on)):
+        schedule.set_job_cost_sync(engine, actor, tenant_id=tenant_id, procore_project_id=int(pid),
+                                   enabled=pid in wanted)
+        changed.append(f"job-cost sync {pid}")
+    return changed
 
 
 _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_schedule": Perm.CONFIGURE_SYNC_SCHEDULE,
@@ -102,12 +132,16 @@ _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_sched
                   "notify_channel": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "confirm_above_amount": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS,
-                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS}
+                  "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "reminder_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "escalate_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS}
 
 
 def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:
     """Apply the changed settings (each field needs its own permission); returns the names that changed."""
     changed: list[str] = []
+    changes = dict(changes)
+    job_costs = changes.pop("job_cost_projects", None)
     with Session(engine) as s:
         st = tenant_settings(s, tenant_id)
         before: dict[str, Any] = {}
@@ -137,6 +171,8 @@ def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[st
                                                                           _TENANT_FIELDS else changes[k])
                                                              for k in changed}})
         s.commit()
+    if job_costs is not None:
+        changed += _save_job_costs(engine, actor, tenant_id, job_costs)
     return changed
 
 
@@ -146,6 +182,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         DirectExports(value)
     elif name == "paid_sync_schedule":
         PaidSyncSchedule(value)
+    elif name in ("approvers_channel", "notify_channel") and value is not None and len(str(value)) > 80:
+        raise InvalidInput("A channel name has at most 80 characters; pick the channel from the list.")
     elif name == "autosend":
         unknown = set(value) - {kind.value for kind, *_ in AUTOSEND_CHOICES}
         if unknown:
@@ -155,7 +193,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         if value in (None, "", READY_POST_OFF):
             return None
         hour, _, minute = str(value).partition(":")
-        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        if not (re.fullmatch(r"[0-9]{1,2}", hour) and re.fullmatch(r"[0-9]{2}", minute)
+                and int(hour) < 24 and int(minute) < 60):
             raise InvalidInput(f"'{value}' isn't a time of day; use HH:MM, like 09:00.")
         return f"{int(hour):02d}:{minute}"
     return value
@@ -181,13 +220,8 @@ def set_team_channel(engine: Engine, actor: Actor, tenant_id: int, *, project_id
         s.commit()
 
 
-def connect_url(engine: Engine, actor: Actor, tenant_id: int, provider: str, public_url: str) -> str:
-    """The OAuth start link for QuickBooks or Procore (admins only)."""
+def connect_url(engine: Engine, actor: Actor, user: User, provider: str, *, key: str, public_url: str) -> str:
+    """A single-use, 10-minute OAuth start link for QuickBooks or Procore, bound to this admin (admins only)."""
     check(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
-    url = f"{public_url.rstrip('/')}/{provider}/connect?tenant={tenant_id}"
-    if provider == "procore":
-        with Session(engine) as s:
-            tenant = s.get(Tenant, tenant_id)
-            if tenant is not None and tenant.procore_company_id:
-                url += f"&company={tenant.procore_company_id}"
-    return url
+    return mint(engine, key, tenant_id=user.tenant_id, provider=provider, slack_user_id=user.slack_user_id or "",
+                user_id=user.id, public_url=public_url)

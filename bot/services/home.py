@@ -12,11 +12,13 @@ from sqlmodel import Session, select
 from blocks.cards import CardData
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
 from blocks.modals import HistoryRow
+from blocks.sync_stats import stats_summary
 from bot import scheduler
 from bot.cardview import card_data, person, read_settings
 from bot.identity import Identity, NotSetUp, resolve
 from bot.services import admin, ready
 from bot.services.runtime import Services
+from bot.status import operations_rows
 from core.domain import audit
 from core.domain.errors import DomainError
 from core.domain.permissions import Level, Perm, allowed
@@ -67,8 +69,10 @@ def home_data(svc: Services, me: Identity) -> HomeData:
                     "notify_channel": _channel(st.notify_channel) if st.notify_channel else "the approvers' channel",
                     "confirm_above": money_or_never(st.confirm_above_amount),
                     "two_approver_threshold": money_or_never(st.two_approver_threshold)}
+    is_admin = allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
     return HomeData(name=me.user.name, tenant_name=me.tenant.name, tz=me.tenant.timezone,
-                    is_admin=allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS), is_approver=actor.is_approver,
+                    operations=operations_rows(svc.settings, svc.engine, tenant_id) if is_admin else (),
+                    is_admin=is_admin, is_approver=actor.is_approver,
                     digest_opt_out=bool(me_row and me_row.digest_opt_out), awaiting_me=tuple(awaiting),
                     awaiting_total=total, sent_by_me=tuple(sent), connections=connections, runs=runs,
                     settings=settings, now=utcnow(), **senders)
@@ -91,7 +95,7 @@ def _schedule(tenant: Any, st: Any) -> dict[str, str]:
         logger.exception("reading the schedule of tenant %s failed", tenant.id)
     for job in registered:
         if job not in plan:
-            plan[job] = SCHEDULE_LABELS["never"] if job == "paid" else "on demand"
+            plan[job] = SCHEDULE_LABELS["never"] if job in ("paid", "receipts") else "on demand"
     return plan
 
 
@@ -105,7 +109,7 @@ def _connection(label: str, c: Connection | None) -> ConnectionRow:
 def _run(job: str, schedule: str, c: SyncCursor | None) -> RunRow:
     if c is None:
         return RunRow(job=job, schedule=schedule)
-    stats = ", ".join(f"{v} {k}" for k, v in sorted((c.last_stats or {}).items()) if isinstance(v, int)) or None
+    stats = stats_summary(c.last_stats)
     return RunRow(job=job, schedule=schedule, last_run_at=c.last_run_at, status=c.last_status, summary=stats,
                   error=c.last_error)
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot.services import pickers
 from core.domain.errors import InvalidInput, ItemNotFound
 from core.domain.matching import Choice, not_found_sentence, resolve
+from core.domain.parsing import strict_id
 from core.models import Item
 from sync.services import companies, projects
 
@@ -44,6 +45,7 @@ RECORD_HINTS = {
     pickers.QBO_VENDOR_PICK: f"Pick it in `/ledgerlink link company`, or {companies.REFRESH_HINT}.",
     pickers.PROCORE_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
     pickers.QBO_PROJECT_PICK: f"Pick it in `/ledgerlink link project`, or {projects.REFRESH_HINT}.",
+    pickers.QBO_SUB_JOB_PICK: f"`/ledgerlink projects` lists them, or {projects.REFRESH_HINT}.",
 }
 
 
@@ -55,8 +57,8 @@ def find_item(engine: Engine, tenant_id: int, type_word: str, ref: str) -> Item:
     with Session(engine, expire_on_commit=False) as s:
         base = select(Item).where(Item.tenant_id == tenant_id, Item.type == kind)
         item = None
-        if ref.startswith("#") and ref[1:].isdigit():
-            item = s.exec(base.where(Item.id == int(ref[1:]))).first()
+        if ref.startswith("#") and strict_id(ref[1:]) is not None:
+            item = s.exec(base.where(Item.id == strict_id(ref[1:]))).first()
         if item is None:
             item = s.exec(base.where(Item.procore_id == ref)).first()
         if item is None:

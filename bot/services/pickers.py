@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from blocks.text import money
 from bot.identity import Identity
 from core.domain.errors import InvalidInput
 from core.domain.matching import Choice, normalise, rank, similarity
+from core.domain.parsing import strict_id
 from core.domain.permissions import Perm, check
 from core.domain.states import ItemState, ItemType
 from core.models import ExternalLink, Item, RemoteRecord
+from core.money import money
 from sync.context import TenantContext
 from sync.copies.projects import PROCORE_PROJECT, QBO_CUSTOMER
 from sync.copies.projects import PROJECT as PROJECT_LINK
@@ -31,6 +32,7 @@ from sync.services import companies
 
 PROCORE_COMPANY, QBO_VENDOR_PICK, PROCORE_PROJECT_PICK, QBO_PROJECT_PICK, ITEM = (
     "procore_company", "qbo_vendor", "procore_project", "qbo_project", "item")
+QBO_SUB_JOB_PICK = "qbo_sub_job"  # no picker element: `/ledgerlink import sub-job <name>` resolves names
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 LIKELY = 5
 SENDABLE = (ItemState.READY_TO_EXPORT.value, ItemState.REJECTED.value)  # what `send` (or resend) accepts
@@ -96,6 +98,13 @@ def qbo_projects(s: Session, tenant_id: int, *, hidden: bool = False) -> list[Ch
             if (r.data or {}).get("kind", PROJECT_LINK) == PROJECT_LINK]
 
 
+def qbo_sub_jobs(s: Session, tenant_id: int, *, hidden: bool = False) -> list[Choice]:
+    """QuickBooks sub jobs (sub-customers of a project), for `/ledgerlink import sub-job`."""
+    return [Choice(r.remote_id, r.name, (r.remote_id,), r.name)
+            for r in _records(s, tenant_id, QBO, QBO_CUSTOMER, hidden=hidden, data=True)
+            if (r.data or {}).get("kind") == "sub_job"]
+
+
 def items(s: Session, tenant_id: int, *, types: Sequence[str] | None = None,
           states: Sequence[str] | None = SENDABLE) -> list[Choice]:
     """Items (newest first), by default those that can be sent; `#<id>` and the Procore id are keys too."""
@@ -125,10 +134,11 @@ def _type_label(value: str) -> str:
 
 LOADERS: dict[str, Callable[..., list[Choice]]] = {
     PROCORE_COMPANY: procore_companies, QBO_VENDOR_PICK: qbo_vendors, PROCORE_PROJECT_PICK: procore_projects,
-    QBO_PROJECT_PICK: qbo_projects,
+    QBO_PROJECT_PICK: qbo_projects, QBO_SUB_JOB_PICK: qbo_sub_jobs,
 }
 NOUNS = {PROCORE_COMPANY: "Procore company", QBO_VENDOR_PICK: "QuickBooks vendor",
-         PROCORE_PROJECT_PICK: "Procore project", QBO_PROJECT_PICK: "QuickBooks project", ITEM: "item"}
+         PROCORE_PROJECT_PICK: "Procore project", QBO_PROJECT_PICK: "QuickBooks project", ITEM: "item",
+         QBO_SUB_JOB_PICK: "QuickBooks sub job"}
 ALL_LABELS = {QBO_VENDOR_PICK: "All QuickBooks vendors", QBO_PROJECT_PICK: "All QuickBooks projects"}
 
 
@@ -208,9 +218,9 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
 def sendable_item(engine: Engine, tenant_id: int, value: str) -> Item:
     """The item the send modal's picker handed over, if this tenant's and still sendable; else a sentence."""
     item = None
-    if value.isdigit():
+    if strict_id(value) is not None:
         with Session(engine, expire_on_commit=False) as s:
-            item = s.get(Item, int(value))
+            item = s.get(Item, strict_id(value))
     if item is None or item.tenant_id != tenant_id:
         raise InvalidInput("Pick an item from the list.")
     if item.state not in SENDABLE:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core.domain import audit
+from core.domain import audit, delegation
 from core.domain.errors import AlreadyDecided, IllegalTransition, InvalidInput, ItemNotFound, PermissionDenied
 from core.domain.permissions import Actor, Level, check, perm_for
 from core.domain.settings import direct_export_refusal, tenant_settings
@@ -28,6 +28,8 @@ from core.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuch
 from core.models import Decision, Item, Tenant, User, utcnow
 
 MIN_REJECT_REASON = 5
+#: the reject modal's own limit (Slack enforces it there); the same server-side for whatever else sends a reason
+MAX_REJECT_REASON = 2000
 MAX_CAS_ATTEMPTS = 5
 DECISIONS = {Action.ACCEPT, Action.REJECT, Action.RETRIEVE}
 PAST = {
@@ -119,7 +121,8 @@ class Workflow:
                 audit.record(s, tenant_id=item.tenant_id, actor=actor,
                              action="accept" if final else "approve", item_id=item.id,
                              before=item.state, after=values.get("state", item.state), request_id=request_id,
-                             detail={"approvals": approvals + 1, "needed": needed})
+                             detail={"approvals": approvals + 1, "needed": needed,
+                                     **delegation.behalf_detail(s, item, actor, self.clock().date())})
                 s.flush()
                 s.refresh(item)
                 if final and then:
@@ -137,6 +140,9 @@ class Workflow:
         if len(reason) < MIN_REJECT_REASON:
             raise InvalidInput(f"Please give a reason of at least {MIN_REJECT_REASON} characters, so the sender "
                                "knows what to change.")
+        if len(reason) > MAX_REJECT_REASON:
+            raise InvalidInput(f"A reason can be at most {MAX_REJECT_REASON:,} characters (this one has "
+                               f"{len(reason):,}); please shorten it.")
 
         def precheck(s: Session, item: Item) -> None:
             self._no_self_decision(item, actor)

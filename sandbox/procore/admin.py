@@ -30,10 +30,12 @@ from .webhooks.events import RESOURCE_NAMES
 
 bp = Blueprint("procore_admin", __name__, url_prefix="/_sandbox")
 
-TABLES = set(RESOURCE_NAMES) | {"companies", "webhook_hooks", "webhook_triggers", "oauth_tokens", "oauth_codes"}
+TABLES = set(RESOURCE_NAMES) | {"companies", "webhook_hooks", "webhook_triggers", "oauth_tokens", "oauth_codes",
+                                "workflow_instances"}
 COMPANY_SCOPED = {"vendors", "projects", "line_item_types", "standard_cost_code_lists", "standard_cost_codes"}
 PROJECT_SCOPED = {"cost_codes", "budget_line_items", "work_order_contracts", "purchase_order_contracts",
-                  "prime_contracts", "payment_applications", "contract_payments", "direct_costs",
+                  "prime_contracts", "payment_applications", "contract_payments", "prime_contract_payments",
+                  "direct_costs",
                   "commitment_change_orders", "prime_change_orders"}
 NESTED = {"work_order_contracts": "line_items", "purchase_order_contracts": "line_items",
           "prime_contracts": "line_items", "direct_costs": "line_items", "requisitions": "items",

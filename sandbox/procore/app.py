@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, oauth, resources, seed
+from . import admin, oauth, resources, seed, web_view
 from .config import DEFAULTS, normalize
 from .context import authenticate, bearer
 from .errors import ApiError, json_response
@@ -62,6 +62,7 @@ def create_app(db: str | None = None, seed_profile: str = "demo", rate_limit: in
     app.register_blueprint(admin.bp)
     app.register_blueprint(oauth.bp)
     app.register_blueprint(webhooks_api.bp)
+    app.register_blueprint(web_view.bp)  # the read-only Procore pages people open
     resources.register(app)
     app.before_request(_gate)
     app.after_request(_finish)

@@ -19,6 +19,9 @@ bp = Blueprint("qbo_api", __name__, url_prefix="/v3/company/<realm_id>")
 BATCH_LIMIT, CDC_LIMIT, CDC_DAYS = 30, 1000, 30
 COMMON_FIELDS = {"id", "synctoken", "metadata", "domain", "sparse"}
 KNOWN_FIELDS = {  # properties a query may name even when no record has them yet
+    "TaxCode": "Name Description Active Taxable TaxGroup SalesTaxRateList PurchaseTaxRateList",
+    "TaxRate": "Name Description Active RateValue AgencyRef SpecialTaxType DisplayType",
+    "TaxAgency": "DisplayName TaxTrackedOnSales TaxTrackedOnPurchases",
     "Vendor": "DisplayName GivenName FamilyName MiddleName Title Suffix CompanyName PrintOnCheckName Active Balance "
               "Vendor1099 PrimaryEmailAddr PrimaryPhone Mobile Fax WebAddr BillAddr AcctNum TaxIdentifier CurrencyRef "
               "TermRef APAccountRef BillRate CostRate",

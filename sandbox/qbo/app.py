@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, redirect, request
 
-from . import admin, api, oauth
+from . import admin, api, oauth, web_view
 from .limits import FAULT_KINDS, LimitConfig
 from .state import Sandbox, json_response
 
@@ -39,9 +39,12 @@ def create_app(*, db: str | None = None, limits: bool = False, batch_item_meteri
     app.register_blueprint(oauth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(web_view.bp)  # the read-only QuickBooks pages people open
 
     @app.get("/")
     def index():
+        if web_view.wants_page():
+            return redirect("/app/homepage")
         return json_response({"service": "QuickBooks Online sandbox", "discovery": "/.well-known/openid-configuration",
                               "api": "/v3/company/{realmId}/...", "admin": "/_sandbox/..."})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from . import sample_company as craigs
 from .clock import fmt
 from .entities import USD, Ctx
 from .service import SEQUENCES, SPECS
@@ -156,14 +157,14 @@ def seed_realm(sb, realm) -> None:
 
     for oid, name, days in TERMS:
         add("Term", oid, {"Name": name, "DueDays": days})
-    for oid, name, kind, subtype, parent in ACCOUNTS:
+    for oid, name, kind, subtype, parent in ACCOUNTS + craigs.ACCOUNTS:
         body = {"Name": name, "AccountType": kind, "AccountSubType": subtype}
         if parent:
             body["ParentRef"] = {"value": parent}
         add("Account", oid, body)
     for oid, name in CLASSES:
         add("Class", oid, {"Name": name})
-    for oid, name, extra in VENDORS:
+    for oid, name, extra in VENDORS + craigs.VENDORS:
         add("Vendor", oid, {"DisplayName": name, **{k: v for k, v in extra.items() if k != "Active"}})
         if extra.get("Active", True) is False:
             vendor = sb.store.peek(realm, "Vendor", oid)
@@ -171,10 +172,16 @@ def seed_realm(sb, realm) -> None:
             sb.store.put(realm, "Vendor", vendor)
     for oid, extra in EMPLOYEES:
         add("Employee", oid, dict(extra))
-    for oid, name, extra in CUSTOMERS:
+    for oid, name, extra in CUSTOMERS + craigs.CUSTOMERS:
         add("Customer", oid, {"DisplayName": name, **extra})
     for oid, name, price, income, expense in ITEMS:
         body = {"Name": name, "Type": "Service", "UnitPrice": price, "IncomeAccountRef": {"value": income}}
+        if expense:
+            body["ExpenseAccountRef"] = {"value": expense}
+        add("Item", oid, body)
+    for oid, name, kind, price, income, expense, description in craigs.ITEMS:
+        body = {"Name": name, "Type": kind, "UnitPrice": price, "IncomeAccountRef": {"value": income},
+                "Description": description}
         if expense:
             body["ExpenseAccountRef"] = {"value": expense}
         add("Item", oid, body)
@@ -183,6 +190,8 @@ def seed_realm(sb, realm) -> None:
     for entity, obj in refresh_balances(ctx):
         sb.store.put(realm, entity, obj)
     meta = {"CreateTime": fmt(stamp), "LastUpdatedTime": fmt(stamp)}
+    for entity, record in craigs.tax_records(meta):
+        sb.store.put(realm, entity, record)
     sb.store.put(realm, "CompanyInfo", {
         "CompanyName": realm.info.get("company_name"), "LegalName": realm.info.get("company_name"),
         "CompanyAddr": {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",

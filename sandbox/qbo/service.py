@@ -45,6 +45,7 @@ SPECS = {s.name: s for s in (
 BY_URL = {name.lower(): name for name in SPECS}
 READ_ONLY_ENTITIES = ("CompanyInfo", "Preferences")
 QUERY_ONLY_ENTITIES = ("Budget",)  # the API can query these but not create, update, delete or read them by Id
+LOOKUP_ENTITIES = ("TaxCode", "TaxRate", "TaxAgency")  # read by Id and queried; the sample company's, not written
 # Writes that can move a balance (a job moved to another parent moves BalanceWithJobs between the parents).
 BALANCE_ENTITIES = ("Bill", "BillPayment", "Invoice", "Payment", "VendorCredit", "Customer")
 # Id sequences: customers, vendors and employees share one ("Names"), all transactions share another, as in QBO.
@@ -62,7 +63,8 @@ def entity_name(segment: str) -> str | None:
     lowered = segment.lower()
     if lowered in BY_URL:
         return BY_URL[lowered]
-    return next((n for n in READ_ONLY_ENTITIES + QUERY_ONLY_ENTITIES if n.lower() == lowered), None)
+    return next((n for n in READ_ONLY_ENTITIES + QUERY_ONLY_ENTITIES + LOOKUP_ENTITIES if n.lower() == lowered),
+                None)
 
 
 class Events:

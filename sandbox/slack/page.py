@@ -45,7 +45,8 @@ class View:
         names = {u["id"]: u["real_name"] for u in store.users()}
         names[sandbox.ws.bot_user_id] = sandbox.ws.app_name
         names.update({c["id"]: c["name"] for c in store.conversations("channel")})
-        self.r = Renderer(names, self.people, store.conversations("channel"))
+        self.r = Renderer(names, self.people, store.conversations("channel"), tz=self.viewer.get("tz"),
+                          tz_offset=int(self.viewer.get("tz_offset") or 0))
 
     @property
     def conversation_key(self) -> str:
@@ -91,8 +92,7 @@ class View:
 
     def _messages(self, conv_id: str) -> str:
         msgs = self.sandbox.store.messages(conv_id, viewer=self.viewer["id"])
-        tz = int(self.viewer.get("tz_offset", 0))
-        body = "".join(str(self.r.message(m, tz)) for m in msgs if m.get("thread_ts") in (None, m["ts"]))
+        body = "".join(str(self.r.message(m)) for m in msgs if m.get("thread_ts") in (None, m["ts"]))
         return (f'<div id="messages" class="messages" data-conversation-id="{escape(conv_id)}">'
                 f'{body or "<p class=empty>No messages yet.</p>"}</div>')
 
@@ -128,10 +128,13 @@ class View:
 def index() -> str:
     sandbox = _sandbox()
     view = View(sandbox, request.args.get("as"), request.args.get("c"), request.args.get("tab"))
+    if sandbox.store.modal_stack(view.viewer["id"]):
+        sandbox.store.close_views(view.viewer["id"])  # as in Slack, reloading the client drops open modals
     modal, key = view.modal()
     where = f'#{view.conv["name"]}' if view.conv else sandbox.ws.app_name
     return render_template("slack_page.html", ws=sandbox.ws, view=view, people=view.people, modal=modal,
-                           modal_key=key, version=sandbox.store.version, where=where)
+                           modal_key=key, version=sandbox.store.version, where=where,
+                           focus=request.args.get("ts", ""))
 
 
 @bp.get("/_sandbox/ui/state")

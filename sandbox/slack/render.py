@@ -9,24 +9,17 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 
 from markupsafe import Markup, escape
 
-EMOJI = {"white_check_mark": "✅", "heavy_check_mark": "✔️", "x": "❌", "warning": "⚠️", "hourglass": "⌛",
-         "hourglass_flowing_sand": "⏳", "moneybag": "💰", "receipt": "🧾", "arrows_counterclockwise": "🔄",
-         "red_circle": "🔴", "large_green_circle": "🟢", "large_yellow_circle": "🟡", "information_source": "ℹ️",
-         "memo": "📝", "clipboard": "📋", "construction": "🚧", "lock": "🔒", "bell": "🔔", "calendar": "📅",
-         "link": "🔗", "money_with_wings": "💸", "page_facing_up": "📄", "no_entry": "⛔", "no_entry_sign": "🚫",
-         "tada": "🎉", "eyes": "👀", "gear": "⚙️", "inbox_tray": "📥", "outbox_tray": "📤", "repeat": "🔁",
-         "bust_in_silhouette": "👤", "building_construction": "🏗️", "dollar": "💵", "heavy_dollar_sign": "💲",
-         "rotating_light": "🚨", "mag": "🔍", "wave": "👋", "thumbsup": "👍", "+1": "👍", "thumbsdown": "👎",
-         "arrow_right": "➡️", "arrow_left": "⬅️", "leftwards_arrow_with_hook": "↩️", "hammer_and_wrench": "🛠️",
-         "heavy_plus_sign": "➕", "heavy_minus_sign": "➖", "white_circle": "⚪", "black_circle": "⚫"}
+from sandbox.slack.dates import date_token, format_date, viewer_zone
+from sandbox.slack.emoji import EMOJI, emojify
+
 _TOKEN = re.compile(r"<([^<>]+)>")
-_EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 _STASHED = re.compile("\x00(\\d+)\x00")
 _CODE_BLOCK = re.compile(r"```(.+?)```", re.S)
+_QUOTE = "&gt;"  # a line starting with ">" (escaped by now) is quoted; ">>>" quotes the rest of the message
+_SPECIAL = {"here": "@here", "channel": "@channel", "everyone": "@everyone"}
 _INLINE = [(re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
            (re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])"), r"<b>\1</b>"),
            (re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])"), r"<i>\1</i>"),
@@ -37,17 +30,41 @@ def _attr(value) -> str:
     return html.escape(value if isinstance(value, str) else json.dumps(value), quote=True)
 
 
-def emojify(text: str) -> str:
-    return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+def _link(url: str, inner: str) -> str:
+    return f'<a href="{_attr(url)}" target="_blank" rel="noopener noreferrer">{inner}</a>'
+
+
+def _quotes(text: str) -> str:
+    """Slack's block quotes: consecutive lines starting with ">" form one quote; ">>>" quotes everything after."""
+    out: list[str] = []
+    quoted: list[str] = []
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if line.startswith(_QUOTE * 3):
+            quoted.append("\n".join([line[len(_QUOTE) * 3:].lstrip(), *lines[n + 1:]]))
+            break
+        if line.startswith(_QUOTE):
+            quoted.append(line[len(_QUOTE):].removeprefix(" "))
+            continue
+        if quoted:
+            out.append(f"<blockquote>{'<br>'.join(quoted)}</blockquote>")
+            quoted = []
+        out.append(line)
+    if quoted:
+        out.append(f"<blockquote>{'<br>'.join(quoted)}</blockquote>")
+    return "\n".join(out).replace("</blockquote>\n", "</blockquote>")
 
 
 class Renderer:
-    """Renders for one viewer; `names` maps user and channel ids to display names."""
+    """Renders for one viewer; `names` maps user and channel ids to display names; dates show in the viewer's
+    time zone (`tz` name, else `tz_offset` seconds), the same zone the message headers use."""
 
-    def __init__(self, names: dict[str, str], users: list[dict], channels: list[dict]) -> None:
+    def __init__(self, names: dict[str, str], users: list[dict], channels: list[dict], *, tz: str | None = None,
+                 tz_offset: int = 0) -> None:
         self.names = names
         self.users = users
         self.channels = channels
+        self.zone = viewer_zone(tz, tz_offset)
 
     # text -----------------------------------------------------------------------------------------------
     def mrkdwn(self, text: str) -> Markup:
@@ -60,7 +77,7 @@ class Renderer:
 
         joined = _STASHED.sub(lambda m: tokens[int(m.group(1))], self._plain_md(_TOKEN.sub(stash, text)))
         joined = _CODE_BLOCK.sub(lambda m: f"<pre>{m.group(1)}</pre>", joined)
-        return Markup(joined.replace("\n", "<br>"))
+        return Markup(_quotes(joined).replace("\n", "<br>"))
 
     def _plain_md(self, text: str) -> str:
         s = str(escape(emojify(html.unescape(text))))
@@ -70,14 +87,22 @@ class Renderer:
 
     def _token(self, token: str) -> str:
         target, _, label = token.partition("|")
+        target = html.unescape(target)
         if target.startswith("@"):
-            return f'<span class="mention">@{escape(label or self.names.get(target[1:], target[1:]))}</span>'
+            return f'<span class="mention">@{escape(self.names.get(target[1:], label or target[1:]))}</span>'
         if target.startswith("#"):
-            return f'<span class="mention">#{escape(label or self.names.get(target[1:], target[1:]))}</span>'
+            return f'<span class="mention">#{escape(self.names.get(target[1:], label or target[1:]))}</span>'
+        if target.startswith("!date^"):
+            text, url = date_token(target[1:], html.unescape(label), self.zone)
+            shown = f'<time class="date">{escape(text)}</time>'
+            return _link(url, shown) if url else shown
+        if target.startswith("!subteam^"):
+            return f'<span class="mention">{escape(label or "@team")}</span>'
         if target.startswith("!"):
-            return f'<span class="mention">@{escape(label or target[1:].split("^")[0])}</span>'
-        return (f'<a href="{_attr(target)}" target="_blank" rel="noopener noreferrer">'
-                f"{escape(html.unescape(label or target))}</a>")
+            name = target[1:].split("^")[0]
+            return f'<span class="mention">{escape(_SPECIAL.get(name, label or "@" + name))}</span>'
+        # a link's label is mrkdwn too: *bold*, _italic_, ~strike~, `code` and emoji show inside it
+        return _link(target, self._plain_md(label) if label else str(escape(target)))
 
     def text(self, obj) -> Markup:
         if not isinstance(obj, dict):
@@ -107,8 +132,9 @@ class Renderer:
         elif kind == "divider":
             body = "<hr>"
         elif kind == "context":
+            # one span per element: the flex row spaces elements, not the words and links inside one
             body = '<div class="context">' + "".join(
-                str(self.text(el)) if el.get("type") in ("mrkdwn", "plain_text") else self.image(el)
+                f"<span>{self.text(el)}</span>" if el.get("type") in ("mrkdwn", "plain_text") else self.image(el)
                 for el in b.get("elements", [])) + "</div>"
         elif kind == "actions":
             body = '<div class="actions">' + "".join(
@@ -245,13 +271,13 @@ class Renderer:
         return Markup(f'<select {common}{multiple}>{"" if multiple else head}{body}</select>')
 
     # messages -------------------------------------------------------------------------------------------
-    def message(self, msg: dict, viewer_tz_offset: int = 0) -> Markup:
+    def message(self, msg: dict) -> Markup:
         meta = msg.get("_sandbox", {})
         ephemeral = bool(meta.get("ephemeral_to"))
         author_id = msg.get("user", "")
         author = "Slackbot" if author_id == "USLACKBOT" else self.names.get(author_id, author_id)
         badge = ' <span class="badge">APP</span>' if msg.get("bot_id") else ""
-        clock = time.strftime("%H:%M", time.gmtime(float(msg["ts"]) + viewer_tz_offset))
+        clock = format_date(float(msg["ts"]), "{time}", self.zone)
         notes = ' <span class="edited">(edited)</span>' if msg.get("edited") or meta.get("revisions") else ""
         if ephemeral:
             notes += ' <span class="only-you">Only visible to you</span>'

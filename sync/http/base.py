@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from core import metrics
 from sync.http.errors import (
     ApiError,
     AuthenticationError,
@@ -169,9 +170,12 @@ class BaseClient:
                 response = self._http.send(request)
                 response.read()
             except httpx.TransportError as exc:
+                metrics.record_remote(self.provider, None, time.monotonic() - started)
                 logger.warning("%s %s %s: %s after %.0f ms (attempt %d)", self.provider, request.method,
                                request.url.path, type(exc).__name__, (time.monotonic() - started) * 1000, attempt)
                 raise self._transport_error(exc, request) from exc
+        metrics.record_remote(self.provider, response.status_code, time.monotonic() - started)
+        self._bind_log_ids(response)
         logger.debug("%s %s %s -> %d in %.0f ms (attempt %d)%s", self.provider, request.method, request.url.path,
                      response.status_code, (time.monotonic() - started) * 1000, attempt, self._log_suffix(response))
         return response
@@ -207,3 +211,7 @@ class BaseClient:
     def _log_suffix(self, response: httpx.Response) -> str:
         """Extra, secret-free context for log lines (QBO: intuit_tid)."""
         return ""
+
+    def _bind_log_ids(self, response: httpx.Response) -> None:
+        """Put the provider's request ids on the following log lines of this action (QBO: requestid,
+        intuit_tid; core/logctx.py)."""

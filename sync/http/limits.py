@@ -29,6 +29,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
+from core import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -184,6 +186,7 @@ class KeyLimiter:
             if deadline > self._paused_until:
                 if self._paused_until <= now:  # a new pause, not in-flight requests of the same burst extending it
                     self.pauses += 1
+                    metrics.record_pause((self.name or "limiter").split(":")[0], seconds)
                     logger.warning("rate limit: pausing %s for %.1f s%s", self.name or "limiter", seconds,
                                    f" ({reason})" if reason else "")
                 self._paused_until = deadline

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from sqlmodel import Session, select
 
+from core import logctx, metrics
 from core.models import SyncCursor, utcnow
 from sync.context import TenantContext
 from sync.http.errors import RemoteError
@@ -92,15 +94,19 @@ def run_job(ctx: TenantContext, name: str, *, dry_run: bool = False,
     if name not in jobs:
         raise KeyError(f"unknown job {name!r}; choose one of: {', '.join(sorted(jobs))}")
     job = (factory or (lambda cls: cls()))(jobs[name])
+    started = time.monotonic()
     try:
-        report = job.run(ctx, dry_run=dry_run)
+        with logctx.scope(tenant=ctx.tenant_id):
+            report = job.run(ctx, dry_run=dry_run)
     except Exception as exc:
+        metrics.record_job(name, ctx.tenant_id, time.monotonic() - started, ok=False)
         if not dry_run:
             with ctx.session() as s:
                 cur = cursor(s, ctx.tenant_id, name)
                 cur.last_run_at, cur.last_status, cur.last_error = utcnow(), "failed", failure_text(exc)
                 s.commit()
         raise
+    metrics.record_job(name, ctx.tenant_id, time.monotonic() - started, ok=True)
     if not dry_run:
         with ctx.session() as s:
             cur = cursor(s, ctx.tenant_id, name)

@@ -15,11 +15,12 @@ from sqlmodel import select
 
 from core.domain.states import ItemType
 from core.models import ExternalLink
+from core.money import money
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
 from sync.jobs.cost_codes import PROJECT_LINK, full_codes, project_label
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.procore.records import BudgetLineItem, CostCode, LineItemType, Project
 
 
@@ -80,7 +81,7 @@ class BudgetJob:
                 if dry_run:
                     action = "create" if existing is None else ("update" if existing.detail != snap else "")
                     if action:
-                        report.add(action, "budget item", title, f"{len(lines)} lines, {usd(Decimal(snap['total']))}")
+                        report.add(action, "budget item", title, f"{len(lines)} lines, {money(Decimal(snap['total']))}")
                     continue
                 result = upsert_item(s, tenant_id=ctx.tenant_id, item_type=ItemType.BUDGET.value,
                                      procore_id=project_id, title=title, amount=Decimal(snap["total"]),
@@ -88,7 +89,7 @@ class BudgetJob:
                 s.commit()
             if result.created or result.changed:
                 report.add("create" if result.created else "update", "budget item", title,
-                           f"{len(lines)} lines, {usd(Decimal(snap['total']))}")
+                           f"{len(lines)} lines, {money(Decimal(snap['total']))}")
             elif result.locked_change:
                 report.add("flag", "budget item", title, "changed in Procore while with accounting or synced; "
                            "the change will not reach QuickBooks unless it is retrieved or rejected and resent")

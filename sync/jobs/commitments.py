@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from core.domain.states import ItemType
 from core.models import ExternalLink
+from core.money import money
 from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
@@ -26,7 +27,7 @@ from sync.mappers.commitments import (
     ChangeOrder,
     ContractLine,
 )
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.procore.contracts import PURCHASE_ORDER, WORK_ORDER
 from sync.procore.financials import Commitment
 from sync.procore.records import Project
@@ -79,9 +80,9 @@ def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id:
         existing = find_item(s, ctx.tenant_id, item_type, procore_id)
         if dry_run:
             if existing is None:
-                report.add("create", f"{item_type} item", title, usd(amount))
+                report.add("create", f"{item_type} item", title, money(amount))
             elif existing.detail != snapshot:
-                report.add("update", f"{item_type} item", title, usd(amount))
+                report.add("update", f"{item_type} item", title, money(amount))
             return
         before = (existing.detail or {}).get("status") if existing is not None else None
         result = upsert_item(s, tenant_id=ctx.tenant_id, item_type=item_type, procore_id=procore_id, title=title,
@@ -91,7 +92,7 @@ def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id:
                         after=snapshot.get("status"), changed_at=changed_at, item=result.item)
         s.commit()
     if result.created or result.changed:
-        report.add("create" if result.created else "update", f"{item_type} item", title, usd(amount))
+        report.add("create" if result.created else "update", f"{item_type} item", title, money(amount))
     elif result.locked_change:
         report.add("flag", f"{item_type} item", title, "changed in Procore while with accounting or synced; the "
                    "change reaches QuickBooks only if it is retrieved or rejected and resent")

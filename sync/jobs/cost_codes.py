@@ -9,7 +9,8 @@ Steps, each idempotent (run it twice, get the same state; a dry run reads everyt
    the cache, then `plan_cost_items` (sync/mappers/cost_items.py) decides per budget line (cost code × cost type)
    whether its item is created, renamed, reactivated or deactivated, and the outbox gets one write for each
    (`qbo.create_item` / `qbo.update_item`, sync/writes/cost_items.py). Deleted lines, project cost codes and
-   cost-type assignments deactivate their items; nothing is ever deleted in QBO.
+   cost-type assignments deactivate their items — unless a live record (a commitment, an invoice not yet
+   synced) still uses the item (sync/jobs/cost_items_in_use.py); nothing is ever deleted in QBO.
 
 As Procore's QBO connector does, the item appears once a budget line uses an ERP standard cost code (see
 "Add QuickBooks Online Standard Cost Codes to the Company Level Admin Tool"); Ledgerlink also syncs every line of a
@@ -30,6 +31,7 @@ from sync import cache
 from sync.context import TenantContext
 from sync.items import upsert_item
 from sync.jobs.base import JobReport, register
+from sync.jobs.cost_items_in_use import items_in_use
 from sync.jobs.qbo_lists import QboListRefresh
 from sync.mappers.cost_items import (
     BudgetLine,
@@ -287,7 +289,8 @@ class CostCodesJob:
         linked = linked_items(s, tenant_id, project.id)
         linked = {k: _fresh(v, run.qbo_items) for k, v in linked.items()}
         plan_lines = [BudgetLine(b.id, b.cost_code_id, b.line_item_type_id) for b in lines]
-        plans = plan_cost_items(scope, plan_lines, plan_codes, run.types, prefs, linked, run.names)
+        plans = plan_cost_items(scope, plan_lines, plan_codes, run.types, prefs, linked, run.names,
+                                in_use=items_in_use(s, tenant_id, project.id))
         run.names |= {p.name for p in plans if p.action in ("create", "rename", "reactivate")}
         return plans
 

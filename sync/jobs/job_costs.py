@@ -29,6 +29,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.models import ExternalLink, ProjectSettings, RemoteRecord, UnsyncableCost, utcnow
+from core.money import money
 from sync import cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register
@@ -41,7 +42,6 @@ from sync.mappers.direct_costs import (
     jsonable,
     qbo_txn_to_direct_costs,
 )
-from sync.mappers.money import usd
 from sync.mappers.payments import is_deleted
 from sync.outbox import enqueue, make_requestid
 from sync.writes.direct_costs import DELETE, DIRECT_COST, PUT
@@ -109,7 +109,7 @@ class JobCostsJob:
                 ProjectSettings.last_job_cost_sync_at == None))]  # noqa: E711
         for pid in unlinked:
             report.add("skip", "Procore project", str(pid), "job-cost sync is on, but the project is not linked to a "
-                       "QuickBooks project yet (Add ERP job to Procore / link it first)")
+                       "QuickBooks project yet (`/ledgerlink link project` or `/ledgerlink add project`)")
         if not lookups.enabled_projects:
             report.stats["enabled_projects"] = 0
             return report
@@ -196,7 +196,7 @@ class JobCostsJob:
             if old is not None and old.get("version") == version:
                 continue
             report.add("update" if old else "create", "Procore direct cost", f"{label} on project {plan.project_id}",
-                       f"{usd(plan.total)}, {len(plan.lines)} line(s)")
+                       f"{money(plan.total)}, {len(plan.lines)} line(s)")
             if not dry_run:
                 self._put(s, tenant_id, plan, fields, version)
         for key, old in before.items():

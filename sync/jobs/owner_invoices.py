@@ -83,7 +83,8 @@ class OwnerInvoicesJob:
         ingest = Ingest(ctx, dry_run=dry_run)
         seen = ingest_linked_projects(
             ctx, report, what="owner invoices", dry_run=dry_run, ingest=ingest.one,
-            records=lambda project: ctx.procore.list_payment_applications(project_id=project.id))
+            records=lambda project, changed: ctx.procore.list_payment_applications(project_id=project.id,
+                                                                                filters=changed))
         report.stats["pay_applications_seen"] = seen
         return report
 

@@ -29,10 +29,10 @@ from core.domain import audit
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action, ItemState, ItemType
 from core.models import ExternalLink, Item, utcnow
+from core.money import money
 from sync import events
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register
-from sync.mappers.money import usd
 from sync.mappers.payments import (
     Application,
     PaidStatus,
@@ -46,7 +46,7 @@ from sync.mappers.payments import (
 )
 from sync.outbox import enqueue
 from sync.qbo.query import select as qbo_select
-from sync.writes.payments import CREATE, DELETE, PAYMENT
+from sync.writes.payments import CREATE, DELETE, PAYMENT, known_payment
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +93,13 @@ def commitment_id(detail: dict[str, Any]) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def watched_items(session: Session, tenant_id: int) -> dict[str, Watched]:
-    """QBO Bill Id → the synced/paid subcontractor invoice it belongs to."""
+def watched_items(session: Session, tenant_id: int, *, link_entity: str = "bill",
+                  item_type: ItemType = ItemType.SUB_INVOICE) -> dict[str, Watched]:
+    """QBO Bill (or Invoice) Id → the synced/paid subcontractor (or owner) invoice it belongs to."""
     links = {link.procore_id: link.qbo_id for link in session.exec(select(ExternalLink).where(
-        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == "bill"))}
+        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == link_entity))}
     out: dict[str, Watched] = {}
-    for item in session.exec(select(Item).where(Item.tenant_id == tenant_id, Item.type == ItemType.SUB_INVOICE.value,
+    for item in session.exec(select(Item).where(Item.tenant_id == tenant_id, Item.type == item_type.value,
                                                 Item.state.in_(WATCHED))):
         bill_id = links.get(item.procore_id) or item.remote_id
         if bill_id:
@@ -111,12 +112,16 @@ def watched_items(session: Session, tenant_id: int) -> dict[str, Watched]:
 class PaidJob:
     name = "paid"
     description = "QBO bill payments on exported Bills → Procore payments issued; invoices marked paid"
+    # what is watched, what pays it, and whose name the notice carries (ReceiptsJob: Invoice / Payment)
+    item_type, link_entity = ItemType.SUB_INVOICE, "bill"
+    document, payer, party_ref = "Bill", "BillPayment", "VendorRef"
+    incoming = False
 
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
         report = JobReport(self.name, dry_run=dry_run)
         started = utcnow()
         with ctx.session() as s:
-            watched = watched_items(s, ctx.tenant_id)
+            watched = watched_items(s, ctx.tenant_id, link_entity=self.link_entity, item_type=self.item_type)
             since = cursor(s, ctx.tenant_id, self.name).cursor
         report.stats["watched_bills"] = len(watched)
         if not watched:
@@ -124,7 +129,7 @@ class PaidJob:
         since_at = datetime.fromisoformat(since) if since else None
         payments: Iterable[dict[str, Any]] | None = None
         if since_at is not None and started - since_at <= CDC_MAX_AGE:
-            cdc = ctx.qbo.cdc(entities=["BillPayment"], changed_since=since_at - CDC_OVERLAP)["BillPayment"]
+            cdc = ctx.qbo.cdc(entities=[self.payer], changed_since=since_at - CDC_OVERLAP)[self.payer]
             report.stats["mode"] = "cdc"
             payments = cdc if len(cdc) < CDC_CAP else None  # cut off at its cap: read the payments instead, once
         if payments is None:  # streamed page by page: a first run never holds every payment (nor every Bill)
@@ -137,7 +142,7 @@ class PaidJob:
         for bill_id, change in sorted(changes.items()):
             bill = bills.get(bill_id)
             if bill is None:
-                report.add("skip", "QBO Bill", bill_id, "not found in QuickBooks (deleted?)")
+                report.add("skip", f"QBO {self.document}", bill_id, "not found in QuickBooks (deleted?)")
                 continue
             self._apply(ctx, watched[bill_id], change, bill, report, dry_run=dry_run)
         if not dry_run:
@@ -154,28 +159,27 @@ class PaidJob:
         out: dict[str, dict[str, Any]] = {}
         for n in range(0, len(wanted), BILL_IDS_PER_QUERY):
             chunk = wanted[n:n + BILL_IDS_PER_QUERY]
-            for bill in ctx.qbo.query_all(select_=qbo_select("Bill").where_in("Id", chunk)):
+            for bill in ctx.qbo.query_all(select_=qbo_select(self.document).where_in("Id", chunk)):
                 out[str(bill["Id"])] = bill
         return out
 
     def _earliest_date(self, ctx: TenantContext, ids: Iterable[str]) -> str | None:
-        """The earliest TxnDate of the watched Bills: one Bill per query of 200 Ids, never all of them."""
+        """The earliest TxnDate of the watched Bills (Invoices): one Bill per query of 200 Ids, never all of them."""
         wanted = sorted(set(ids), key=lambda x: (len(x), x))
         dates = []
         for n in range(0, len(wanted), BILL_IDS_PER_QUERY):
-            q = (qbo_select("Bill").where_in("Id", wanted[n:n + BILL_IDS_PER_QUERY]).order_by("TxnDate")
+            q = (qbo_select(self.document).where_in("Id", wanted[n:n + BILL_IDS_PER_QUERY]).order_by("TxnDate")
                  .page(1, 1))
-            dates += [str(b["TxnDate"])[:10] for b in ctx.qbo.query(q=q).get("Bill") or [] if b.get("TxnDate")]
+            dates += [str(b["TxnDate"])[:10] for b in ctx.qbo.query(q=q).get(self.document) or [] if b.get("TxnDate")]
         return min(dates, default=None)
 
     def _payments_since_earliest(self, ctx: TenantContext, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
         earliest = self._earliest_date(ctx, ids)
         if earliest is None:
             return iter(())
-        return ctx.qbo.query_all(select_=qbo_select("BillPayment").filter("TxnDate", ">=", earliest).order_by("Id"))
+        return ctx.qbo.query_all(select_=qbo_select(self.payer).filter("TxnDate", ">=", earliest).order_by("Id"))
 
-    @staticmethod
-    def _changes(payments: Iterable[dict[str, Any]], watched: dict[str, Watched]) -> dict[str, Changes]:
+    def _changes(self, payments: Iterable[dict[str, Any]], watched: dict[str, Watched]) -> dict[str, Changes]:
         recorded_by_payment: dict[str, list[tuple[str, str]]] = {}  # BillPayment Id → [(bill id, key)]
         for bill_id, w in watched.items():
             for key, rec in w.recorded.items():
@@ -183,12 +187,12 @@ class PaidJob:
         changes: dict[str, Changes] = {}
         for bp in payments:
             bp_id = str(bp["Id"])
-            apps = {a.bill_id: a for a in applications(bp) if a.bill_id in watched}
+            apps = {a.bill_id: a for a in applications(bp, pays=self.document) if a.bill_id in watched}
             gone = is_deleted(bp) or is_voided(bp)
             for bill_id, app in apps.items():
                 change = changes.setdefault(bill_id, Changes(bill_id))
                 change.seen[app.key] = app
-                change.vendor = (bp.get("VendorRef") or {}).get("name") or change.vendor
+                change.vendor = (bp.get(self.party_ref) or {}).get("name") or change.vendor
             for bill_id, key in recorded_by_payment.get(bp_id, []):
                 if bill_id not in apps:  # deleted, voided, or no longer paying this Bill
                     change = changes.setdefault(bill_id, Changes(bill_id))
@@ -201,7 +205,7 @@ class PaidJob:
     def _apply(self, ctx: TenantContext, w: Watched, change: Changes, bill: dict[str, Any], report: JobReport, *,
                dry_run: bool) -> None:
         status = paid_status(bill)
-        vendor = change.vendor or (bill.get("VendorRef") or {}).get("name") or ""
+        vendor = change.vendor or (bill.get(self.party_ref) or {}).get("name") or ""
         for _ in range(CAS_ATTEMPTS):
             with Session(ctx.engine, expire_on_commit=False) as s:
                 item = s.get(Item, w.item_id)
@@ -231,7 +235,7 @@ class PaidJob:
             if app is not None:
                 added.append(app)
                 recorded[key] = to_json(app)
-        label = f"{item.title} (QBO Bill {change.bill_id})"
+        label = f"{item.title} (QBO {self.document} {change.bill_id})"
         action = None
         if status.fully_paid and item.state == ItemState.SYNCED.value:
             action = Action.MARK_PAID
@@ -239,9 +243,9 @@ class PaidJob:
             action = Action.REVERSE_PAYMENT
         for key, old in removed:
             why = "voided or deleted in QuickBooks" if key in change.voided else "changed in QuickBooks"
-            report.add("reverse", "Procore payment", f"{label}: {usd(from_json(old).amount)}", why)
+            report.add("reverse", "Procore payment", f"{label}: {money(from_json(old).amount)}", why)
         for app in added:
-            report.add("create", "Procore payment", f"{label}: {usd(app.amount)} on {app.payment_date.isoformat()}",
+            report.add("create", "Procore payment", f"{label}: {money(app.amount)} on {app.payment_date.isoformat()}",
                        f"bill payment {app.bill_payment_id}")
         if action is not None:
             report.add("mark_paid" if action is Action.MARK_PAID else "unpay", "item", label, status.text())
@@ -279,13 +283,13 @@ class PaidJob:
                          action="payment_reversed" if removed and not added else "payment_recorded",
                          item_id=item.id, before=item.state, after=item.state, detail=note)
         for _key, old in removed:
-            events.record_payment(s, item=item, app=from_json(old), status=status, vendor=vendor, reversed_=True)
+            events.record_payment(s, item=item, app=from_json(old), status=status, vendor=vendor, reversed_=True,
+                                  incoming=self.incoming)
         for app in added:
-            events.record_payment(s, item=item, app=app, status=status, vendor=vendor)
+            events.record_payment(s, item=item, app=app, status=status, vendor=vendor, incoming=self.incoming)
         return True
 
-    @staticmethod
-    def _enqueue_create(s: Session, item: Item, app: Application) -> Any:
+    def _enqueue_create(self, s: Session, item: Item, app: Application) -> Any:
         detail = item.detail or {}
         payload = {"key": app.key, "project_id": item.procore_project_id, "requisition_id": item.procore_id,
                    "commitment_id": commitment_id(detail), "invoice_number": detail.get("invoice_number"),
@@ -293,13 +297,8 @@ class PaidJob:
         return enqueue(s, tenant_id=item.tenant_id, operation=CREATE, target="procore", record=f"{PAYMENT}:{app.key}",
                        version=app.sync_token, payload=payload)
 
-    @staticmethod
-    def _enqueue_delete(s: Session, item: Item, key: str, old: dict[str, Any]) -> None:
-        link = s.exec(select(ExternalLink).where(
-            ExternalLink.tenant_id == item.tenant_id, ExternalLink.entity_type == PAYMENT,
-            ExternalLink.qbo_id == key)).first()
-        # the link names the Procore payment made from `old` only if it was made from that very version
-        known = link.procore_id if link is not None and link.sync_token == old.get("sync_token") else None
+    def _enqueue_delete(self, s: Session, item: Item, key: str, old: dict[str, Any]) -> None:
+        known = known_payment(s, item.tenant_id, PAYMENT, key, old)
         payload = {"key": key, "project_id": item.procore_project_id, "procore_payment_id": known,
                    "create_requestid": old.get("create_requestid"), "item": item.id}
         enqueue(s, tenant_id=item.tenant_id, operation=DELETE, target="procore", record=f"{PAYMENT}:{key}",

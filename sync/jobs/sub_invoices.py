@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from core.domain.errors import InvalidInput, ItemNotFound
+from core.domain.settings import DirectExports, tenant_settings
 from core.domain.states import ItemType
 from core.models import Item
 from sync.autosend import note_change
@@ -57,12 +58,26 @@ class Ingest:
         self._types: dict[int, LineItemType] | None = None
         self._commitments: dict[tuple[int, int], Commitment | None] = {}
         self._retainage: list[str | None] = []  # the retainage payable account, looked up once per run
+        self._gated: bool | None = None
 
     def cost_types(self) -> dict[int, LineItemType]:
         if self._types is None:  # once per run or batch of sends (the context keeps it), not per invoice
             self._types = self.ctx.reference("procore.line_item_types",
                                              lambda: {t.id: t for t in self.ctx.procore.list_line_item_types()})
         return self._types
+
+    def workflow_gated(self, session: Session) -> bool:
+        """Direct exports wait for the Procore workflow: only then is each invoice's workflow read (a request)."""
+        if self._gated is None:
+            mode = tenant_settings(session, self.ctx.tenant_id).direct_exports
+            self._gated = mode == DirectExports.ENABLED_WITH_WORKFLOW.value
+        return self._gated
+
+    def workflow_complete(self, req: Requisition) -> bool:
+        """The invoice's approval workflow reached its last step; with no workflow applied, its own approval is
+        the workflow (an approved status)."""
+        done = self.ctx.procore.requisition_workflow_complete(requisition_id=req.id)
+        return req.status in EXPORTABLE_REQUISITION_STATUSES if done is None else done
 
     def commitment(self, project_id: int, req: Requisition) -> Commitment | None:
         if req.commitment_id is None:
@@ -90,6 +105,8 @@ class Ingest:
         if commitment is not None:
             req = req.with_commitment(commitment)
         detail = requisition_snapshot(req, project=project, commitment=commitment, cost_types=self.cost_types())
+        if self.workflow_gated(session):
+            detail["workflow_complete"] = self.workflow_complete(req)
         raw = dict(detail)  # the Procore side only: what decides "changed while locked"
         title = title_for(detail)
         if not self._retainage and _has_retainage(detail):
@@ -171,7 +188,8 @@ class SubInvoicesJob:
         ingest = Ingest(ctx, dry_run=dry_run)
         seen = ingest_linked_projects(
             ctx, report, what="invoices", dry_run=dry_run, ingest=ingest.one,
-            records=lambda project: ctx.procore.list_requisitions(project_id=project.id, with_items=True))
+            records=lambda project, changed: ctx.procore.list_requisitions(project_id=project.id, with_items=True,
+                                                                          filters=changed))
         report.stats["invoices_seen"] = seen
         return report
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.money import money
 from sync.mappers.errors import MappingError
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.mappers.names import DOC_NUMBER_MAX
 from sync.procore.financials import EXPORTABLE_REQUISITION_STATUSES, Requisition
 
@@ -96,7 +97,7 @@ def procore_requisition_to_qbo_bill(req: Requisition, ctx: BillContext) -> dict[
             })
     net = gross - withheld + released
     if net < 0:
-        raise MappingError(f"{label} totals {usd(net)} after retainage; QuickBooks can't hold a negative bill. "
+        raise MappingError(f"{label} totals {money(net)} after retainage; QuickBooks can't hold a negative bill. "
                            "Record it as a vendor credit or correct the invoice in Procore.")
     if not lines:
         raise MappingError(f"{label} has no amounts to bill this period.")
@@ -143,4 +144,4 @@ def bill_summary(body: Mapping[str, Any], vendor_name: str) -> str:
     total = sum((Decimal(x["Amount"]) for x in body["Line"]), Decimal(0))
     number = f" {body['DocNumber']}" if body.get("DocNumber") else ""
     n = len(item_lines)
-    return f"Creates Bill{number} for {vendor_name}, {usd(total)} across {n} cost code{'s' if n != 1 else ''}"
+    return f"Creates Bill{number} for {vendor_name}, {money(total)} across {n} cost code{'s' if n != 1 else ''}"

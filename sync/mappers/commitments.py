@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.money import money
 from sync.mappers.errors import MappingError
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.mappers.names import DOC_NUMBER_MAX
 from sync.procore.financials import (  # noqa: F401 - re-exported: the records moved to the client
     APPROVED_CHANGE_ORDER,
@@ -117,7 +118,7 @@ def commitment_to_qbo_purchase_order(detail: Mapping[str, Any], ctx: ExportConte
     negative = [line for line, amount in _line_amounts(detail.get("lines") or []) if amount < 0]
     if negative:
         raise MappingError(f"{label} has a negative schedule-of-values line ({negative[0].get('description') or ''}"
-                           f" {usd(Decimal(str(negative[0].get('amount'))))}); a purchase order can't start with a "
+                           f" {money(Decimal(str(negative[0].get('amount'))))}); a purchase order can't start with a "
                            "credit — correct the commitment in Procore, or record the credit as a change order.")
     lines = _expense_lines(detail.get("lines") or [], ctx, label)
     if not lines:
@@ -157,7 +158,7 @@ def amended_lines(current: Sequence[Mapping[str, Any]], added: Sequence[Mapping[
     total = sum((Decimal(str(line.get("Amount") or 0)) for line in kept), Decimal(0)) \
         + sum((Decimal(str(line["Amount"])) for line in added), Decimal(0))
     if total < 0:
-        raise MappingError(f"{label} would take the total below zero ({usd(total)}); QuickBooks can't hold that. "
+        raise MappingError(f"{label} would take the total below zero ({money(total)}); QuickBooks can't hold that. "
                            "Check the change order in Procore.")
     return kept + [dict(line) for line in added]
 
@@ -190,7 +191,7 @@ def prime_contract_to_qbo_estimate(detail: Mapping[str, Any], ctx: ExportContext
         raise MappingError(f"{label} has no amounts on its schedule of values; nothing to estimate.")
     total = sum((line["Amount"] for line in lines), Decimal(0))
     if total < 0:
-        raise MappingError(f"{label} totals {usd(total)}; QuickBooks can't hold a negative estimate.")
+        raise MappingError(f"{label} totals {money(total)}; QuickBooks can't hold a negative estimate.")
     body: dict[str, Any] = {"CustomerRef": {"value": ctx.customer_id}, "Line": lines, "TxnStatus": "Accepted",
                             "PrivateNote": procore_note("prime_contract", detail["id"])}
     number = f"{detail.get('project_number') or ''}-PC{detail.get('number') or ''}".strip("-")

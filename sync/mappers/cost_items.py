@@ -159,9 +159,13 @@ class ItemPlan:
 
 def plan_cost_items(scope: ProjectScope, lines: Iterable[BudgetLine], codes: Mapping[int, ProjectCostCode],
                     types: Mapping[int, CostType], prefs: Preferences, linked: Mapping[str, LinkedItem],
-                    taken: Iterable[str], *, force: bool = False) -> list[ItemPlan]:
+                    taken: Iterable[str], *, force: bool = False,
+                    in_use: Mapping[str, str] | None = None) -> list[ItemPlan]:
     """One plan per budget line (cost code × cost type) of the project, plus a deactivation for each linked
-    item whose line, cost code or cost-type assignment is gone from Procore.
+    item whose line, cost code or cost-type assignment is gone from Procore — unless a live record still uses the
+    item (`in_use`: key → what uses it, e.g. an unbudgeted commitment line or an invoice waiting for acceptance):
+    Procore lets commitments and invoices carry cost code × cost type pairs that no budget line has, and an
+    inactive item would make their export fail.
 
     A line is synced when its cost code and cost type are synced (preferences) and its cost code is an ERP
     standard cost code — accepted into the ERP list, or from the ERP — or the project's budget was accepted
@@ -212,7 +216,10 @@ def plan_cost_items(scope: ProjectScope, lines: Iterable[BudgetLine], codes: Map
             plans.append(ItemPlan("rename", key, name, qbo_id=link.qbo_id,
                                   reason=f"was '{link.name}'", **facts))
     for key, link in sorted(linked.items()):
-        if key not in present and link.active:
+        if key not in present and link.active and in_use and key in in_use:
+            plans.append(ItemPlan("skip", key, link.name, qbo_id=link.qbo_id,
+                                  reason=f"no budget line uses it, but {in_use[key]} does: kept active"))
+        elif key not in present and link.active:
             plans.append(ItemPlan("deactivate", key, link.name, qbo_id=link.qbo_id,
                                   reason="its budget line, cost code or cost-type assignment was deleted in Procore"))
     return plans

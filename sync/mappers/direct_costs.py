@@ -181,7 +181,8 @@ def qbo_txn_to_direct_costs(entity: str, txn: Mapping[str, Any], lookups: Lookup
             unplaceable(line_id, amount,
                         f"{what}, line {line_id}: '{customer_name or customer}' is not a project linked to Procore.",
                         "Put the line on the right project in QuickBooks, or link that QuickBooks project to its "
-                        "Procore project (Add ERP job to Procore) and turn on job-cost sync for it.")
+                        "Procore project (`/ledgerlink link project`) and turn on job-cost sync for it "
+                        "(`/ledgerlink sync job-costs on <project>`).")
             continue
         if kind == ACCOUNT_LINE:
             _, account_name = _ref(detail.get("AccountRef"))
@@ -205,7 +206,8 @@ def qbo_txn_to_direct_costs(entity: str, txn: Mapping[str, Any], lookups: Lookup
                         f"{what}, line {line_id}: vendor '{vendor_name or vendor_qbo}' is not linked to a Procore "
                         "company.",
                         f"Link the QuickBooks vendor '{vendor_name or vendor_qbo}' to its Procore company "
-                        "(`/ledgerlink link company`), or add it to the Procore directory.")
+                        "(`/ledgerlink link company`), or add it to the Procore directory "
+                        f"(`/ledgerlink add company {vendor_qbo}`).")
             continue
         description = str(line.get("Description") or item_name or label)
         per_project.setdefault(project_id, []).append(

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from core.money import money
 from sync.mappers.bills import doc_number
 from sync.mappers.errors import MappingError
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.procore.financials import PaymentApplication
 
 EXPORTABLE_OWNER_INVOICE_STATUSES = frozenset({"approved"})
@@ -43,7 +44,7 @@ def procore_payment_application_to_qbo_invoice(app: PaymentApplication, ctx: Inv
     work = cents(app.work_completed_this_period) + cents(app.materials_presently_stored)
     retainage = cents(app.retainage_released) - retainage_held(app)
     if work + retainage < 0:
-        raise MappingError(f"{label} totals {usd(work + retainage)}; QuickBooks can't hold a negative invoice. "
+        raise MappingError(f"{label} totals {money(work + retainage)}; QuickBooks can't hold a negative invoice. "
                            "Issue a credit memo in QuickBooks or correct the pay application in Procore.")
     if work == 0 and retainage == 0:
         raise MappingError(f"{label} has nothing billed this period.")
@@ -72,8 +73,8 @@ def invoice_summary(body: dict[str, Any], customer_name: str) -> str:
     work, retainage = (Decimal(x["Amount"]) for x in body["Line"][:2])
     number = f" {body['DocNumber']}" if body.get("DocNumber") else ""
     kind = "retainage released" if retainage > 0 else "retainage held"
-    return (f"Creates Invoice{number} for {customer_name}, {usd(work + retainage)} "
-            f"(work {usd(work)}, {kind} {usd(abs(retainage))})")
+    return (f"Creates Invoice{number} for {customer_name}, {money(work + retainage)} "
+            f"(work {money(work)}, {kind} {money(abs(retainage))})")
 
 
 def _line(n: int, amount: Decimal, description: str, item_id: str) -> dict[str, Any]:

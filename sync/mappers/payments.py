@@ -15,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from core.money import money
 from sync.mappers.errors import MappingError
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ class PaidStatus:
 
     def text(self) -> str:
         if self.fully_paid:
-            return f"Paid in full ({usd(self.total)})"
+            return f"Paid in full ({money(self.total)})"
         if self.partially_paid:
-            return f"Partially paid {usd(self.paid)} of {usd(self.total)}"
-        return f"Unpaid ({usd(self.balance)} open)"
+            return f"Partially paid {money(self.paid)} of {money(self.total)}"
+        return f"Unpaid ({money(self.balance)} open)"
 
 
 def _objects(value: Any) -> list[Mapping[str, Any]]:
@@ -92,8 +93,11 @@ def _txn_date(bill_payment: Mapping[str, Any]) -> date:
                            "open it in QuickBooks and save it with a payment date.") from None
 
 
-def applications(bill_payment: Mapping[str, Any]) -> list[Application]:
+def applications(bill_payment: Mapping[str, Any], *, pays: str = "Bill") -> list[Application]:
     """The Bills this payment paid and how much each (vendor-credit lines and zero amounts left out).
+
+    `pays="Invoice"` reads a customer Payment the same way: the owner Invoices it paid (credit-memo lines left
+    out); `bill_id` then holds the Invoice Id and `bill_payment_id` the Payment Id.
 
     Several lines paying the same Bill are added up; a line linked to more than one Bill (QBO does not create
     these, but the API accepts them) is attributed to its first Bill.
@@ -105,7 +109,7 @@ def applications(bill_payment: Mapping[str, Any]) -> list[Application]:
     bp_id = str(bill_payment["Id"])
     per_bill: dict[str, Decimal] = {}
     for line in _objects(bill_payment.get("Line")):
-        bill_ids = [str(x.get("TxnId")) for x in _objects(line.get("LinkedTxn")) if x.get("TxnType") == "Bill"]
+        bill_ids = [str(x.get("TxnId")) for x in _objects(line.get("LinkedTxn")) if x.get("TxnType") == pays]
         if not bill_ids:
             continue
         per_bill[bill_ids[0]] = per_bill.get(bill_ids[0], Decimal(0)) + cents(line.get("Amount"))

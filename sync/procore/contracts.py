@@ -114,11 +114,23 @@ class ContractCalls(ProcoreCore):
             req = req.with_commitment(get(project_id=project_id, contract_id=req.commitment_id))
         return req
 
+    def requisition_workflow_complete(self, *, requisition_id: int) -> bool | None:
+        """Whether the approval workflow on a subcontractor invoice reached its last step; None when no workflow
+        is applied to it (Procore's Workflows tool: `GET /workflow_instances`, filtered to the invoice)."""
+        instances = list(self._list(f"{V1}/workflow_instances", dict, params={
+            "company_id": self.company_id, "filters[workflowed_object_type]": "Requisition",
+            "filters[workflowed_object_id]": requisition_id}))
+        if not instances:
+            return None
+        state = instances[-1].get("current_state") or {}
+        return bool(state.get("terminal") or instances[-1].get("completed_at"))
+
     # -- owner invoices ----------------------------------------------------------------------------------
-    def list_payment_applications(self, *, project_id: int,
+    def list_payment_applications(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                                   per_page: int | None = None) -> Listing[PaymentApplication]:
         return self._list(f"{V1}/payment_applications", PaymentApplication.from_api,
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_payment_application(self, *, project_id: int, payment_application_id: int) -> PaymentApplication:
         body = self._call("GET", f"{V1}/payment_applications/{payment_application_id}",
@@ -149,6 +161,25 @@ class ContractCalls(ProcoreCore):
 
     def delete_contract_payment(self, *, project_id: int, contract_payment_id: int) -> None:
         self._call("DELETE", f"{V1}/contract_payments/{contract_payment_id}", params={"project_id": project_id})
+
+    # -- payments received on a prime contract (against an owner invoice) ----------------------------------
+    def list_prime_contract_payments(self, *, project_id: int, prime_contract_id: int) -> Listing[ContractPayment]:
+        return self._list(f"{V1}/prime_contracts/{prime_contract_id}/payments", ContractPayment.from_api,
+                          params={"project_id": project_id}, project_id=project_id)
+
+    def create_prime_contract_payment(self, *, project_id: int, prime_contract_id: int, payment_application_id: int,
+                                      amount: Decimal, payment_date: date, check_number: str | None = None,
+                                      notes: str | None = None, origin_id: str | None = None) -> ContractPayment:
+        """Record a payment received from the owner against one owner invoice."""
+        payment = attributes(amount=amount, date=payment_date, payment_application_id=payment_application_id,
+                             check_number=check_number, notes=notes, origin_id=origin_id)
+        body = self._call("POST", f"{V1}/prime_contracts/{prime_contract_id}/payments",
+                          params={"project_id": project_id}, json={"project_id": project_id, "payment": payment})
+        return self._one(ContractPayment.from_api, body, "created prime contract payment", project_id=project_id)
+
+    def delete_prime_contract_payment(self, *, project_id: int, prime_contract_id: int, payment_id: int) -> None:
+        self._call("DELETE", f"{V1}/prime_contracts/{prime_contract_id}/payments/{payment_id}",
+                   params={"project_id": project_id})
 
     # -- direct costs ------------------------------------------------------------------------------------
     def list_direct_costs(self, *, project_id: int, filters: Mapping[str, Any] | None = None,

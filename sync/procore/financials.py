@@ -280,7 +280,9 @@ class PaymentApplication:
 
 @dataclass(frozen=True, slots=True)
 class ContractPayment:
-    """A payment issued against a commitment (and optionally one of its invoices)."""
+    """A payment issued against a commitment (and optionally one of its invoices), or received on a prime
+    contract against one of its owner invoices (then `commitment_id` is the prime contract, `requisition_id`
+    the payment application)."""
 
     id: int
     amount: Decimal
@@ -300,8 +302,8 @@ class ContractPayment:
         f = Fields("contract payment", data)
         return cls(
             id=f.req_int("id"), amount=f.req_money("amount"), project_id=f.ref_id("project"),
-            commitment_id=f.ref_id("commitment", "contract", "commitment_id", "contract_id"),
-            requisition_id=f.ref_id("requisition", "requisition_id", "invoice_id"),
+            commitment_id=f.ref_id("commitment", "contract", "commitment_id", "contract_id", "prime_contract_id"),
+            requisition_id=f.ref_id("requisition", "requisition_id", "invoice_id", "payment_application_id"),
             payment_date=f.day("date", "payment_date"), payment_number=f.text("payment_number"),
             check_number=f.text("check_number"), invoice_number=f.text("invoice_number"),
             notes=f.text("notes"), origin_id=f.text("origin_id"), raw=data,

@@ -10,7 +10,6 @@ the worker fetches it later, never the web request.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core import jsonbody
+from core.domain.parsing import loads_bounded
 from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant, utcnow
 
 SOURCE = "procore"
@@ -84,7 +84,7 @@ def parse_delivery(body: bytes | str) -> WebhookDelivery:
     """Read one delivery body (payload formats v2/v3, and v4 with `id`/`resource_type`/`reason`); raise
     WebhookPayloadError naming the problem."""
     try:
-        data = json.loads(body)
+        data = loads_bounded(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not valid JSON ({exc})") from None
     if jsonbody.has_nul(data):

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core import jsonbody
+from core import jsonbody, logctx
 from sync.http.base import BaseClient, TokenSource
 from sync.http.errors import request_surely_unsent
 from sync.http.limits import RateLimitPolicy
@@ -164,6 +164,10 @@ class QboClient(BaseClient):
     def _log_suffix(self, response: httpx.Response) -> str:
         tid = response.headers.get("intuit_tid")
         return f" intuit_tid={tid}" if tid else ""
+
+    def _bind_log_ids(self, response: httpx.Response) -> None:
+        logctx.bind(requestid=response.request.url.params.get("requestid"),
+                    intuit_tid=response.headers.get("intuit_tid"))
 
     # -- entities ----------------------------------------------------------------------------------------
     def create(self, *, entity: str, body: Mapping[str, Any], requestid: str | None = None) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from core import jsonbody
+from core.domain.parsing import loads_bounded
 
 SIGNATURE_HEADER = "intuit-signature"
 MAX_DEDUPE_KEY = 128
@@ -65,7 +65,7 @@ class EntityEvent:
 def parse_events(body: bytes) -> list[EntityEvent]:
     """All entity events of one delivery, in order; raises `WebhookPayloadError` on anything malformed."""
     try:
-        data = json.loads(body)
+        data = loads_bounded(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookPayloadError(f"body is not JSON ({exc})") from None
     if jsonbody.has_nul(data):

@@ -12,6 +12,7 @@ from typing import Any
 
 from core.domain.errors import PermissionDenied
 from core.domain.permissions import Actor
+from core.money import plain
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,7 +23,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return plain(value)  # rounded half-up to the cent like every other place money is shown
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)

@@ -45,7 +45,8 @@ def fetch_budgets(ctx: TenantContext, project_ids: Iterable[int]) -> dict[int, l
 
 def job_costs_report(session: Session, actor: Actor, *, tenant_id: int,
                      budgets: Mapping[int, Iterable[BudgetLineItem]], project_id: int | None = None,
-                     project_names: Mapping[int, str] | None = None) -> list[JobCostRow]:
+                     project_names: Mapping[int, str] | None = None, code_names: Mapping[int, str] | None = None,
+                     type_names: Mapping[int, str] | None = None) -> list[JobCostRow]:
     """View an ERP Job Costs Report: Read only for one project; the whole company (`project_id=None`) needs Admin."""
     check(actor, Perm.VIEW_JOB_COSTS_REPORT)
     own_tenant(actor, tenant_id)
@@ -74,7 +75,8 @@ def job_costs_report(session: Session, actor: Actor, *, tenant_id: int,
     rows = []
     for key in sorted(set(budget) | set(actual)):
         b, a = cents(budget.get(key, 0)), cents(actual.get(key, 0))
-        code, kind = labels.get(key, (f"cost code {key[1]}", f"cost type {key[2]}"))
+        code, kind = labels.get(key, ((code_names or {}).get(key[1], f"cost code {key[1]}"),
+                                      (type_names or {}).get(key[2], f"cost type {key[2]}")))
         rows.append(JobCostRow(
             project_id=key[0], project=names.get(key[0], f"project {key[0]}"), cost_code_id=key[1], cost_code=code,
             cost_type_id=key[2], cost_type=kind, budget=b, actual=a, remaining=cents(b - a),

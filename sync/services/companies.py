@@ -34,7 +34,7 @@ from sync.services.hooks import enqueue_for_item, live_entry, registers, sends
 from sync.writes.companies import enqueue_set_vendor_origin
 
 MAX_CAS_ATTEMPTS = 5
-REFRESH_HINT = "refresh the companies list (`/ledgerlink sync vendors`) and try again"
+REFRESH_HINT = "refresh the companies list (`/ledgerlink refresh companies`) and try again"
 
 
 def authorize(ctx: TenantContext, actor: Actor, perm: Perm) -> None:

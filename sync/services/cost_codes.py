@@ -41,7 +41,7 @@ from sync.writes.cost_items import (
     linked_items,
 )
 
-REFRESH_HINT = "refresh the cost codes (`/ledgerlink sync cost-codes`) and try again"
+REFRESH_HINT = "refresh the cost codes (`/ledgerlink refresh cost-codes`) and try again"
 SETTINGS = ("income_account", "expense_account")
 
 

@@ -32,7 +32,7 @@ from sync.services.companies import authorize
 from sync.services.hooks import live_entry
 from sync.writes.projects import enqueue_set_project_origin
 
-REFRESH_HINT = "refresh the projects list (`/ledgerlink sync projects`) and try again"
+REFRESH_HINT = "refresh the projects list (`/ledgerlink refresh projects`) and try again"
 LINK_HINT = "`/ledgerlink link project {procore_id} <QuickBooks project>`"
 
 

@@ -152,8 +152,8 @@ def set_job_cost_sync(engine: Engine, actor: Actor, *, tenant_id: int, procore_p
     with Session(engine, expire_on_commit=False) as s:
         if enabled and binder.to_external(s, tenant_id, "project", procore_project_id) is None:
             raise InvalidInput(f"Procore project {procore_project_id} is not linked to a QuickBooks project yet, "
-                               "so there are no job costs to sync: link it first (Add ERP job to Procore), then "
-                               "turn job-cost sync on.")
+                               "so there are no job costs to sync: link it first (`/ledgerlink link project` or "
+                               "`/ledgerlink add project`), then turn job-cost sync on.")
         row = s.exec(select(ProjectSettings).where(ProjectSettings.tenant_id == tenant_id,
                                                    ProjectSettings.procore_project_id == procore_project_id)).first()
         if row is None:

@@ -31,12 +31,22 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlmodel import Session
 
+from core import logctx, metrics
 from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
 from core.models import OutboxEntry, utcnow
 from sync.context import NotConnected, TenantContext
-from sync.outbox import DrainStats, Operation, Outbox, OutboxStatus, PermanentError, RemoteResult, RetryableError
+from sync.outbox import (
+    DrainStats,
+    Operation,
+    Outbox,
+    OutboxStatus,
+    PermanentError,
+    RemoteResult,
+    RetryableError,
+    log_ids,
+)
 from sync.qbo.batch import BATCH_LIMIT, BatchItem
 from sync.qbo.errors import QboError, QboRateLimited, QboServerError
 from sync.qbo.query import Select
@@ -127,7 +137,8 @@ class BatchingOutbox(Outbox):
                 ids = self.claim(self.batch_size, OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant)
                 progressed = progressed or bool(ids)
                 if len(ids) > 1 or (ids and not self.lone_rows_plain):
-                    self._count(stats, self.run_batch(op, tenant, ids))
+                    with logctx.scope(tenant=tenant):
+                        self._count(stats, self.run_batch(op, tenant, ids))
                 elif ids:  # the others of the group went to other workers meanwhile
                     self._count(stats, [self.run(ids[0])])
             if not progressed:
@@ -301,6 +312,11 @@ class BatchingOutbox(Outbox):
             self._kill("before_commit")
             s.commit()
         self._kill("after_commit")
+        for (entry, result), outcome in zip(done, outcomes, strict=True):
+            if outcome is OutboxStatus.DONE:
+                metrics.record_outbox_result("done", entry.operation, entry.created_at)
+                with log_ids(entry):
+                    logger.info("outbox %s (%s) done in a batch: %s", entry.id, entry.operation, result.remote_id)
         return outcomes
 
 

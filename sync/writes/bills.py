@@ -24,10 +24,10 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from core.models import Item, OutboxEntry, utcnow
+from core.money import money
 from sync import binder
 from sync.context import NotConnected
 from sync.mappers.bills import STATUS_LABELS
-from sync.mappers.money import usd
 from sync.outbox import PermanentError, RemoteResult, RetryableError
 from sync.procore.financials import Commitment, Requisition, RequisitionLine
 from sync.procore.records import LineItemType, Project
@@ -206,7 +206,7 @@ class CreateBill:
         return RemoteResult(str(bill["Id"]), str(bill.get("SyncToken", "0")),
                             body={"DocNumber": bill.get("DocNumber"), "TotalAmt": str(total),
                                   "TxnDate": bill.get("TxnDate")},
-                            summary=f"Bill{number} for {vendor}, {usd(total)} (QuickBooks Id {bill['Id']})")
+                            summary=f"Bill{number} for {vendor}, {money(total)} (QuickBooks Id {bill['Id']})")
 
     def natural_key(self, entry: OutboxEntry) -> Select:
         """The query that finds this row's Bill if a previous attempt created it."""

@@ -19,9 +19,9 @@ from typing import Any
 from sqlmodel import Session
 
 from core.models import OutboxEntry
+from core.money import money
 from sync import binder
 from sync.context import TenantContext
-from sync.mappers.money import usd
 from sync.outbox import OutboxStatus, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
 from sync.writes.payments import entry_status, rebind, remote_errors
@@ -86,7 +86,7 @@ class PutDirectCost:
                         raise
                     cost = ctx.procore.update_direct_cost(project_id=project_id, direct_cost_id=found.id, **changes)
         total = sum((x["amount"] for x in fields["line_items"]), Decimal(0))
-        summary = f"Procore direct cost {fields['invoice_number']}, {usd(total)}"
+        summary = f"Procore direct cost {fields['invoice_number']}, {money(total)}"
         return RemoteResult(str(cost.id), token, summary=summary)
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:

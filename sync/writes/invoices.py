@@ -23,9 +23,10 @@ from typing import Any
 from sqlmodel import Session
 
 from core.models import Item, OutboxEntry
+from core.money import money
 from sync import binder
 from sync.context import NotConnected
-from sync.mappers.money import cents, usd
+from sync.mappers.money import cents
 from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.financials import PaymentApplication
 from sync.procore.records import Project
@@ -163,7 +164,7 @@ class CreateInvoice:
         total = Decimal(str(invoice.get("TotalAmt", "0")))
         return RemoteResult(str(invoice["Id"]), str(invoice.get("SyncToken", "0")),
                             body={"DocNumber": invoice.get("DocNumber"), "TotalAmt": str(total)},
-                            summary=f"Invoice{number} for {customer}, {usd(total)} (QuickBooks Id {invoice['Id']})")
+                            summary=f"Invoice{number} for {customer}, {money(total)} (QuickBooks Id {invoice['Id']})")
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         try:

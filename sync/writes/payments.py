@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.models import OutboxEntry
+from core.models import ExternalLink, OutboxEntry
+from core.money import money
 from sync import binder
 from sync.context import NotConnected, TenantContext
 from sync.http.errors import AuthenticationError, RemoteError
 from sync.http.retry import RETRYABLE_ERRORS
-from sync.mappers.money import usd
 from sync.mappers.payments import contract_payment_fields, from_json
 from sync.outbox import OutboxStatus, PermanentError, RemoteResult, RetryableError
 from sync.procore.errors import ProcoreConflict, ProcoreNotFound
@@ -62,6 +62,28 @@ def entry_status(session: Session, requestid: str) -> tuple[str | None, str | No
     return (row.status, row.remote_id) if row else (None, None)
 
 
+NEVER_THERE = "the payment never reached Procore; nothing to remove"
+
+
+def delete_target(ctx: TenantContext, payload: dict[str, Any]) -> str | None:
+    """The Procore payment a delete removes: known at enqueue time, else what its create made (None: it never
+    got there); a create still queued or in flight makes the delete wait (RetryableError)."""
+    if payload.get("procore_payment_id"):
+        return str(payload["procore_payment_id"])
+    with ctx.session() as s:
+        status, remote_id = entry_status(s, payload.get("create_requestid") or "")
+    if status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED):
+        raise RetryableError("the payment is still on its way to Procore; it is removed once it is there")
+    return remote_id if status == OutboxStatus.DONE else None
+
+
+def known_payment(session: Session, tenant_id: int, entity: str, key: str, old: dict[str, Any]) -> str | None:
+    """The Procore payment made from `old`, if the binder says so for that very version (else None)."""
+    link = session.exec(select(ExternalLink).where(
+        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity, ExternalLink.qbo_id == key)).first()
+    return link.procore_id if link is not None and link.sync_token == old.get("sync_token") else None
+
+
 def rebind(session: Session, tenant_id: int, entity: str, procore_id: str, qbo_key: str,
            sync_token: str | None) -> None:
     """Bind `procore_id` ↔ `qbo_key`, replacing a link of that key to an older Procore record."""
@@ -90,7 +112,7 @@ class CreateContractPayment:
     def _result(self, payment: Any, app_token: str, commitment_id: int) -> RemoteResult:
         return RemoteResult(remote_id=str(payment.id), sync_token=app_token,
                             body={"commitment_id": commitment_id, "amount": str(payment.amount)},
-                            summary=f"Procore payment {usd(payment.amount)}"
+                            summary=f"Procore payment {money(payment.amount)}"
                                     + (f" on {payment.payment_date.isoformat()}" if payment.payment_date else ""))
 
     def _find(self, ctx: TenantContext, payload: dict[str, Any], commitment_id: int) -> Any:
@@ -130,21 +152,12 @@ class DeleteContractPayment:
     def __init__(self, context_for: ContextFor) -> None:
         self.context_for = context_for
 
-    def _target(self, ctx: TenantContext, payload: dict[str, Any]) -> str | None:
-        if payload.get("procore_payment_id"):
-            return str(payload["procore_payment_id"])
-        with ctx.session() as s:
-            status, remote_id = entry_status(s, payload.get("create_requestid") or "")
-        if status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED):
-            raise RetryableError("the payment is still on its way to Procore; it is removed once it is there")
-        return remote_id if status == OutboxStatus.DONE else None
-
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         ctx, payload = self.context_for(entry.tenant_id), entry.payload
         with remote_errors("remove the payment from Procore"):
-            target = self._target(ctx, payload)
+            target = delete_target(ctx, payload)
             if target is None:
-                return RemoteResult(remote_id="", summary="the payment never reached Procore; nothing to remove")
+                return RemoteResult(remote_id="", summary=NEVER_THERE)
             try:
                 ctx.procore.delete_contract_payment(project_id=int(payload["project_id"]),
                                                     contract_payment_id=int(target))

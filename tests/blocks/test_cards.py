@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from blocks import cards
+from blocks import cards, ids
 from blocks.cards import CardData, LastEvent, Line, Person
 from blocks.home import ConnectionRow, HomeData, RunRow, home_view
 from blocks.modals import HistoryRow, SettingsForm, details_modal, read_settings, reject_modal, settings_modal
@@ -151,3 +151,23 @@ def test_home_and_reports_are_valid():
     assert validate_blocks(_dicts(msg)) == [] and "…and 35 more rows" in str(_dicts(msg))
     assert to_csv(Report("r", ["a"], [["=HYPERLINK(1)"], [Decimal("-2.50")]])).splitlines() == \
         ["a", "'=HYPERLINK(1)", "-2.50"]
+
+
+@pytest.mark.parametrize(("state", "buttons", "says"), [
+    ("awaiting_acceptance", [ids.RETRIEVE], "QuickBooks: "),
+    ("rejected", [], "Rejected by"),
+    ("synced", [ids.VIEW_QBO], "Synced as"),
+    ("exporting", [], "Exporting"),
+])
+def test_the_senders_receipt_offers_retrieve_only_while_nobody_decided(state, buttons, says):
+    c = card(state=state, procore_url=None, result="Bill 17", qbo_url="https://qbo.example/app/bill?txnId=17")
+    msg = cards.sent_receipt(c, "<#C1>")
+    shown = [el["action_id"] for b in _dicts(msg) if b["type"] == "actions" for el in b["elements"]]
+    assert shown == buttons and says in str(_dicts(msg))
+    assert ("In QuickBooks:" in str(_dicts(cards.approval_card(c)))) is (state != "synced")
+
+
+def test_a_title_that_starts_with_its_type_is_not_named_twice():
+    assert card("cost_code", title="Cost code 01-100 General Requirements").name == \
+        "Cost code 01-100 General Requirements"
+    assert card(title="INV-104").name == "Subcontractor invoice INV-104"

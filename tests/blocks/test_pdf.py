@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from blocks.pdf import latin1, render_summary_sheet, usd
+from blocks.pdf import CJK_FONT, printable, render_summary_sheet, usd
 
 SHEET = {
     "invoice_number": "0001", "application_number": "1", "owner": "Riverside Health Partners",
@@ -53,7 +53,7 @@ def test_sheet_renders_readable_pdf_and_png(tmp_path):
     for words in ("Owner Invoice Summary", "Invoice 0001", "Riverside Medical Office Building (2024-001)",
                   "Mar 01, 2024 to Mar 31, 2024", "Riverside Health Partners", "$162,000.00", "-$8,100.00",
                   "$153,900.00", "Total due this period", "8. Current payment due", "General conditions",
-                  "Concrete - Bézier 'podium' ?", "8.4%", "$1,370,000.00", "Totals"):
+                  "Concrete – Bézier ‘podium’ ?", "8.4%", "$1,370,000.00", "Totals"):
         assert words in text, words
     subprocess.run([poppler("pdftoppm"), "-png", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "sheet.pdf"),
                     str(tmp_path / "page")], check=True)
@@ -69,5 +69,24 @@ def test_usd(value, text):
     assert usd(value) == text
 
 
-def test_latin1_folds_what_core_fonts_cannot_draw():
-    assert latin1("Mar 01 – Mar 31 “ok” café 🚧") == 'Mar 01 - Mar 31 "ok" café ?'
+def test_printable_keeps_what_the_fonts_have_and_marks_the_rest():
+    assert printable("Mar 01 – Mar 31 “ok” café Šťastný 🚧") == "Mar 01 – Mar 31 “ok” café Šťastný ?"
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    return subprocess.run([poppler("pdftotext"), "-layout", str(tmp_path / "s.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_names_print_as_written_latin_extended_and_cjk(tmp_path):
+    if not CJK_FONT.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs fonts-droid-fallback (.ci/run installs it)")
+        pytest.skip("apt-get install fonts-droid-fallback")
+    sheet = {**SHEET, "owner": "Šťastný Stavby s.r.o.", "project": {"id": 1, "name": "北京建工 Tower", "number": "7"},
+             "total": "1.005", "lines": [{"description": "Žluťoučký kůň – 北京建工", "amount": "1.005"}]}
+    text = pdf_text(render_summary_sheet(sheet), tmp_path)
+    for words in ("Šťastný Stavby s.r.o.", "北京建工 Tower (7)", "Žluťoučký kůň – 北京建工", "$1.01"):
+        assert words in text, words
+    assert "$1.00" not in text  # half-up, as the cards show it

@@ -1,24 +1,14 @@
-"""Formatting: money, dates, mentions, escaping, truncation that says so, and Procore / QuickBooks links."""
+"""Formatting: dates, mentions, escaping, truncation that says so, and Procore / QuickBooks links."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from blocks.links import Links, qbo_app_for
-from blocks.text import TRUNCATED, age, bounded_lines, escape, link, mention, money, truncate, when
-
-
-@pytest.mark.parametrize("amount,expected", [
-    (Decimal("48250"), "$48,250.00"), (Decimal("-1200.5"), "-$1,200.50"), (Decimal("0.005"), "$0.01"),
-    ("1234567.891", "$1,234,567.89"), (0, "$0.00"), (None, "—"), ("n/a", "n/a"),
-])
-def test_money(amount, expected):
-    assert money(amount) == expected
+from blocks.text import TRUNCATED, age, bounded_lines, escape, link, mention, truncate, when
 
 
 def test_dates_in_the_tenant_zone_and_ages():
@@ -98,3 +88,22 @@ def test_quickbooks_links():
     assert links.qbo("cost_code", "7") == "https://app.qbo.intuit.com/app/items"
     assert links.qbo("sub_invoice", None) is None
     assert qbo_app_for("sandbox") == "https://app.sandbox.qbo.intuit.com"
+
+
+def test_slack_when_lets_each_reader_see_their_own_zone():
+    from blocks.text import slack_when
+
+    ts = datetime(2025, 3, 5, 3, 30, tzinfo=UTC)
+    assert slack_when(ts, "America/Los_Angeles") == (
+        f"<!date^{int(ts.timestamp())}^{{date_short_pretty}} at {{time}}|Mar 4, 2025 at 19:30>")
+    assert slack_when(None) == "—"
+
+
+def test_sync_counters_read_as_words_on_app_home():
+    from blocks.sync_stats import stats_summary
+
+    text = stats_summary({"items_skip": 3, "linked_projects": 2, "watched_bills": 14, "create": 1, "skip": 0,
+                          "mode": "cdc", "vendor_records_read": 40, "odd_counter": 2})
+    assert text == ("1 created, 2 linked projects, 14 bills watched, 3 budget lines not synced yet, "
+                    "2 odd counter, 40 QuickBooks vendor records read")
+    assert "_" not in text and stats_summary({"skip": 0}) is None and stats_summary(None) is None

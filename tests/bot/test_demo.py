@@ -132,8 +132,12 @@ def test_run_demo_accept_stop_rerun_and_taken_port(tmp_path):
     assert not (tmp_path / "ledgerlink.db").exists()
 
     demo = Demo(tmp_path, ports)
-    m = demo.wait_for(r"Open (http://127\.0\.0\.1:(\d+)/\?as=(U\w+)) — you are Dana \(approver\)\. "
+    m = demo.wait_for(r"Open (http://127\.0\.0\.1:(\d+)/\?as=(U\w+)&ts=[\d.]+) — you are Dana \(approver\)\. "
                       r"Try Accept on (.+)\.$")
+    # issue 19: the database is under var/demo/, each seed line is printed once, Bolt doesn't warn
+    assert (tmp_path / "var" / "demo" / "ledgerlink.db").exists() and not (tmp_path / "ledgerlink.db").exists()
+    seeded = [line for line in demo.lines if line.startswith(("  sync ", "2"))]
+    assert seeded and not [line for line in seeded if not line.startswith("  sync ")], seeded
     assert int(m.group(2)) == ports[0]
     dana, title = m.group(3), m.group(4)
     assert httpx.get(m.group(1), timeout=10).status_code == 200

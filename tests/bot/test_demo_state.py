@@ -49,3 +49,13 @@ def test_taken_port_names_the_flag():
             demo.Ports(slack=0, web=0, qbo=port, procore=0).check_free()
     with pytest.raises(demo.DemoError, match="both"):
         demo.Ports(slack=5555, web=5555).check_free()
+
+
+def test_the_page_port_is_named_first_when_several_are_taken():
+    with socket.socket() as a, socket.socket() as b:
+        for s in (a, b):
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+        web, page = a.getsockname()[1], b.getsockname()[1]
+        with pytest.raises(demo.DemoError, match=rf"port {page} \(slack\) is already in use; .*--port N"):
+            demo.Ports(slack=page, web=web, qbo=0, procore=0).check_free()

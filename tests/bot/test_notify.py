@@ -3,6 +3,7 @@ the item moves during the update; DMs, notices and the worker's notifier protoco
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -35,7 +36,8 @@ def setup(_slack_servers, sqlite_engine):
         sandbox.store.put_user(slack_user)
     client = WebClient(token=TOKEN, base_url=f"{url}/api/")
     return SimpleNamespace(sandbox=sandbox, world=world, client=client, engine=sqlite_engine,
-                           notifier=Notifier(sqlite_engine, lambda _t: client, public_url="https://ll.example"))
+                           notifier=Notifier(sqlite_engine, lambda _t: client, public_url="https://ll.example",
+                                             secret_key=os.environ["LEDGERLINK_SECRET_KEY"]))
 
 
 def _msgs(sandbox, channel=None):
@@ -116,7 +118,7 @@ def test_paid_reauth_and_the_worker_protocol(setup):
     told = setup.notifier.reauth_notice(w.tenant.id, "qbo", "The refresh token was revoked.")
     assert told == 2  # erin and alex
     erin_dm = setup.sandbox.store.im_with(w.users["erin"].slack_user_id)
-    assert "https://ll.example/qbo/connect?tenant=" in str(setup.sandbox.store.messages(erin_dm["id"]))
+    assert "https://ll.example/qbo/connect?link=" in str(setup.sandbox.store.messages(erin_dm["id"]))
     waiting = [w.item(f"INV-{n}", state="awaiting_acceptance", sender="sam") for n in range(20, 40)]
     with Session(setup.engine) as s:
         dana = s.get(User, w.users["dana"].id)

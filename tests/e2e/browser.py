@@ -15,6 +15,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
+WAIT = 30_000  # ms: the page polls the sandbox every second; exports go to the QBO sandbox over HTTP
 
 
 def in_ci() -> bool:

@@ -12,7 +12,7 @@ Skipped (with the reason) only when Chromium or Playwright is missing outside CI
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,7 +23,7 @@ from sync import events
 from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox
-from tests.e2e.browser import Steps, chromium_missing_reason, in_ci, launch
+from tests.e2e.browser import Steps, chromium_missing_reason, in_ci
 from tests.support.world_remote import RemoteWorld
 from tests.sync.writes.money_links import link_world
 
@@ -35,21 +35,6 @@ if MISSING and not in_ci():
 
 D = Decimal
 CHECKING = "35"  # the sample company's bank account in the QBO sandbox
-WAIT = 30_000  # ms: the page polls the sandbox every second; exports go to the QBO sandbox over HTTP
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if MISSING:
-        pytest.fail(f"CI=true and the browser tests can't run: {MISSING}")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=WAIT)
-    with sync_playwright() as p:
-        context = launch(p, tmp_path_factory.mktemp("chromium-profile"))  # a new, empty user data dir
-        context.set_default_timeout(WAIT)
-        yield context
-        context.close()
 
 
 @pytest.fixture
@@ -172,7 +157,7 @@ def test_accept_exports_the_bill_then_paid_in_quickbooks_shows_paid(e2e):
     slack.idle()
 
     notices = [m for m in slack.messages() if "*Paid*" in slack.text(m) and "SC-2024-001-01-002" in slack.text(m)
-               and m["ts"] != done.card_ts]
+               and m["ts"] not in (done.card_ts, done.receipt_ts)]  # not the card, nor Sam's redrawn receipt
     assert len(notices) == 1, [slack.text(m) for m in slack.messages()]
     notice = page.locator(f'.msg[data-ts="{notices[0]["ts"]}"]')
     if notices[0]["_sandbox"]["channel"] != item.card_channel:
@@ -275,3 +260,22 @@ def test_a_read_only_click_is_refused_and_changes_nothing(e2e):
     with Session(e2e.w.engine) as s:
         assert not s.exec(select(OutboxEntry)).all()
     assert e2e.qbo_creates() == creates
+
+
+def test_delegate_accepts_in_the_browser_on_behalf_of_the_approver_away(e2e):
+    from playwright.sync_api import expect
+
+    slack, page = e2e.slack, e2e.page
+    steps = Steps(page, "delegate-accepts")
+    until = (date.today() + timedelta(days=5)).isoformat()
+    out = slack.command("dana", f"away <@{slack.ids['erin']}> until {until}")
+    assert out["ok"], out
+    item = e2e.send(e2e.item("SC-2024-001-01-002"))
+    e2e.open("erin", item.card_channel)
+    card = e2e.card(item)
+    expect(card).to_contain_text("Awaiting acceptance")
+    e2e.press(card, "item_accept")
+    expect(card).to_contain_text("Synced as Bill SC-2024-001-01-002")
+    expect(card).to_contain_text("on behalf of")
+    steps.shot("card says accepted on behalf of the approver away")
+    assert slack.get(item.id).state == "synced"

@@ -68,6 +68,21 @@ def fast_context(world: Any, *, read_timeout: float = 2.0) -> TenantContext:
     return TenantContext(engine=world.engine, tenant_id=world.tenant.id, qbo_client=qbo, procore_client=procore)
 
 
+def invoice_world(engine: Any, sandboxes: Sandboxes, count: int) -> Any:
+    """A linked RemoteWorld with `count` more subcontractor invoices synced in, and no scheduled paid sync (the
+    processes under test export; nothing else writes)."""
+    from tests.reliability.support_procs import no_paid_sync
+    from tests.support.world_remote import RemoteWorld
+    from tests.sync.writes.money_links import link_world
+
+    world = RemoteWorld(engine, sandboxes)
+    link_world(world)
+    plant_requisitions(sandboxes, world.company_id, count)
+    run_job(world.ctx, "sub-invoices")
+    no_paid_sync(engine, world.tenant.id)
+    return world
+
+
 def plant_requisitions(sandboxes: Sandboxes, company_id: int, count: int, *, first: int = 1) -> list[str]:
     """`count` approved sub invoices on the company's approved commitments (small amounts, one period each);
     returns their invoice numbers."""

@@ -1,4 +1,5 @@
-"""Counters the reliability suite adds to as it runs; `conftest.py` prints them as one table at the end.
+"""Counters the reliability suite adds to as it runs; tests/conftest.py prints them as one table at the end.
+Under pytest-xdist each worker hands its counts to the controller (`counts`/`merge`), which prints the totals.
 
 Tests call `tally.add("faults injected", n)` with the figures they measured (never a constant), and
 `tally.add("duplicates found", 0)` style lines for the must-be-zero columns so the table always shows them.
@@ -23,6 +24,18 @@ def add(row: str, n: int = 1) -> None:
     with _lock:
         _counts[row] += int(n)
         _seen.add(row)
+
+
+def counts() -> dict[str, int]:
+    """The rows added to so far (for the xdist controller)."""
+    with _lock:
+        return {row: _counts[row] for row in _seen}
+
+
+def merge(other: dict[str, int]) -> None:
+    """Add a worker's counts (xdist) to this process's."""
+    for row, n in other.items():
+        add(row, n)
 
 
 def snapshot() -> dict[str, int]:

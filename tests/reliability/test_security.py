@@ -57,6 +57,7 @@ from tests.reliability.support_input_slack import (
     slash_command,
     view_submission,
 )
+from tests.support.connect_links import admin_link
 from tests.support.factories import PEOPLE, World
 
 pytest_plugins = ["tests.handlers.slack_harness", "tests.reliability.support_input_web"]
@@ -470,9 +471,9 @@ def test_tokens_are_encrypted_at_rest_and_never_logged(engine, caplog):
             PROCORE_CLIENT_ID="ledgerlink-procore", PROCORE_CLIENT_SECRET=procore_secret,
             PROCORE_API_URL=procore_url, PROCORE_LOGIN_URL=procore_url)
         web = create_web_app(settings, engine=engine)
-        with running_wsgi(web, port=port) as base, httpx.Client(follow_redirects=True, timeout=60) as browser:
+        with running_wsgi(web, port=port), httpx.Client(follow_redirects=True, timeout=60) as browser:
             for provider, said in (("qbo", "Connected to QuickBooks"), ("procore", "Connected to Procore")):
-                r = browser.get(f"{base}/{provider}/connect", params={"tenant": tenant.id})
+                r = browser.get(admin_link(engine, settings, tenant.id, provider))
                 assert r.status_code == 200 and said in r.text, (provider, r.status_code, r.text[:300])
         first = _tokens_of(engine, settings)
         assert len(first) == 4 and all(first.values()), sorted(first)

@@ -53,6 +53,16 @@ def _accept_all_cost_codes(world) -> None:
         decide.accept(ctx, world.actor("dana"), outcome.item.id)
 
 
+def _items_made(world):
+    """The first demo project linked, its cost codes accepted and its budget lines' items made in QBO."""
+    project = _project(world)
+    _link(world, project)
+    _accept_all_cost_codes(world)
+    run_job(world.ctx, "cost-codes")
+    _drain(world)
+    return project
+
+
 def _items(world, project) -> dict[str, dict]:
     """key → the QBO item linked to it (read from QBO)."""
     with Session(world.engine) as s:
@@ -135,11 +145,7 @@ def _line(world, project, code: str, type_code: str) -> dict:
 
 def test_rename_deactivate_and_reactivate_follow_procore(remote_world):
     world = remote_world
-    project = _project(world)
-    _link(world, project)
-    _accept_all_cost_codes(world)
-    run_job(world.ctx, "cost-codes")
-    _drain(world)
+    project = _items_made(world)
     before = _items(world, project)
     concrete_key = next(k for k, v in before.items() if v["Name"] == "2024-001-03-300.S")
     token = before[concrete_key]["SyncToken"]
@@ -178,11 +184,7 @@ def test_rename_deactivate_and_reactivate_follow_procore(remote_world):
 
 def test_deleted_cost_type_assignment_and_project_cost_code_deactivate_items(remote_world):
     world = remote_world
-    project = _project(world)
-    _link(world, project)
-    _accept_all_cost_codes(world)
-    run_job(world.ctx, "cost-codes")
-    _drain(world)
+    project = _items_made(world)
     codes = {c.raw["full_code"]: c for c in world.ctx.procore.list_cost_codes(project_id=project.id)}
     concrete = codes["03-300"]
     material = next(t for t in world.ctx.procore.list_line_item_types() if t.code == "M")
@@ -262,11 +264,7 @@ def test_accepted_budget_exports_every_line_and_unaccepted_codes_wait(remote_wor
 
 def test_a_renamed_cost_code_updates_the_description_and_a_stale_synctoken_is_reread(remote_world, monkeypatch):
     world = remote_world
-    project = _project(world)
-    _link(world, project)
-    _accept_all_cost_codes(world)
-    run_job(world.ctx, "cost-codes")
-    _drain(world)
+    project = _items_made(world)
     concrete = next(c for c in world.ctx.procore.list_cost_codes(project_id=project.id) if c.raw["full_code"] ==
                     "03-300")
     _admin(world, "PATCH", f"records/cost_codes/{concrete.id}", name="Structural Concrete")
@@ -290,3 +288,34 @@ def test_a_renamed_cost_code_updates_the_description_and_a_stale_synctoken_is_re
     assert items["2024-001-03-300.M"]["Description"] == "Structural Concrete.Material"
     assert items["2024-001-03-300.S"]["Taxable"] is True or items["2024-001-03-300.M"]["Taxable"] is True
     assert [c for c in run_job(world.ctx, "cost-codes").changes if c.entity == "QBO Item"] == []
+
+
+def test_an_item_a_waiting_invoice_uses_is_not_deactivated_when_no_budget_line_has_it(remote_world):
+    """Issue 19: Procore lets commitments and their invoices use a cost code × cost type no budget line has (or
+    whose budget line was deleted); deactivating that item made the invoice's export fail."""
+    world = remote_world
+    project = _items_made(world)
+    line = _line(world, project, "03-300", "S")
+    key = f"{project.id}:{line['cost_code']['id']}:{line['line_item_type']['id']}"
+    qbo_id = _items(world, project)[key]["Id"]
+    with Session(world.engine) as s:  # an invoice on that pair waits for acceptance
+        s.add(Item(tenant_id=world.tenant.id, type="sub_invoice", procore_id="990001", procore_project_id=project.id,
+                   title="Rocky Mountain Electric invoice SC-X-002", state="awaiting_acceptance",
+                   detail={"project_id": project.id, "lines": [{"cost_code_id": line["cost_code"]["id"],
+                                                                 "line_item_type_id": line["line_item_type"]["id"],
+                                                                 "amount": "100.00"}]}))
+        s.commit()
+    _admin(world, "DELETE", f"records/budget_line_items/{line['id']}")
+    report = run_job(world.ctx, "cost-codes")
+    kept = [c for c in report.changes if c.entity == "QBO Item" and c.action != "waiting"]
+    assert [c.action for c in kept] == ["skip"] and "Rocky Mountain Electric" in kept[0].detail
+    _drain(world)
+    assert world.ctx.qbo.read(entity="Item", id=qbo_id)["Active"] is True
+
+    with Session(world.engine) as s:  # once the invoice is synced, nothing live uses it: now it goes
+        item = s.exec(select(Item).where(Item.procore_id == "990001")).one()
+        item.state = "synced"
+        s.add(item)
+        s.commit()
+    report = run_job(world.ctx, "cost-codes")
+    assert [c.action for c in report.changes if c.entity == "QBO Item"] == ["deactivate"]

@@ -261,3 +261,28 @@ def test_direct_export_when_the_company_allows_it(world):
         s.commit()
     assert decide.export(ctx, world.actor("sam"), item.id).item.state == "exporting"
     assert drain(world, batching=True).done == 1 and one(world.engine, item.id).state == "synced"
+
+
+def test_owner_invoice_pdf_prints_names_as_written_and_money_half_up(world, tmp_path):
+    """Latin Extended and CJK names reach the PDF QuickBooks holds as written (not '?'); money as the cards show it."""
+    sandboxes, company = world.sandboxes, world.company_id
+    records = httpx.get(f"{sandboxes.procore_url}/_sandbox/records/payment_applications", timeout=30).json()
+    app = next(r for r in records if r.get("invoice_number") == "0001" and r.get("company_id", company) == company)
+    httpx.patch(f"{sandboxes.procore_url}/_sandbox/records/projects/{app['project_id']}",
+                json={"name": "北京建工 Medical"}, timeout=30).raise_for_status()
+    httpx.patch(f"{sandboxes.procore_url}/_sandbox/records/prime_contracts/{app['prime_contract_id']}",
+                json={"owner_name": "Šťastný Stavby s.r.o."}, timeout=30).raise_for_status()
+    run_job(world.ctx, "owner-invoices")
+    item = items(world.engine, "owner_invoice")["0001"]
+    svc.send(world.ctx, world.actor("sam"), item.id)
+    decide.accept(world.ctx, world.actor("erin"), item.id)
+    assert drain(world).done == 2
+    done = one(world.engine, item.id)
+    found = world.ctx.qbo.query(q=select_qbo("Attachable").filter("AttachableRef.EntityRef.value", "=",
+                                                                  done.remote_id))
+    (tmp_path / "sheet.pdf").write_bytes(httpx.get(found["Attachable"][0]["TempDownloadUri"], timeout=30).content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    for words in ("北京建工 Medical", "Šťastný Stavby s.r.o.", "$153,900.00"):
+        assert words in text, words
+    assert "?" not in text.replace("Invoice 0001", "")

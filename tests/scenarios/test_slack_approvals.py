@@ -40,6 +40,10 @@ def test_send_accept_exporting_then_synced(slack):
     assert "item_accept" not in slack.buttons(done) and "item_view_qbo" in slack.buttons(done)
     assert slack.get(item.id).state == "synced"
     assert slack.ephemerals("dana") == []
+    # the synced card no longer says what it will create; the sender's receipt lost Retrieve and says what happened
+    assert "In QuickBooks:" not in slack.text(done)
+    [receipt] = slack.dms("sam")
+    assert slack.buttons(receipt) == ["item_view_qbo", "item_view_procore"] and "Synced as" in slack.text(receipt)
 
 
 def test_a_drain_that_runs_another_items_write_redraws_its_card(slack, monkeypatch):
@@ -186,6 +190,7 @@ def test_retrieve_from_the_dm_before_a_decision(slack):
     slack.idle()
     assert slack.get(item.id).state == "ready_to_export"
     assert "Retrieved by" in slack.text(slack.card(item)) and slack.buttons(slack.card(item))[0] == "item_details"
+    assert "item_retrieve" not in slack.buttons(slack.dms("sam")[0])  # the receipt was redrawn
     assert any("You retrieved INV-700" in m["text"] for m in slack.dms("sam"))
     # a second Retrieve click on the same (now replaced) DM is explained, not acted on
     slack.click("sam", None, "item_retrieve", channel=stale[0], ts=stale[1])

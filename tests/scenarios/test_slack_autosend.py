@@ -11,41 +11,22 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.scheduler import Scheduler, SchedulerConfig
-from bot.web import create_web_app
 from bot.worker import Runtime
-from core.config import load_settings
 from core.models import AutoSend, Item, SyncRequest, TenantSettings, User
 from sync import binder
 from sync.jobs.base import run_job
 from tests.handlers.slack_harness import card_text
-from tests.support.servers import running_wsgi
-from tests.sync.writes.money_links import link_world
+from tests.scenarios.linked_world import web_role
 
-pytest_plugins = ["tests.handlers.slack_harness"]
+pytest_plugins = ["tests.handlers.slack_harness", "tests.scenarios.linked_world"]
 
 SECRET = "procore-hook-secret"
 
 
 @pytest.fixture
-def world(remote_world):
-    remote_world.links = link_world(remote_world)
-    run_job(remote_world.ctx, "sub-invoices")  # what Ledgerlink knew before auto-send was turned on
-    run_job(remote_world.ctx, "vendors")
-    return remote_world
-
-
-@pytest.fixture
-def slack(world, slack_for):
-    return slack_for(world, context_for=lambda _tenant: world.ctx)
-
-
-@pytest.fixture
 def receiver(world, monkeypatch):
     """Ledgerlink's web role (webhooks only) and a Procore hook on the company pointing at it."""
-    for name in ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    settings = load_settings(_env_file=None, DATABASE_URL="sqlite://", PROCORE_WEBHOOK_SECRET=SECRET)
-    with running_wsgi(create_web_app(settings, engine=world.engine)) as base:
+    with web_role(world, monkeypatch, SECRET) as (base, _settings):
         hook = world.ctx.procore.create_hook(destination_url=f"{base}/webhooks/procore", secret=SECRET,
                                              namespace="ledgerlink")
         for resource, event in (("Requisitions", "update"), ("Company Vendors", "create")):

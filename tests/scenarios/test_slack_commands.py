@@ -24,13 +24,16 @@ def _said(out: dict) -> str:
 
 BAD = [
     ("", "Ledgerlink commands"),  # no subcommand: help
-    ("frobnicate", "I don't know `frobnicate`"),
+    ("frobnicate", "I don't know `frobnicate`. Try"),
+    ("hlep", "I don't know `hlep`. Did you mean `/ledgerlink help`?"),
+    ("sned invoice 12", "Did you mean `/ledgerlink send`?"),
+    ("<!channel>", "I don't know `&lt;!channel&gt;`"),
     ('send invoice "ACME', "a quote isn't closed"),
     ("help send extra", "Usage: `/ledgerlink help [command]`"),
     ("send widget 12", "'widget' isn't an item type"),
     ("send widget", "'widget' isn't an item type"),  # `send` and `send invoice` open the item picker
-    ("retrieve invoice", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
-    ("retrieve", "Usage: `/ledgerlink retrieve <type> <Procore id>`"),
+    ("retrieve invoice", "Usage: `/ledgerlink retrieve &lt;type&gt; &lt;Procore id&gt;`"),
+    ("retrieve", "Usage: `/ledgerlink retrieve &lt;type&gt; &lt;Procore id&gt;`"),
     ("resend company", "Usage: `/ledgerlink resend"),
     ("export", "Usage: `/ledgerlink export"),
     ("link", "Usage: `/ledgerlink link company|project"),
@@ -51,6 +54,27 @@ BAD = [
     ("settings now", "isn't needed here"),
     ("grant", "Say who and what to grant"),
     ("grant @riley boss", "'boss' isn't something I can grant"),
+    # the seed's actions (handlers/seed_commands.py)
+    ("unlink", "Say what to unlink: company, commitment"),
+    ("unlink budget 12", "'budget' can't be unlinked"),
+    ("unlink invoice", "Say which invoice"),
+    ("archive vendor 42", "Only companies (QuickBooks vendors) are archived"),
+    ("duplicates now", "isn't needed here"),
+    ("add", "Say what to add: company or project"),
+    ("add invoice 3", "'invoice' can't be added"),
+    ("add company ACME Concrete", "Quote a name with spaces"),
+    ("projects all", "isn't needed here"),
+    ("import estimate 1", "'estimate' can't be imported"),
+    ("import budget 1001 7", "where each account goes"),
+    ("import budget 1001 7 80=abc", "isn't `<account id>=<cost code id>:<cost type id>`"),
+    ("import prime-contract 1001", "Say the Procore project and the QuickBooks estimate id"),
+    ("cost-codes purge 1", "isn't a cost-codes action"),
+    ("cost-codes delete 1001", "Say the Procore project, then the cost code id"),
+    ("sync job-costs on a b c", "Quote a project name with spaces"),
+    ("sync job-costs maybe", "Only `now` may follow `sync job-costs`"),
+    ("audit everything", "'everything' isn't a way to search the trail"),
+    ("audit date yesterday", "isn't a date like 2026-12-07"),
+    ("audit person", "Mention one person"),
 ]
 
 
@@ -66,10 +90,14 @@ def test_help_lists_every_subcommand_and_explains_one(slack):
     out = slack.command("riley", "help")
     said = _said(out)
     for sub in ("send", "retrieve", "resend", "export", "link", "refresh", "sync", "report", "connect",
-                "settings", "grant", "help"):
+                "settings", "grant", "help", "unlink", "archive", "restore", "duplicates", "add", "projects",
+                "import", "cost-codes", "audit"):
         assert f"/ledgerlink {sub}" in said, sub
+    assert "<type>" not in said and "&lt;type&gt;" in said  # Slack would read <type> as a link
     one = _said(slack.command("riley", "help report"))
     assert "report accountant|job-costs" in one and "/ledgerlink report job-costs 1001" in one
+    assert "sync job-costs on|off [project]" in said  # `sync` grew its switch
+    assert "For admins" in _said(slack.command("riley", "help unlink"))
 
 
 def test_send_retrieve_resend_by_command(slack):
@@ -202,9 +230,9 @@ def test_reports_in_blocks_and_long_ones_as_csv(slack):
 def test_connect_posts_the_oauth_link_to_admins(slack):
     out = slack.command("alex", "connect qbo")
     said = _said(out)
-    assert f"https://ledgerlink.example/qbo/connect?tenant={slack.world.tenant.id}" in said
+    assert "https://ledgerlink.example/qbo/connect?link=" in said and "tenant=" not in said
     out = slack.command("alex", "connect procore")
-    assert "/procore/connect?tenant=" in _said(out)
+    assert "/procore/connect?link=" in _said(out)
     assert "Admin permission" in _said(slack.command("dana", "connect qbo"))
 
 
@@ -248,3 +276,22 @@ def test_settings_modal_saves_audits_and_validates(slack):
         audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
         assert audit.detail["after"]["direct_exports"] == "enabled"
     assert slack.views("alex")["home"] is not None  # Home re-published with the new settings
+
+
+def test_settings_modal_sets_reminder_and_escalation_hours(slack):
+    from core.models import TenantSettings
+
+    slack.command("alex", "settings")
+    slack.idle()
+    blocks = {b.get("block_id") for b in slack.views("alex")["modals"][-1]["view"]["blocks"]}
+    assert {"reminder_after_hours", "escalate_after_hours"} <= blocks
+    bad = slack.submit("alex", {"reminder_after_hours": {"value": "soon"}})
+    assert bad["body"]["response_action"] == "errors" and "reminder_after_hours" in bad["body"]["errors"]
+    good = slack.submit("alex", {"reminder_after_hours": {"value": "6"}, "escalate_after_hours": {"value": "0"}})
+    assert good["closed"], good
+    slack.idle()
+    with Session(slack.engine) as s:
+        st = s.get(TenantSettings, slack.world.tenant.id)
+        assert (st.reminder_after_hours, st.escalate_after_hours) == (6, 0)
+        audit = s.exec(select(AuditEvent).where(AuditEvent.action == "settings")).one()
+        assert audit.detail["before"] == {"reminder_after_hours": 24, "escalate_after_hours": 48}

@@ -39,7 +39,7 @@ def test_approver_home_shows_the_queue_connections_and_runs(slack):
     assert "INV-11" not in text.split("Sent by you")[0] and "INV-11" in text.split("Sent by you")[1]
     assert "*QuickBooks* · :large_green_circle: connected · realm 9130357 · sign-in valid until" in text
     assert "*Procore* · :warning: needs re-authorising" in text and "The refresh token was revoked." in text
-    assert "*vendors*" in text and "3 create" in text and "QuickBooks is not connected" in text
+    assert "*vendors*" in text and "3 created" in text and "QuickBooks is not connected" in text
     assert "*paid* · every 24 h · last" in text  # the tenant's paid-sync schedule (daily), from the scheduler
     assert [el["action_id"] for b in view["blocks"] if b["type"] == "actions" for el in b["elements"]][:3] == \
         ["item_accept", "item_reject", "item_details"]
@@ -66,6 +66,19 @@ def test_admin_home_has_settings_and_the_digest_toggle_works(slack):
     slack.click("erin", None, "home_settings", view_id=home_id)
     slack.idle()
     assert slack.views("erin")["modals"][-1]["view"]["callback_id"] == "tenant_settings"
+
+
+def test_admin_home_shows_the_operations_checks_and_approvers_do_not(slack):
+    with Session(slack.engine) as s:
+        s.add(Connection(tenant_id=slack.world.tenant.id, provider="qbo", external_id="9130357",
+                         status="needs_reauth", status_detail="invalid_grant"))
+        s.commit()
+    text = slack.text(_home(slack, "erin"))
+    ops = text.split("Operations", 1)[1]
+    assert ":x: *qbo · " in ops and "needs reauth" in ops  # the broken connection comes first
+    assert ":x: *leader*" in ops and "thing(s) need a person" in ops  # no worker runs in this test
+    assert ":white_check_mark: *database*" in ops
+    assert "Operations" not in slack.text(_home(slack, "dana"))
 
 
 def test_home_for_someone_ledgerlink_does_not_know(slack):

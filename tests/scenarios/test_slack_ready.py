@@ -47,11 +47,15 @@ def _row_buttons(view: dict, block_id: str) -> list[str]:
 def _tick(view: dict, *items: Item) -> dict:
     """The `values` of a click after ticking these items in their projects' checkboxes."""
     ticked: dict[str, dict[str, list[str]]] = {}
-    for block in _blocks(view, "ready_pick_"):
-        options = {o["value"] for o in block["elements"][0]["options"]}
+    for block in _blocks(view, "ready_pick_"):  # a row's own checkbox, or the list of the project's other items
+        options = {o["value"] for o in _checkboxes(block)["options"]}
         chosen = [str(i.id) for i in items if str(i.id) in options]
         ticked[block["block_id"]] = {"ready_pick": chosen}
     return ticked
+
+
+def _checkboxes(block: dict) -> dict:
+    return block["accessory"] if block["type"] == "section" else block["elements"][0]
 
 
 def _send_selected(slack, who: str, *items: Item) -> dict:
@@ -114,7 +118,11 @@ def test_home_lists_ready_and_rejected_items_per_project(slack):
     assert view_button["url"].startswith("https://app.procore.com/1002/project/commitments/")
     assert _row_buttons(home, f"ready-{company.id}") == ["item_send"]  # no Procore company id known: no link
     assert _row_buttons(home, f"rejected-{rejected.id}") == ["item_resend", "item_view_procore"]
-    assert len(_blocks(home, "ready_pick_")) == 3  # one set of checkboxes per project
+    # each ready item is listed once: its row carries its checkbox (no second list of the same items)
+    picks = _blocks(home, "ready_pick_")
+    assert all(b["type"] == "section" for b in picks)
+    ticks = [o["value"] for b in picks for o in _checkboxes(b)["options"]]
+    assert sorted(ticks) == sorted({*ticks}) and str(a.id) in ticks and str(company.id) in ticks
 
     # Read only can't send: no senders' side at all
     assert "Ready to export" not in slack.text(_home(slack, "riley")["view"])
@@ -197,7 +205,11 @@ def test_home_stays_within_slacks_100_blocks(slack):
     assert "Ready to export" in text and "more ready in" in text and "more project(s) with items ready" in text
     assert "Rejected — needs changes" in text and "Waiting for you" in text and "Connections" in text
     picks = _blocks(view, "ready_pick_")
-    assert picks and all(len(b["elements"][0]["options"]) == 10 for b in picks)
+    per_project: dict[str, list[str]] = {}
+    for b in picks:  # "ready_pick_<project>-<item>" on rows, "ready_pick_<project>" for the rest
+        project = b["block_id"].removeprefix("ready_pick_").split("-")[0]
+        per_project.setdefault(project, []).extend(o["value"] for o in _checkboxes(b)["options"])
+    assert per_project and all(len(v) == len(set(v)) == 10 for v in per_project.values())
 
 
 def test_send_selected_makes_one_grouped_card_with_reject_per_line_and_accept_all(slack):

@@ -1,7 +1,7 @@
 """rate_limit_keys, rate_limit_slots: QBO/Procore limits shared by every process through the database
 
 Revision ID: scale01
-Revises: relfault01
+Revises: beyond01
 Create Date: 2026-12-07 13:10:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'scale01'
-down_revision = 'relfault01'
+down_revision = 'beyond01'
 branch_labels = None
 depends_on = None
 

@@ -14,14 +14,17 @@ from . import (
     payment_apps,
     payments,
     prime_contracts,
+    prime_payments,
     projects,
     requisitions,
     sub_jobs,
     vendors,
+    workflows,
 )
 
 
 def register(app: Flask) -> None:
     for module in (companies, projects, vendors, cost_codes, budget, commitments, requisitions, payment_apps,
-                   payments, direct_costs, prime_contracts, change_orders, sub_jobs):
+                   payments, direct_costs, prime_contracts, prime_payments,
+                   change_orders, sub_jobs, workflows):
         app.register_blueprint(module.bp)

@@ -56,11 +56,10 @@ def _payment(project: Record, payment_id: int, contract: Record | None = None) -
     return payment
 
 
-def _clean(contract: Record, raw: dict[str, Any], payment: Record | None) -> dict[str, Any]:
-    store = current().store
-    fields = pick(raw, WRITABLE)
+def amount_and_date(fields: dict[str, Any], *, creating: bool) -> dict[str, list[str]]:
+    """Validate (and normalise) a payment's amount and date as Procore does; the problems by field."""
     problems: dict[str, list[str]] = {}
-    if payment is None or "amount" in fields:
+    if creating or "amount" in fields:
         try:
             if blank(fields.get("amount")):
                 problems["amount"] = ["can't be blank"]
@@ -68,11 +67,18 @@ def _clean(contract: Record, raw: dict[str, Any], payment: Record | None) -> dic
                 fields["amount"] = money(fields["amount"])
         except ArithmeticError:
             problems["amount"] = ["is not a number"]
-    if payment is None or "date" in fields:
+    if creating or "date" in fields:
         try:
             date.fromisoformat(str(fields.get("date")))
         except ValueError:
             problems["date"] = ["can't be blank" if blank(fields.get("date")) else "is not a valid date"]
+    return problems
+
+
+def _clean(contract: Record, raw: dict[str, Any], payment: Record | None) -> dict[str, Any]:
+    store = current().store
+    fields = pick(raw, WRITABLE)
+    problems = amount_and_date(fields, creating=payment is None)
     reqs = store.find("requisitions", commitment_id=contract["id"])
     if fields.get("requisition_id") not in (None, ""):
         req = next((r for r in reqs if r["id"] == int(fields["requisition_id"])), None)

@@ -32,6 +32,7 @@ RESOURCE_NAMES = {
     "requisitions": "Requisitions",
     "payment_applications": "Payment Applications",
     "contract_payments": "Contract Payments",
+    "prime_contract_payments": "Prime Contract Payments",
     "direct_costs": "Direct Costs",
 }
 COMPANY_LEVEL = {"Projects", "Company Vendors", "Company Users", "Line Item Types", "Standard Cost Code Lists",

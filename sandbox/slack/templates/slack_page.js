@@ -211,7 +211,9 @@
     if (force || String(state.version) !== String(version)) {
       version = state.version;
       const main = document.getElementById("main");
-      const atBottom = main.scrollTop + main.clientHeight >= main.scrollHeight - 20;
+      // conversations stick to their latest message; App Home keeps its place (it opens at the top)
+      const atBottom = !(conversation === "app" && tab === "home")
+        && main.scrollTop + main.clientHeight >= main.scrollHeight - 20;
       document.getElementById("sidebar").innerHTML = state.sidebar;
       main.innerHTML = state.main;
       if (atBottom) { main.scrollTop = main.scrollHeight; }
@@ -221,7 +223,17 @@
 
   if (modal.innerHTML.trim()) { modal.showModal(); }
   const main = document.getElementById("main");
-  main.scrollTop = main.scrollHeight;
+  // like Slack: a conversation opens at its latest message, or at the one linked (?ts=…, highlighted);
+  // App Home opens at its top
+  const focus = body.dataset.focus && document.getElementById("msg-" + body.dataset.focus);
+  if (focus) {
+    focus.classList.add("focused");
+    focus.scrollIntoView({block: "center"});
+  } else if (conversation === "app" && tab === "home") {
+    main.scrollTop = 0;
+  } else {
+    main.scrollTop = main.scrollHeight;
+  }
   if (conversation === "app" && tab) { post("/_sandbox/ui/home", {tab: tab}).then((o) => { if (!o.ok) { report(o); } }); }
   setInterval(() => refresh(false), 1000);
 })();

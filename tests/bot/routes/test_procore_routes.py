@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,8 @@ from bot.web import create_web_app
 from core.config import load_settings
 from core.crypto import SecretBox
 from core.db import make_engine
-from core.models import Connection, ProcessedWebhook, SyncRequest, Tenant
+from core.models import Connection, ConnectLink, ProcessedWebhook, SyncRequest, Tenant
+from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi
 
 SECRET = "hook-secret-123"
@@ -151,8 +153,9 @@ def test_webhooks_refused_when_no_secret_is_configured(db_url):
 def test_connect_says_what_is_missing_when_procore_is_not_configured(db_url):
     engine = make_engine(db_url)
     tenant_id = _tenant(engine)
-    app = create_web_app(load_settings(_env_file=None, DATABASE_URL=db_url), engine=engine)
-    r = app.test_client().get(f"/procore/connect?tenant={tenant_id}")
+    settings = load_settings(_env_file=None, DATABASE_URL=db_url)
+    app = create_web_app(settings, engine=engine)
+    r = app.test_client().get(path_of(admin_link(engine, settings, tenant_id, "procore")))
     assert r.status_code == 503 and b"PROCORE_CLIENT_ID" in r.data
     engine.dispose()
 
@@ -208,7 +211,7 @@ def test_connect_and_callback_store_an_encrypted_connection(oauth_env):
     base, engine, settings, _ = oauth_env
     tenant_id = _tenant(engine)
     with httpx.Client(follow_redirects=True) as browser:
-        r = browser.get(f"{base}/procore/connect", params={"tenant": tenant_id})
+        r = browser.get(admin_link(engine, settings, tenant_id, "procore"))
     assert r.status_code == 200 and "Connected to Procore company 4264" in r.text
 
     (conn,) = _rows(engine, Connection)
@@ -224,13 +227,13 @@ def test_connect_and_callback_store_an_encrypted_connection(oauth_env):
 def test_connect_redirects_with_signed_state_and_nonce_cookie(oauth_env):
     base, engine, settings, _ = oauth_env
     tenant_id = _tenant(engine)
-    r = httpx.get(f"{base}/procore/connect", params={"tenant": tenant_id, "company": 4264})
+    r = httpx.get(admin_link(engine, settings, tenant_id, "procore") + "&company=4264")
     assert r.status_code == 302
     url = httpx.URL(r.headers["Location"])
     assert url.path == "/oauth/authorize" and url.params["client_id"] == "cid"
     assert url.params["redirect_uri"] == f"{base}/procore/callback"
     nonce = r.cookies[NONCE_COOKIE]
-    assert read_state(settings.require_secret_key(), url.params["state"], nonce=nonce) == (tenant_id, 4264)
+    assert read_state(settings.require_secret_key(), url.params["state"], nonce=nonce)[:2] == (tenant_id, 4264)
     with pytest.raises(ValueError, match="another browser"):
         read_state(settings.require_secret_key(), url.params["state"], nonce="other")
 
@@ -238,13 +241,13 @@ def test_connect_redirects_with_signed_state_and_nonce_cookie(oauth_env):
 def test_callback_refuses_a_forged_or_foreign_state(oauth_env):
     base, engine, settings, _ = oauth_env
     tenant_id = _tenant(engine)
-    forged = make_state("not-the-key", tenant_id, nonce="n1")
+    forged = make_state("not-the-key", tenant_id, nonce="n1", link_id=1)
     r = httpx.get(f"{base}/procore/callback", params={"code": "x", "state": forged}, cookies={NONCE_COOKIE: "n1"})
     assert r.status_code == 400
-    good = make_state(settings.require_secret_key(), tenant_id, nonce="n1")
+    good = make_state(settings.require_secret_key(), tenant_id, nonce="n1", link_id=1)
     r = httpx.get(f"{base}/procore/callback", params={"code": "x", "state": good})  # no cookie: other browser
     assert r.status_code == 400
-    expired = make_state(settings.require_secret_key(), tenant_id, nonce="n1", now=0)
+    expired = make_state(settings.require_secret_key(), tenant_id, nonce="n1", link_id=1, now=0)
     r = httpx.get(f"{base}/procore/callback", params={"code": "x", "state": expired}, cookies={NONCE_COOKIE: "n1"})
     assert r.status_code == 400
     assert _rows(engine, Connection) == []
@@ -253,26 +256,46 @@ def test_callback_refuses_a_forged_or_foreign_state(oauth_env):
 def test_callback_with_a_used_code_and_errors(oauth_env):
     base, engine, settings, _ = oauth_env
     tenant_id = _tenant(engine)
-    state = make_state(settings.require_secret_key(), tenant_id, nonce="n1")
+    state = make_state(settings.require_secret_key(), tenant_id, nonce="n1", link_id=1)
     r = httpx.get(f"{base}/procore/callback", params={"code": "never-issued", "state": state},
                   cookies={NONCE_COOKIE: "n1"})
     assert r.status_code == 400 and "already used or expired" in r.text
     r = httpx.get(f"{base}/procore/callback", params={"error": "access_denied"})
     assert r.status_code == 400 and "access_denied" in r.text
-    assert httpx.get(f"{base}/procore/connect").status_code == 400
-    assert httpx.get(f"{base}/procore/connect", params={"tenant": 999}).status_code == 404
+    no_link, other_tenant = (httpx.get(f"{base}/procore/connect"),
+                             httpx.get(f"{base}/procore/connect", params={"tenant": 999}))
+    assert no_link.status_code == other_tenant.status_code == 403 and no_link.text == other_tenant.text
 
 
 def test_several_companies_ask_which_one(oauth_env):
-    base, engine, _, companies = oauth_env
+    base, engine, settings, companies = oauth_env
     companies.append({"id": 5000, "name": "Other Co"})
     tenant_id = _tenant(engine)
     with httpx.Client(follow_redirects=True) as browser:
-        r = browser.get(f"{base}/procore/connect", params={"tenant": tenant_id})
+        r = browser.get(admin_link(engine, settings, tenant_id, "procore"))
         assert r.status_code == 200 and "Choose a Procore company" in r.text
-        assert f"/procore/connect?tenant={tenant_id}&amp;company=5000" in r.text
+        choice = re.search(r"href='([^']*/procore/connect\?link=[^']*&amp;company=5000)'", r.text)
+        assert choice, r.text  # a fresh link: the first one was spent when it was opened
         assert _rows(engine, Connection) == []
-        r = browser.get(f"{base}/procore/connect", params={"tenant": tenant_id, "company": 5000})
+        r = browser.get(choice.group(1).replace("&amp;", "&"))
     assert r.status_code == 200 and "company 5000" in r.text
     (conn,) = _rows(engine, Connection)
     assert conn.external_id == "5000"
+
+
+def test_another_company_waits_for_an_admins_confirm(oauth_env):
+    """Connected to 4264, an admin's link consents as a user who picks 5000: held, 4264 stays in use."""
+    base, engine, settings, companies = oauth_env
+    companies.append({"id": 5000, "name": "Other Co"})
+    tenant_id = _tenant(engine)
+    with httpx.Client(follow_redirects=True) as browser:
+        first = browser.get(admin_link(engine, settings, tenant_id, "procore") + "&company=4264")
+        assert first.status_code == 200 and "company 4264" in first.text
+        held = browser.get(admin_link(engine, settings, tenant_id, "procore") + "&company=5000")
+    assert held.status_code == 202 and "confirm" in held.text.lower(), held.text
+    (conn,) = _rows(engine, Connection)
+    assert conn.external_id == "4264"
+    with Session(engine) as s:
+        assert s.get(Tenant, tenant_id).procore_company_id == 4264
+        link = s.exec(select(ConnectLink).where(ConnectLink.pending_external_id == "5000")).one()
+    assert link.previous_external_id == "4264" and link.pending_tokens_enc.startswith("gAAAAA")

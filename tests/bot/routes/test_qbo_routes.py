@@ -21,6 +21,7 @@ from core.config import load_settings
 from core.crypto import SecretBox
 from core.models import Connection, SyncRequest, Tenant
 from sync.qbo.webhooks import signature
+from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi
 
 KEY = os.environ["LEDGERLINK_SECRET_KEY"]
@@ -197,7 +198,7 @@ def test_connect_and_callback_store_an_encrypted_connection(engine):
                                 QBO_REDIRECT_URI=f"http://127.0.0.1:{port}/qbo/callback")
         app = create_web_app(settings, engine=engine)
         with running_wsgi(app, port=port) as base, httpx.Client(follow_redirects=True, timeout=30) as browser:
-            r = browser.get(f"{base}/qbo/connect", params={"tenant": tenant_id})
+            r = browser.get(base + path_of(admin_link(engine, settings, tenant_id, "qbo")))
             assert r.status_code == 200, r.text
             assert "Connected to QuickBooks company 4620" in r.text
             assert [h.status_code for h in r.history] == [302, 302]
@@ -220,7 +221,7 @@ def test_callback_refuses_bad_state(engine):
     settings = settings_for(engine, QBO_CLIENT_ID="cid", QBO_CLIENT_SECRET="csecret",
                             QBO_ENVIRONMENT="http://127.0.0.1:9/unused")
     client = create_web_app(settings, engine=engine).test_client()
-    good = make_state(KEY, tenant_id, nonce="n1")
+    good = make_state(KEY, tenant_id, nonce="n1", link_id=1)
     forged = good.replace(f"{tenant_id}.", f"{tenant_id + 1}.", 1)
     for state, cookie in [(forged, "n1"), (good, None), (good, "other"), ("garbage", "n1")]:
         if cookie:
@@ -235,16 +236,17 @@ def test_callback_refuses_bad_state(engine):
 
 
 def test_state_expires():
-    state = make_state(KEY, 5, nonce="n", now=time.time() - 3600)
+    state = make_state(KEY, 5, nonce="n", link_id=7, now=time.time() - 3600)
     with pytest.raises(ValueError, match="expired"):
         read_state(KEY, state, nonce="n")
-    assert read_state(KEY, make_state(KEY, 5, nonce="n"), nonce="n") == 5
+    assert read_state(KEY, make_state(KEY, 5, nonce="n", link_id=7), nonce="n") == (5, 7)
 
 
-def test_connect_needs_a_known_tenant_and_configuration(engine):
-    client = create_web_app(settings_for(engine), engine=engine).test_client()
-    assert client.get("/qbo/connect").status_code == 400
-    assert client.get("/qbo/connect?tenant=12345").status_code == 404
+def test_connect_needs_an_admin_link_and_configuration(engine):
+    settings = settings_for(engine)
+    client = create_web_app(settings, engine=engine).test_client()
+    assert client.get("/qbo/connect").status_code == 403
+    assert client.get("/qbo/connect?tenant=12345").status_code == 403
     tenant_id = add_tenant(engine)
-    r = client.get(f"/qbo/connect?tenant={tenant_id}")  # QBO_CLIENT_ID unset
+    r = client.get(path_of(admin_link(engine, settings, tenant_id, "qbo")))  # QBO_CLIENT_ID unset
     assert r.status_code == 503 and b"QBO_CLIENT_ID" in r.data

@@ -113,7 +113,7 @@ def test_python_quickbooks_crud_query_batch_delete(quickbooks, qbo):
 
     found = Vendor.filter(DisplayName="Pat O'Brien Plumbing", qb=qb)
     assert [v.Id for v in found] == [created.Id]
-    assert Vendor.count(qb=qb) == 15
+    assert Vendor.count(qb=qb) == 26  # the sample company's 25 active vendors and this one
     fetched = Vendor.get(created.Id, qb=qb)
     fetched.AcctNum = "OB-7"
     updated = fetched.save(qb=qb)  # full update with the read SyncToken

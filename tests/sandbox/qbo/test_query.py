@@ -26,9 +26,9 @@ def test_keywords_are_case_insensitive_and_entity_too(qbo):
 
 def test_count(qbo):
     total = qbo.query("SELECT COUNT(*) FROM Vendor").json()["QueryResponse"]
-    assert total == {"totalCount": 14}  # the inactive one is not counted
+    assert total == {"totalCount": 25}  # the inactive one (of 26) is not counted
     assert qbo.query("select count(*) from Vendor where Active IN (true, false)").json()["QueryResponse"] == {
-        "totalCount": 15}
+        "totalCount": 26}
 
 
 def test_paging_and_order(qbo):

@@ -30,9 +30,9 @@ CODES = {c.id: c for c in (CONCRETE, REBAR, ERP)}
 SCOPE = ProjectScope(P, "2024-001", accepted_codes=frozenset({301, 302}))
 
 
-def plan(lines, *, linked=None, taken=(), prefs=Preferences(), scope=SCOPE, codes=CODES, force=False):
+def plan(lines, *, linked=None, taken=(), prefs=Preferences(), scope=SCOPE, codes=CODES, force=False, in_use=None):
     return {p.key: p for p in plan_cost_items(scope, [BudgetLine(n, c, t) for n, (c, t) in enumerate(lines, 1)],
-                                              codes, TYPES, prefs, linked or {}, taken, force=force)}
+                                              codes, TYPES, prefs, linked or {}, taken, force=force, in_use=in_use)}
 
 
 @pytest.mark.parametrize(("project", "code", "kind", "name"), [
@@ -172,3 +172,11 @@ def test_a_renamed_cost_code_updates_the_item_description_only():
         "update", "2024-001-03-300.S", "Cast-in-place Concrete.Subcontract")
     fresh = {key: LinkedItem("70", "2024-001-03-300.S", description="Cast-in-place Concrete.Subcontract")}
     assert plan([(11, 1)], linked=fresh)[key].action == "keep"
+
+
+def test_an_item_live_records_use_is_kept_when_its_budget_line_is_gone():
+    gone = cost_item_key(P, 12, 1)
+    linked = {gone: LinkedItem("73", "2024-001-03-200.S")}
+    out = plan([(11, 1)], linked=linked, in_use={gone: "ACME invoice SC-1"})
+    assert (out[gone].action, out[gone].qbo_id) == ("skip", "73") and "ACME invoice SC-1" in out[gone].reason
+    assert plan([(11, 1)], linked=linked)[gone].action == "deactivate"

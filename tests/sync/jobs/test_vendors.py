@@ -31,9 +31,9 @@ def test_first_run_pages_then_cdc_costs_one_request(remote_world):
     start = _qbo_requests(w)
     first = run_job(w.ctx, "vendors", factory=_small_pages)
     first_cost = _qbo_requests(w) - start
-    assert first.stats["vendor_mode"] == "full" and first.stats["vendor_records_read"] == 15
-    assert first_cost == 4  # 15 vendors, 5 a page: three full pages and the empty fourth
-    assert first.counts() == {"create": 55, "skip": 3}
+    assert first.stats["vendor_mode"] == "full" and first.stats["vendor_records_read"] == 26
+    assert first_cost == 6  # 26 vendors, 5 a page: five full pages and a last one of 1
+    assert first.counts() == {"create": 66, "skip": 3}
 
     start = _qbo_requests(w)
     quiet = run_job(w.ctx, "vendors", factory=_small_pages)
@@ -82,7 +82,7 @@ def test_cursor_older_than_the_cdc_window_scans_everything(remote_world):
 def test_dry_run_reports_per_record_and_writes_nothing(remote_world):
     w = remote_world
     report = run_job(w.ctx, "vendors", dry_run=True)
-    assert report.dry_run and report.counts()["create"] == 55
+    assert report.dry_run and report.counts()["create"] == 66
     assert "create     QBO vendor: Books by Bessie (QBO 31) — new" in report.lines()
     with Session(w.engine) as s:
         for table in (RemoteRecord, SyncCursor, ExternalLink, OutboxEntry, AuditEvent):

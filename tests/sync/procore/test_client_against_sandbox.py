@@ -40,6 +40,7 @@ from sync.procore.financials import Commitment, ContractPayment, DirectCost, Pay
 from sync.procore.oauth import ProcoreOAuth
 from sync.procore.records import BudgetLineItem, CostCode, LineItemType, Project, Vendor
 from sync.tokens import InvalidGrant, TokenSet, TokenStore, utcnow
+from tests.support.connect_links import admin_link
 from tests.support.servers import running_wsgi
 
 DEMO = 4278  # the sandbox's demo company, "Summit Builders"
@@ -288,7 +289,7 @@ def test_webhook_from_the_sandbox_reaches_our_receiver_once(sandbox, db_url, mon
         with running_wsgi(create_web_app(settings, engine=engine), port=port) as web:
             # connect through the sandbox's OAuth (authorize auto-consents) — tokens land encrypted in the DB
             with httpx.Client(follow_redirects=True) as browser:
-                page = browser.get(f"{web}/procore/connect", params={"tenant": tenant.id})
+                page = browser.get(admin_link(engine, settings, tenant.id, "procore"))
             assert page.status_code == 200 and f"company {DEMO}" in page.text
             with Session(engine) as s:
                 (conn,) = s.exec(select(Connection)).all()
@@ -297,8 +298,11 @@ def test_webhook_from_the_sandbox_reaches_our_receiver_once(sandbox, db_url, mon
                                                   registry=LimiterRegistry())
             assert client.company_id == DEMO and "procore" in store.refreshers
 
-            hook = client.create_hook(destination_url=f"{web}/webhooks/procore", secret=SECRET, namespace="ledgerlink")
-            client.create_trigger(hook_id=hook.id, resource_name="Requisitions", event_type="update")
+            # connecting registered Ledgerlink's hook, with a trigger per followed resource and event
+            (hook,) = client.list_hooks()
+            assert (hook.namespace, hook.destination_url) == ("ledgerlink", f"{web}/webhooks/procore")
+            assert ("Requisitions", "update") in {(t.resource_name, t.event_type)
+                                                  for t in client.list_triggers(hook_id=hook.id)}
             forged = client.create_hook(destination_url=f"{web}/webhooks/procore", secret="not-the-secret")
             client.create_trigger(hook_id=forged.id, resource_name="Requisitions", event_type="update")
             assert {h.id for h in client.list_hooks()} == {hook.id, forged.id}

@@ -26,6 +26,7 @@ from sync.qbo.errors import QboAuthError, QboDuplicate, QboNotFound, QboStaleObj
 from sync.qbo.oauth import QboOAuth
 from sync.qbo.query import select as qselect
 from sync.tokens import TokenSet, TokenStore
+from tests.support.connect_links import admin_link, path_of
 from tests.support.servers import running_wsgi
 
 KEY = os.environ["LEDGERLINK_SECRET_KEY"]
@@ -348,7 +349,7 @@ def test_full_connect_and_callback_flow_through_the_web_app(sandbox_url, engine)
         tenant_id = tenant.id
     app = create_web_app(settings, engine=engine)
     with running_wsgi(app, port=port) as base, httpx.Client(follow_redirects=True, timeout=30) as browser:
-        r = browser.get(f"{base}/qbo/connect", params={"tenant": tenant_id})
+        r = browser.get(base + path_of(admin_link(engine, settings, tenant_id, "qbo")))
         assert r.status_code == 200, r.text
         assert [h.url.path for h in r.history] == ["/qbo/connect", "/connect/oauth2"]
     with Session(engine) as s:

@@ -1,0 +1,91 @@
+"""Out of office: an approver names a delegate until a date; `back` ends it early; it ends by itself after the date.
+
+While Dana is away with Kim as delegate, reminders and escalations meant for Dana go to Kim, and Kim's decisions
+are recorded "on behalf of Dana". Kim decides with Kim's own rights: the workflow still checks Kim's permission,
+the thresholds, and that nobody decides on what they sent themselves — and Kim does not act for Dana on an item
+Dana sent (that would be Dana approving her own item through someone else).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from core.domain.errors import InvalidInput, PermissionDenied
+from core.domain.permissions import Actor
+from core.models import AuditEvent, Delegation, Item, User, utcnow
+
+MAX_DAYS = 92  # a quarter: longer than that is a change of approvers, not an absence
+
+
+def active(session: Session, tenant_id: int, today: date) -> list[Delegation]:
+    """Delegations in force on `today` (the tenant's date): not ended, `until` not passed."""
+    return list(session.exec(select(Delegation).where(
+        Delegation.tenant_id == tenant_id, Delegation.ended_at.is_(None),  # type: ignore[union-attr]
+        Delegation.until >= today).order_by(Delegation.id)))
+
+
+def away(session: Session, actor: Actor, delegate: User, until: date, today: date) -> Delegation:
+    """Start (or replace) the actor's absence; the caller commits."""
+    if actor.is_system or actor.user_id is None:
+        raise PermissionDenied("Only a person can be away.")
+    if delegate.tenant_id != actor.tenant_id:
+        raise InvalidInput("Your delegate must be someone in your own company's Ledgerlink.")
+    if delegate.id == actor.user_id:
+        raise InvalidInput("Name someone else as your delegate.")
+    if until < today:
+        raise InvalidInput(f"{until.isoformat()} has passed; give the last day you are away.")
+    if until > today + timedelta(days=MAX_DAYS):
+        raise InvalidInput(f"An absence can last {MAX_DAYS} days at most; ask an admin to change approvers instead.")
+    if any(d.user_id == delegate.id for d in active(session, delegate.tenant_id, today)):
+        raise InvalidInput(f"{delegate.name or 'Your delegate'} is away too; name someone who is in.")
+    back(session, actor, today)
+    row = Delegation(tenant_id=delegate.tenant_id, user_id=actor.user_id, delegate_id=delegate.id, until=until)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def back(session: Session, actor: Actor, today: date) -> bool:
+    """End the actor's absence now; False when they were not away."""
+    rows = [d for d in active(session, actor.tenant_id or 0, today) if d.user_id == actor.user_id]
+    for row in rows:
+        row.ended_at = utcnow()
+        session.add(row)
+    session.flush()
+    return bool(rows)
+
+
+def recipients(session: Session, tenant_id: int, users: list[User], today: date) -> list[User]:
+    """Who hears a reminder or escalation meant for `users`: each away person replaced by their delegate."""
+    by_user = {d.user_id: d.delegate_id for d in active(session, tenant_id, today)}
+    out: dict[int, User] = {}
+    for user in users:
+        target = session.get(User, by_user[user.id]) if user.id in by_user else user
+        if target is not None and target.id is not None:
+            out.setdefault(target.id, target)
+    return list(out.values())
+
+
+def on_behalf_of(session: Session, item: Item, actor: Actor, today: date) -> list[User]:
+    """The away people whose place the actor takes on this item (none when the actor is no one's delegate)."""
+    if actor.user_id is None:
+        return []
+    return [u for d in active(session, item.tenant_id, today) if d.delegate_id == actor.user_id
+            and d.user_id != item.sender_id and (u := session.get(User, d.user_id)) is not None]
+
+
+def behalf_detail(session: Session, item: Item, actor: Actor, today: date) -> dict[str, list[str]]:
+    """What a decision's audit row adds: {"on_behalf_of": [names]} when the actor stands in for someone."""
+    names = [u.name for u in on_behalf_of(session, item, actor, today)]
+    return {"on_behalf_of": names} if names else {}
+
+
+def decided_for(session: Session, item: Item) -> str | None:
+    """'Dana' when the item's latest decision was taken on Dana's behalf (for the card), else None."""
+    row = session.exec(select(AuditEvent).where(
+        AuditEvent.item_id == item.id, AuditEvent.action.in_(("accept", "approve", "reject")))  # type: ignore[attr-defined]
+        .order_by(AuditEvent.id.desc())).first()
+    names = (row.detail or {}).get("on_behalf_of") if row is not None else None
+    return " and ".join(names) if names else None
