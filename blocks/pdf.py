@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,8 @@ STYLES = {"h1": TextStyle(font_size_pt=16, color=INK, t_margin=0, b_margin=1),
 #: a fixed creation date keeps the bytes of one sheet stable across renders (retries upload the same file)
 CREATED = datetime(2000, 1, 1, tzinfo=UTC)
 FAMILY = "DejaVu"
-_DEJAVU = Path(str(files("matplotlib") / "mpl-data" / "fonts" / "ttf"))
+# found without importing matplotlib (numpy and all): only its font files are used, and every process imports us
+_DEJAVU = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"  # type: ignore[index, union-attr]
 FONTS = {"": _DEJAVU / "DejaVuSans.ttf", "B": _DEJAVU / "DejaVuSans-Bold.ttf",
          "I": _DEJAVU / "DejaVuSans-Oblique.ttf", "BI": _DEJAVU / "DejaVuSans-BoldOblique.ttf"}
 #: CJK glyphs: Debian's fonts-droid-fallback (TrueType outlines, which fpdf2 embeds as a subset)
