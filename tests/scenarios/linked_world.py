@@ -15,8 +15,9 @@ from tests.support.servers import running_wsgi
 from tests.sync.writes.money_links import link_world
 
 
+# unique names: a plugin's fixtures are seen by every test module, and `world` / `slack` are others' too
 @pytest.fixture
-def world(remote_world):
+def linked_world(remote_world):
     remote_world.links = link_world(remote_world)
     run_job(remote_world.ctx, "sub-invoices")  # what Ledgerlink knew before
     run_job(remote_world.ctx, "vendors")
@@ -24,8 +25,8 @@ def world(remote_world):
 
 
 @pytest.fixture
-def slack(world, slack_for):
-    return slack_for(world, context_for=lambda _tenant: world.ctx)
+def linked_slack(linked_world, slack_for):
+    return slack_for(linked_world, context_for=lambda _tenant: linked_world.ctx)
 
 
 @contextmanager

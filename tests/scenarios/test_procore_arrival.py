@@ -23,6 +23,16 @@ from tests.scenarios.test_slack_autosend import _cards_posted, _item, _turn_on
 
 pytest_plugins = ["tests.handlers.slack_harness", "tests.scenarios.linked_world"]
 
+
+@pytest.fixture
+def world(linked_world):
+    return linked_world
+
+
+@pytest.fixture
+def slack(linked_slack):
+    return linked_slack
+
 SECRET = "procore-arrival-secret"
 ARRIVAL_SECONDS = 10  # "within seconds"
 POLL_EVERY = 1.0  # the test's poll interval

@@ -20,6 +20,16 @@ from tests.scenarios.linked_world import web_role
 
 pytest_plugins = ["tests.handlers.slack_harness", "tests.scenarios.linked_world"]
 
+
+@pytest.fixture
+def world(linked_world):
+    return linked_world
+
+
+@pytest.fixture
+def slack(linked_slack):
+    return linked_slack
+
 SECRET = "procore-hook-secret"
 
 
