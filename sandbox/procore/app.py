@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, oauth, resources, seed, web_view
+from . import admin, oauth, resources, seed, web_view, web_view_contracts  # noqa: F401  # its pages hang on web_view.bp
 from .config import DEFAULTS, normalize
 from .context import authenticate, bearer
 from .errors import ApiError, json_response

@@ -34,7 +34,7 @@ EMOJI = {
     "clipboard": "📋", "page_facing_up": "📄", "page_with_curl": "📃", "bookmark_tabs": "📑", "ledger": "📒",
     "notebook": "📓", "books": "📚", "file_folder": "📁", "open_file_folder": "📂", "file_cabinet": "🗄️",
     "card_index": "📇", "card_index_dividers": "🗂️", "calendar": "📆", "date": "📅", "spiral_calendar_pad": "🗓️",
-    "paperclip": "📎", "link": "🔗", "pushpin": "📌", "round_pushpin": "📍", "scissors": "✂️",
+    "paperclip": "📎", "link": "🔗", "broken_chain": "⛓️‍💥", "wastebasket": "🗑️", "palm_tree": "🌴", "pushpin": "📌", "round_pushpin": "📍", "scissors": "✂️",
     "inbox_tray": "📥", "outbox_tray": "📤", "package": "📦", "e-mail": "📧", "email": "✉️", "envelope": "✉️",
     "incoming_envelope": "📨", "mailbox": "📫", "label": "🏷️", "bookmark": "🔖", "key": "🔑", "lock": "🔒",
     "unlock": "🔓", "closed_lock_with_key": "🔐", "mag": "🔍", "mag_right": "🔎", "bulb": "💡", "gear": "⚙️",
