@@ -61,9 +61,9 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     SIGTERM finishes the requests in flight, then exits 0."""
     from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
 
-    settings = _settings(needs_key=True)
+    settings = _settings()
     engine = engine_for(settings.database_url)
-    check_serving(settings, engine)
+    check_serving(settings, engine)  # the key, then the database: each missing one named in a sentence
     require_free_port(host, port)
     serve(settings, host=host, port=port, threads=threads, engine=engine)
 
@@ -83,9 +83,9 @@ def worker(metrics_port: int | None = typer.Option(None, help="Serve Prometheus 
     from bot.observability import serve_metrics  # CLI start-up: Flask and prometheus load only for the worker
     from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
 
-    settings = _settings(needs_key=True)
+    settings = _settings()
     engine = engine_for(settings.database_url)
-    check_serving(settings, engine)
+    check_serving(settings, engine)  # the key, then the database: each missing one named in a sentence
     if metrics_port is not None:
         require_free_port(metrics_host, metrics_port, "--metrics-port")
         serve_metrics(engine, metrics_port, metrics_host)
