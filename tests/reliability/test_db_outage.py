@@ -61,6 +61,9 @@ def progress(engine, ids: list[int]) -> str:
     return f"items {Counter(i.state for i in items(engine, ids))}; outbox (status, attempts, claimant) {rows}"
 
 
+WORK_LINES = (" INFO httpx: ", " INFO sync.outbox: ", " INFO sync.writes.batching: ")
+
+
 class LogWindow:
     """The lines each process logged since `open()`; a refused click's own line is counted apart."""
 
@@ -76,8 +79,8 @@ class LogWindow:
 
     def counts(self) -> dict[str, int]:
         """Lines per process, but not the refused clicks' own lines nor the work that went on (httpx's one line
-        per request to QuickBooks or Slack)."""
-        return {n: sum(1 for line in lines if "refused (" not in line and " INFO httpx: " not in line)
+        per request to QuickBooks or Slack, the outbox's line per row queued or exported)."""
+        return {n: sum(1 for line in lines if "refused (" not in line and not any(w in line for w in WORK_LINES))
                 for n, lines in self.lines().items()}
 
 
