@@ -209,7 +209,7 @@ def _on_signal(signum: int, _frame) -> None:
 
 
 def run(ports: Ports, *, host: str = "127.0.0.1", do_reset: bool = False, echo=print) -> int:
-    for noisy in ("httpx", "alembic", "sync.tokens", "sync.jobs.base", "sync.outbox"):  # the seed says each job's summary
+    for noisy in ("httpx", "alembic", "sync.tokens", "sync.jobs.base", "sync.outbox"):  # the seed sums up each job
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ports.check_free(host)
     base = load_settings()
