@@ -55,7 +55,7 @@ def _meta(**values: Any) -> str:
 #: what Ledgerlink puts in a modal's private_metadata, by key; anything else there was not written by us
 _META_TYPES: dict[str, tuple[type, ...]] = {"item_id": (int,), "channel": (str,), "kind": (str,), "procore": (str,),
                                             "procore_text": (str,), "likely": (list,), "types": (list,),
-                                            "admin": (bool,), "approver": (bool,)}
+                                            "admin": (bool,), "approver": (bool,), "command": (str,)}
 STALE_FORM = "This form is out of date or was changed on the way; close it and open it again from Slack."
 
 

@@ -119,7 +119,7 @@ VENDORS = [
     ("52", "Pam Seitz", {"GivenName": "Pam", "FamilyName": "Seitz"}),
     ("53", "Squeaky Kleen Car Wash", {"CompanyName": "Squeaky Kleen Car Wash"}),
     ("57", "Tony Rondonuwu", {"GivenName": "Tony", "FamilyName": "Rondonuwu"}),
-    ("60", "United States Treasury", {"CompanyName": "United States Treasury"}),
+    ("30", "United States Treasury", {"CompanyName": "United States Treasury"}),  # below 59: new names keep Ids from 60
 ]
 ITEMS = [  # Id, Name, Type, UnitPrice, income account, expense account, description
     ("15", "Lighting", "Service", 0, "48", None, "Garden Lighting"),

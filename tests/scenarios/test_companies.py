@@ -240,7 +240,7 @@ def test_cli_dry_runs_print_per_record_lines(remote_world, db_url, tmp_path):
         assert done.returncode == 0, done.stderr
         outputs[job] = done.stdout.splitlines()
     assert "create     QBO vendor: Books by Bessie (QBO 31) — new" in outputs["vendors"]
-    assert outputs["vendors"][-1] == "vendors (dry run): 55 create, 3 skip"
+    assert outputs["vendors"][-1] == "vendors (dry run): 66 create, 3 skip"  # + the 11 of the sample company's vendors
     assert "state      QBO project: Showroom Remodel (QBO 58) — Ready to import" in outputs["projects"]
     assert outputs["projects"][-1].startswith("projects (dry run): 7 create")
     with Session(w.engine) as s:

@@ -66,7 +66,7 @@ BAD = [
     ("projects all", "isn't needed here"),
     ("import estimate 1", "'estimate' can't be imported"),
     ("import budget 1001 7", "where each account goes"),
-    ("import budget 1001 7 80=abc", "isn't `<account id>=<cost code id>:<cost type id>`"),
+    ("import budget 1001 7 80=abc", "isn't `&lt;account id&gt;=&lt;cost code id&gt;:&lt;cost type id&gt;`"),
     ("import prime-contract 1001", "Say the Procore project and the QuickBooks estimate id"),
     ("cost-codes purge 1", "isn't a cost-codes action"),
     ("cost-codes delete 1001", "Say the Procore project, then the cost code id"),
