@@ -33,6 +33,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.db import make_engine
 from core.models import RateLimitKey, RateLimitSlot
 from sync.http.limits import BUSY_HINT, KeyLimiter, LimiterRegistry, RateLimitPolicy, use_registry
 
@@ -204,6 +205,15 @@ class SharedLimiterRegistry(LimiterRegistry):
                                 lease=self.lease)
 
 
+#: the limiter's own connections: short transactions, at most one per thread making a request at that moment
+LIMITER_POOL = {"pool_size": 2, "max_overflow": 40}
+
+
 def share_limits(engine: Engine, holder: str) -> None:
-    """Count this process's QBO and Procore requests in the database, with every other web and worker process's."""
-    use_registry(SharedLimiterRegistry(engine, holder=holder))
+    """Count this process's QBO and Procore requests in the database, with every other web and worker process's.
+
+    The limiter gets a pool of its own: a thread asks it for a slot while holding a connection of the main pool
+    (a send reads the item, then calls Procore), so with one shared pool every thread could hold one connection
+    and wait for a second until the pool's 30 s timeout — the clicks of that moment would all go unanswered."""
+    own = make_engine(engine.url.render_as_string(hide_password=False), **LIMITER_POOL)
+    use_registry(SharedLimiterRegistry(own, holder=holder))
