@@ -34,6 +34,7 @@ from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from core.db import make_engine
+from core.db_outage import is_outage
 from core.models import RateLimitKey, RateLimitSlot
 from sync.http.limits import BUSY_HINT, KeyLimiter, LimiterRegistry, RateLimitPolicy, use_registry
 
@@ -151,13 +152,20 @@ class SharedKeyLimiter(KeyLimiter):
     def _exit(self, cost: int, batch: bool) -> None:
         slot = self._slots[threading.get_ident()].pop()
         now = self.clock()
-        with self.engine.begin() as c:
-            c.execute(update(SLOTS).where(SLOTS.c.id == slot).values(done=now))
-            self._releases += 1
-            if self._releases % 200 == 0:  # forget what no window can see any more
-                old = now - 2 * max(self.policy.window, self.policy.batch_window, self.lease)
-                c.execute(delete(SLOTS).where(SLOTS.c.key == self.key,
-                                              func.coalesce(SLOTS.c.done, SLOTS.c.lease_until) < old))
+        try:
+            with self.engine.begin() as c:
+                c.execute(update(SLOTS).where(SLOTS.c.id == slot).values(done=now))
+                self._releases += 1
+                if self._releases % 200 == 0:  # forget what no window can see any more
+                    old = now - 2 * max(self.policy.window, self.policy.batch_window, self.lease)
+                    c.execute(delete(SLOTS).where(SLOTS.c.key == self.key,
+                                                  func.coalesce(SLOTS.c.done, SLOTS.c.lease_until) < old))
+        except Exception as exc:
+            # the request was answered: its outcome must not be lost because the database went away meanwhile
+            # (the outbox holds it, sync/held.py); the slot's lease ends it for every process instead
+            if not is_outage(exc):
+                raise
+            logger.debug("%s: slot %s left to its lease (the database is unreachable)", self.name, slot)
         with self._cond:
             self._in_flight -= 1
         with self._gate:
