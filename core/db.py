@@ -19,9 +19,14 @@ from core.db_outage import install as outage_hooks
 from core.migrate import head_revision
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: more connections than a process has threads (Bolt's 16 listeners, waitress's 8, the background pool): a thread
+#: may hold one while it asks for a second (a send reads the item, then refreshes a token), and a pool smaller than
+#: the threads can end with every thread holding one and waiting for another until the pool's 30 s timeout
+POOL = {"pool_size": 10, "max_overflow": 30}
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
+    kwargs = kwargs if "poolclass" in kwargs else {**POOL, **kwargs}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
