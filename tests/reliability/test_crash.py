@@ -30,7 +30,7 @@ def kill_in_flight(procs: Procs, name: str, sandboxes, realm_id: str) -> None:
     """Start a worker and SIGKILL it once its create reached QuickBooks (which answers in 2 s)."""
     def writes() -> int:
         paths = sandboxes.qbo_requests(realm_id)["by_path"]
-        return paths.get("POST /batch", 0) + paths.get("POST /vendor", 0)
+        return sum(paths.get(f"POST /{path}", 0) for path in ("batch", "bill", "vendor"))  # a lone Bill: a plain create
 
     seen = writes()
     sandboxes.qbo_admin("config", fault_rates={"slow": 1.0}, slow_seconds=2.0)
