@@ -67,16 +67,23 @@ def _item_args(args: list[str]) -> tuple[str, str]:
     return args[0], " ".join(args[1:])
 
 
-def _send_args(args: list[str]) -> tuple[str | None, str | None]:
-    """`send` alone or with only a type opens the item picker; with a reference it sends that item."""
+def _send_args(args: list[str]) -> tuple[str | None, str | None, str | None]:
+    """`send` alone or with only a type opens the item picker; with a reference it sends that item; a project may
+    name its QuickBooks customer after `for`."""
     if len(args) < 2:
         if args:
             try:
-                return lookup.item_type(args[0]), None
+                return lookup.item_type(args[0]), None, None
             except InvalidInput as exc:
                 raise Usage(exc.sentence) from None
-        return None, None
-    return _item_args(args)
+        return None, None, None
+    lowered = [a.lower() for a in args]
+    if lookup.TYPE_WORDS.get(lowered[0]) == "project" and "for" in lowered[2:]:
+        cut = lowered.index("for", 2)
+        if cut == len(args) - 1:
+            raise Usage("Name the QuickBooks customer after `for`")
+        return args[0], " ".join(args[1:cut]), " ".join(args[cut + 1:])
+    return (*_item_args(args), None)
 
 
 def _no_args(args: list[str]) -> None:
@@ -85,16 +92,18 @@ def _no_args(args: list[str]) -> None:
 
 
 # --- item decisions -------------------------------------------------------------------------------------------
-def _target(call: Call, args: tuple[str, str]) -> int:
-    item = lookup.find_or_ingest(call.svc.engine, call.me.tenant_id, *args, call.svc.context_for)
+def _target(call: Call, args: tuple[str, str], customer: str | None = None) -> int:
+    item = lookup.find_or_ingest(call.svc.engine, call.me.tenant_id, *args, call.svc.context_for, customer=customer)
     return item.id  # type: ignore[return-value]
 
 
-def _sub_send(call: Call, args: tuple[str | None, str | None]) -> str | None:
-    if args[1] is None:
-        open_send_modal(call.svc, call.client, call.body, args[0])
+def _sub_send(call: Call, args: tuple[str | None, str | None, str | None]) -> str | None:
+    kind, ref, customer = args
+    if ref is None:
+        lookup.ingest_sendable(call.svc.context_for, call.me.tenant_id, kind)
+        open_send_modal(call.svc, call.client, call.body, kind)
         return None
-    out = send.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
+    out = send.send(call.svc, _target(call, (kind, ref), customer), call.me.actor)  # type: ignore[arg-type]
     return sent_sentence(out.item)
 
 
@@ -284,9 +293,11 @@ def _add(name: str, usage: str, summary: str, parse, run, mode: str = "later", w
 
 _add("help", "help [command]", "what you can do", _help_parse, lambda c, a: None, mode="now",
      examples=("help send", "help report"))
-_add("send", "send [<type> [<Procore id or title>]]", "send an item to accounting for acceptance (no id: pick it)",
+_add("send", "send [<type> [<Procore id or title>]] [for <QuickBooks customer>]",
+     "send an item to accounting for acceptance (no id: pick it); a project goes under the customer named after `for`",
      _send_args, _sub_send, who="Standard and up",
-     examples=("send invoice 4821", 'send invoice "ACME #12"', 'send company "ACME Concrete"', "send invoice"))
+     examples=("send invoice 4821", 'send invoice "ACME #12"', 'send company "ACME Concrete"', "send invoice",
+               'send project "Riverside Clinic" for "Cool Cars"', "send sub-job 7", "send project"))
 _add("retrieve", "retrieve <type> <Procore id>", "take back an item nobody has decided yet", _item_args,
      _sub_retrieve, who="the sender or an admin", examples=("retrieve invoice 4821",))
 _add("resend", "resend <type> <Procore id>", "send a rejected item again after fixing it", _item_args, _sub_resend,
