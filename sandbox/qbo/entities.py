@@ -160,8 +160,8 @@ def prepare_employee(ctx: Ctx, data: dict, existing: dict | None) -> dict:
 def prepare_customer(ctx: Ctx, data: dict, existing: dict | None) -> dict:
     _person(ctx, data, existing, "Customer")
     resolve_into(ctx, data, {"SalesTermRef": "Term", "ARAccountRef": "Account"})
-    if data.get("IsProject") and not data.get("ParentRef"):
-        raise faults.required("ParentRef")
+    if (data.get("IsProject") or data.get("Job")) and not data.get("ParentRef"):
+        raise faults.required("ParentRef")  # Intuit: ParentRef is required to create a Job or sub-customer
     parent = None
     if data.get("ParentRef"):
         data["ParentRef"] = resolve(ctx, data["ParentRef"], "Customer", "ParentRef")

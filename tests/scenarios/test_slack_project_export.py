@@ -59,7 +59,7 @@ def test_project_accepted_becomes_a_quickbooks_project_once_and_is_linked(world,
     pid, name = _unlinked_project(world)
     slack.command("sam", f"send project {pid}")
     slack.idle()
-    assert any(f"Sent" in t for t in slack.ephemerals("sam")), slack.ephemerals("sam")
+    assert any("Sent" in t for t in slack.ephemerals("sam")), slack.ephemerals("sam")
     item = _item(world, "project", pid)
     assert item.state == "awaiting_acceptance"
     text = card_text(slack.card(item))

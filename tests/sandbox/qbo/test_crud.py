@@ -189,6 +189,11 @@ def test_projects_and_sub_customers(qbo):
     assert project["IsProject"] is True and project["Job"] is True
     assert project["ParentRef"] == {"value": "17", "name": "Paulsen Medical Supplies"}
     assert project["FullyQualifiedName"] == "Paulsen Medical Supplies:Warehouse Build" and project["Level"] == 1
+    job = qbo.create("Customer", {"DisplayName": "Warehouse Build East Wing", "Job": True, "BillWithParent": True,
+                                  "ParentRef": {"value": project["Id"]}})  # a sub-customer of the project
+    assert job["Job"] is True and job["Level"] == 2 and job["IsProject"] is False
+    orphan = qbo.post("/customer", {"DisplayName": "Loose Job", "Job": True})  # a Job needs its parent
+    assert orphan.status_code == 400 and fault_of(orphan)["code"] == "2020"
 
 
 def test_upload_attaches_a_pdf(qbo):

@@ -1,0 +1,83 @@
+"""A project accepted for export is one QuickBooks customer whatever happens to the worker: killed at every step of
+the write (before the call, after it, before and after the commit) and restarted, the outbox replays the requestid or
+adopts what the first attempt made. A same-named customer that is not this project's is refused with the command
+that links it; the retry after the fix is a new request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core.models import ExternalLink, Item, OutboxEntry, utcnow
+from sync.jobs.base import run_job
+from sync.operations import build_operations
+from sync.outbox import Outbox
+from sync.services import project_exports
+from tests.support import decide
+
+NAME = "Cedar Point Marina"
+
+
+class Crash(BaseException):
+    """The worker process dying at a kill point."""
+
+
+def _ops(world):
+    return build_operations(lambda _tenant_id: world.ctx)
+
+
+def _customers(world) -> list[dict]:
+    return world.ctx.qbo.query(q=f"SELECT * FROM Customer WHERE DisplayName = '{NAME}'").get("Customer") or []
+
+
+def _accepted_project(world, customer: str = "Cool Cars") -> tuple[str, int]:
+    project = world.ctx.procore.create_project(name=NAME)
+    run_job(world.ctx, "projects")
+    item = project_exports.project_item(world.ctx, procore_project_id=project.id, customer=customer)
+    project_exports.send_project_item(world.ctx, world.actor("sam"), item, again=False)
+    decide.accept(world.ctx, world.actor("dana"), item.id)
+    return str(project.id), item.id
+
+
+@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit", "after_commit"])
+def test_crash_at_every_kill_point_leaves_one_customer(remote_world, kill_at):
+    w = remote_world
+    pid, item_id = _accepted_project(w)
+
+    def die(where):
+        if where == kill_at:
+            raise Crash(where)
+
+    with pytest.raises(Crash):
+        Outbox(w.engine, _ops(w), worker_id="w1", kill_point=die).drain()
+    later = utcnow() + timedelta(minutes=10)
+    Outbox(w.engine, _ops(w), worker_id="w2", clock=lambda: later).drain()
+    found = _customers(w)
+    assert len(found) == 1 and found[0]["ParentRef"]["value"] == "3" and found[0]["Job"] is True
+    with Session(w.engine) as s:
+        assert s.get(Item, item_id).state == "synced"
+        links = s.exec(select(ExternalLink).where(ExternalLink.entity_type == "project",
+                                                  ExternalLink.procore_id == pid)).all()
+        assert [lk.qbo_id for lk in links] == [found[0]["Id"]]
+        create = s.exec(select(OutboxEntry).where(OutboxEntry.operation == "qbo.create_customer")).one()
+        assert create.status == "done"
+
+
+def test_a_same_named_customer_elsewhere_is_refused_then_retried_after_the_fix(remote_world):
+    w = remote_world
+    other = w.ctx.qbo.create(entity="Customer", body={"DisplayName": NAME})  # a plain customer, not a job
+    pid, item_id = _accepted_project(w)
+    assert Outbox(w.engine, _ops(w)).drain().failed == 1
+    with Session(w.engine) as s:
+        item = s.get(Item, item_id)
+    assert item.state == "failed_to_export"
+    assert f"(Id {other['Id']})" in item.last_error and f"/ledgerlink link project {pid} {other['Id']}" in item.last_error
+    w.ctx.qbo.update(entity="Customer", body={"Id": other["Id"], "SyncToken": other["SyncToken"],
+                                              "DisplayName": f"{NAME} (old)"})
+    decide.retry(w.ctx, w.actor("erin"), item_id)
+    assert Outbox(w.engine, _ops(w)).drain().failed == 0
+    with Session(w.engine) as s:
+        assert s.get(Item, item_id).state == "synced"
+    assert len(_customers(w)) == 1 and _customers(w)[0]["Job"] is True
