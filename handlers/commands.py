@@ -23,8 +23,9 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, unknown_command, usage_line
+from blocks.review import confirm_message
 from blocks.text import escape
-from bot.actions import away, common, export_now, finish, link, refresh, report, resend, retrieve, send
+from bot.actions import away, common, disconnect, export_now, finish, link, refresh, report, resend, retrieve, send
 from bot.services import admin, lookup
 from bot.services.admin import GRANTS
 from core.domain.errors import InvalidInput
@@ -186,6 +187,13 @@ def _sub_connect(call: Call, provider: str) -> Message:
                                                                   action_id=ids.OPEN_LINK)])])
 
 
+def _sub_disconnect(call: Call, provider: str) -> Message | str:
+    result = disconnect.disconnect(call.svc, call.me, provider, confirmed=call.confirmed)
+    if isinstance(result, common.Confirm):  # asks first; the button runs the same words again, confirmed
+        return confirm_message(result.question, result.button, f"{ids.COMMAND} {call.body.get('text', '')}")
+    return result
+
+
 def _sub_settings(call: Call, _: None) -> None:
     open_settings(call.svc, call.client, call.body)
 
@@ -322,6 +330,10 @@ _add("report", "report accountant|job-costs|unsyncable|archived|sub-jobs [projec
      examples=("report accountant", "report job-costs 1001"))
 _add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
      lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")
+_add("disconnect", "disconnect qbo|procore",
+     "disconnect QuickBooks or Procore: revoke Ledgerlink's access, forget the tokens (Procore: remove its webhook); "
+     "asks first", lambda a: _one(a, disconnect.PROVIDERS, "service"), _sub_disconnect, who="admins",
+     examples=("disconnect procore",))
 _add("settings", "settings", "change Ledgerlink's settings (or your daily digest)", _no_args, _sub_settings,
      mode="modal", who="admins; approvers for their digest")
 _add("team-channel", "team-channel <Procore project id> #channel|none",

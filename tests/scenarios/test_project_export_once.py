@@ -73,7 +73,8 @@ def test_a_same_named_customer_elsewhere_is_refused_then_retried_after_the_fix(r
     with Session(w.engine) as s:
         item = s.get(Item, item_id)
     assert item.state == "failed_to_export"
-    assert f"(Id {other['Id']})" in item.last_error and f"/ledgerlink link project {pid} {other['Id']}" in item.last_error
+    assert f"(Id {other['Id']})" in item.last_error
+    assert f"/ledgerlink link project {pid} {other['Id']}" in item.last_error
     w.ctx.qbo.update(entity="Customer", body={"Id": other["Id"], "SyncToken": other["SyncToken"],
                                               "DisplayName": f"{NAME} (old)"})
     decide.retry(w.ctx, w.actor("erin"), item_id)
