@@ -25,7 +25,7 @@ from sync.context import NotConnected, TenantContext
 from sync.procore import subscription
 from sync.procore.errors import ProcoreError
 from sync.procore.oauth import CLIENT_CREDENTIALS
-from sync.tokens import REVOKED, TokenError, TokenStore
+from sync.tokens import REVOKED, ConnectionInfo, TokenError, TokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +58,19 @@ class Disconnected:
         return "; ".join(parts) + f". `/ledgerlink connect {self.provider}` connects it again."
 
 
+def require_connected(store: TokenStore, tenant_id: int, provider: str) -> ConnectionInfo:
+    """The tenant's connection to `provider`; a sentence when there is none to disconnect."""
+    info = store.find(tenant_id=tenant_id, provider=provider)
+    if info is None or info.status == REVOKED:
+        raise InvalidInput(f"{LABELS[provider]} isn't connected, so there is nothing to disconnect.")
+    return info
+
+
 def disconnect(ctx: TenantContext, actor: Actor, provider: str, *, store: TokenStore, public_url: str,
                revoke: Revoke | None) -> Disconnected:
     """Remove Ledgerlink's footprint at `provider` and forget the tenant's tokens (the caller checked the admin)."""
     label = LABELS[provider]
-    info = store.find(tenant_id=ctx.tenant_id, provider=provider)
-    if info is None or info.status == REVOKED:
-        raise InvalidInput(f"{label} isn't connected, so there is nothing to disconnect.")
+    info = require_connected(store, ctx.tenant_id, provider)
     removed: int | None = None
     if provider == "procore":
         removed = _remove_webhook(ctx, public_url)

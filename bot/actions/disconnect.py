@@ -32,11 +32,12 @@ def _revoker(svc: Services, provider: str) -> engine.Revoke | None:
 
 
 def disconnect(svc: Services, me: Identity, provider: str, *, confirmed: bool) -> Confirm | str:
+    """Unconfirmed, say what disconnecting does and ask first; confirmed, do it and say what happened."""
     check(me.actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
-    label = engine.LABELS[provider]
+    label, store = engine.LABELS[provider], token_store(svc.engine, svc.settings)
+    engine.require_connected(store, me.tenant_id, provider)  # before asking: nothing to confirm otherwise
     if not confirmed:
         return Confirm(f"Disconnect *{label}*? This {_WHAT[provider]}.", f"Disconnect {label}")
-    done = engine.disconnect(tenant_context(svc, me.tenant_id), me.actor, provider,
-                             store=token_store(svc.engine, svc.settings), public_url=svc.settings.public_url,
-                             revoke=_revoker(svc, provider))
+    done = engine.disconnect(tenant_context(svc, me.tenant_id), me.actor, provider, store=store,
+                             public_url=svc.settings.public_url, revoke=_revoker(svc, provider))
     return done.sentence
