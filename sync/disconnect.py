@@ -22,10 +22,11 @@ from core.domain import audit
 from core.domain.errors import InvalidInput
 from core.domain.permissions import Actor
 from sync.context import NotConnected, TenantContext
+from sync.http.errors import AuthenticationError
 from sync.procore import subscription
 from sync.procore.errors import ProcoreError
 from sync.procore.oauth import CLIENT_CREDENTIALS
-from sync.tokens import REVOKED, ConnectionInfo, TokenError, TokenStore
+from sync.tokens import REVOKED, ConnectionInfo, TokenError, TokenRefreshFailed, TokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,12 @@ def disconnect(ctx: TenantContext, actor: Actor, provider: str, *, store: TokenS
 def _remove_webhook(ctx: TenantContext, public_url: str) -> int | None:
     try:
         return subscription.remove(ctx.procore, public_url=public_url)
-    except (NotConnected, TokenError):
-        return None  # the connection is dead: nothing can be removed with it
+    except TokenRefreshFailed as exc:  # Procore's login service is unreachable now: the grant may still work
+        logger.warning("disconnect: removing the Procore webhook failed: %s", exc)
+        raise InvalidInput("Procore's login service didn't answer, so nothing was disconnected; try again in a "
+                           "minute.") from None
+    except (NotConnected, TokenError, AuthenticationError):
+        return None  # the grant is dead (revoked, expired): nothing can be removed with it
     except (ProcoreError, LookupError) as exc:
         logger.warning("disconnect: removing the Procore webhook failed: %s", exc)
         raise InvalidInput("Procore didn't let Ledgerlink remove its webhook just now, so nothing was disconnected; "
