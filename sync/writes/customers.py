@@ -27,8 +27,7 @@ from sync import binder
 from sync.copies.projects import PROJECT, cache_qbo_customer, customer_kind
 from sync.outbox import PermanentError, RemoteResult
 from sync.qbo.errors import QboDuplicate, QboError
-from sync.qbo.query import select as qbo_select
-from sync.writes.common import created_since, remote_failure
+from sync.writes.common import created_since, find_by_name, remote_failure
 from sync.writes.projects import enqueue_set_project_origin
 from sync.writes.registry import ContextFor, operation
 
@@ -53,7 +52,7 @@ class CreateQboCustomer:
         try:
             return _result(ctx.qbo.create(entity="Customer", body=body, requestid=entry.requestid))
         except QboDuplicate:
-            found = self._find(ctx, name, label)
+            found = find_by_name(ctx, "Customer", name, label=label)
             if found is not None and self._is_ours_to_adopt(entry, found):
                 return _result(found, adopted=True)
             raise PermanentError(self._duplicate_sentence(entry, found)) from None
@@ -62,7 +61,7 @@ class CreateQboCustomer:
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
         ctx = self.context_for(entry.tenant_id)
-        found = self._find(ctx, entry.payload["body"]["DisplayName"], _label(entry))
+        found = find_by_name(ctx, "Customer", entry.payload["body"]["DisplayName"], label=_label(entry))
         if found is not None and created_since(found, entry.payload.get("not_before")):
             return _result(found)
         return None
@@ -106,16 +105,6 @@ class CreateQboCustomer:
         with Session(self.context_for(entry.tenant_id).engine) as s:
             theirs = binder.to_internal(s, entry.tenant_id, entry.payload["kind"], str(found["Id"]))
         return theirs is None or theirs.procore_id == str(entry.payload["procore_id"])
-
-    @staticmethod
-    def _find(ctx: Any, name: str, label: str) -> dict[str, Any] | None:
-        """The customer with this DisplayName, active or not (QBO compares names case-insensitively)."""
-        query = qbo_select("Customer").where(DisplayName=name).where_in("Active", [True, False])
-        try:
-            rows = ctx.qbo.query(q=query).get("Customer") or []
-        except QboError as exc:
-            raise remote_failure(exc, f"Looking up the QuickBooks {label} '{name}'") from None
-        return rows[0] if rows else None
 
     @staticmethod
     def _duplicate_sentence(entry: OutboxEntry, found: dict[str, Any] | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from core.config import load_settings
 from core.domain.errors import InvalidInput
