@@ -5,23 +5,18 @@ that links it; the retry after the fix is a new request."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import Session, select
 
-from core.models import ExternalLink, Item, OutboxEntry, utcnow
+from core.models import ExternalLink, Item, OutboxEntry
 from sync.jobs.base import run_job
 from sync.operations import build_operations
 from sync.outbox import Outbox
 from sync.services import project_exports
 from tests.support import decide
+from tests.support.kill_points import KILL_POINTS, crash_then_recover
 
 NAME = "Cedar Point Marina"
-
-
-class Crash(BaseException):
-    """The worker process dying at a kill point."""
 
 
 def _ops(world):
@@ -41,19 +36,12 @@ def _accepted_project(world, customer: str = "Cool Cars") -> tuple[str, int]:
     return str(project.id), item.id
 
 
-@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit", "after_commit"])
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_crash_at_every_kill_point_leaves_one_customer(remote_world, kill_at):
     w = remote_world
     pid, item_id = _accepted_project(w)
 
-    def die(where):
-        if where == kill_at:
-            raise Crash(where)
-
-    with pytest.raises(Crash):
-        Outbox(w.engine, _ops(w), worker_id="w1", kill_point=die).drain()
-    later = utcnow() + timedelta(minutes=10)
-    Outbox(w.engine, _ops(w), worker_id="w2", clock=lambda: later).drain()
+    crash_then_recover(w.engine, _ops(w), kill_at)
     found = _customers(w)
     assert len(found) == 1 and found[0]["ParentRef"]["value"] == "3" and found[0]["Job"] is True
     with Session(w.engine) as s:
