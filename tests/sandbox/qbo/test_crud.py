@@ -186,7 +186,9 @@ def test_job_moved_to_another_parent_moves_its_balance_with_jobs(qbo):
 def test_projects_and_sub_customers(qbo):
     project = qbo.create("Customer", {"DisplayName": "Warehouse Build", "IsProject": True,
                                       "ParentRef": {"value": "17"}})
-    assert project["IsProject"] is True and project["Job"] is True
+    # Intuit's API ignores IsProject (projects are made in QuickBooks' UI): a sub-customer Job at level 1
+    assert project["IsProject"] is False and project["Job"] is True
+    assert qbo.rows("SELECT * FROM Customer WHERE Id = '58'", "Customer")[0]["IsProject"] is True  # a UI project
     assert project["ParentRef"] == {"value": "17", "name": "Paulsen Medical Supplies"}
     assert project["FullyQualifiedName"] == "Paulsen Medical Supplies:Warehouse Build" and project["Level"] == 1
     job = qbo.create("Customer", {"DisplayName": "Warehouse Build East Wing", "Job": True, "BillWithParent": True,
