@@ -101,8 +101,8 @@ def _target(call: Call, args: tuple[str, str], customer: str | None = None) -> i
 def _sub_send(call: Call, args: tuple[str | None, str | None, str | None]) -> str | None:
     kind, ref, customer = args
     if ref is None:
-        lookup.ingest_sendable(call.svc.context_for, call.me.tenant_id, kind)
-        open_send_modal(call.svc, call.client, call.body, kind)
+        open_send_modal(call.svc, call.client, call.body, kind)  # first: the trigger id lasts 3 seconds
+        lookup.ingest_sendable(call.svc.context_for, call.me.tenant_id, kind)  # the picker asks as people type
         return None
     out = send.send(call.svc, _target(call, (kind, ref), customer), call.me.actor)  # type: ignore[arg-type]
     return sent_sentence(out.item)

@@ -4,7 +4,9 @@ for Export to ERP).
     qbo.create_customer   an accepted `project` item becomes a QBO project (a Customer with `Job: true` under the
                           parent customer the sender chose); a `sub_job` item a sub-customer of its project's
                           Customer. Then the Procore record is linked (binder "project" / "sub_job"), so later
-                          invoices on the project find their customer, and a project's origin_id is stored in Procore.
+                          invoices on the project find their customer, and the QBO Id is stored as the Procore
+                          record's origin_id (`procore.set_project_origin`, `procore.set_sub_job_origin`).
+    procore.set_sub_job_origin   that PATCH for a sub job (repeating it is harmless)
 
 QBO's REST API makes a project as a Job (sub-customer): `IsProject` is QBO's own flag, so it is not sent. Creates are
 idempotent by requestid. When a retry may have lost the first answer, `reconcile` looks the customer up by
@@ -25,7 +27,8 @@ from core.domain.permissions import SYSTEM
 from core.models import Item, OutboxEntry
 from sync import binder
 from sync.copies.projects import PROJECT, cache_qbo_customer, customer_kind
-from sync.outbox import PermanentError, RemoteResult
+from sync.outbox import PermanentError, RemoteResult, enqueue
+from sync.procore.errors import ProcoreError, ProcoreNotFound
 from sync.qbo.errors import QboDuplicate, QboError
 from sync.writes.common import created_since, find_by_name, remote_failure
 from sync.writes.projects import enqueue_set_project_origin
@@ -83,6 +86,11 @@ class CreateQboCustomer:
             enqueue_set_project_origin(session, tenant_id=entry.tenant_id, project_id=procore_id,
                                        origin_id=result.remote_id, name=p.get("name") or "",
                                        reason=f"export-{entry.id}")
+        else:
+            enqueue(session, tenant_id=entry.tenant_id, target="procore", operation="procore.set_sub_job_origin",
+                    record=f"sub_job:{procore_id}", version=f"{result.remote_id}:export-{entry.id}",
+                    payload={"project_id": int(p["procore_project_id"]), "sub_job_id": int(procore_id),
+                             "origin_id": result.remote_id, "name": p.get("name") or ""})
 
     @staticmethod
     def _bind_if_free(session: Session, entry: OutboxEntry, kind: str, procore_id: str,
@@ -123,3 +131,30 @@ class CreateQboCustomer:
 
 def _label(entry: OutboxEntry) -> str:
     return "project" if entry.payload.get("kind") == PROJECT else "sub job"
+
+
+@operation("procore.set_sub_job_origin")
+class SetProcoreSubJobOrigin:
+    """payload: project_id, sub_job_id, origin_id, name. The Procore side of an exported sub job's link (a PATCH:
+    repeating it is harmless)."""
+
+    def __init__(self, context_for: ContextFor) -> None:
+        self.context_for = context_for
+
+    def execute(self, entry: OutboxEntry) -> RemoteResult:
+        ctx, p = self.context_for(entry.tenant_id), entry.payload
+        what = f"Storing QuickBooks id {p['origin_id']} on Procore sub job '{p.get('name')}'"
+        try:
+            sub_job = ctx.procore.update_sub_job(project_id=int(p["project_id"]), sub_job_id=int(p["sub_job_id"]),
+                                                 origin_id=p["origin_id"])
+        except ProcoreNotFound:
+            raise PermanentError(f"{what} failed: the sub job is gone from Procore.") from None
+        except (ProcoreError, LookupError) as exc:
+            raise remote_failure(exc, what) from None
+        return RemoteResult(str(sub_job.id), summary=f"Procore sub job {sub_job.code} {sub_job.name}")
+
+    def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
+        return None  # setting a field twice is the same as once
+
+    def on_done(self, session: Session, entry: OutboxEntry, result: RemoteResult) -> None:
+        return None

@@ -166,6 +166,9 @@ def test_sub_job_becomes_a_sub_customer_of_the_projects_customer(world, slack):
     assert customer["ParentRef"]["value"] == world.links.projects[project_id] and customer["Job"] is True
     with Session(world.engine) as s:
         assert binder.to_external(s, world.tenant.id, "sub_job", sub.id).qbo_id == item.remote_id
+    slack.idle()  # the Procore side of the link
+    procore_sub = next(x for x in world.ctx.procore.list_sub_jobs(project_id=project_id) if x.id == sub.id)
+    assert procore_sub.origin_id == item.remote_id
 
 
 def test_picker_offers_unlinked_projects_and_an_accepted_one_is_the_invoices_customer(world, slack):
