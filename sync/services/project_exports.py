@@ -31,7 +31,7 @@ from sync.services.hooks import enqueue_for_item, registers, sends
 from sync.services.projects import REFRESH_HINT, _project_title
 
 DISPLAY_NAME_MAX = 100  # QBO's DisplayName limit for a Customer is 500; keep names people can read in lists
-CUSTOMER_HINT = "`/ledgerlink send project {pid} \"<QuickBooks customer>\"`"
+CUSTOMER_HINT = "`/ledgerlink send project {pid} for \"<QuickBooks customer>\"`"
 
 
 # --- which QuickBooks customer a project goes under ----------------------------------------------------------------
@@ -62,6 +62,9 @@ def find_customer(ctx: TenantContext, ref: str) -> dict[str, Any]:
     customer = rows[0]
     if customer.get("Active") is False:
         raise InvalidInput(f"QuickBooks customer '{customer.get('DisplayName')}' is inactive; pick an active one.")
+    if customer.get("Job") or customer.get("ParentRef"):
+        raise InvalidInput(f"'{customer.get('FullyQualifiedName') or ref}' is itself a project or sub-customer in "
+                           "QuickBooks; name the customer (the owner) the project is for.")
     return customer
 
 

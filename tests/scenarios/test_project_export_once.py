@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from core.domain.errors import InvalidInput
 from core.models import ExternalLink, Item, OutboxEntry
 from sync.jobs.base import run_job
 from sync.operations import build_operations
@@ -70,3 +71,16 @@ def test_a_same_named_customer_elsewhere_is_refused_then_retried_after_the_fix(r
     with Session(w.engine) as s:
         assert s.get(Item, item_id).state == "synced"
     assert len(_customers(w)) == 1 and _customers(w)[0]["Job"] is True
+
+
+def test_without_a_customer_and_no_linked_projects_to_follow_the_send_says_how(remote_world):
+    w = remote_world  # nothing linked: no usual customer to put the project under
+    project = w.ctx.procore.create_project(name=NAME)
+    run_job(w.ctx, "projects")
+    item = project_exports.project_item(w.ctx, procore_project_id=project.id)
+    with pytest.raises(InvalidInput, match=f'send project {project.id} for "<QuickBooks customer>"'):
+        project_exports.send_project_item(w.ctx, w.actor("sam"), item, again=False)
+    with pytest.raises(InvalidInput, match="is itself a project or sub-customer"):
+        project_exports.project_item(w.ctx, procore_project_id=project.id, customer="58")
+    assert project_exports.project_item(w.ctx, procore_project_id=project.id, customer="Cool Cars").detail[
+        "parent_qbo_id"] == "3"
