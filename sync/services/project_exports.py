@@ -79,6 +79,11 @@ def project_item(ctx: TenantContext, *, procore_project_id: str | int, customer:
         if project is None:
             raise InvalidInput(f"Ledgerlink doesn't know Procore project {pid}: {REFRESH_HINT}.")
         earlier = find_item(s, ctx.tenant_id, ItemType.PROJECT.value, pid)
+        link = binder.to_external(s, ctx.tenant_id, PROJECT, pid)
+        if link is not None and earlier is None:  # linked, never exported: no item to make (nor a Ready entry)
+            row = cache.get(s, ctx.tenant_id, QBO, QBO_CUSTOMER, link.qbo_id)
+            raise InvalidInput(f"{_project_title(project)} is already linked to QuickBooks project "
+                               f"'{row.name if row else link.qbo_id}'; there is nothing to export.")
         kept = (earlier.detail or {}).get("parent_qbo_id") if earlier is not None else None
         parent_id = str(parent["Id"]) if parent else (kept or _usual_parent(s, ctx.tenant_id))
         parent_name = parent.get("DisplayName") if parent else None

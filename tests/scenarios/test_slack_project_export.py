@@ -91,6 +91,12 @@ def test_project_accepted_becomes_a_quickbooks_project_once_and_is_linked(world,
     slack.command("sam", f"send project {pid}")  # linked now: nothing to export
     slack.idle()
     assert "already linked to QuickBooks project" in slack.ephemerals("sam")[-1]
+    linked = world.links.project_ids[0]  # linked without an export: refused, and no item is made for it
+    slack.command("sam", f"send project {linked}")
+    slack.idle()
+    assert "already linked to QuickBooks project" in slack.ephemerals("sam")[-1]
+    with Session(world.engine) as s:
+        assert s.exec(select(Item).where(Item.type == "project", Item.procore_id == str(linked))).first() is None
 
 
 def test_project_reject_resend_with_another_customer_then_retrieve(world, slack):
