@@ -148,8 +148,13 @@ def test_unknown_customer_and_unlinked_projects_sub_job_are_refused_in_a_sentenc
     assert "QuickBooks has no customer 'Nobody Inc'" in slack.ephemerals("sam")[-1]
     slack.command("riley", f"send project {pid}")  # read only
     slack.idle()
-    assert "Traceback" not in slack.ephemerals("riley")[-1]
+    assert "You need Standard permission" in slack.ephemerals("riley")[-1]
     assert _item(world, "project", pid).state == "ready_to_export"
+    slack.command("sam", f"send project {pid}")
+    slack.idle()
+    slack.click("sam", _item(world, "project", pid))  # the sender may not accept (nor is sam an approver)
+    slack.idle()
+    assert _item(world, "project", pid).state == "awaiting_acceptance"
 
 
 def test_sub_job_becomes_a_sub_customer_of_the_projects_customer(world, slack):
