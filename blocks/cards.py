@@ -8,6 +8,7 @@ notification fallback Slack shows in pushes, so it is always set. Buttons carry 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -373,8 +374,11 @@ def payment_notice(event: Any, card: CardData | None) -> Message:
 LIST_SHOWN = 15
 
 
-def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") -> Message:
-    """Digest, reminder and escalation: one line per item (name, amount, sender, how long it has waited)."""
+def item_list(title: str, shown: list[CardData], *, total: int, note: str = "",
+              away: Sequence[tuple[str, str]] = ()) -> Message:
+    """Digest, reminder and escalation: one line per item (name, amount, sender, how long it has waited);
+    `away` (name, delegate's Slack id) pairs add "Dana is away: @erin decides in their place" (a mention, so the
+    delegate hears a channel reminder meant for Dana)."""
     rows = [f"• *{link(c.procore_url, c.name)}* · {money(c.amount)}"
             + (f" · from {c.sender.mention}" if c.sender else "")
             + (f" · sent {when(c.sent_at, c.tz)}" if c.sent_at else "")
@@ -383,8 +387,10 @@ def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") 
     if total > len(shown):
         rows.append(f"…and {total - len(shown)} more")
     blocks: list[Block] = [_section(f"*{escape(title)}*\n" + bounded_lines(rows, limit=2800, noun="item"))]
-    if note:
-        blocks.append(_context(escape(note)))
+    note = escape(note) + "".join(f" {escape(name)} is away: <@{delegate}> decides in their place."
+                                  for name, delegate in away)
+    if note.strip():
+        blocks.append(_context(note.strip()))
     return Message(text=escape(f"{title}: " + ", ".join(c.name for c in shown[:5])), blocks=blocks)
 
 

@@ -46,6 +46,13 @@ def _text(d: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
+def project_name(item: Item) -> str:
+    """The item's project as people call it (the weekly chart groups by it)."""
+    d = item.detail or {}
+    return _text(d, "project", "project_name") or (f"Project {item.procore_project_id}" if item.procore_project_id
+                                                   else "No project")
+
+
 def _amount(v: Any) -> Decimal | None:
     try:
         return Decimal(str(v)) if v is not None and v != "" else None

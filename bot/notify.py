@@ -37,6 +37,7 @@ from bot.services.connect_links import mint
 from bot.slack_clients import client_factory, links_for
 from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
+from core.domain import delegation
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
 
 logger = logging.getLogger(__name__)
@@ -330,10 +331,20 @@ class Notifier:
         return True
 
     # --- the worker's notifier protocol (bot/worker.py) ----------------------------------------------------------
-    def _list(self, tenant: Tenant, items: Sequence[Item], title: str, note: str) -> Message:
+    def _list(self, tenant: Tenant, items: Sequence[Item], title: str, note: str, *,
+              away: bool = False) -> Message:
         with Session(self.engine) as s:
             shown = [card_data(s, i.id, self.links) for i in items[:cards.LIST_SHOWN]]  # type: ignore[arg-type]
-        return cards.item_list(title, shown, total=len(items), note=note)
+            pairs = self._away(s, tenant) if away else []
+        return cards.item_list(title, shown, total=len(items), note=note, away=pairs)
+
+    @staticmethod
+    def _away(s: Session, tenant: Tenant) -> list[tuple[str, str]]:
+        """(away person's name, delegate's Slack id) for each absence in force: a channel reminder mentions the
+        delegate instead of reaching someone who is out."""
+        pairs = [(s.get(User, away), s.get(User, stand_in))
+                 for away, stand_in in delegation.stand_ins(s, tenant.id, utcnow()).items()]  # type: ignore[arg-type]
+        return [(a.name or "An approver", d.slack_user_id) for a, d in pairs if a and d and d.slack_user_id]
 
     def notify_digest(self, tenant: Tenant, user: User, items: list[Item]) -> None:
         msg = self._list(tenant, items, f"{len(items)} item{'s' if len(items) != 1 else ''} waiting for your "
@@ -341,13 +352,14 @@ class Notifier:
         self.dm(tenant.id, user.id, msg)  # type: ignore[arg-type]
 
     def notify_reminder(self, tenant: Tenant, channel: str, items: list[Item]) -> None:
-        msg = self._list(tenant, items, "Still waiting for acceptance", "Accept or reject them on their cards.")
+        msg = self._list(tenant, items, "Still waiting for acceptance",
+                         "Accept or reject them on their cards.", away=True)
         self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
 
     def notify_escalation(self, tenant: Tenant, channel: str | None, approvers: list[User],
                           items: list[Item]) -> None:
         msg = self._list(tenant, items, ":rotating_light: Waiting too long for acceptance",
-                         "These have waited past your company's escalation time.")
+                         "These have waited past your company's escalation time.", away=bool(channel))
         if channel:
             self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
             return
