@@ -22,6 +22,10 @@ def _today():
     return datetime.now(UTC).date()
 
 
+def _now():
+    return datetime.now(UTC)
+
+
 def test_away_delegate_accepts_on_behalf_card_and_audit_say_so_then_back(slack):
     until = _today() + timedelta(days=3)
     out = slack.command("dana", f"away <@{slack.ids['erin']}> until {until.isoformat()}")
@@ -38,12 +42,12 @@ def test_away_delegate_accepts_on_behalf_card_and_audit_say_so_then_back(slack):
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "away")).one().detail["until"] == until.isoformat()
         # escalations meant for Dana reach Erin instead (each person once)
         approvers = list(s.exec(select(User).where(User.can_push_to_accounting)))
-        heard = {u.slack_user_id for u in delegation.recipients(s, dana.tenant_id, approvers, _today())}
+        heard = {u.slack_user_id for u in delegation.recipients(s, dana.tenant_id, approvers, _now())}
         assert slack.ids["dana"] not in heard and slack.ids["erin"] in heard
     assert "Welcome back" in _said(slack.command("dana", "back"))
     assert "weren't marked as away" in _said(slack.command("dana", "back"))
     with Session(slack.engine) as s:
-        assert delegation.active(s, dana.tenant_id, _today()) == []
+        assert delegation.active(s, dana.tenant_id, _now()) == []
 
 
 def test_no_self_approval_through_a_delegate_and_the_rules_of_away(slack):
