@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # a worker has no display; a bare Figure (no pyplot) also
 
 from matplotlib import font_manager  # noqa: E402 - after the backend is chosen
 from matplotlib.figure import Figure  # noqa: E402
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock  # noqa: E402
 
 from blocks.pdf import CJK_FONT  # noqa: E402
 from blocks.text import escape, truncate  # noqa: E402
@@ -145,3 +146,12 @@ def alt_text(week: Week) -> str:
     totals = week.totals()
     parts = ", ".join(f"{label.lower()} {money(totals[k].amount)}" for k, label, _ in KINDS)
     return truncate(f"Bar chart of the week of {week.label} per project: {parts}.", 1000)
+
+
+def figures_blocks(heading: str, week: Week) -> list[Block]:
+    """The weekly digest's message: a header, then the figures as a section (the chart follows as a file)."""
+    return [HeaderBlock(text=truncate(f":bar_chart: {heading}", 150)),
+            SectionBlock(text=MarkdownTextObject(text=truncate(figures_text(week), 3000))),
+            ContextBlock(elements=[MarkdownTextObject(text="Waiting: sent, not yet accepted · exported: in "
+                                                           "QuickBooks · paid and rejected: this week. The same "
+                                                           "figures are in App Home under *This week*.")])]

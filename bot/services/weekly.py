@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from blocks.chart import Week, alt_text, figures_text, week_png
+from blocks.chart import Week, alt_text, figures_blocks, week_png
 from bot.cardview import project_name
 from bot.scheduler import settings_of
 from core.domain.delegation import zone
@@ -86,10 +86,15 @@ def post(engine: Engine, client: WebClient, tenant_id: int, *, now: datetime, pr
         channel = channel or settings_of(s, tenant_id).approvers_channel
         week = week_of(s, tenant, week_start(now, tenant.timezone, previous=previous), now=now)
     png = week_png(week)
-    heading = f"*:bar_chart: {'Last week' if previous else 'This week so far'} at {tenant.name}* ({week.label})"
+    heading = f"{'Last week' if previous else 'This week so far'} at {tenant.name} ({week.label})"
+    # the figures first, as a section (what a screen reader reads): its answer also gives the channel's id, which
+    # files.completeUploadExternal needs (a "#name" is not enough there, and reading channels needs another scope)
+    said = client.chat_postMessage(channel=channel, text=f"{heading}: {alt_text(week)}",
+                                   blocks=figures_blocks(heading, week))
+    channel = str(said["channel"])
     resp = client.files_upload_v2(channel=channel, content=png, filename=f"ledgerlink-week-{week.start}.png",
                                   title=f"Ledgerlink · week of {week.label}", alt_txt=alt_text(week),
-                                  initial_comment=f"{heading}\n{figures_text(week)}")
+                                  initial_comment=f"Chart: {heading} (its figures are in the message above).")
     file_id = _file_id(resp)
     shared = SharedChart(file_id=file_id, week_start=week.start, channel=channel, shared_at=now)
     with Session(engine) as s:
