@@ -61,11 +61,3 @@ def test_no_self_approval_through_a_delegate_and_the_rules_of_away(slack):
     assert "Name someone else" in _said(slack.command("dana", f"away <@{slack.ids['dana']}> until {until}"))
     assert "has passed" in _said(slack.command("dana", f"away <@{slack.ids['erin']}> until 2020-01-01"))
     assert "isn't a date" in _said(slack.command("dana", f"away <@{slack.ids['erin']}> until soon"))
-
-
-def test_it_ends_by_itself_after_the_date(slack):
-    slack.command("dana", f"away <@{slack.ids['erin']}> until {_today().isoformat()}")
-    with Session(slack.engine) as s:
-        [row] = s.exec(select(Delegation)).all()
-        assert delegation.active(s, row.tenant_id, _today()) == [row]
-        assert delegation.active(s, row.tenant_id, _today() + timedelta(days=1)) == []
