@@ -152,7 +152,8 @@ def test_jobs_are_stored_in_the_database_with_explicit_ids_and_options(engine, r
     sched = make_scheduler()
     sched.start()
     jobs = {j.id: j for j in sched.aps.get_jobs(jobstore="default")}
-    assert set(jobs) == {f"tenant-{tid}:{j}" for j in (*SYNC_JOBS, "digest", "weekly-digest", "reminders", "token-health")}
+    tasks = ("digest", "weekly-digest", "reminders", "token-health")
+    assert set(jobs) == {f"tenant-{tid}:{j}" for j in (*SYNC_JOBS, *tasks)}
     for job in jobs.values():
         assert job.func_ref == JOB_FUNC and job.args[0] == tid
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 60

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from core.domain import delegation
-from core.models import AuditEvent, Delegation, User
+from core.models import AuditEvent, User
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 
