@@ -119,10 +119,10 @@ def week_png(week: Week, *, dpi: int = 100) -> bytes:
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(lambda x, _pos: money(Decimal(str(round(x)))).removesuffix(".00"))
     ax.margins(x=0.25)
-    ax.set_title(f"{week.tenant_name or 'Ledgerlink'} · week of {week.label}", fontsize=11)
+    ax.set_title(f"{week.tenant_name or 'Ledgerlink'} · week of {week.label}", fontsize=11, pad=22)
     if not projects:
         ax.text(0.5, 0.5, "Nothing moved this week", ha="center", va="center", transform=ax.transAxes)
-    ax.legend(loc="lower right", fontsize=8, frameon=False, ncols=len(KINDS), bbox_to_anchor=(1, 1.06))
+    ax.legend(loc="lower center", fontsize=8, frameon=False, ncols=len(KINDS), bbox_to_anchor=(0.5, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     out = io.BytesIO()
