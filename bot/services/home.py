@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import exists
 from sqlmodel import Session, select
 
@@ -141,7 +143,15 @@ def publish(svc: Services, client: WebClient, *, team_id: str | None, user_id: s
         data = HomeData(name="there", tenant_name="", known=False, not_known_sentence=exc.sentence)
     else:
         data = home_data(svc, me)
-    client.views_publish(user_id=user_id, view=home_view(data))
+    try:
+        client.views_publish(user_id=user_id, view=home_view(data))
+    except SlackApiError as exc:
+        said = " ".join((exc.response.get("response_metadata") or {}).get("messages") or [])
+        if data.chart is None or "slack file" not in said:
+            raise
+        # the week's chart was deleted in Slack since it was shared: Home still shows, with the figures only
+        logger.warning("weekly chart %s refused by Slack (%s); App Home shown without it", data.chart.file_id, said)
+        client.views_publish(user_id=user_id, view=home_view(replace(data, chart=None)))
 
 
 def details(svc: Services, item_id: int, me: Identity) -> tuple[CardData, list[HistoryRow]]:

@@ -110,3 +110,16 @@ def test_week_command_shares_this_week_now_for_approvers_only(slack_pg):
     assert shared is not None and shared.file_id == message["files"][0]["id"]
     assert shared.week_start == weekly.week_start(datetime.now(UTC), slack.world.tenant.timezone)
     assert "exported 1 ($1,250.50)" in slack.text(figures_msg)
+
+
+def test_home_still_shows_when_the_shared_chart_is_gone(slack):
+    slack.command("dana", "week")
+    slack.idle()
+    with Session(slack.engine) as s:
+        shared = weekly.last_shared(s, slack.world.tenant.id)
+    meta, content = slack.sandbox.store.file(shared.file_id)
+    slack.sandbox.store.put_file({**meta, "object": {**meta["object"], "channels": [], "shares": {}}}, content)
+    slack.home("dana")
+    slack.idle()
+    home = slack.views("dana")["home"]["view"]
+    assert not [b for b in home["blocks"] if b["type"] == "image"] and "This week" in slack.text(home)
