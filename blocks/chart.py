@@ -11,23 +11,17 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING
 
-import matplotlib
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-matplotlib.use("Agg")  # a worker has no display; a bare Figure (no pyplot) also keeps threads apart
+from blocks.pdf import CJK_FONT
+from blocks.text import escape, truncate
+from core.money import money
 
-from matplotlib import font_manager  # noqa: E402 - after the backend is chosen
-from matplotlib.figure import Figure  # noqa: E402
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock  # noqa: E402
-
-from blocks.pdf import CJK_FONT  # noqa: E402
-from blocks.text import escape, truncate  # noqa: E402
-from core.money import money  # noqa: E402
-
-# project names print as written, like the PDF's: DejaVu Sans, then the CJK fallback where Debian has it
-if CJK_FONT.exists():
-    font_manager.fontManager.addfont(str(CJK_FONT))
-    matplotlib.rcParams["font.family"] = ["DejaVu Sans", font_manager.FontProperties(fname=CJK_FONT).get_name()]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: the four bars of a project, in reading order, with their colours (distinct also in greyscale)
 KINDS: tuple[tuple[str, str, str], ...] = (
@@ -99,11 +93,28 @@ class Week:
         return out
 
 
+@cache
+def _figure_class() -> type[Figure]:
+    """matplotlib, set up once. Imported here, not at the top: it takes seconds to import, and every web and worker
+    process imports this module (App Home's figures) while only the weekly digest draws."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # a worker has no display; a bare Figure (no pyplot) also keeps threads apart
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    # project names print as written, like the PDF's: DejaVu Sans, then the CJK fallback where Debian has it
+    if CJK_FONT.exists():
+        font_manager.fontManager.addfont(str(CJK_FONT))
+        matplotlib.rcParams["font.family"] = ["DejaVu Sans", font_manager.FontProperties(fname=CJK_FONT).get_name()]
+    return Figure
+
+
 def week_png(week: Week, *, dpi: int = 100) -> bytes:
     """The chart as PNG bytes: one group of four horizontal bars (amounts) per project, counts on the bars."""
     projects = week.shown()
     rows = max(len(projects), 1)
-    fig = Figure(figsize=(9, 1.2 + 0.9 * rows), dpi=dpi)  # a Figure of its own: thread-safe, no pyplot state
+    fig = _figure_class()(figsize=(9, 1.2 + 0.9 * rows), dpi=dpi)  # a Figure of its own: thread-safe, no pyplot state
     ax = fig.subplots()
     height = 0.8 / len(KINDS)
     for i, (kind, label, colour) in enumerate(KINDS):
