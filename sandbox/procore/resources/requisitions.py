@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .. import billing, errors
+from .. import billing, errors, prostore
 from ..billing import dec, money
 from ..context import actor, in_project, json_body, param, project_param
 from ..errors import json_response
@@ -78,7 +78,8 @@ def _base(req: Record) -> dict[str, Any]:
         "deletable": deletable,
         # what the caller may do with this invoice next (Procore's `action_policy` view)
         "action_policy": {"update": not str(req.get("status", "")).startswith("approved"), "destroy": deletable},
-        "currency_configuration": {"currency_iso_code": "USD"}, "attachments": [], "final": bool(req.get("final")),
+        "currency_configuration": {"currency_iso_code": "USD"},
+        "attachments": [prostore.public(a) for a in req.get("attachments") or []], "final": bool(req.get("final")),
         "invoice_type": "progress", "move_materials_to_previous_work_completed": False,
         "previous_requisition_id": max(previous, key=lambda r: r["number"])["id"] if previous else None,
         "_lines": calc["lines"],
