@@ -199,6 +199,7 @@ class BaseClient:
                     response.close()
             except httpx.TransportError as exc:
                 raise self._transport_error(exc, request) from exc
+            sink.flush()  # a file's size on disk is what an upload of it declares as its Content-Length
             return size
 
         host = httpx.URL(url).host

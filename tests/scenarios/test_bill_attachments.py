@@ -7,6 +7,7 @@ its size limit) is named on the card with QuickBooks' reason, and the Bill is th
 from __future__ import annotations
 
 import base64
+import itertools
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from tests.scenarios.test_procore_arrival import _new_approved_invoice
 pytest_plugins = ["tests.handlers.slack_harness", "tests.scenarios.linked_world"]
 
 PDF = b"%PDF-1.4\n" + b"lien waiver " * 200 + b"\n%%EOF\n"
+AMOUNTS = (f"{n}.00" for n in itertools.count(21000, 17))  # unique invoice numbers in the shared sandbox
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 
@@ -62,7 +64,9 @@ def _sent_invoice(world, slack, procore, amount: str, documents: list[dict]) -> 
     assert slack.command("sam", f"send invoice {req_id}")["ok"]
     slack.idle()
     with Session(world.engine) as s:
-        return s.exec(select(Item).where(Item.type == "sub_invoice", Item.procore_id == str(req_id))).one()
+        item = s.exec(select(Item).where(Item.type == "sub_invoice", Item.procore_id == str(req_id))).one()
+    assert item.state == "awaiting_acceptance", slack.ephemerals("sam")
+    return item
 
 
 def _attachables(world, bill_id: str) -> list[dict]:
@@ -72,7 +76,7 @@ def _attachables(world, bill_id: str) -> list[dict]:
 
 def test_documents_go_onto_the_bill_once_and_the_card_lists_them(linked_world, slack, procore):
     w = linked_world
-    item = _sent_invoice(w, slack, procore, "1210.00", [
+    item = _sent_invoice(w, slack, procore, next(AMOUNTS), [
         {"name": "lien-waiver.pdf", "data": PDF, "content_type": "application/pdf"},
         {"name": "site-photo.png", "data": PNG, "content_type": "image/png"}])
     served = w.ctx.procore.get_requisition(project_id=item.procore_project_id, requisition_id=int(item.procore_id),
@@ -121,7 +125,7 @@ def test_documents_go_onto_the_bill_once_and_the_card_lists_them(linked_world, s
 def test_a_refused_document_is_named_on_the_card_and_the_bill_goes(linked_world, slack, procore, qbo_admin):
     w = linked_world
     qbo_admin.post("/config", json={"upload_max_bytes": 64 * 1024}).raise_for_status()
-    item = _sent_invoice(w, slack, procore, "1320.00", [
+    item = _sent_invoice(w, slack, procore, next(AMOUNTS), [
         {"name": "invoice.pdf", "data": PDF, "content_type": "application/pdf"},
         {"name": "setup.exe", "data": b"MZ" + bytes(500), "content_type": "application/x-msdownload"},
         {"name": "drawings.pdf", "size": 100 * 1024, "content_type": "application/pdf"}])
