@@ -85,7 +85,9 @@ def requisition_snapshot(req: Requisition, *, project: Project, commitment: Comm
     vendor_id = (commitment.vendor_id if commitment else None) or req.vendor_id
     vendor_name = (commitment.vendor_name if commitment else None) or req.vendor_name
     status = req.status or "unknown"
-    return {
+    # only when there are any: an item snapshotted before documents were read must not look changed in Procore
+    documents = {"attachments": docs} if (docs := documents_of(req.raw or {})) else {}
+    return documents | {
         "requisition_id": req.id, "number": req.number, "invoice_number": req.invoice_number,
         "status": status, "status_label": STATUS_LABELS.get(status, status.replace("_", " ").capitalize()),
         "project": {"id": project.id, "name": project.name, "number": project.project_number},
@@ -98,7 +100,6 @@ def requisition_snapshot(req: Requisition, *, project: Project, commitment: Comm
         "claimed": money_text(req.total_claimed_amount), "due": money_text(req.total_amount),
         "retainage_withheld": money_text(req.retainage_withheld),
         "retainage_released": money_text(req.retainage_released),
-        "attachments": documents_of(req.raw or {}),
         "lines": [{"id": x.id, "cost_code_id": x.cost_code_id, "cost_code": x.cost_code,
                    "line_item_type_id": x.line_item_type_id, "cost_type": type_name(x.line_item_type_id),
                    "description": x.description, "amount": money_text(x.amount),

@@ -78,13 +78,18 @@ def _entry() -> OutboxEntry:
                                 "project_id": 3, "requisition_id": 7})
 
 
-def test_a_50_mb_document_streams_from_procore_to_quickbooks():
-    qbo_transport = Qbo()
-    ctx = SimpleNamespace(
+def _context(qbo_transport: Qbo) -> SimpleNamespace:
+    """The two real clients a TenantContext holds, over the streaming transports."""
+    return SimpleNamespace(
         procore=ProcoreClient(base_url="https://api.procore.example", tokens=StaticToken("t"), company_id=1,
                               transport=Procore(), retry=NO_RETRY),
         qbo=QboClient(realm_id="9341", tokens=StaticToken("t"), base_url="https://qbo.example",
                       transport=qbo_transport, retry=NO_RETRY))
+
+
+def test_a_50_mb_document_streams_from_procore_to_quickbooks():
+    qbo_transport = Qbo()
+    ctx = _context(qbo_transport)
     op = AttachFile(lambda _tenant: ctx)
     tracemalloc.start()
     try:
@@ -101,11 +106,7 @@ def test_a_50_mb_document_streams_from_procore_to_quickbooks():
 def test_a_document_over_quickbooks_limit_is_refused_without_fetching_it(monkeypatch):
     monkeypatch.setattr("sync.writes.attachments.QBO_MAX_BYTES", 10 * 1024 * 1024)
     qbo_transport = Qbo()
-    ctx = SimpleNamespace(
-        procore=ProcoreClient(base_url="https://api.procore.example", tokens=StaticToken("t"), company_id=1,
-                              transport=Procore(), retry=NO_RETRY),
-        qbo=QboClient(realm_id="9341", tokens=StaticToken("t"), base_url="https://qbo.example",
-                      transport=qbo_transport, retry=NO_RETRY))
+    ctx = _context(qbo_transport)
     result = AttachFile(lambda _tenant: ctx).execute(_entry())
     assert result.remote_id == "" and "larger than the 10 MB QuickBooks takes" in result.body["refused"]
     assert qbo_transport.received == 0
