@@ -175,7 +175,8 @@ class BaseClient:
     def download(self, url: str, sink: BinaryIO, *, max_bytes: int | None = None) -> int:
         """GET a signed file link (no bearer token: the signature is the permission) into `sink`, 64 KB at a time,
         so a big file never sits in memory whole; returns its size. Retried like any read (the sink starts over);
-        past `max_bytes` it stops and raises `TooLarge`."""
+        past `max_bytes` it stops and raises `TooLarge`. Not metered by the API's limiter: the file store is not
+        the API."""
         def attempt() -> int:
             sink.seek(0)
             sink.truncate()
