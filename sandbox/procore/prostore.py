@@ -5,6 +5,8 @@ signature is the permission) that answers with the bytes.
 - `POST /_sandbox/requisitions/<id>/attachments` `{"name", "content_type"?, "content_b64"?, "size"?}` adds one to
   a subcontractor invoice, as a Procore user does on its page: the bytes given, or `size` bytes of a repeating
   pattern (big files without holding them: they are made while they are served) -> the attachment
+- `PATCH /rest/v1.x/requisitions/<id>` as multipart/form-data (Procore's way to upload): `requisition[<field>]`
+  form fields and `attachments[]` files add to the invoice's attachments (resources/requisitions.py)
 - `GET /prostore/files/<file_id>/<name>?sig=` -> the bytes, streamed in 64 KB chunks (404 for a wrong signature)
 """
 
@@ -38,11 +40,21 @@ def public(attachment: Record) -> dict[str, Any]:
             "content_type": attachment.get("content_type"), "size": attachment.get("size")}
 
 
+def add(req_id: int, name: str, content_type: str | None, data: bytes | None, size: int = 0) -> Record:
+    """Attach a file to a requisition: `data`, or `size` pattern bytes made as they are served."""
+    store = current().store
+    req = store.get("requisitions", req_id) or {}
+    file = store.insert(FILES, {"data": base64.b64encode(data).decode() if data is not None else None,
+                                "size": len(data) if data is not None else size}, emit=False)
+    attachment = {"id": store.new_id(), "file_id": file["id"], "name": name, "size": file["size"],
+                  "content_type": content_type or "application/octet-stream", "sig": secrets.token_urlsafe(12)}
+    store.update("requisitions", req_id, {"attachments": [*(req.get("attachments") or []), attachment]})
+    return attachment
+
+
 @bp.post("/_sandbox/requisitions/<int:req_id>/attachments")
 def attach(req_id: int):
-    store = current().store
-    req = store.get("requisitions", req_id)
-    if req is None:
+    if current().store.get("requisitions", req_id) is None:
         raise errors.not_found("Requisition")
     body = request.get_json(silent=True) or {}
     if not body.get("name"):
@@ -51,12 +63,7 @@ def attach(req_id: int):
         data = base64.b64decode(body["content_b64"]) if body.get("content_b64") is not None else None
     except (binascii.Error, ValueError):
         raise errors.missing_param("content_b64") from None
-    size = len(data) if data is not None else int(body.get("size") or 0)
-    file = store.insert(FILES, {"data": body.get("content_b64"), "size": size}, emit=False)
-    attachment = {"id": store.new_id(), "file_id": file["id"], "name": body["name"], "size": size,
-                  "content_type": body.get("content_type") or "application/octet-stream",
-                  "sig": secrets.token_urlsafe(12)}
-    store.update("requisitions", req_id, {"attachments": [*(req.get("attachments") or []), attachment]})
+    attachment = add(req_id, body["name"], body.get("content_type"), data, int(body.get("size") or 0))
     return json_response(public(attachment), 201)
 
 

@@ -56,10 +56,21 @@ def _attach(procore: httpx.Client, req_id: int, name: str, *, data: bytes | None
     return r.json()
 
 
+def _upload_in_procore(world, req_id: int, name: str, data: bytes, content_type: str) -> None:
+    """What a Procore user's upload is in Procore's API: a multipart PATCH with `attachments[]` files."""
+    pc = world.ctx.procore
+    pc._request("PATCH", f"/rest/v1.1/requisitions/{req_id}", params={"project_id": world.links.project_ids[0]},
+                files={"requisition[comment]": (None, "backup attached"),
+                       "attachments[]": (name, data, content_type)}, headers=pc._scope_headers())
+
+
 def _sent_invoice(world, slack, procore, amount: str, documents: list[dict]) -> Item:
     req_id = _new_approved_invoice(world, amount)
     for doc in documents:
-        _attach(procore, req_id, **doc)
+        if doc.pop("via_api", False):
+            _upload_in_procore(world, req_id, doc["name"], doc["data"], doc["content_type"])
+        else:
+            _attach(procore, req_id, **doc)
     run_job(world.ctx, "sub-invoices")
     assert slack.command("sam", f"send invoice {req_id}")["ok"]
     slack.idle()
@@ -78,10 +89,11 @@ def test_documents_go_onto_the_bill_once_and_the_card_lists_them(linked_world, s
     w = linked_world
     item = _sent_invoice(w, slack, procore, next(AMOUNTS), [
         {"name": "lien-waiver.pdf", "data": PDF, "content_type": "application/pdf"},
-        {"name": "site-photo.png", "data": PNG, "content_type": "image/png"}])
+        {"name": "site-photo.png", "data": PNG, "content_type": "image/png", "via_api": True}])
     served = w.ctx.procore.get_requisition(project_id=item.procore_project_id, requisition_id=int(item.procore_id),
                                            with_commitment=False).raw["attachments"]
     assert [a["name"] for a in served] == ["lien-waiver.pdf", "site-photo.png"]
+    assert served[1]["content_type"] == "image/png" and served[1]["size"] == len(PNG)
     assert httpx.get(served[0]["url"], timeout=30).content == PDF  # the signed link serves the bytes
     card = slack.text(slack.card(item))
     assert "2 document(s) go with it to QuickBooks: lien-waiver.pdf, site-photo.png" in card

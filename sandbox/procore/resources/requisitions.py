@@ -242,10 +242,15 @@ def create_requisition():
 @bp.patch("/rest/v1.0/requisitions/<int:req_id>")
 @bp.patch("/rest/v1.1/requisitions/<int:req_id>")
 def update_requisition(req_id: int):
-    body = json_body()
+    # Procore takes files as multipart/form-data: `requisition[field]` form fields and `attachments[]` files
+    files = request.files.getlist("attachments[]")
+    body = ({"requisition": {k[len("requisition["):-1]: v for k, v in request.form.items()
+                             if k.startswith("requisition[") and k.endswith("]")}} if request.files else json_body())
     req = in_project("requisitions", req_id, project_param(body), "Requisition")
     fields = pick(require_object(body, "requisition"), WRITABLE)
     _validate(fields, req, req["company_id"])
+    for file in files:
+        prostore.add(req["id"], file.filename or "attachment", file.mimetype, file.read())
     req = current().store.update("requisitions", req["id"], fields, actor=actor())
     return json_response(serialize_v11(req, with_items=True))
 
