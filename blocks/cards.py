@@ -72,6 +72,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A backup document that goes with the record onto its QuickBooks record."""
+
+    name: str
+    status: str = "pending"  # pending (not exported yet) | queued | attached | refused
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class LastEvent:
     action: str
     who: Person | None
@@ -114,6 +123,7 @@ class CardData:
     notes: tuple[str, ...] = ()
     tz: str = "UTC"
     waiting_for_database: bool = False  # its export's outcome waits for Ledgerlink's database to answer
+    documents: tuple[Document, ...] = ()
 
     @property
     def type_label(self) -> str:
@@ -176,6 +186,23 @@ def _lines_block(card: CardData, limit_lines: int = CARD_LINES) -> SectionBlock 
     rows = [truncate(f"• {escape(x.label)}" + (f" — {money(x.amount)}" if x.amount is not None else ""), 200)
             for x in card.lines]
     return _section("*Lines*\n" + bounded_lines(rows, limit=SECTION_LIMIT - 20, max_lines=limit_lines))
+
+
+def _documents(card: CardData) -> ContextBlock | None:
+    """Which documents go along (before export), are attached — each linking to the record in QuickBooks — or
+    were refused, with QuickBooks' reason."""
+    if not card.documents:
+        return None
+    if card.state not in ("synced", "paid"):
+        names = ", ".join(escape(d.name) for d in card.documents)
+        return _context(f":paperclip: {len(card.documents)} document(s) go with it to QuickBooks: {names}")
+    attached = [link(card.qbo_url, d.name) for d in card.documents if d.status == "attached"]
+    pending = [escape(d.name) for d in card.documents if d.status in ("queued", "pending")]
+    parts = [f":paperclip: Attached in QuickBooks: {', '.join(attached)}" if attached else "",
+             f":hourglass_flowing_sand: Attaching: {', '.join(pending)}" if pending else ""]
+    parts += [f":warning: {escape(d.name)} was not attached: {escape(d.reason or 'QuickBooks refused it')}. "
+              "The Bill is in QuickBooks without it." for d in card.documents if d.status == "refused"]
+    return _context(*parts)
 
 
 def accept_confirm(card: CardData) -> ConfirmObject | None:
@@ -267,6 +294,8 @@ def approval_card(card: CardData) -> Message:
     if card.notes:
         blocks.append(_context(*[escape(n) for n in card.notes[:5]]))
     blocks.extend(_status(card))
+    if documents := _documents(card):
+        blocks.append(documents)
     if buttons := _buttons(card):
         blocks.append(buttons)
     return Message(text=escape(_fallback(card)), blocks=blocks)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from blocks.cards import CardData, LastEvent, Line, Person
+from blocks.cards import CardData, Document, LastEvent, Line, Person
 from blocks.group_card import GroupData
 from blocks.links import Links
 from core.domain import audit, delegation
@@ -137,6 +137,12 @@ def _summary(item: Item, d: dict[str, Any]) -> str | None:
     return text
 
 
+def _documents(d: dict[str, Any]) -> tuple[Document, ...]:
+    return tuple(Document(name=str(x.get("filename") or x.get("name")), status=str(x.get("status") or "pending"),
+                          reason=x.get("reason"))
+                 for x in d.get("attachments") or [] if isinstance(x, dict))
+
+
 def _notes(d: dict[str, Any]) -> tuple[str, ...]:
     similar = [v for v in d.get("similar_qbo_vendors") or [] if isinstance(v, dict)]
     if similar:
@@ -200,7 +206,7 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         approvals_needed=approvals_needed(session, item),
         confirm_above=settings.confirm_above_amount, round=item.round,
         changed_while_locked=bool(d.get("changed_while_locked")), last_event=last_event,
-        tz=tenant.timezone if tenant else "UTC",
+        tz=tenant.timezone if tenant else "UTC", documents=_documents(d),
     )
 
 

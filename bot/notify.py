@@ -39,6 +39,8 @@ from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
 from core.domain import delegation
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
+from sync.writes.attachments import OP_ATTACH_FILE
+from sync.writes.invoices import OP_ATTACH_PDF
 
 logger = logging.getLogger(__name__)
 
@@ -417,15 +419,23 @@ class Notifier:
                 logger.exception("refreshing grouped card %s failed", group_id)
 
 
+FOLLOW_UPS = frozenset({OP_ATTACH_FILE, OP_ATTACH_PDF})
+
+
 def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = None) -> list[Item]:
     """Items with a card whose outbox rows changed since `since` (a drain exported, failed or retried them), or only
     the rows `claimed_by` finished: the cards a drain must redraw, whichever process's click queued the rows."""
     rows = select(OutboxEntry.item_id).where(OutboxEntry.updated_at >= since,
                                              OutboxEntry.item_id.is_not(None))  # type: ignore[union-attr]
+    # a follow-up write (a file attached to a synced Bill) names its item in the payload only: its row must not
+    # move the item's state, yet its outcome shows on the card
+    follow_ups = select(OutboxEntry.payload).where(OutboxEntry.updated_at >= since,
+                                                   OutboxEntry.operation.in_(FOLLOW_UPS))  # type: ignore[attr-defined]
     if claimed_by is not None:
         rows = rows.where(OutboxEntry.claimed_by == claimed_by)
+        follow_ups = follow_ups.where(OutboxEntry.claimed_by == claimed_by)
     with Session(engine, expire_on_commit=False) as s:
-        item_ids = set(s.exec(rows))
+        item_ids = set(s.exec(rows)) | {p.get("item_id") for p in s.exec(follow_ups) if p and p.get("item_id")}
         return list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
                                               Item.card_ts.is_not(None))))  # type: ignore[union-attr]
 
