@@ -90,3 +90,12 @@ CC_CODE_BLOCK, CC_TYPES_BLOCK, CC_SYNCED_BLOCK = "cc_code", "cc_types", "cc_sync
 SEED_PICK_VIEW = "seed_pick_record"  # the record picker of a seed subcommand typed without its record
 SEED_PICK_BLOCK = "seed_pick"
 VIEWS = VIEWS + (SEED_PICK_VIEW,)
+
+# --- out of office from App Home (issue 20): "Set out of office" opens a modal, "I'm back" ends it -------------
+HOME_AWAY = "home_away"
+HOME_BACK = "home_back"
+AWAY_VIEW = "away_view"
+AWAY_DELEGATE_BLOCK, AWAY_DELEGATE_INPUT = "away_delegate", "away_delegate_user"
+AWAY_UNTIL_BLOCK, AWAY_UNTIL_INPUT = "away_until", "away_until_date"
+ACTIONS += (HOME_AWAY, HOME_BACK)
+VIEWS = VIEWS + (AWAY_VIEW,)

@@ -26,10 +26,12 @@ from blocks.help import HelpEntry, help_message, unknown_command, usage_line
 from blocks.review import confirm_message
 from blocks.text import escape
 from bot.actions import away, common, disconnect, export_now, finish, link, refresh, report, resend, retrieve, send
-from bot.services import admin, lookup
+from bot.identity import slack_tz
+from bot.services import admin, lookup, weekly
 from bot.services.admin import GRANTS
-from core.domain.errors import InvalidInput
+from core.domain.errors import InvalidInput, PermissionDenied
 from core.domain.parsing import strict_id
+from core.domain.permissions import Perm, allowed
 from handlers import seed_commands
 from handlers.command_kit import Call, Usage, shown_report
 from handlers.context import services, who
@@ -277,11 +279,28 @@ def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
     ref, until = parsed
     target = _known_user(call.client, ref)
     return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
-                     today=datetime.now(UTC).date())
+                     now=datetime.now(UTC), tz=slack_tz(call.client, call.me.user.slack_user_id))
 
 
 def _sub_back(call: Call, _: None) -> str:
-    return away.back(call.svc.engine, call.me.actor, today=datetime.now(UTC).date())
+    return away.back(call.svc.engine, call.me.actor, now=datetime.now(UTC))
+
+
+def _sub_week(call: Call, _: None) -> str:
+    """The chart of the week so far, shared in the approvers' channel now (the weekly digest does it Mondays)."""
+    actor = call.me.actor
+    if not (actor.is_approver or allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)):
+        raise PermissionDenied("The chart of the week is for accounting approvers and admins.")
+    try:
+        shared = weekly.post(call.svc.engine, call.client, call.me.tenant_id, now=datetime.now(UTC), previous=False)
+    except SlackApiError as exc:
+        logger.warning("weekly chart for tenant %s not shared: %s", call.me.tenant_id, exc.response.get("error"))
+        return ("I couldn't share the chart in the approvers' channel (Slack said "
+                f"`{exc.response.get('error')}`); invite Ledgerlink to that channel and try again.")
+    if shared is None:
+        return "This workspace isn't set up for Ledgerlink yet."
+    where = f"<#{shared.channel}>" if shared.channel[:1] in "CG" else shared.channel
+    return f":bar_chart: The chart of this week so far is in {where}, with its figures; App Home shows it too."
 
 
 # --- the table -------------------------------------------------------------------------------------------------
@@ -346,6 +365,8 @@ _add("away", "away @delegate until <YYYY-MM-DD>", "you're out: reminders go to y
      "in your place (ends by itself after that day)", _away_args, _sub_away, mode="now",
      examples=("away @kim until 2026-12-24",))
 _add("back", "back", "end your out-of-office early", _no_args, _sub_back, mode="now")
+_add("week", "week", "the chart of this week so far (per project: waiting, exported, paid, rejected), shared in "
+     "the approvers' channel", _no_args, _sub_week, who="approvers and admins")
 
 
 # --- the seed's actions (issue 16, part 2): handlers/seed_commands.py ------------------------------------------

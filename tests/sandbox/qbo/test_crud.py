@@ -220,6 +220,29 @@ def test_upload_attaches_a_pdf(qbo):
     assert bad.status_code == 200 and bad.json()["AttachableResponse"][0]["Fault"]["Error"][0]["code"] == "2500"
 
 
+def test_upload_refuses_unsupported_types_and_big_files_per_file(qbo):
+    bill = qbo.create("Bill", bill_body())
+    ref = {"AttachableRef": [{"EntityRef": {"type": "Bill", "value": bill["Id"]}}]}
+
+    def upload(name: str, data: bytes) -> dict:
+        r = qbo.http.post(qbo.api_base + "/upload", headers=qbo.headers(), files={
+            "file_metadata_01": (None, json.dumps({**ref, "FileName": name}), "application/json"),
+            "file_content_01": (name, data, "application/octet-stream")})
+        assert r.status_code == 200  # like QuickBooks, the refusal rides inside the 200 answer
+        return r.json()["AttachableResponse"][0]
+
+    exe = upload("setup.exe", b"MZ" + bytes(64))["Fault"]["Error"][0]
+    assert exe["code"] == "6030" and "setup.exe is not supported" in exe["Detail"]
+    assert "Attachable" in upload("photo.JPG", b"\xff\xd8" + bytes(64))
+    qbo.http.post(qbo.base + "/_sandbox/config", json={"upload_max_bytes": 1000})
+    try:
+        big = upload("scan.pdf", b"%PDF" + bytes(2000))["Fault"]["Error"][0]
+        assert big["code"] == "6050" and "at most 1000 bytes" in big["Detail"]
+        assert "Attachable" in upload("small.pdf", b"%PDF" + bytes(100))
+    finally:
+        qbo.http.post(qbo.base + "/_sandbox/config", json={"upload_max_bytes": None})
+
+
 def test_void_bill_payment_reopens_the_bill(qbo):
     bill = qbo.create("Bill", bill_body(amount=80))
     payment = qbo.create("BillPayment", {
