@@ -6,6 +6,9 @@ customer. Reject, resend and retrieve work as for other items; a customer alread
 
 from __future__ import annotations
 
+import time
+
+import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -65,11 +68,18 @@ def test_project_accepted_becomes_a_quickbooks_project_once_and_is_linked(world,
     text = card_text(slack.card(item))
     assert name in text and "Creates the QuickBooks project" in text
 
+    httpx.post(f"{world.sandboxes.qbo_url}/_sandbox/requests/reset", params={"realm_id": world.realm_id})
+    started = time.monotonic()
     slack.click("dana", item)  # Accept
     slack.click("dana", item)  # a double click changes nothing
     slack.idle()
     item = _item(world, "project", pid)
     assert item.state == "synced", item.last_error
+    seen = world.sandboxes.qbo_requests(world.realm_id)
+    creates = sum(n for path, n in seen["by_path"].items() if path.startswith("POST") and "/customer" in path)
+    print(f"FIGURE project export: Accept x2 -> synced in {time.monotonic() - started:.2f} s, "
+          f"{seen['total']} QBO requests ({seen['by_path']})")
+    assert creates == 1, seen
     made = _customers(world, name)
     assert len(made) == 1, (made, world.ctx.qbo.read(entity="Customer", id=item.remote_id))
     customer = made[0]
