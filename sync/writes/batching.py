@@ -35,7 +35,7 @@ from core import logctx, metrics
 from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
-from core.models import OutboxEntry, utcnow
+from core.models import Item, OutboxEntry, utcnow
 from sync.context import NotConnected, TenantContext
 from sync.outbox import (
     DrainStats,
@@ -92,6 +92,7 @@ class BatchingOutbox(Outbox):
         self.batch_size = min(batch_size, BATCH_LIMIT)
         self.batches_sent = 0
         self._turn = 0
+        self._scope: tuple[Any, ...] = ()  # `drain(tenant_id=…)`: only that tenant's rows
 
     # --- claiming -------------------------------------------------------------------------------------
     def _groups(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -102,7 +103,7 @@ class BatchingOutbox(Outbox):
             return [], []
         with Session(self.engine) as s:
             rows = s.execute(select(OutboxEntry.operation, OutboxEntry.tenant_id, func.count())
-                             .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable))
+                             .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable), *self._scope)
                              .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)
                              .order_by(OutboxEntry.tenant_id)).all()
         several = 1 if self.lone_rows_plain else 0
@@ -114,10 +115,15 @@ class BatchingOutbox(Outbox):
         return groups, [(op, tenant) for op, tenant, n in rows if n <= several]
 
     # --- draining -------------------------------------------------------------------------------------
-    def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1) -> DrainStats:
-        """Claim and run until nothing is due: batchable rows 30 to a request, the rest one by one."""
+    def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1,
+              tenant_id: int | None = None) -> DrainStats:
+        """Claim and run until nothing is due: batchable rows 30 to a request, the rest one by one.
+
+        `tenant_id`: only that tenant's rows — a click's own drain (bot/actions/finish.py) runs its company's
+        writes and redraws its card at once, never behind another company's bulk export (the workers' job)."""
         if threads > 1:
             return self._drain_threads(threads, batch, max_rounds)
+        self._scope = () if tenant_id is None else (OutboxEntry.tenant_id == tenant_id,)
         stats, rounds = DrainStats(), 0
         while max_rounds is None or rounds < max_rounds:
             rounds += 1
@@ -125,7 +131,7 @@ class BatchingOutbox(Outbox):
             # lone rows and other operations first: a single Accept never queues behind a bulk export's batches
             others = [OutboxEntry.operation.not_in(self.batchable)] if self.batchable else []
             others += [and_(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant) for op, tenant in singles]
-            ids = self.claim(batch, or_(*others)) if others else self.claim(batch)
+            ids = self.claim(batch, or_(*others), *self._scope) if others else self.claim(batch, *self._scope)
             progressed = bool(ids)
             self._count(stats, [self.run(i) for i in ids])
             soonest = None
@@ -289,6 +295,10 @@ class BatchingOutbox(Outbox):
     def _complete_many_now(self, op: Operation, done: list[tuple[OutboxEntry, RemoteResult]]) -> list[OutboxStatus]:
         outcomes: list[OutboxStatus] = []
         with Session(self.engine, expire_on_commit=False) as s:
+            # every item of the batch in one read: each row's moves below find its item in the session (held in
+            # `items`: the session's identity map keeps only weak references)
+            items = s.execute(select(Item).where(Item.id.in_([e.item_id for e, _ in done
+                                                              if e.item_id is not None]))).scalars().all()
             for entry, result in done:
                 if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
                                                    "result": {"summary": result.summary, **result.body},
@@ -305,12 +315,13 @@ class BatchingOutbox(Outbox):
                                                         mutate=lambda _s, _i: {"last_error": None},
                                                         request_id=entry.requestid,
                                                         detail={"remote_id": result.remote_id,
-                                                                "summary": result.summary})
+                                                                "summary": result.summary}, refresh=False)
                     if moved is None:  # an item changed under us: the session rolled back; record row by row
                         return [self._complete_now(e, op, r) for e, r in done]
                 outcomes.append(OutboxStatus.DONE)
             self._kill("before_commit")
             s.commit()
+            del items
         self._kill("after_commit")
         for (entry, result), outcome in zip(done, outcomes, strict=True):
             if outcome is OutboxStatus.DONE:
