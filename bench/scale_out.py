@@ -38,6 +38,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +66,9 @@ P99_BOUND_S, SHARE_BOUND = 3.0, 0.90
 
 
 # --- the processes ---------------------------------------------------------------------------------------
-def worker_main(spec: dict, name: str) -> int:
-    """One worker process: the outbox drain with limits shared through the database, until SIGTERM."""
+def process_contexts(spec: dict, name: str) -> tuple[Any, Callable[[int], TenantContext]]:
+    """The database engine and tenant contexts of one process, its QBO clients' limits shared through the
+    database."""
     engine = make_engine(spec["db"])
     registry = SharedLimiterRegistry(engine, holder=name)
     scale = spec["scale"]
@@ -78,7 +81,17 @@ def worker_main(spec: dict, name: str) -> int:
     def context_for(tenant_id: int) -> TenantContext:
         return ctxs[int(tenant_id)]
 
-    outbox = BatchingOutbox(engine, build_operations(context_for), context_for=context_for, worker_id=name)
+    return engine, context_for
+
+
+def outbox_of(engine: Any, context_for: Callable[[int], TenantContext], name: str) -> BatchingOutbox:
+    return BatchingOutbox(engine, build_operations(context_for), context_for=context_for, worker_id=name)
+
+
+def worker_main(spec: dict, name: str) -> int:
+    """One worker process: the outbox drain with limits shared through the database, until SIGTERM."""
+    engine, context_for = process_contexts(spec, name)
+    outbox = outbox_of(engine, context_for, name)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.is_set():
@@ -90,13 +103,31 @@ def worker_main(spec: dict, name: str) -> int:
 
 
 def accept_main(spec: dict, index: int) -> int:
-    """One accept process: commits its share of the single Accepts at their scheduled moments."""
-    engine = make_engine(spec["db"])
-    for at, tenant_id, n in spec["schedule"][index]:
-        time.sleep(max(0.0, spec["t0"] + at - time.time()))
-        queue_accepted(engine, tenant_id, n, 1, f"{spec['run']}t{tenant_id}")
+    """One accept process: commits its share of the single Accepts at their scheduled moments, then runs each
+    one's write on a background pool as `ledgerlink web` does after an Accept click (bot/actions/finish.py:
+    `drain_outbox(tenant_id=…)`, only the clicked company's rows, 5 rounds at most)."""
+    engine, context_for = process_contexts(spec, f"web-{index}")
+    local = threading.local()
+
+    def drain(tenant_id: int) -> None:
+        if not hasattr(local, "outbox"):  # one outbox per pool thread: its claims carry the thread's worker id
+            local.outbox = outbox_of(engine, context_for, f"web-{index}-{threading.get_ident()}")
+        local.outbox.drain(max_rounds=5, tenant_id=tenant_id)
+
+    with ThreadPoolExecutor(8) as pool:  # the web role's background pool
+        for at, tenant_id, n in spec["schedule"][index]:
+            time.sleep(max(0.0, spec["t0"] + at - time.time()))
+            queue_accepted(engine, tenant_id, n, 1, f"{spec['run']}t{tenant_id}")
+            pool.submit(drain, tenant_id)
     engine.dispose()
     return 0
+
+
+def queue_bulk(engine: Any, tenant_id: int, count: int, run: str, *, threads: int = 4) -> None:
+    """`count` accepted invoices of one tenant, queued by the export hook in `threads` parallel transactions."""
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda first: queue_accepted(engine, tenant_id, first, min(250, count - first + 1), run),
+                      range(1, count + 1, 250)))
 
 
 def spawn(role: str, spec_path: Path, arg: str) -> subprocess.Popen:
@@ -113,7 +144,7 @@ def one_run(db_url: str, sandbox: Sandbox, *, workers: int, args: Any, run: str)
     for t in tenants:
         t.link()
     a, others = tenants[0], tenants[1:]
-    queue_accepted(engine, a.tenant_id, 1, args.bills, f"{run}A")
+    queue_bulk(engine, a.tenant_id, args.bills, f"{run}A")
     spread = 0.8 * args.bills / WINDOW_BILLS * 60.0 / args.time_scale  # real seconds A's export should take, 80 %
     singles = sorted((spread * (k + 0.5) / args.singles + 0.013 * j, t.tenant_id, k + 1)
                      for j, t in enumerate(others) for k in range(args.singles))
