@@ -127,7 +127,7 @@ class BatchingOutbox(Outbox):
         `tenant_id`: only that tenant's rows — a click's own drain (bot/actions/finish.py) runs its company's
         writes and redraws its card at once, never behind another company's bulk export (the workers' job)."""
         if threads > 1:
-            return self._drain_threads(threads, batch, max_rounds)
+            return self._drain_threads(threads, batch, max_rounds, tenant_id)
         self._scope = () if tenant_id is None else (OutboxEntry.tenant_id == tenant_id,)
         stats, rounds = DrainStats(), 0
         while max_rounds is None or rounds < max_rounds:
@@ -174,7 +174,7 @@ class BatchingOutbox(Outbox):
             return False
         return limiter.wait_hint(batch=True) > 0 and limiter.wait_hint() == 0
 
-    def _drain_threads(self, threads: int, batch: int, max_rounds: int | None) -> DrainStats:
+    def _drain_threads(self, threads: int, batch: int, max_rounds: int | None, tenant_id: int | None) -> DrainStats:
         total, lock = DrainStats(), threading.Lock()
 
         def work(n: int) -> None:
@@ -184,7 +184,7 @@ class BatchingOutbox(Outbox):
                                     worker_id=f"{self.worker_id}/{n}", claim_timeout=self.claim_timeout,
                                     max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill,
                                     on_held=self.on_held, on_recorded=self.on_recorded, held=self.held)
-            got = worker.drain(batch=batch, max_rounds=max_rounds)
+            got = worker.drain(batch=batch, max_rounds=max_rounds, tenant_id=tenant_id)
             with lock:
                 total.done += got.done
                 total.retried += got.retried
