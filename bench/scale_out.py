@@ -11,8 +11,10 @@ minute lasts 30 s real, on the sandbox and in every client), and `--tenants` ten
   0.1 s) with the shared limiter of `ledgerlink worker` / `ledgerlink web` (`SharedLimiterRegistry`: every
   process's requests counted in the database). Its QBO clients use the tenants' tokens directly (no OAuth round);
 - an accept process commits Accepts the way an accept click does (the item `exporting` and its outbox row, by the
-  export hook, in one transaction) at scheduled moments; it is not the Slack/waitress front (ack_latency measures
-  that one).
+  export hook, in one transaction) at scheduled moments, then runs that write on a pool of 8 threads as the web
+  role does after the click (`drain(tenant_id=…)`: only the clicked company's rows, so never A's batches); it is
+  not the Slack/waitress front (ack_latency measures that one). The workers drain A's bulk export (and anything
+  a click left).
 Tenant A has `--bills` invoices accepted at the start (a bulk export); tenants B… accept `--singles` invoices each,
 one at a time, spread over the time A's export should take. The same run is repeated with `--baseline-workers`
 worker processes (fresh database and realms) as the baseline.
@@ -32,12 +34,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +69,9 @@ P99_BOUND_S, SHARE_BOUND = 3.0, 0.90
 
 
 # --- the processes ---------------------------------------------------------------------------------------
-def worker_main(spec: dict, name: str) -> int:
-    """One worker process: the outbox drain with limits shared through the database, until SIGTERM."""
+def process_contexts(spec: dict, name: str) -> tuple[Any, Callable[[int], TenantContext]]:
+    """The database engine and tenant contexts of one process, its QBO clients' limits shared through the
+    database."""
     engine = make_engine(spec["db"])
     registry = SharedLimiterRegistry(engine, holder=name)
     scale = spec["scale"]
@@ -78,7 +84,17 @@ def worker_main(spec: dict, name: str) -> int:
     def context_for(tenant_id: int) -> TenantContext:
         return ctxs[int(tenant_id)]
 
-    outbox = BatchingOutbox(engine, build_operations(context_for), context_for=context_for, worker_id=name)
+    return engine, context_for
+
+
+def outbox_of(engine: Any, context_for: Callable[[int], TenantContext], name: str) -> BatchingOutbox:
+    return BatchingOutbox(engine, build_operations(context_for), context_for=context_for, worker_id=name)
+
+
+def worker_main(spec: dict, name: str) -> int:
+    """One worker process: the outbox drain with limits shared through the database, until SIGTERM."""
+    engine, context_for = process_contexts(spec, name)
+    outbox = outbox_of(engine, context_for, name)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.is_set():
@@ -90,13 +106,31 @@ def worker_main(spec: dict, name: str) -> int:
 
 
 def accept_main(spec: dict, index: int) -> int:
-    """One accept process: commits its share of the single Accepts at their scheduled moments."""
-    engine = make_engine(spec["db"])
-    for at, tenant_id, n in spec["schedule"][index]:
-        time.sleep(max(0.0, spec["t0"] + at - time.time()))
-        queue_accepted(engine, tenant_id, n, 1, f"{spec['run']}t{tenant_id}")
+    """One accept process: commits its share of the single Accepts at their scheduled moments, then runs each
+    one's write on a background pool as `ledgerlink web` does after an Accept click (bot/actions/finish.py:
+    `drain_outbox(tenant_id=…)`, only the clicked company's rows, 5 rounds at most)."""
+    engine, context_for = process_contexts(spec, f"web-{index}")
+    local = threading.local()
+
+    def drain(tenant_id: int) -> None:
+        if not hasattr(local, "outbox"):  # one outbox per pool thread: its claims carry the thread's worker id
+            local.outbox = outbox_of(engine, context_for, f"web-{index}-{threading.get_ident()}")
+        local.outbox.drain(max_rounds=5, tenant_id=tenant_id)
+
+    with ThreadPoolExecutor(8) as pool:  # the web role's background pool
+        for at, tenant_id, n in spec["schedule"][index]:
+            time.sleep(max(0.0, spec["t0"] + at - time.time()))
+            queue_accepted(engine, tenant_id, n, 1, f"{spec['run']}t{tenant_id}")
+            pool.submit(drain, tenant_id)
     engine.dispose()
     return 0
+
+
+def queue_bulk(engine: Any, tenant_id: int, count: int, run: str, *, threads: int = 4) -> None:
+    """`count` accepted invoices of one tenant, queued by the export hook in `threads` parallel transactions."""
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda first: queue_accepted(engine, tenant_id, first, min(250, count - first + 1), run),
+                      range(1, count + 1, 250)))
 
 
 def spawn(role: str, spec_path: Path, arg: str) -> subprocess.Popen:
@@ -113,7 +147,7 @@ def one_run(db_url: str, sandbox: Sandbox, *, workers: int, args: Any, run: str)
     for t in tenants:
         t.link()
     a, others = tenants[0], tenants[1:]
-    queue_accepted(engine, a.tenant_id, 1, args.bills, f"{run}A")
+    queue_bulk(engine, a.tenant_id, args.bills, f"{run}A")
     spread = 0.8 * args.bills / WINDOW_BILLS * 60.0 / args.time_scale  # real seconds A's export should take, 80 %
     singles = sorted((spread * (k + 0.5) / args.singles + 0.013 * j, t.tenant_id, k + 1)
                      for j, t in enumerate(others) for k in range(args.singles))
@@ -124,6 +158,7 @@ def one_run(db_url: str, sandbox: Sandbox, *, workers: int, args: Any, run: str)
     spec_path.write_text(json.dumps(spec))
     sandbox.admin("config", limits=True, time_scale=args.time_scale, reset_windows=True)
     total = args.bills + len(singles)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     procs = [spawn("worker", spec_path, f"worker-{n}") for n in range(workers)]
     procs += [spawn("accept", spec_path, str(k)) for k in range(args.webs)]
     samples: list[tuple[float, int]] = []
@@ -144,7 +179,10 @@ def one_run(db_url: str, sandbox: Sandbox, *, workers: int, args: Any, run: str)
                 p.wait(30)
             except subprocess.TimeoutExpired:
                 p.kill()
-    return measure(engine, sandbox, tenants, samples, args=args, workers=workers, total=total)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return measure(engine, sandbox, tenants, samples, args=args, workers=workers, total=total) | {
+        "cpu_ms": 1000 * cpu / total}
 
 
 def synced_counts(engine, tenant_a: int) -> tuple[int, int]:
@@ -195,7 +233,8 @@ def show(got: dict) -> str:
     realms = "; ".join(f"{r['tenant']}: {r['bills']} Bills/{r['items']} items, {r['throttled']} overrun 429s, peak "
                        f"{r['peak']} concurrent" for r in got["realms"])
     return (f"{got['workers']} worker process(es): A {got['per_min']:.0f} Bills/QBO-min ({got['share']:.0%} of "
-            f"{WINDOW_BILLS}); B… click-to-Bill p50 {got['singles_p50']:.2f} s, p99 {got['singles_p99']:.2f} s over "
+            f"{WINDOW_BILLS}); {got['cpu_ms']:.1f} ms of CPU per Bill in the worker and accept processes; "
+            f"B… click-to-Bill p50 {got['singles_p50']:.2f} s, p99 {got['singles_p99']:.2f} s over "
             f"{got['singles']} Accepts; exactly one Bill each: {got['exactly_once']}; {realms}")
 
 
@@ -281,6 +320,7 @@ bound, B… click-to-Bill p99 < {P99_BOUND_S:g} s, exactly one Bill each): **{'m
 | 429s from overrun, all realms (sandbox) | **{ours['overrun']}** | {base['overrun']} |
 | most concurrent requests in one realm (sandbox) | {ours['peak']} | {base['peak']} |
 | exactly one Bill per invoice | {ours['exactly_once']} | {base['exactly_once']} |
+| CPU per Bill, worker + accept processes, ms | {ours['cpu_ms']:.1f} | {base['cpu_ms']:.1f} |
 
 | workers | tenant | invoices | Bills in QBO | exactly once | overrun 429s | peak concurrent | p50 s | p99 s |
 |---:|---|---:|---:|---|---:|---:|---:|---:|
@@ -290,7 +330,8 @@ bound, B… click-to-Bill p99 < {P99_BOUND_S:g} s, exactly one Bill each): **{'m
     {line}
 
 - Worker processes run `BatchingOutbox` with `SharedLimiterRegistry` ({args.threads} threads each, a look every
-  0.1 s); accept processes commit Accepts as the click does (not through Slack). A's rate is measured from its
+  0.1 s); accept processes commit Accepts as the click does (not through Slack) and run each one's write at once
+  on a pool of 8 threads, only that company's rows, as the web role does after an Accept. A's rate is measured from its
   1,200th Bill to its 2,400th (one whole window after the first), as bulk_export does.
 - Machine: {machine()}; shared with other work while it ran.
 """)

@@ -96,17 +96,22 @@ class Notifier:
         `group=False`); False when it has no card (or it's gone)."""
         item = self._item(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
-        if item.receipt_ts:
-            self.refresh_receipt(item_id)
         if not item.card_channel or not item.card_ts:
+            if item.receipt_ts:
+                self.refresh_receipt(item_id)
             return grouped
-        msg = cards.approval_card(self.card(item_id))
+        # the approvers' card first (what a click waits to see), then the sender's DM from the same read
+        data = self.card(item_id)
         try:
             self.client_for(item.tenant_id).chat_update(channel=item.card_channel, ts=item.card_ts,
-                                                        **msg.as_kwargs())
+                                                        **cards.approval_card(data).as_kwargs())
         except SlackApiError as exc:
             logger.warning("card of item %s not updated: %s", item_id, exc.response.get("error"))
+            if item.receipt_ts:
+                self.refresh_receipt(item_id, data)
             return False
+        if item.receipt_ts:
+            self.refresh_receipt(item_id, data)
         self._converge(item_id, item.version, (item.card_channel, item.card_ts))
         return True
 
@@ -230,12 +235,13 @@ class Notifier:
     def _card_place(self, item: Item) -> str:
         return f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
 
-    def refresh_receipt(self, item_id: int) -> bool:
-        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided)."""
+    def refresh_receipt(self, item_id: int, data: CardData | None = None) -> bool:
+        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided); `data`: the
+        card as the caller just read it."""
         item = self._item(item_id)
         if not item.receipt_channel or not item.receipt_ts:
             return False
-        msg = cards.sent_receipt(self.card(item_id), self._card_place(item))
+        msg = cards.sent_receipt(data or self.card(item_id), self._card_place(item))
         try:
             self.client_for(item.tenant_id).chat_update(channel=item.receipt_channel, ts=item.receipt_ts,
                                                         **msg.as_kwargs())

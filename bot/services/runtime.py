@@ -105,8 +105,9 @@ class Services:
         """The claimant of the rows this thread's drain runs (they keep it in `claimed_by`)."""
         return f"slack:{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
-    def drain_outbox(self) -> Any:
-        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once)."""
+    def drain_outbox(self, tenant_id: int | None = None) -> Any:
+        """Run due outbox writes now (the worker does the same on its schedule; claims keep it exactly-once);
+        `tenant_id`: only that company's (a click's drain; other companies' bulk work is the workers')."""
         if self.operations is not None:
             ops = self.operations()
         else:
@@ -119,7 +120,7 @@ class Services:
         if self.context_for is None:
             return Outbox(self.engine, ops, worker_id=worker, **hooks).drain(max_rounds=5)
         return engine_outbox(self.engine, ops, context_for=self.context_for, worker_id=worker,
-                             **hooks).drain(max_rounds=5)
+                             **hooks).drain(max_rounds=5, tenant_id=tenant_id)
 
     def _redraw(self, item_ids: list[int]) -> None:
         """Outcomes held while the database was unreachable are recorded: redraw those cards."""

@@ -35,7 +35,7 @@ from core import logctx, metrics
 from core.db_outage import is_outage
 from core.domain.permissions import SYSTEM
 from core.domain.states import Action
-from core.models import OutboxEntry, utcnow
+from core.models import Item, OutboxEntry, utcnow
 from sync.context import NotConnected, TenantContext
 from sync.outbox import (
     DrainStats,
@@ -54,6 +54,7 @@ from sync.qbo.query import Select
 logger = logging.getLogger(__name__)
 
 WAIT_POLL = 0.05  # seconds between looks while every due batch waits for its realm's window
+FEW_PLAIN = 5  # up to this many waiting rows of a realm go as plain creates when only its batch window is full
 
 
 class BatchableOperation(Operation, Protocol):
@@ -92,6 +93,7 @@ class BatchingOutbox(Outbox):
         self.batch_size = min(batch_size, BATCH_LIMIT)
         self.batches_sent = 0
         self._turn = 0
+        self._scope: tuple[Any, ...] = ()  # `drain(tenant_id=…)`: only that tenant's rows
 
     # --- claiming -------------------------------------------------------------------------------------
     def _groups(self) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -102,22 +104,31 @@ class BatchingOutbox(Outbox):
             return [], []
         with Session(self.engine) as s:
             rows = s.execute(select(OutboxEntry.operation, OutboxEntry.tenant_id, func.count())
-                             .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable))
+                             .where(self.due(self.clock()), OutboxEntry.operation.in_(self.batchable), *self._scope)
                              .group_by(OutboxEntry.operation, OutboxEntry.tenant_id)
                              .order_by(OutboxEntry.tenant_id)).all()
         several = 1 if self.lone_rows_plain else 0
-        groups = [(op, tenant) for op, tenant, n in rows if n > several]
+        # a few rows of a realm whose batch window is full but whose request window is not go one by one too:
+        # a trickle of Accepts never waits for the 40-a-minute batch cap while plain requests are free
+        plain = {(op, tenant) for op, tenant, n in rows
+                 if several < n <= FEW_PLAIN and self.lone_rows_plain and self._batch_cap_only(tenant)}
+        groups = [(op, tenant) for op, tenant, n in rows if n > several and (op, tenant) not in plain]
         if groups:  # each worker starts its round at another tenant, so no tenant always goes first
             turn = self._turn % len(groups)
             self._turn += 1
             groups = groups[turn:] + groups[:turn]
-        return groups, [(op, tenant) for op, tenant, n in rows if n <= several]
+        return groups, [(op, tenant) for op, tenant, n in rows if n <= several or (op, tenant) in plain]
 
     # --- draining -------------------------------------------------------------------------------------
-    def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1) -> DrainStats:
-        """Claim and run until nothing is due: batchable rows 30 to a request, the rest one by one."""
+    def drain(self, *, batch: int = 10, max_rounds: int | None = None, threads: int = 1,
+              tenant_id: int | None = None) -> DrainStats:
+        """Claim and run until nothing is due: batchable rows 30 to a request, the rest one by one.
+
+        `tenant_id`: only that tenant's rows — a click's own drain (bot/actions/finish.py) runs its company's
+        writes and redraws its card at once, never behind another company's bulk export (the workers' job)."""
         if threads > 1:
-            return self._drain_threads(threads, batch, max_rounds)
+            return self._drain_threads(threads, batch, max_rounds, tenant_id)
+        self._scope = () if tenant_id is None else (OutboxEntry.tenant_id == tenant_id,)
         stats, rounds = DrainStats(), 0
         while max_rounds is None or rounds < max_rounds:
             rounds += 1
@@ -125,7 +136,7 @@ class BatchingOutbox(Outbox):
             # lone rows and other operations first: a single Accept never queues behind a bulk export's batches
             others = [OutboxEntry.operation.not_in(self.batchable)] if self.batchable else []
             others += [and_(OutboxEntry.operation == op, OutboxEntry.tenant_id == tenant) for op, tenant in singles]
-            ids = self.claim(batch, or_(*others)) if others else self.claim(batch)
+            ids = self.claim(batch, or_(*others), *self._scope) if others else self.claim(batch, *self._scope)
             progressed = bool(ids)
             self._count(stats, [self.run(i) for i in ids])
             soonest = None
@@ -155,7 +166,15 @@ class BatchingOutbox(Outbox):
         except NotConnected:
             return 0.0  # run_batch fails its rows with the sentence
 
-    def _drain_threads(self, threads: int, batch: int, max_rounds: int | None) -> DrainStats:
+    def _batch_cap_only(self, tenant_id: int) -> bool:
+        """Only the batch window keeps this tenant's realm from a request now (a plain create could start)."""
+        try:
+            limiter = self.context_for(tenant_id).qbo.limiter
+        except NotConnected:
+            return False
+        return limiter.wait_hint(batch=True) > 0 and limiter.wait_hint() == 0
+
+    def _drain_threads(self, threads: int, batch: int, max_rounds: int | None, tenant_id: int | None) -> DrainStats:
         total, lock = DrainStats(), threading.Lock()
 
         def work(n: int) -> None:
@@ -165,7 +184,7 @@ class BatchingOutbox(Outbox):
                                     worker_id=f"{self.worker_id}/{n}", claim_timeout=self.claim_timeout,
                                     max_attempts=self.max_attempts, clock=self.clock, kill_point=self._kill,
                                     on_held=self.on_held, on_recorded=self.on_recorded, held=self.held)
-            got = worker.drain(batch=batch, max_rounds=max_rounds)
+            got = worker.drain(batch=batch, max_rounds=max_rounds, tenant_id=tenant_id)
             with lock:
                 total.done += got.done
                 total.retried += got.retried
@@ -203,8 +222,8 @@ class BatchingOutbox(Outbox):
 
     def _run_batch(self, operation: str, tenant_id: int, ids: list[int]) -> list[OutboxStatus]:
         with Session(self.engine, expire_on_commit=False) as s:
-            entries = [e for e in (s.get(OutboxEntry, i) for i in ids)
-                       if e is not None and e.status == OutboxStatus.CLAIMED and e.claimed_by == self.worker_id]
+            rows = s.execute(select(OutboxEntry).where(OutboxEntry.id.in_(ids)).order_by(OutboxEntry.id)).scalars()
+            entries = [e for e in rows if e.status == OutboxStatus.CLAIMED and e.claimed_by == self.worker_id]
             self._remember_items(s, entries)
         op: BatchableOperation = self.operations[operation]  # type: ignore[assignment]
         outcomes: list[OutboxStatus] = []
@@ -289,6 +308,10 @@ class BatchingOutbox(Outbox):
     def _complete_many_now(self, op: Operation, done: list[tuple[OutboxEntry, RemoteResult]]) -> list[OutboxStatus]:
         outcomes: list[OutboxStatus] = []
         with Session(self.engine, expire_on_commit=False) as s:
+            # every item of the batch in one read: each row's moves below find its item in the session (held in
+            # `items`: the session's identity map keeps only weak references)
+            items = s.execute(select(Item).where(Item.id.in_([e.item_id for e, _ in done
+                                                              if e.item_id is not None]))).scalars().all()
             for entry, result in done:
                 if not self._still_ours(s, entry, {"status": OutboxStatus.DONE.value, "remote_id": result.remote_id,
                                                    "result": {"summary": result.summary, **result.body},
@@ -305,12 +328,13 @@ class BatchingOutbox(Outbox):
                                                         mutate=lambda _s, _i: {"last_error": None},
                                                         request_id=entry.requestid,
                                                         detail={"remote_id": result.remote_id,
-                                                                "summary": result.summary})
+                                                                "summary": result.summary}, refresh=False)
                     if moved is None:  # an item changed under us: the session rolled back; record row by row
                         return [self._complete_now(e, op, r) for e, r in done]
                 outcomes.append(OutboxStatus.DONE)
             self._kill("before_commit")
             s.commit()
+            del items
         self._kill("after_commit")
         for (entry, result), outcome in zip(done, outcomes, strict=True):
             if outcome is OutboxStatus.DONE:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.models import Item, OutboxEntry, utcnow
@@ -164,7 +165,9 @@ def classify(err: Exception, label: str, refs: Mapping[str, str] | None = None) 
 
 def record_on_item(session: Session, item_id: int | None, remote_id: str | None, qbo: dict[str, Any] | None,
                    *, extra: Mapping[str, Any] | None = None) -> None:
-    """Store (or clear) the QBO record on the item: remote_id and detail["qbo"] for the card (+ `extra` keys)."""
+    """Store (or clear) the QBO record on the item: remote_id and detail["qbo"] for the card (+ `extra` keys).
+    The session's copy of the item takes the stored values (the new version from RETURNING): a move of the item
+    in the same transaction compares against that version without reading the row again."""
     if item_id is None:
         return
     item = session.get(Item, item_id)
@@ -175,9 +178,11 @@ def record_on_item(session: Session, item_id: int | None, remote_id: str | None,
         detail.pop("qbo", None)
     else:
         detail["qbo"] = qbo
-    session.execute(update(Item).where(Item.id == item_id).values(
-        remote_id=remote_id, detail=detail, version=Item.version + 1, updated_at=utcnow()))
-    session.expire(item)
+    now = utcnow()
+    version = session.execute(update(Item).where(Item.id == item_id).values(
+        remote_id=remote_id, detail=detail, version=Item.version + 1, updated_at=now).returning(Item.version)).scalar()
+    for name, value in (("remote_id", remote_id), ("detail", detail), ("version", version), ("updated_at", now)):
+        set_committed_value(item, name, value)
 
 
 # --- the operation -------------------------------------------------------------------------------------

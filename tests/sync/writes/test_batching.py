@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,12 @@ from sqlmodel import Session, select
 
 from bench.bulk_export import Sandbox, Tenantry, queue_accepted
 from core.models import ExternalLink, Item, OutboxEntry, utcnow
+from sync.context import TenantContext
+from sync.http.base import StaticToken
+from sync.http.limits import LimiterRegistry, RateLimitPolicy
 from sync.operations import build_operations
 from sync.outbox import RemoteResult, enqueue
+from sync.qbo.client import QboClient
 from sync.writes.batching import BatchingOutbox, batch_requestid
 
 
@@ -153,3 +158,22 @@ def test_two_waiting_rows_share_a_batch(tenantry, sandboxes):
     after = sandboxes.qbo_requests(tenantry.realm)["by_path"]
     assert after.get("POST /batch", 0) - before.get("POST /batch", 0) == 1
     assert after.get("POST /bill", 0) == before.get("POST /bill", 0)
+
+
+def test_a_few_rows_go_plain_while_only_the_batch_window_is_full(tenantry, sandboxes):
+    """A trickle never waits for the 40-a-minute batch cap while the realm's plain requests are free (issue 17)."""
+    policy = RateLimitPolicy(requests=500, window=60.0, max_concurrent=10, batch_requests=1, batch_window=60.0)
+    tenantry.ctx = TenantContext(engine=tenantry.engine, tenant_id=tenantry.tenant_id, qbo_client=QboClient(
+        realm_id=tenantry.realm, tokens=StaticToken(tenantry.token), base_url=sandboxes.qbo_url, policy=policy,
+        registry=LimiterRegistry()))
+    queue_accepted(tenantry.engine, tenantry.tenant_id, 1, 2, "W")
+    assert outbox(tenantry).drain().done == 2  # one /batch: the realm's only batch call of the minute
+    queue_accepted(tenantry.engine, tenantry.tenant_id, 3, 3, "W")
+    before = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    started = time.monotonic()
+    assert outbox(tenantry).drain().done == 3
+    after = sandboxes.qbo_requests(tenantry.realm)["by_path"]
+    assert time.monotonic() - started < 10  # not the minute the batch window would take
+    assert after.get("POST /bill", 0) - before.get("POST /bill", 0) == 3
+    assert after.get("POST /batch", 0) == before.get("POST /batch", 0)
+    assert len(bills_in_qbo(tenantry, "W")) == 5
