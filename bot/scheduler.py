@@ -224,14 +224,15 @@ def _clock(value: str | None) -> tuple[int, int] | None:
 
 
 # --- webhook and "sync now" requests ----------------------------------------------------------------------------
-#: (source, entity as the webhook names it, normalised) → the sync jobs that handle it, first registered wins
+#: (source, entity as the webhook names it, normalised) → the sync jobs that handle it (each registered one runs).
+#: Every resource of Ledgerlink's Procore webhook (sync.procore.subscription.RESOURCES) has a row; a test checks it.
 REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("qbo", "vendor"): ("vendors",),
     ("qbo", "customer"): ("projects",),
     ("qbo", "item"): ("cost-codes",),
     ("qbo", "billpayment"): ("paid",),
     ("qbo", "payment"): ("receipts",),
-    ("qbo", "bill"): ("paid", "job-costs"),
+    ("qbo", "bill"): ("paid",),
     ("qbo", "purchase"): ("job-costs",),
     ("qbo", "vendorcredit"): ("job-costs",),
     ("procore", "projects"): ("projects",),
@@ -239,9 +240,10 @@ REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("procore", "standardcostcodes"): ("cost-codes",),
     ("procore", "costcodes"): ("cost-codes",),
     ("procore", "lineitemtypes"): ("cost-codes",),
-    ("procore", "budgetlineitems"): ("cost-codes",),
-    ("procore", "requisitions"): ("sub-invoices", "requisitions", "bills"),
-    ("procore", "paymentapplications"): ("owner-invoices", "payment-applications", "invoices"),
+    # the budget item (sync budget) and, on a budget-synced project, its QuickBooks items (sync cost-codes)
+    ("procore", "budgetlineitems"): ("budget", "cost-codes"),
+    ("procore", "requisitions"): ("sub-invoices",),
+    ("procore", "paymentapplications"): ("owner-invoices",),
     ("procore", "workordercontracts"): ("commitments",),
     ("procore", "purchaseordercontracts"): ("commitments",),
     ("procore", "primecontracts"): ("prime-contracts",),
@@ -260,7 +262,7 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
     registered = set(registered)
     if entity in registered:
         return [entity]
-    return [j for j in REQUEST_JOBS.get((source, _norm(entity)), ()) if j in registered][:1]
+    return [j for j in REQUEST_JOBS.get((source, _norm(entity)), ()) if j in registered]
 
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
@@ -471,7 +473,8 @@ class Scheduler:
                             "no tenant has that account" if tenant_id is None else "no sync job handles it yet")
                 settled["skipped"].append(row.id)  # type: ignore[arg-type]
                 continue
-            groups[(tenant_id, jobs[0])].append(row.id)  # type: ignore[index]
+            for job in jobs:  # the row is settled by the first of its runs to end
+                groups[(tenant_id, job)].append(row.id)  # type: ignore[index]
         for status, ids in settled.items():
             _settle(self.engine, ids, status)
         for (tenant_id, job), ids in groups.items():
@@ -481,7 +484,7 @@ class Scheduler:
                              id=f"request:{job_id(tenant_id, job)}:{ids[0]}", name=f"{job} for tenant {tenant_id} "
                              f"(requested {len(ids)}x)", jobstore="memory", replace_existing=True,
                              misfire_grace_time=None)
-        return sum(len(v) for v in groups.values())
+        return len({i for ids in groups.values() for i in ids})
 
     def _run_requested(self, tenant_id: int, job: str, ids: list[int]) -> None:
         try:
