@@ -47,6 +47,8 @@ S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "
 S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
 S_REMIND, S_ESCALATE = "reminder_after_hours", "escalate_after_hours"
 S_JOB_COSTS = "job_cost_projects"  # the linked Procore projects whose job costs sync
+S_EVERY = "every:"  # + a sync job's name: its interval in minutes (the changes carry them as S_INTERVALS)
+S_INTERVALS = "sync_intervals"
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from sqlmodel import Session, select
 from core.config import SettingsError
 from core.db import get_engine
 from core.db_outage import Backoff, is_outage
-from core.domain.settings import PaidSyncSchedule
+from core.domain.settings import SYNC_JOBS, PaidSyncSchedule
 from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 from sync.jobs import base as jobs_base
 
@@ -54,12 +54,10 @@ logger = logging.getLogger(__name__)
 JOB_FUNC = "bot.scheduler:run_tenant_job"  # what the job store serialises
 CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests use second-level intervals)
 
-#: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule. The Procore
-#: item jobs are the safety net under the webhook (incremental: cheap when nothing changed); `procore-webhook`
-#: checks and repairs the webhook itself.
-DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200,
-                                       "sub-invoices": 600, "owner-invoices": 600, "commitments": 900,
-                                       "prime-contracts": 1800, "budget": 3600, "procore-webhook": 6 * 3600}
+#: sync job → seconds between runs, unless the tenant chose otherwise (TenantSettings.sync_intervals, the settings
+#: modal); `paid` is absent: it follows TenantSettings.paid_sync_schedule. The Procore item jobs are the safety
+#: net under the webhook (incremental: cheap when nothing changed); `procore-webhook` checks and repairs it.
+DEFAULT_INTERVALS: dict[str, float] = {job: minutes * 60.0 for job, (_label, minutes) in SYNC_JOBS.items()}
 #: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
 TASKS = ("digest", "reminders", "token-health", "ready-post")
 
@@ -185,8 +183,14 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
     """The jobs one tenant should have right now (pure: from its settings and the registered sync jobs)."""
     registered = set(registered)
     tid = tenant.id or 0
-    specs = [JobSpec(tid, name, every=seconds, grace=max(60, int(seconds)))
-             for name, seconds in sorted(config.intervals.items()) if name in registered]
+    specs = []
+    for name, seconds in sorted(config.intervals.items()):
+        if name not in registered:
+            continue
+        chosen = (settings.sync_intervals or {}).get(name)
+        if chosen:  # the tenant's own interval, in minutes of the config's hour
+            seconds = chosen * config.hour / 60
+        specs.append(JobSpec(tid, name, every=seconds, grace=max(60, int(seconds))))
     for name in PAID_SCHEDULED:  # money going out (paid) and coming in (receipts) follow the paid-sync schedule
         if name not in registered or name in config.intervals:
             continue
