@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from blocks import ids
 from core.models import Item
 from sync.jobs.base import run_job
-from tests.scenarios.test_commitments import _admin, _concrete_item_id, _drain, _item, _send_accept, project_world
+from tests.scenarios.test_commitments import _admin, project_world
 from tests.scenarios.test_slack_seed_commands import _audited, _confirm, _last, _options, _run, _said
-from tests.scenarios.test_slack_seed_imports import CUSTOMER, linked
+from tests.scenarios.test_slack_seed_imports import CUSTOMER, accepted_estimate, linked, synced_commitment
 
 pytest_plugins = ["tests.handlers.slack_harness"]
 _ = project_world, linked  # the fixtures, imported
@@ -42,11 +42,7 @@ def _suggest(slack, who: str, action_id: str, query: str, modal: dict) -> list[d
 
 def test_unlink_an_item_typed_without_it_picks_among_the_synced_ones(linked):
     w, slack = linked
-    run_job(w.ctx, "commitments")
-    sub = _item(w, "commitment", "Cast-in-place concrete")
-    _send_accept(w, sub)
-    _drain(w)
-    assert slack.get(sub.id).state == "synced"
+    sub = synced_commitment(w, slack)
     _run(slack, "alex", "unlink commitment")
     modal = _pick_modal(slack, "alex")
     offered = _suggest(slack, "alex", ids.PICK_LINKED_ITEM, "", modal)
@@ -65,11 +61,7 @@ def test_unlink_an_item_typed_without_it_picks_among_the_synced_ones(linked):
 
 def test_import_prime_contract_and_budget_typed_alone_open_a_form(linked):
     w, slack = linked
-    estimate = w.ctx.qbo.create(entity="Estimate", body={
-        "CustomerRef": {"value": CUSTOMER}, "TxnStatus": "Accepted", "DocNumber": "EST-91",
-        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal("5000.00"), "Description": "Canopy",
-                  "SalesItemLineDetail": {"ItemRef": {"value": _concrete_item_id(w)}, "Qty": 1,
-                                          "UnitPrice": Decimal("5000.00")}}]})
+    estimate = accepted_estimate(w, "EST-91", "Canopy", Decimal("5000.00"))
     _run(slack, "sam", "import prime-contract")
     modal = _pick_modal(slack, "sam")
     assert any(o["value"] == str(w.project.id) for o in _suggest(slack, "sam", ids.PICK_PROCORE_PROJECT, "", modal))
