@@ -274,7 +274,7 @@ ENTRIES: list[tuple[Any, ...]] = [
      ("add company \"Zeta Paving\"", "add project \"Main St Retail\" MSR-1")),
     ("projects", "projects", "projects Ready to import / Ready to update, and why a Procore project is missing",
      _no_args, _sub_projects, "later", "Read only and up", ()),
-    ("import", "import sub-job|budget|prime-contract [… ]", "bring a QuickBooks sub job, budget or estimate into "
+    ("import", "import sub-job|budget|prime-contract […]", "bring a QuickBooks sub job, budget or estimate into "
      "Procore (with the kind alone: pick the record in a form)",
      _import_args, _sub_import, "later", "Standard and up; admins for sub jobs",
      ("import sub-job \"Riverside Clinic: Phase 2\"", "import prime-contract 1001 145",

@@ -62,7 +62,9 @@ def _first_poll(world, job: str) -> None:
 
 @pytest.mark.parametrize("job", sorted(LISTS_PER_PROJECT))
 def test_a_poll_with_nothing_changed_makes_the_minimum_of_requests(world, job):
+    _reset_counts(world)
     _first_poll(world, job)
+    full = sum(_requests(world).values())
     _reset_counts(world)
     report = run_job(world.ctx, job)
     linked = len(report.stats[linked_projects.LINKED])
@@ -70,6 +72,8 @@ def test_a_poll_with_nothing_changed_makes_the_minimum_of_requests(world, job):
     counts = _requests(world)
     assert sum(counts.values()) == 1 + LISTS_PER_PROJECT[job] * linked, counts
     assert all(k.startswith("GET ") for k in counts)
+    print(f"{job}: full read {full} requests, nothing changed {sum(counts.values())} ({linked} linked projects)")
+    assert sum(counts.values()) < full
 
 
 def test_a_changed_commitment_is_read_and_ingested(world):
