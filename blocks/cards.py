@@ -8,6 +8,7 @@ notification fallback Slack shows in pushes, so it is always set. Buttons carry 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -71,6 +72,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A backup document that goes with the record onto its QuickBooks record."""
+
+    name: str
+    status: str = "pending"  # pending (not exported yet) | queued | attached | refused
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class LastEvent:
     action: str
     who: Person | None
@@ -113,6 +123,7 @@ class CardData:
     notes: tuple[str, ...] = ()
     tz: str = "UTC"
     waiting_for_database: bool = False  # its export's outcome waits for Ledgerlink's database to answer
+    documents: tuple[Document, ...] = ()
 
     @property
     def type_label(self) -> str:
@@ -175,6 +186,23 @@ def _lines_block(card: CardData, limit_lines: int = CARD_LINES) -> SectionBlock 
     rows = [truncate(f"• {escape(x.label)}" + (f" — {money(x.amount)}" if x.amount is not None else ""), 200)
             for x in card.lines]
     return _section("*Lines*\n" + bounded_lines(rows, limit=SECTION_LIMIT - 20, max_lines=limit_lines))
+
+
+def _documents(card: CardData) -> ContextBlock | None:
+    """Which documents go along (before export), are attached — each linking to the record in QuickBooks — or
+    were refused, with QuickBooks' reason."""
+    if not card.documents:
+        return None
+    if card.state not in ("synced", "paid"):
+        names = ", ".join(escape(d.name) for d in card.documents)
+        return _context(f":paperclip: {len(card.documents)} document(s) go with it to QuickBooks: {names}")
+    attached = [link(card.qbo_url, d.name) for d in card.documents if d.status == "attached"]
+    pending = [escape(d.name) for d in card.documents if d.status in ("queued", "pending")]
+    parts = [f":paperclip: Attached in QuickBooks: {', '.join(attached)}" if attached else "",
+             f":hourglass_flowing_sand: Attaching: {', '.join(pending)}" if pending else ""]
+    parts += [f":warning: {escape(d.name)} was not attached: {escape(d.reason or 'QuickBooks refused it')}. "
+              "The Bill is in QuickBooks without it." for d in card.documents if d.status == "refused"]
+    return _context(*parts)
 
 
 def accept_confirm(card: CardData) -> ConfirmObject | None:
@@ -266,6 +294,8 @@ def approval_card(card: CardData) -> Message:
     if card.notes:
         blocks.append(_context(*[escape(n) for n in card.notes[:5]]))
     blocks.extend(_status(card))
+    if documents := _documents(card):
+        blocks.append(documents)
     if buttons := _buttons(card):
         blocks.append(buttons)
     return Message(text=escape(_fallback(card)), blocks=blocks)
@@ -373,8 +403,11 @@ def payment_notice(event: Any, card: CardData | None) -> Message:
 LIST_SHOWN = 15
 
 
-def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") -> Message:
-    """Digest, reminder and escalation: one line per item (name, amount, sender, how long it has waited)."""
+def item_list(title: str, shown: list[CardData], *, total: int, note: str = "",
+              away: Sequence[tuple[str, str]] = ()) -> Message:
+    """Digest, reminder and escalation: one line per item (name, amount, sender, how long it has waited);
+    `away` (name, delegate's Slack id) pairs add "Dana is away: @erin decides in their place" (a mention, so the
+    delegate hears a channel reminder meant for Dana)."""
     rows = [f"• *{link(c.procore_url, c.name)}* · {money(c.amount)}"
             + (f" · from {c.sender.mention}" if c.sender else "")
             + (f" · sent {when(c.sent_at, c.tz)}" if c.sent_at else "")
@@ -383,8 +416,10 @@ def item_list(title: str, shown: list[CardData], *, total: int, note: str = "") 
     if total > len(shown):
         rows.append(f"…and {total - len(shown)} more")
     blocks: list[Block] = [_section(f"*{escape(title)}*\n" + bounded_lines(rows, limit=2800, noun="item"))]
-    if note:
-        blocks.append(_context(escape(note)))
+    note = escape(note) + "".join(f" {escape(name)} is away: <@{delegate}> decides in their place."
+                                  for name, delegate in away)
+    if note.strip():
+        blocks.append(_context(note.strip()))
     return Message(text=escape(f"{title}: " + ", ".join(c.name for c in shown[:5])), blocks=blocks)
 
 

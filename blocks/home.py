@@ -4,7 +4,7 @@ runs, settings — from `HomeData`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from slack_sdk.models.blocks import (
@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -76,6 +77,22 @@ class HomeData:
     rejected_projects: int = 0
     # admins: the checks of `ledgerlink status` as (name, state, detail) (blocks/status.py)
     operations: tuple[tuple[str, str, str], ...] = ()
+    # "This week" (approvers and admins): the figures so far as text, and the chart last shared (weekly digest)
+    week_label: str = ""
+    week_text: str = ""
+    chart: WeekChart | None = None
+    # out of office: (delegate's Slack id, last day) while this person is away
+    away: tuple[str, date] | None = None
+
+
+@dataclass(frozen=True)
+class WeekChart:
+    """The weekly chart last shared in Slack: App Home shows it as a `slack_file` image block (Slack serves the
+    file; an uploaded file has no public URL for `image_url`)."""
+
+    file_id: str
+    label: str  # "Nov 30 – Dec 6, 2026"
+    alt_text: str = "Bar chart of the week per project"
 
 
 def _md(text: str) -> SectionBlock:
@@ -184,6 +201,36 @@ def _settings(data: HomeData) -> list[Block]:
     return blocks
 
 
+def _this_week(data: HomeData) -> list[Block]:
+    """The week so far in figures (what a screen reader reads) and the chart from the last weekly digest."""
+    if not data.week_text:
+        return []
+    blocks: list[Block] = [HeaderBlock(text="This week"),
+                           _md(f"*Week of {escape(data.week_label)}, so far*\n{data.week_text}")]
+    if data.chart is not None:
+        blocks.append(ImageBlock(slack_file={"id": data.chart.file_id}, alt_text=truncate(data.chart.alt_text, 2000),
+                                 title=truncate(f"Week of {data.chart.label}", 2000), block_id="week-chart"))
+    else:
+        blocks.append(_ctx("The chart comes with the weekly digest on Mondays; `/ledgerlink week` shares this "
+                           "week's now."))
+    return blocks
+
+
+def _away(data: HomeData) -> list[Block]:
+    """Out of office: who decides in my place until when, or a button to name someone."""
+    if not (data.is_approver or data.is_admin):
+        return []
+    if data.away is None:
+        return [_md("*Out of office:* you're in."),
+                ActionsBlock(block_id="away", elements=[ButtonElement(text="Set out of office",
+                                                                      action_id=ids.HOME_AWAY, value="away")])]
+    delegate, until = data.away
+    return [_md(f":palm_tree: *You're away* until the end of {until:%b} {until.day}, {until.year}: <@{delegate}> "
+                "gets your reminders and may decide in your place."),
+            ActionsBlock(block_id="away", elements=[ButtonElement(text="I'm back", action_id=ids.HOME_BACK,
+                                                                  value="back", style="primary")])]
+
+
 def home_view(data: HomeData) -> View:
     blocks: list[Block] = [HeaderBlock(text=truncate(f"Ledgerlink · {data.tenant_name or 'not set up'}", 150))]
     if not data.known:
@@ -193,11 +240,14 @@ def home_view(data: HomeData) -> View:
         return View(type="home", blocks=blocks)
     blocks += _queue(data)
     blocks.append(DividerBlock())
-    rest: list[Block] = _sent(data)
+    rest: list[Block] = _this_week(data)
+    if rest:
+        rest.append(DividerBlock())
+    rest += _sent(data)
     rest.append(DividerBlock())
     rest += _connections(data)
     rest += _runs(data)
-    settings = _settings(data)
+    settings = _settings(data) + _away(data)
     if settings:
         rest.append(DividerBlock())
         rest += settings

@@ -96,3 +96,12 @@ SEED_PICK_VIEW = "seed_pick_record"  # the record picker of a seed subcommand ty
 SEED_PICK_BLOCK = "seed_pick"
 SEED_PICK_EXTRA = "seed_pick_extra:"  # + a name: a typed argument after the picked record (block and action id)
 VIEWS = VIEWS + (SEED_PICK_VIEW,)
+
+# --- out of office from App Home (issue 20): "Set out of office" opens a modal, "I'm back" ends it -------------
+HOME_AWAY = "home_away"
+HOME_BACK = "home_back"
+AWAY_VIEW = "away_view"
+AWAY_DELEGATE_BLOCK, AWAY_DELEGATE_INPUT = "away_delegate", "away_delegate_user"
+AWAY_UNTIL_BLOCK, AWAY_UNTIL_INPUT = "away_until", "away_until_date"
+ACTIONS += (HOME_AWAY, HOME_BACK)
+VIEWS = VIEWS + (AWAY_VIEW,)

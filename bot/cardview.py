@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from blocks.cards import CardData, LastEvent, Line, Person
+from blocks.cards import CardData, Document, LastEvent, Line, Person
 from blocks.group_card import GroupData
 from blocks.links import Links
 from core.domain import audit, delegation
@@ -44,6 +44,13 @@ def _text(d: dict[str, Any], *keys: str) -> str | None:
         if isinstance(v, dict) and isinstance(v.get("name"), str):
             return v["name"]
     return None
+
+
+def project_name(item: Item) -> str:
+    """The item's project as people call it (the weekly chart groups by it)."""
+    d = item.detail or {}
+    return _text(d, "project", "project_name") or (f"Project {item.procore_project_id}" if item.procore_project_id
+                                                   else "No project")
 
 
 def _amount(v: Any) -> Decimal | None:
@@ -130,6 +137,12 @@ def _summary(item: Item, d: dict[str, Any]) -> str | None:
     return text
 
 
+def _documents(d: dict[str, Any]) -> tuple[Document, ...]:
+    return tuple(Document(name=str(x.get("filename") or x.get("name")), status=str(x.get("status") or "pending"),
+                          reason=x.get("reason"))
+                 for x in d.get("attachments") or [] if isinstance(x, dict))
+
+
 def _notes(d: dict[str, Any]) -> tuple[str, ...]:
     similar = [v for v in d.get("similar_qbo_vendors") or [] if isinstance(v, dict)]
     if similar:
@@ -193,7 +206,7 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         approvals_needed=approvals_needed(session, item),
         confirm_above=settings.confirm_above_amount, round=item.round,
         changed_while_locked=bool(d.get("changed_while_locked")), last_event=last_event,
-        tz=tenant.timezone if tenant else "UTC",
+        tz=tenant.timezone if tenant else "UTC", documents=_documents(d),
     )
 
 

@@ -71,6 +71,17 @@ def _email_of(client: WebClient, slack_user_id: str) -> str | None:
     return profile.get("email")
 
 
+def slack_tz(client: WebClient, slack_user_id: str | None) -> str | None:
+    """The person's time zone from their Slack profile (users.info `tz`), None when Slack does not say."""
+    if not slack_user_id:
+        return None
+    try:
+        return (client.users_info(user=slack_user_id).get("user") or {}).get("tz") or None
+    except SlackApiError as exc:
+        logger.warning("users.info %s failed: %s", slack_user_id, exc.response.get("error"))
+        return None
+
+
 def resolve(engine: Engine, client: WebClient | None, *, team_id: str | None, slack_user_id: str,
             claim_single: bool = True) -> Identity:
     """The person behind a Slack user id, or NotSetUp."""

@@ -37,7 +37,10 @@ from bot.services.connect_links import mint
 from bot.slack_clients import client_factory, links_for
 from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
+from core.domain import delegation
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
+from sync.writes.attachments import OP_ATTACH_FILE
+from sync.writes.invoices import OP_ATTACH_PDF
 
 logger = logging.getLogger(__name__)
 
@@ -330,10 +333,20 @@ class Notifier:
         return True
 
     # --- the worker's notifier protocol (bot/worker.py) ----------------------------------------------------------
-    def _list(self, tenant: Tenant, items: Sequence[Item], title: str, note: str) -> Message:
+    def _list(self, tenant: Tenant, items: Sequence[Item], title: str, note: str, *,
+              away: bool = False) -> Message:
         with Session(self.engine) as s:
             shown = [card_data(s, i.id, self.links) for i in items[:cards.LIST_SHOWN]]  # type: ignore[arg-type]
-        return cards.item_list(title, shown, total=len(items), note=note)
+            pairs = self._away(s, tenant) if away else []
+        return cards.item_list(title, shown, total=len(items), note=note, away=pairs)
+
+    @staticmethod
+    def _away(s: Session, tenant: Tenant) -> list[tuple[str, str]]:
+        """(away person's name, delegate's Slack id) for each absence in force: a channel reminder mentions the
+        delegate instead of reaching someone who is out."""
+        pairs = [(s.get(User, away), s.get(User, stand_in))
+                 for away, stand_in in delegation.stand_ins(s, tenant.id, utcnow()).items()]  # type: ignore[arg-type]
+        return [(a.name or "An approver", d.slack_user_id) for a, d in pairs if a and d and d.slack_user_id]
 
     def notify_digest(self, tenant: Tenant, user: User, items: list[Item]) -> None:
         msg = self._list(tenant, items, f"{len(items)} item{'s' if len(items) != 1 else ''} waiting for your "
@@ -341,13 +354,14 @@ class Notifier:
         self.dm(tenant.id, user.id, msg)  # type: ignore[arg-type]
 
     def notify_reminder(self, tenant: Tenant, channel: str, items: list[Item]) -> None:
-        msg = self._list(tenant, items, "Still waiting for acceptance", "Accept or reject them on their cards.")
+        msg = self._list(tenant, items, "Still waiting for acceptance",
+                         "Accept or reject them on their cards.", away=True)
         self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
 
     def notify_escalation(self, tenant: Tenant, channel: str | None, approvers: list[User],
                           items: list[Item]) -> None:
         msg = self._list(tenant, items, ":rotating_light: Waiting too long for acceptance",
-                         "These have waited past your company's escalation time.")
+                         "These have waited past your company's escalation time.", away=bool(channel))
         if channel:
             self.client_for(tenant.id).chat_postMessage(channel=channel, **msg.as_kwargs())  # type: ignore[arg-type]
             return
@@ -405,15 +419,23 @@ class Notifier:
                 logger.exception("refreshing grouped card %s failed", group_id)
 
 
+FOLLOW_UPS = frozenset({OP_ATTACH_FILE, OP_ATTACH_PDF})
+
+
 def exported_since(engine: Engine, since: datetime, *, claimed_by: str | None = None) -> list[Item]:
     """Items with a card whose outbox rows changed since `since` (a drain exported, failed or retried them), or only
     the rows `claimed_by` finished: the cards a drain must redraw, whichever process's click queued the rows."""
     rows = select(OutboxEntry.item_id).where(OutboxEntry.updated_at >= since,
                                              OutboxEntry.item_id.is_not(None))  # type: ignore[union-attr]
+    # a follow-up write (a file attached to a synced Bill) names its item in the payload only: its row must not
+    # move the item's state, yet its outcome shows on the card
+    follow_ups = select(OutboxEntry.payload).where(OutboxEntry.updated_at >= since,
+                                                   OutboxEntry.operation.in_(FOLLOW_UPS))  # type: ignore[attr-defined]
     if claimed_by is not None:
         rows = rows.where(OutboxEntry.claimed_by == claimed_by)
+        follow_ups = follow_ups.where(OutboxEntry.claimed_by == claimed_by)
     with Session(engine, expire_on_commit=False) as s:
-        item_ids = set(s.exec(rows))
+        item_ids = set(s.exec(rows)) | {p.get("item_id") for p in s.exec(follow_ups) if p and p.get("item_id")}
         return list(s.exec(select(Item).where(Item.id.in_(item_ids),  # type: ignore[union-attr]
                                               Item.card_ts.is_not(None))))  # type: ignore[union-attr]
 

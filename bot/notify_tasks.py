@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot.notify import build_notifier
 from bot.scheduler import SchedulerConfig, as_utc, settings_of
-from bot.services import ready_post
+from bot.services import ready_post, weekly
 from core.domain import delegation
 from core.domain.permissions import Level
 from core.domain.states import ItemState, ItemType
@@ -156,11 +156,20 @@ class NotificationTasks:
             rounds = {i.id: i.round for i in waiting}
             decisions = s.exec(select(Decision).where(Decision.item_id.in_(rounds)))  # type: ignore[attr-defined]
             decided = {(d.item_id, d.user_id) for d in decisions if rounds[d.item_id] == d.round}
-            sent = 0
+            # an away approver's digest goes to their delegate, merged with the delegate's own
+            stand_in = delegation.stand_ins(s, tenant_id, self.clock())
+            digests: dict[int, tuple[User, list[Item]]] = {}
             for user in _approvers(s, tenant_id):
-                if user.digest_opt_out:
+                target = s.get(User, stand_in[user.id]) if user.id in stand_in else user
+                if target is None or target.digest_opt_out:
                     continue
-                mine = [i for i in waiting if i.sender_id != user.id and (i.id, user.id) not in decided]
+                mine = [i for i in waiting if i.sender_id != user.id and (i.id, user.id) not in decided
+                        and i.sender_id != target.id]
+                have = digests.setdefault(target.id, (target, []))[1]  # type: ignore[arg-type]
+                have.extend(i for i in mine if i not in have)
+            sent = 0
+            for user, mine in digests.values():
+                mine.sort(key=waiting.index)
                 if mine and self.notify(f"digest to user {user.id}",
                                          lambda u=user, m=mine: self.notifier.notify_digest(tenant, u, m)):
                     sent += 1
@@ -175,6 +184,16 @@ class NotificationTasks:
             return 0
 
         return len(ready_post.post_daily(self.engine, self.notifier, tenant_id, now=self.clock()))
+
+    def task_weekly_digest(self, tenant_id: int) -> str | None:
+        """Mondays: the chart of the week that ended, shared in the approvers' channel (bot/services/weekly.py);
+        the shared file's id. Slack only: without it there is nowhere to upload a picture."""
+        if not hasattr(self.notifier, "client_for"):
+            logger.info("weekly digest for tenant %s skipped: Slack is not configured", tenant_id)
+            return None
+        shared = weekly.post(self.engine, self.notifier.client_for(tenant_id), tenant_id, now=self.clock(),
+                             previous=True)
+        return shared.file_id if shared else None
 
     def task_reminders(self, tenant_id: int) -> dict[str, int]:
         """Items whose wait crossed a multiple of N hours since the last check get a reminder in the approvers'
@@ -204,7 +223,7 @@ class NotificationTasks:
                         _crossings(after, remind_every) > _crossings(before, remind_every)):
                     remind.append(item)
             # an approver who is away is replaced by their delegate (core/domain/delegation.py)
-            approvers = delegation.recipients(s, tenant_id, _approvers(s, tenant_id), now.date()) if escalate else []
+            approvers = delegation.recipients(s, tenant_id, _approvers(s, tenant_id), now) if escalate else []
             cur.last_run_at, cur.last_status = now, "ok"
             cur.last_stats = {"reminded": len(remind), "escalated": len(escalate)}
             s.add(cur)

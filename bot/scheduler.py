@@ -13,7 +13,8 @@ What sets a tenant's schedule (`tenant_jobs`): the sync jobs registered in `sync
 hourly, cost-codes every 5 min, job-costs every 2 h, the Procore item polls — sub and owner invoices every 10 min,
 commitments 15 min, prime contracts 30 min, budgets hourly —, the Procore webhook check every 6 h; `paid` on the
 tenant's paid-sync schedule), the daily
-approver digest at `digest_hour` in the tenant's time zone, reminders, the token check, and the daily "ready to
+approver digest at `digest_hour` in the tenant's time zone, the weekly digest (the chart of the week,
+bot/services/weekly.py) on Mondays at that hour, reminders, the token check, and the daily "ready to
 export" channel post at `ready_post_time` (when set). `reschedule_tenant`
 applies a changed setting at once; tenants created since are picked up within `reconcile` seconds.
 """
@@ -59,7 +60,8 @@ CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests 
 #: net under the webhook (incremental: cheap when nothing changed); `procore-webhook` checks and repairs it.
 DEFAULT_INTERVALS: dict[str, float] = {job: minutes * 60.0 for job, (_label, minutes) in SYNC_JOBS.items()}
 #: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
-TASKS = ("digest", "reminders", "token-health", "ready-post")
+TASKS = ("digest", "weekly-digest", "reminders", "token-health", "ready-post")
+WEEKLY_DAY = "mon"  # the weekly digest (the chart of the week that ended) comes on Monday at the digest hour
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class JobSpec:
     every: float | None = None  # seconds, for an interval job
     cron_hour: int | None = None  # for the daily digest (and ready post), in `timezone`
     cron_minute: int = 0
+    cron_day: str | None = None  # a weekly job's day ("mon"); None: daily
     timezone: str = "UTC"
     grace: int = 60
 
@@ -134,7 +137,8 @@ class JobSpec:
     @property
     def when(self) -> str:
         if self.cron_hour is not None:
-            return f"daily at {self.cron_hour:02d}:{self.cron_minute:02d} {self.timezone}"
+            days = f"every {self.cron_day.capitalize()}" if self.cron_day else "daily"
+            return f"{days} at {self.cron_hour:02d}:{self.cron_minute:02d} {self.timezone}"
         return f"every {_duration(self.every or 0)}"
 
     @property
@@ -144,7 +148,8 @@ class JobSpec:
 
     def trigger(self, now: datetime, *, previous_next: datetime | None, first_delay: float) -> Any:
         if self.cron_hour is not None:
-            return CronTrigger(hour=self.cron_hour, minute=self.cron_minute, timezone=_zone(self.timezone))
+            return CronTrigger(day_of_week=self.cron_day or "*", hour=self.cron_hour, minute=self.cron_minute,
+                               timezone=_zone(self.timezone))
         every = timedelta(seconds=self.every or 1)
         if previous_next is None:  # new: first run soon (a just-connected tenant should not wait an hour),
             # spread by tenant over up to a tenth of the interval (≤ 5 min) so a fleet does not start at once
@@ -206,6 +211,9 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
     if "digest" in config.tasks:
         specs.append(JobSpec(tid, "digest", cron_hour=min(max(settings.digest_hour, 0), 23),
                              timezone=tenant.timezone or "UTC", grace=config.digest_grace))
+    if "weekly-digest" in config.tasks:
+        specs.append(JobSpec(tid, "weekly-digest", cron_hour=min(max(settings.digest_hour, 0), 23),
+                             cron_day=WEEKLY_DAY, timezone=tenant.timezone or "UTC", grace=config.digest_grace))
     if "reminders" in config.tasks:
         specs.append(JobSpec(tid, "reminders", every=config.reminder_check, grace=max(60, int(config.reminder_check))))
     if "token-health" in config.tasks:

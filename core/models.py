@@ -545,8 +545,9 @@ slack_oauth_states = Table(
 
 
 class Delegation(SQLModel, table=True):
-    """An approver away: until the end of `until` (the tenant's date) or `/ledgerlink back`, reminders and
-    escalations meant for `user_id` go to `delegate_id`, whose decisions are recorded on their behalf."""
+    """An approver away: until the end of `until` in their own time zone (`ends_at`, that instant in UTC) or
+    `/ledgerlink back`, reminders and escalations meant for `user_id` go to `delegate_id`, whose decisions are
+    recorded on their behalf."""
 
     __tablename__ = "delegations"
     id: int | None = Field(default=None, primary_key=True)
@@ -554,5 +555,7 @@ class Delegation(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     delegate_id: int = Field(foreign_key="users.id")
     until: date
+    ends_at: datetime | None = None  # the end of `until` in `timezone`; NULL on rows from before: `until` in UTC
+    timezone: str | None = Field(default=None, max_length=64)  # the approver's (Slack profile), else the tenant's
     created_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None  # `back` before the date

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,7 +22,7 @@ from slack_sdk import WebClient
 from blocks import cards, ids, modals
 from blocks.connections import change_notice
 from blocks.ready import selected_ids
-from bot.actions import accept, batches, common, export_now, finish, reject, resend, retrieve, retry, send
+from bot.actions import accept, away, batches, common, export_now, finish, reject, resend, retrieve, retry, send
 from bot.identity import Identity
 from bot.services import connections, home, ready_post
 from bot.services.runtime import Services, of
@@ -31,7 +32,7 @@ from core.domain.permissions import Perm, check
 from core.domain.workflow import Outcome
 from handlers.context import item_id_of, services, team_id, tell, user_id, who
 from handlers.errors import after_ack, guarded
-from handlers.views import open_settings
+from handlers.views import open_away, open_settings
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,21 @@ def handle_home_digest(ack: Ack, body: dict, client: WebClient, context: BoltCon
     home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
 
 
+def handle_home_away(ack: Ack, body: dict, client: WebClient) -> None:
+    ack()
+    open_away(client, body)
+
+
+def handle_home_back(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    svc = services(context)
+    ack()
+    try:
+        tell(client, body, away.back(svc.engine, who(svc, client, body).actor, now=datetime.now(UTC)))
+    except common.SENTENCE_ERRORS as exc:
+        tell(client, body, common.sentence_of(exc))
+    home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+
+
 def handle_home_settings(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     svc = services(context)
     ack()
@@ -251,6 +267,8 @@ def register(app: App) -> None:
     app.action(ids.HOME_REFRESH)(guarded(handle_home_refresh))
     app.action(ids.HOME_DIGEST)(guarded(handle_home_digest))
     app.action(ids.HOME_SETTINGS)(guarded(handle_home_settings))
+    app.action(ids.HOME_AWAY)(guarded(handle_home_away))
+    app.action(ids.HOME_BACK)(guarded(handle_home_back))
     app.action(ids.SEND_ITEM)(guarded(handle_send_item))
     app.action(ids.EXPORT_ITEM)(guarded(handle_export_item))
     app.action(ids.READY_PICK)(handle_ready_pick)

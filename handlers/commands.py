@@ -23,12 +23,15 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from blocks import ids
 from blocks.cards import Message
 from blocks.help import HelpEntry, help_message, unknown_command, usage_line
+from blocks.review import confirm_message
 from blocks.text import escape
-from bot.actions import away, common, export_now, finish, link, refresh, report, resend, retrieve, send
-from bot.services import admin, lookup
+from bot.actions import away, common, disconnect, export_now, finish, link, refresh, report, resend, retrieve, send
+from bot.identity import slack_tz
+from bot.services import admin, lookup, weekly
 from bot.services.admin import GRANTS
-from core.domain.errors import InvalidInput
+from core.domain.errors import InvalidInput, PermissionDenied
 from core.domain.parsing import strict_id
+from core.domain.permissions import Perm, allowed
 from handlers import seed_commands
 from handlers.command_kit import Call, Usage, shown_report
 from handlers.context import services, who
@@ -67,16 +70,23 @@ def _item_args(args: list[str]) -> tuple[str, str]:
     return args[0], " ".join(args[1:])
 
 
-def _send_args(args: list[str]) -> tuple[str | None, str | None]:
-    """`send` alone or with only a type opens the item picker; with a reference it sends that item."""
+def _send_args(args: list[str]) -> tuple[str | None, str | None, str | None]:
+    """`send` alone or with only a type opens the item picker; with a reference it sends that item; a project may
+    name its QuickBooks customer after `for`."""
     if len(args) < 2:
         if args:
             try:
-                return lookup.item_type(args[0]), None
+                return lookup.item_type(args[0]), None, None
             except InvalidInput as exc:
                 raise Usage(exc.sentence) from None
-        return None, None
-    return _item_args(args)
+        return None, None, None
+    lowered = [a.lower() for a in args]
+    if lookup.TYPE_WORDS.get(lowered[0]) == "project" and "for" in lowered[2:]:
+        cut = lowered.index("for", 2)
+        if cut == len(args) - 1:
+            raise Usage("Name the QuickBooks customer after `for`")
+        return args[0], " ".join(args[1:cut]), " ".join(args[cut + 1:])
+    return (*_item_args(args), None)
 
 
 def _no_args(args: list[str]) -> None:
@@ -85,16 +95,18 @@ def _no_args(args: list[str]) -> None:
 
 
 # --- item decisions -------------------------------------------------------------------------------------------
-def _target(call: Call, args: tuple[str, str]) -> int:
-    item = lookup.find_or_ingest(call.svc.engine, call.me.tenant_id, *args, call.svc.context_for)
+def _target(call: Call, args: tuple[str, str], customer: str | None = None) -> int:
+    item = lookup.find_or_ingest(call.svc.engine, call.me.tenant_id, *args, call.svc.context_for, customer=customer)
     return item.id  # type: ignore[return-value]
 
 
-def _sub_send(call: Call, args: tuple[str | None, str | None]) -> str | None:
-    if args[1] is None:
-        open_send_modal(call.svc, call.client, call.body, args[0])
+def _sub_send(call: Call, args: tuple[str | None, str | None, str | None]) -> str | None:
+    kind, ref, customer = args
+    if ref is None:
+        open_send_modal(call.svc, call.client, call.body, kind)  # first: the trigger id lasts 3 seconds
+        lookup.ingest_sendable(call.svc.context_for, call.me.tenant_id, kind)  # the picker asks as people type
         return None
-    out = send.send(call.svc, _target(call, args), call.me.actor)  # type: ignore[arg-type]
+    out = send.send(call.svc, _target(call, (kind, ref), customer), call.me.actor)  # type: ignore[arg-type]
     return sent_sentence(out.item)
 
 
@@ -175,6 +187,13 @@ def _sub_connect(call: Call, provider: str) -> Message:
                                                   "for 10 minutes, for you only). Only you can see this message.")),
         ActionsBlock(block_id="connect", elements=[ButtonElement(text=f"Connect {label}", url=url, style="primary",
                                                                   action_id=ids.OPEN_LINK)])])
+
+
+def _sub_disconnect(call: Call, provider: str) -> Message | str:
+    result = disconnect.disconnect(call.svc, call.me, provider, confirmed=call.confirmed)
+    if isinstance(result, common.Confirm):  # asks first; the button runs the same words again, confirmed
+        return confirm_message(result.question, result.button, f"{ids.COMMAND} {call.body.get('text', '')}")
+    return result
 
 
 def _sub_settings(call: Call, _: None) -> None:
@@ -260,11 +279,28 @@ def _sub_away(call: Call, parsed: tuple[str, date]) -> str:
     ref, until = parsed
     target = _known_user(call.client, ref)
     return away.away(call.svc.engine, call.me.actor, delegate_slack_id=target["id"], until=until,
-                     today=datetime.now(UTC).date())
+                     now=datetime.now(UTC), tz=slack_tz(call.client, call.me.user.slack_user_id))
 
 
 def _sub_back(call: Call, _: None) -> str:
-    return away.back(call.svc.engine, call.me.actor, today=datetime.now(UTC).date())
+    return away.back(call.svc.engine, call.me.actor, now=datetime.now(UTC))
+
+
+def _sub_week(call: Call, _: None) -> str:
+    """The chart of the week so far, shared in the approvers' channel now (the weekly digest does it Mondays)."""
+    actor = call.me.actor
+    if not (actor.is_approver or allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)):
+        raise PermissionDenied("The chart of the week is for accounting approvers and admins.")
+    try:
+        shared = weekly.post(call.svc.engine, call.client, call.me.tenant_id, now=datetime.now(UTC), previous=False)
+    except SlackApiError as exc:
+        logger.warning("weekly chart for tenant %s not shared: %s", call.me.tenant_id, exc.response.get("error"))
+        return ("I couldn't share the chart in the approvers' channel (Slack said "
+                f"`{exc.response.get('error')}`); invite Ledgerlink to that channel and try again.")
+    if shared is None:
+        return "This workspace isn't set up for Ledgerlink yet."
+    where = f"<#{shared.channel}>" if shared.channel[:1] in "CG" else shared.channel
+    return f":bar_chart: The chart of this week so far is in {where}, with its figures; App Home shows it too."
 
 
 # --- the table -------------------------------------------------------------------------------------------------
@@ -284,9 +320,11 @@ def _add(name: str, usage: str, summary: str, parse, run, mode: str = "later", w
 
 _add("help", "help [command]", "what you can do", _help_parse, lambda c, a: None, mode="now",
      examples=("help send", "help report"))
-_add("send", "send [<type> [<Procore id or title>]]", "send an item to accounting for acceptance (no id: pick it)",
+_add("send", "send [<type> [<Procore id or title>]] [for <QuickBooks customer>]",
+     "send an item to accounting for acceptance (no id: pick it); a project goes under the customer named after `for`",
      _send_args, _sub_send, who="Standard and up",
-     examples=("send invoice 4821", 'send invoice "ACME #12"', 'send company "ACME Concrete"', "send invoice"))
+     examples=("send invoice 4821", 'send invoice "ACME #12"', 'send company "ACME Concrete"', "send invoice",
+               'send project "Riverside Clinic" for "Cool Cars"', "send sub-job 7", "send project"))
 _add("retrieve", "retrieve <type> <Procore id>", "take back an item nobody has decided yet", _item_args,
      _sub_retrieve, who="the sender or an admin", examples=("retrieve invoice 4821",))
 _add("resend", "resend <type> <Procore id>", "send a rejected item again after fixing it", _item_args, _sub_resend,
@@ -311,6 +349,10 @@ _add("report", "report accountant|job-costs|unsyncable|archived|sub-jobs [projec
      examples=("report accountant", "report job-costs 1001"))
 _add("connect", "connect qbo|procore", "connect QuickBooks or Procore (OAuth)",
      lambda a: _one(a, ("qbo", "procore"), "service"), _sub_connect, mode="now", who="admins")
+_add("disconnect", "disconnect qbo|procore",
+     "disconnect QuickBooks or Procore: revoke Ledgerlink's access, forget the tokens (Procore: remove its webhook); "
+     "asks first", lambda a: _one(a, disconnect.PROVIDERS, "service"), _sub_disconnect, who="admins",
+     examples=("disconnect procore",))
 _add("settings", "settings", "change Ledgerlink's settings (or your daily digest)", _no_args, _sub_settings,
      mode="modal", who="admins; approvers for their digest")
 _add("team-channel", "team-channel <Procore project id> #channel|none",
@@ -323,6 +365,8 @@ _add("away", "away @delegate until <YYYY-MM-DD>", "you're out: reminders go to y
      "in your place (ends by itself after that day)", _away_args, _sub_away, mode="now",
      examples=("away @kim until 2026-12-24",))
 _add("back", "back", "end your out-of-office early", _no_args, _sub_back, mode="now")
+_add("week", "week", "the chart of this week so far (per project: waiting, exported, paid, rejected), shared in "
+     "the approvers' channel", _no_args, _sub_week, who="approvers and admins")
 
 
 # --- the seed's actions (issue 16, part 2): handlers/seed_commands.py ------------------------------------------

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from blocks import ids, modals
-from bot.actions import common, reject
+from blocks.away_modal import away_modal, read_away
+from bot.actions import away, common, reject
+from bot.identity import slack_tz
 from bot.scheduler import reschedule
 from bot.services import admin, home
 from bot.services.runtime import Services
@@ -74,6 +77,33 @@ def handle_settings_submitted(ack: Ack, body: dict, view: dict, client: WebClien
     home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
 
 
+def open_away(client: WebClient, body: dict[str, Any]) -> None:
+    """App Home's "Set out of office": the form (the rules are checked on submit)."""
+    client.views_open(trigger_id=body["trigger_id"], view=away_modal(datetime.now(UTC).date()))
+
+
+def handle_away_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    """Away from App Home: the same rules as `/ledgerlink away`; a refusal shows on the form's fields."""
+    svc = services(context)
+    delegate, until, errors = read_away(view["state"]["values"])
+    if errors or delegate is None or until is None:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        me = who(svc, client, body)
+        said = away.away(svc.engine, me.actor, delegate_slack_id=delegate, until=until, now=datetime.now(UTC),
+                         tz=slack_tz(client, me.user.slack_user_id))
+    except common.SENTENCE_ERRORS as exc:
+        sentence = common.sentence_of(exc)[:2000]
+        field = ids.AWAY_UNTIL_BLOCK if "day" in sentence or "passed" in sentence else ids.AWAY_DELEGATE_BLOCK
+        ack(response_action="errors", errors={field: sentence})
+        return
+    ack()
+    tell(client, body, said)
+    home.publish(svc, client, team_id=team_id(body), user_id=user_id(body))
+
+
 def register(app: App) -> None:
     app.view(ids.REJECT_VIEW)(guarded(handle_reject_submitted))
     app.view(ids.SETTINGS_VIEW)(guarded(handle_settings_submitted))
+    app.view(ids.AWAY_VIEW)(guarded(handle_away_submitted))

@@ -7,6 +7,7 @@ import sync.writes.bills
 import sync.writes.commitments
 import sync.writes.companies
 import sync.writes.cost_items
+import sync.writes.customers
 import sync.writes.direct_costs
 import sync.writes.invoices
 import sync.writes.payments

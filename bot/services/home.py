@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from blocks.cards import CardData
-from blocks.home import ConnectionRow, HomeData, RunRow, home_view, money_or_never
+from blocks.chart import Week, figures_text
+from blocks.home import ConnectionRow, HomeData, RunRow, WeekChart, home_view, money_or_never
 from blocks.modals import HistoryRow
 from blocks.sync_stats import stats_summary
 from bot import scheduler
+from bot.actions import away
 from bot.cardview import card_data, person, read_settings
 from bot.identity import Identity, NotSetUp, resolve
-from bot.services import admin, ready
+from bot.services import admin, ready, weekly
 from bot.services.runtime import Services
 from bot.status import operations_rows
 from core.domain import audit
@@ -70,12 +74,28 @@ def home_data(svc: Services, me: Identity) -> HomeData:
                     "confirm_above": money_or_never(st.confirm_above_amount),
                     "two_approver_threshold": money_or_never(st.two_approver_threshold)}
     is_admin = allowed(actor, Perm.CONFIGURE_ADVANCED_SETTINGS)
-    return HomeData(name=me.user.name, tenant_name=me.tenant.name, tz=me.tenant.timezone,
+    now = utcnow()
+    return HomeData(**(_week(svc, me, now) if is_admin or actor.is_approver else {}),
+                    away=away.current(svc.engine, actor, now=now) if actor.user_id else None,
+                    name=me.user.name, tenant_name=me.tenant.name, tz=me.tenant.timezone,
                     operations=operations_rows(svc.settings, svc.engine, tenant_id) if is_admin else (),
                     is_admin=is_admin, is_approver=actor.is_approver,
                     digest_opt_out=bool(me_row and me_row.digest_opt_out), awaiting_me=tuple(awaiting),
                     awaiting_total=total, sent_by_me=tuple(sent), connections=connections, runs=runs,
-                    settings=settings, now=utcnow(), **senders)
+                    settings=settings, now=now, **senders)
+
+
+def _week(svc: Services, me: Identity, now: Any) -> dict[str, Any]:
+    """"This week": the figures so far (text) and the chart the last weekly digest shared (bot/services/weekly)."""
+    with Session(svc.engine) as s:
+        week = weekly.week_of(s, me.tenant, weekly.week_start(now, me.tenant.timezone), now=now)
+        shared = weekly.last_shared(s, me.tenant_id)
+    chart = None
+    if shared is not None:
+        label = Week(start=shared.week_start).label
+        chart = WeekChart(file_id=shared.file_id, label=label,
+                          alt_text=f"Bar chart of the week of {label} per project; its figures were posted with it.")
+    return {"week_label": week.label, "week_text": figures_text(week), "chart": chart}
 
 
 def _channel(ref: str | None) -> str:
@@ -123,7 +143,15 @@ def publish(svc: Services, client: WebClient, *, team_id: str | None, user_id: s
         data = HomeData(name="there", tenant_name="", known=False, not_known_sentence=exc.sentence)
     else:
         data = home_data(svc, me)
-    client.views_publish(user_id=user_id, view=home_view(data))
+    try:
+        client.views_publish(user_id=user_id, view=home_view(data))
+    except SlackApiError as exc:
+        said = " ".join((exc.response.get("response_metadata") or {}).get("messages") or [])
+        if data.chart is None or "slack file" not in said:
+            raise
+        # the week's chart was deleted in Slack since it was shared: Home still shows, with the figures only
+        logger.warning("weekly chart %s refused by Slack (%s); App Home shown without it", data.chart.file_id, said)
+        client.views_publish(user_id=user_id, view=home_view(replace(data, chart=None)))
 
 
 def details(svc: Services, item_id: int, me: Identity) -> tuple[CardData, list[HistoryRow]]:

@@ -15,7 +15,7 @@ from core.domain.errors import InvalidInput, ItemNotFound
 from core.domain.matching import Choice, not_found_sentence, resolve
 from core.domain.parsing import strict_id
 from core.models import Item
-from sync.services import companies, projects
+from sync.services import companies, project_exports, projects
 
 TYPE_WORDS = {
     "company": "company", "companies": "company", "vendor": "company",
@@ -87,13 +87,32 @@ def find_record(engine: Engine, tenant_id: int, source: str, ref: str) -> Choice
 
 
 def find_or_ingest(engine: Engine, tenant_id: int, type_word: str, ref: str,
-                   context_for: Callable[[int], Any] | None) -> Item:
-    """Like `find_item`; a Procore company that isn't an item yet becomes one (the engine's `company_item`), so
-    `/ledgerlink send company <Procore id or name>` works for any company in the directory."""
+                   context_for: Callable[[int], Any] | None, *, customer: str | None = None) -> Item:
+    """Like `find_item`; a Procore company, project or sub job that isn't an item yet becomes one (the engine's
+    `company_item`, `project_item`, `read_sub_jobs`), so `/ledgerlink send company|project|sub-job <Procore id or
+    name>` works for any of them. `customer`: the QuickBooks customer a project goes under."""
+    kind = item_type(type_word)
+    if kind == "project" and context_for is not None:  # (re)built each time: the customer may change on a resend
+        project = find_record(engine, tenant_id, pickers.PROCORE_PROJECT_PICK, ref)
+        return project_exports.project_item(context_for(tenant_id), procore_project_id=project.value,
+                                            customer=customer)
     try:
         return find_item(engine, tenant_id, type_word, ref)
     except ItemNotFound:
-        if item_type(type_word) != "company" or context_for is None:
+        if context_for is None or kind not in ("company", "sub_job"):
             raise
+        if kind == "sub_job":
+            project_exports.read_sub_jobs(context_for(tenant_id))
+            return find_item(engine, tenant_id, type_word, ref)
         company = find_record(engine, tenant_id, pickers.PROCORE_COMPANY, ref)
         return companies.company_item(context_for(tenant_id), procore_vendor_id=company.value)
+
+
+def ingest_sendable(context_for: Callable[[int], Any] | None, tenant_id: int, kind: str | None) -> None:
+    """Before `send project|sub-job`'s picker opens: make items of the projects and sub jobs not in QuickBooks."""
+    if context_for is None:
+        return
+    if kind == "project":
+        project_exports.ready_projects(context_for(tenant_id))
+    elif kind == "sub_job":
+        project_exports.read_sub_jobs(context_for(tenant_id))

@@ -8,8 +8,10 @@ Dana sent (that would be Dana approving her own item through someone else).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from core.domain.errors import InvalidInput, PermissionDenied
@@ -19,15 +21,32 @@ from core.models import AuditEvent, Delegation, Item, User, utcnow
 MAX_DAYS = 92  # a quarter: longer than that is a change of approvers, not an absence
 
 
-def active(session: Session, tenant_id: int, today: date) -> list[Delegation]:
-    """Delegations in force on `today` (the tenant's date): not ended, `until` not passed."""
+def zone(name: str | None) -> ZoneInfo:
+    """The named time zone, UTC when unknown (a Slack profile without one, or a name this machine lacks)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def end_of(until: date, tz: str | None) -> datetime:
+    """The instant (UTC) `until` ends where the approver lives: "until Friday" means through Friday evening."""
+    return datetime.combine(until + timedelta(days=1), time(0), zone(tz)).astimezone(UTC)
+
+
+def active(session: Session, tenant_id: int, now: datetime) -> list[Delegation]:
+    """Delegations in force at `now`: not ended, their last day not over in the approver's time zone."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
     return list(session.exec(select(Delegation).where(
         Delegation.tenant_id == tenant_id, Delegation.ended_at.is_(None),  # type: ignore[union-attr]
-        Delegation.until >= today).order_by(Delegation.id)))
+        or_(Delegation.ends_at > now,  # type: ignore[operator]
+            and_(Delegation.ends_at.is_(None), Delegation.until >= now.date()))  # type: ignore[union-attr]
+        ).order_by(Delegation.id)))
 
 
-def away(session: Session, actor: Actor, delegate: User, until: date, today: date) -> Delegation:
-    """Start (or replace) the actor's absence; the caller commits."""
+def away(session: Session, actor: Actor, delegate: User, until: date, now: datetime, tz: str | None) -> Delegation:
+    """Start (or replace) the actor's absence through the end of `until` in `tz` (theirs); the caller commits."""
+    today = now.astimezone(zone(tz)).date()
     if actor.is_system or actor.user_id is None:
         raise PermissionDenied("Only a person can be away.")
     if delegate.tenant_id != actor.tenant_id:
@@ -38,18 +57,24 @@ def away(session: Session, actor: Actor, delegate: User, until: date, today: dat
         raise InvalidInput(f"{until.isoformat()} has passed; give the last day you are away.")
     if until > today + timedelta(days=MAX_DAYS):
         raise InvalidInput(f"An absence can last {MAX_DAYS} days at most; ask an admin to change approvers instead.")
-    if any(d.user_id == delegate.id for d in active(session, delegate.tenant_id, today)):
+    if any(d.user_id == delegate.id for d in active(session, delegate.tenant_id, now)):
         raise InvalidInput(f"{delegate.name or 'Your delegate'} is away too; name someone who is in.")
-    back(session, actor, today)
-    row = Delegation(tenant_id=delegate.tenant_id, user_id=actor.user_id, delegate_id=delegate.id, until=until)
+    back(session, actor, now)
+    row = Delegation(tenant_id=delegate.tenant_id, user_id=actor.user_id, delegate_id=delegate.id, until=until,
+                     ends_at=end_of(until, tz), timezone=str(zone(tz)))
     session.add(row)
     session.flush()
     return row
 
 
-def back(session: Session, actor: Actor, today: date) -> bool:
+def mine(session: Session, actor: Actor, now: datetime) -> Delegation | None:
+    """The actor's absence in force at `now`, if any (App Home shows it)."""
+    return next((d for d in active(session, actor.tenant_id or 0, now) if d.user_id == actor.user_id), None)
+
+
+def back(session: Session, actor: Actor, now: datetime) -> bool:
     """End the actor's absence now; False when they were not away."""
-    rows = [d for d in active(session, actor.tenant_id or 0, today) if d.user_id == actor.user_id]
+    rows = [d for d in active(session, actor.tenant_id or 0, now) if d.user_id == actor.user_id]
     for row in rows:
         row.ended_at = utcnow()
         session.add(row)
@@ -57,9 +82,14 @@ def back(session: Session, actor: Actor, today: date) -> bool:
     return bool(rows)
 
 
-def recipients(session: Session, tenant_id: int, users: list[User], today: date) -> list[User]:
+def stand_ins(session: Session, tenant_id: int, now: datetime) -> dict[int, int]:
+    """Away person's user id → their delegate's, at `now`."""
+    return {d.user_id: d.delegate_id for d in active(session, tenant_id, now)}
+
+
+def recipients(session: Session, tenant_id: int, users: list[User], now: datetime) -> list[User]:
     """Who hears a reminder or escalation meant for `users`: each away person replaced by their delegate."""
-    by_user = {d.user_id: d.delegate_id for d in active(session, tenant_id, today)}
+    by_user = stand_ins(session, tenant_id, now)
     out: dict[int, User] = {}
     for user in users:
         target = session.get(User, by_user[user.id]) if user.id in by_user else user
@@ -68,17 +98,17 @@ def recipients(session: Session, tenant_id: int, users: list[User], today: date)
     return list(out.values())
 
 
-def on_behalf_of(session: Session, item: Item, actor: Actor, today: date) -> list[User]:
+def on_behalf_of(session: Session, item: Item, actor: Actor, now: datetime) -> list[User]:
     """The away people whose place the actor takes on this item (none when the actor is no one's delegate)."""
     if actor.user_id is None:
         return []
-    return [u for d in active(session, item.tenant_id, today) if d.delegate_id == actor.user_id
+    return [u for d in active(session, item.tenant_id, now) if d.delegate_id == actor.user_id
             and d.user_id != item.sender_id and (u := session.get(User, d.user_id)) is not None]
 
 
-def behalf_detail(session: Session, item: Item, actor: Actor, today: date) -> dict[str, list[str]]:
+def behalf_detail(session: Session, item: Item, actor: Actor, now: datetime) -> dict[str, list[str]]:
     """What a decision's audit row adds: {"on_behalf_of": [names]} when the actor stands in for someone."""
-    names = [u.name for u in on_behalf_of(session, item, actor, today)]
+    names = [u.name for u in on_behalf_of(session, item, actor, now)]
     return {"on_behalf_of": names} if names else {}
 
 

@@ -122,7 +122,7 @@ class Workflow:
                              action="accept" if final else "approve", item_id=item.id,
                              before=item.state, after=values.get("state", item.state), request_id=request_id,
                              detail={"approvals": approvals + 1, "needed": needed,
-                                     **delegation.behalf_detail(s, item, actor, self.clock().date())})
+                                     **delegation.behalf_detail(s, item, actor, self.clock())})
                 s.flush()
                 s.refresh(item)
                 if final and then:
@@ -144,8 +144,13 @@ class Workflow:
             raise InvalidInput(f"A reason can be at most {MAX_REJECT_REASON:,} characters (this one has "
                                f"{len(reason):,}); please shorten it.")
 
+        detail: dict[str, Any] = {"reason": reason}
+
         def precheck(s: Session, item: Item) -> None:
             self._no_self_decision(item, actor)
+            # a delegate's rejection is recorded on the away approver's behalf, as an acceptance is
+            detail.pop("on_behalf_of", None)
+            detail.update(delegation.behalf_detail(s, item, actor, self.clock()))
 
         def mutate(s: Session, item: Item) -> dict[str, Any]:
             return {"reject_reason": reason, "decided_at": self.clock(), "decided_by_id": actor.user_id}
@@ -154,7 +159,7 @@ class Workflow:
             s.add(Decision(item_id=item.id, round=item.round, user_id=actor.user_id, decision="reject",
                            reason=reason))
         return self._apply(item_id, actor, Action.REJECT, precheck=precheck, mutate=mutate, then=decision,
-                           request_id=request_id, detail={"reason": reason})
+                           request_id=request_id, detail=detail)
 
     def export(self, item_id: int, actor: Actor, *, workflow_complete: bool = False,
                request_id: str | None = None, then: Hook | None = None) -> Outcome:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, oauth, resources, seed, web_view, web_view_contracts  # noqa: F401  # its pages hang on web_view.bp
+from . import admin, oauth, prostore, resources, seed, web_view, web_view_contracts  # noqa: F401  # its pages hang on web_view.bp
 from .config import DEFAULTS, normalize
 from .context import authenticate, bearer
 from .errors import ApiError, json_response
@@ -61,6 +61,7 @@ def create_app(db: str | None = None, seed_profile: str = "demo", rate_limit: in
     app.extensions["procore_sandbox"] = sandbox
     app.register_blueprint(admin.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(prostore.bp)
     app.register_blueprint(webhooks_api.bp)
     app.register_blueprint(web_view.bp)  # the read-only Procore pages people open
     resources.register(app)

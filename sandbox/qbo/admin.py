@@ -7,7 +7,8 @@
 - `GET|POST /_sandbox/config` `{"limits", "batch_item_metering", "time_scale", "per_minute", "concurrent",
   "batch_per_minute", "fault_rates": {"429"|"500"|"503"|"slow"|"drop_after_commit": share}, "fault_rate",
   "slow_seconds", "fault_seed", "reset_windows", "webhook_url", "webhook_verifier", "refresh_grace_seconds",
-  "oauth": {"access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"}, "duplicate_doc_number_check"}`
+  "oauth": {"access_ttl", "refresh_ttl", "rotate_after", "grace", "code_ttl"}, "duplicate_doc_number_check",
+  "upload_max_bytes"}`
 - `GET /_sandbox/limits?realm_id=` -> `{"throttled", "peak_in_flight"}` (overrun refusals, most requests at once)
 - `GET /_sandbox/requests?realm_id=` -> `{"total", "by_path", "by_entity", "by_operation", "by_status",
   "by_fault"}` (`by_fault`: faults injected, by kind);
@@ -27,6 +28,7 @@ import copy
 from flask import Blueprint, request
 
 from . import faults
+from .attachments import configure as configure_uploads
 from .attachments import serve_file
 from .clock import fmt_ms, parse_ts
 from .entities import Ctx, clean
@@ -112,6 +114,7 @@ def config():
     sb, body = sandbox(), _body()
     if request.method == "POST":
         apply_config(sb.limits, sb.limiter, body)
+        configure_uploads(sb, body)
         hook = body.get("webhook") if isinstance(body.get("webhook"), dict) else {}
         if hook or "webhook_url" in body or "webhook_verifier" in body:
             sb.webhooks.configure(body.get("webhook_url", hook.get("url", sb.webhooks.url)),

@@ -2,6 +2,10 @@
 
 The parser is deliberately lenient about line endings and honours `Content-Transfer-Encoding: base64`, because
 python-quickbooks sends a hand-built body with bare LF line breaks and base64-encoded content.
+
+Like QuickBooks, an upload is refused (a Fault inside the 200 answer, per file) when the file is larger than
+100 MB (`upload_max_bytes` in /_sandbox/config lowers it for tests) or is not one of the types QuickBooks
+accepts as an attachment (documents, spreadsheets, images, text; judged by the file name's extension).
 """
 
 from __future__ import annotations
@@ -19,9 +23,31 @@ from . import transactions as txn
 from .entities import Ctx, clean
 from .oauth import base_url
 from .service import Events, commit, new_id, stamp
-from .state import envelope
+from .state import Sandbox, envelope, sandbox
 
 _DISPOSITION = re.compile(r'(\w+)="([^"]*)"')
+MAX_BYTES = 100 * 1024 * 1024
+#: the file types QuickBooks Online takes as attachments (its help: "supported file types for attachments")
+EXTENSIONS = frozenset({"ai", "csv", "doc", "docx", "eps", "gif", "jpeg", "jpg", "ods", "pages", "pdf", "png",
+                        "rtf", "tif", "tiff", "txt", "xls", "xlsx", "xml"})
+
+
+def configure(sb: Sandbox, body: dict) -> None:
+    """/_sandbox/config: `upload_max_bytes` (null restores QuickBooks' 100 MB)."""
+    if "upload_max_bytes" in body:
+        sb.upload_max_bytes = int(body["upload_max_bytes"] or MAX_BYTES)
+
+
+def _refusal(name: str, size: int) -> faults.QboFault | None:
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    if extension not in EXTENSIONS:
+        return faults.QboFault("6030", "Unsupported file type",
+                               f"The file type of {name} is not supported for attachments", "FileName")
+    limit = sandbox().upload_max_bytes
+    if size > limit:
+        return faults.QboFault("6050", "File size exceeds the limit",
+                               f"{name} is {size} bytes; attachments may be at most {limit} bytes", "Size")
+    return None
 
 
 def parse_multipart(body: bytes, content_type: str) -> list[dict]:
@@ -62,6 +88,9 @@ def _one(ctx: Ctx, realm_id: str, meta: dict, content: dict | None, events: Even
         data["FileName"] = data.get("FileName") or content["filename"] or "attachment"
         data["ContentType"] = data.get("ContentType") or content["content_type"]
         data["Size"] = len(content["data"])
+        refused = _refusal(data["FileName"], data["Size"])
+        if refused is not None:
+            raise refused
     ctx.create = True
     obj = txn.prepare_attachable(ctx, data, None)
     obj["Id"] = new_id(ctx, "Attachable")

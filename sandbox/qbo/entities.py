@@ -160,8 +160,8 @@ def prepare_employee(ctx: Ctx, data: dict, existing: dict | None) -> dict:
 def prepare_customer(ctx: Ctx, data: dict, existing: dict | None) -> dict:
     _person(ctx, data, existing, "Customer")
     resolve_into(ctx, data, {"SalesTermRef": "Term", "ARAccountRef": "Account"})
-    if data.get("IsProject") and not data.get("ParentRef"):
-        raise faults.required("ParentRef")
+    if data.get("Job") and not data.get("ParentRef"):
+        raise faults.required("ParentRef")  # Intuit: ParentRef is required to create a Job or sub-customer
     parent = None
     if data.get("ParentRef"):
         data["ParentRef"] = resolve(ctx, data["ParentRef"], "Customer", "ParentRef")
@@ -169,7 +169,8 @@ def prepare_customer(ctx: Ctx, data: dict, existing: dict | None) -> dict:
             raise faults.business("A customer cannot be its own parent.")
         parent = ctx.store.peek(ctx.realm, "Customer", data["ParentRef"]["value"])
     data["Job"] = parent is not None
-    data["IsProject"] = bool(data.get("IsProject")) and parent is not None
+    # IsProject is QuickBooks' own (projects are made in its UI): the API ignores it on create and update
+    data["IsProject"] = bool(existing and existing.get("IsProject")) and parent is not None
     data.setdefault("BillWithParent", False)
     if parent is not None:
         data["Level"] = int(parent.get("Level", 0)) + 1

@@ -174,6 +174,8 @@ def seed_realm(sb, realm) -> None:
         add("Employee", oid, dict(extra))
     for oid, name, extra in CUSTOMERS + craigs.CUSTOMERS:
         add("Customer", oid, {"DisplayName": name, **extra})
+        if extra.get("IsProject"):  # made as a project in QuickBooks' UI (the API can't set the flag)
+            sb.store.put(realm, "Customer", {**sb.store.peek(realm, "Customer", oid), "IsProject": True})
     for oid, name, price, income, expense in ITEMS:
         body = {"Name": name, "Type": "Service", "UnitPrice": price, "IncomeAccountRef": {"value": income}}
         if expense:

@@ -92,6 +92,7 @@ class Sandbox:
         self.oauth = OAuthConfig()
         self.stats = Stats()
         self.key = SigningKey()
+        self.upload_max_bytes = 100 * 1024 * 1024  # QuickBooks' limit per attachment; /_sandbox/config lowers it
 
     def new_realm(self, realm_id: str | None = None, company_name: str | None = None, seed: bool = True) -> Realm:
         with self.store.lock:

@@ -3,6 +3,7 @@ https://docs.slack.dev/reference/methods/chat.postMessage (and siblings)"""
 
 from __future__ import annotations
 
+from sandbox.slack import slack_files
 from sandbox.slack.api import ApiError, Args, method
 from sandbox.slack.blockkit import normalize_blocks, validate_blocks
 
@@ -88,6 +89,9 @@ def _count_reply(sandbox, conv_id: str, parent: dict, reply: dict) -> None:
 def post_message(sandbox, args: Args) -> dict:
     conv = _postable(sandbox, args.str("channel"))
     text, blocks, attachments = message_content(args)
+    refused = slack_files.problems(sandbox, blocks, "/blocks")
+    if refused:
+        raise invalid_blocks(refused)
     msg = post_bot_message(sandbox, conv["id"], text=text, blocks=blocks, attachments=attachments,
                            thread_ts=args.str("thread_ts"), metadata=args.json("metadata"))
     return {"channel": conv["id"], "ts": msg["ts"], "message": msg}

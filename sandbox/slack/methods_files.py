@@ -73,16 +73,27 @@ def complete_upload(sandbox, args: Args) -> dict:
             raise ApiError("file_not_found")
         meta, content = found
         obj = file_object(sandbox, meta["id"], meta["name"], item.get("title") or meta["name"], len(content))
-        sandbox.store.put_file({**meta, "object": obj})
-        done.append(obj)
+        if meta.get("alt_txt"):
+            obj["alt_txt"] = meta["alt_txt"]
+        done.append((meta, obj))
+    msg = None
     if conv is not None:
-        msg = sandbox.bot_message(text=args.str("initial_comment") or "", files=done, upload=True,
+        msg = sandbox.bot_message(text=args.str("initial_comment") or "", files=[o for _, o in done], upload=True,
                                   display_as_bot=False)
         thread_ts = args.str("thread_ts")
         if thread_ts:
             msg["thread_ts"] = thread_ts
+        for _, obj in done:  # shared: where it is, as files.info tells (and who may see it in an image block)
+            kind = "ims" if conv.get("is_im") else "groups" if conv.get("is_private") else "channels"
+            obj[kind] = [conv["id"]]
+            obj["shares"] = {"private" if kind != "channels" else "public": {conv["id"]: [{
+                "ts": msg["ts"], "channel_name": conv.get("name", ""), "team_id": sandbox.ws.team_id}]}}
+        msg["files"] = [o for _, o in done]
+    for meta, obj in done:
+        sandbox.store.put_file({**meta, "object": obj})
+    if msg is not None:
         sandbox.store.add_message(conv["id"], msg)
-    return {"files": [{"id": f["id"], "title": f["title"]} | f for f in done]}
+    return {"files": [{"id": f["id"], "title": f["title"]} | f for _, f in done]}
 
 
 @method("files.info")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from sandbox.slack import ids
+from sandbox.slack import ids, slack_files
 from sandbox.slack.api import ApiError, Args, method
 from sandbox.slack.blockkit import normalize_blocks, normalize_text, validate_view
 
@@ -149,6 +149,9 @@ def views_publish(sandbox, args: Args) -> dict:
     if not user or sandbox.store.user(user) is None:
         raise ApiError("user_not_found")
     spec = checked_view(args, kind="home")
+    refused = slack_files.problems(sandbox, spec.get("blocks"), "/view/blocks")
+    if refused:
+        raise ApiError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {p}" for p in refused]})
     row = sandbox.store.home_view(user)
     if row is not None and args.str("hash") and args.str("hash") != row["view"]["hash"]:
         raise ApiError("hash_conflict")

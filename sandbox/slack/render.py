@@ -12,6 +12,7 @@ import re
 
 from markupsafe import Markup, escape
 
+from sandbox.slack import slack_files
 from sandbox.slack.dates import date_token, format_date, viewer_zone
 from sandbox.slack.emoji import EMOJI, emojify
 
@@ -182,6 +183,11 @@ class Renderer:
         return ""
 
     def image(self, el: dict) -> str:
+        ref = el.get("slack_file") if isinstance(el.get("slack_file"), dict) else None
+        file_id = (ref or {}).get("id") or slack_files.file_id_of((ref or {}).get("url", ""))
+        if file_id:  # a file uploaded to this sandbox: served by it, so it is shown
+            return (f'<img class="slack-file" src="/_sandbox/files/{_attr(file_id)}" '
+                    f'alt="{_attr(el.get("alt_text", "image"))}" data-file-id="{_attr(file_id)}">')
         # no external fetches from this page: show the alt text and a link instead of loading the image
         url = el.get("image_url") or ""
         return (f'<a class="image" href="{_attr(url)}" target="_blank" rel="noopener" title="{_attr(url)}">'
@@ -289,7 +295,11 @@ class Renderer:
                 "fallback", ""))
             body += Markup(f'<div class="attachment" style="border-left-color:{color}">{inner}</div>')
         for f in msg.get("files") or []:
-            body += Markup(f'<div class="file" data-file-id="{_attr(f["id"])}">📎 <a href="/_sandbox/files/'
+            picture = ""
+            if str(f.get("mimetype", "")).startswith("image/"):  # Slack shows an uploaded image inline
+                picture = (f'<img class="file-image" src="/_sandbox/files/{_attr(f["id"])}" '
+                           f'alt="{_attr(f.get("alt_txt") or f.get("title") or f.get("name"))}"><br>')
+            body += Markup(f'<div class="file" data-file-id="{_attr(f["id"])}">{picture}📎 <a href="/_sandbox/files/'
                            f'{_attr(f["id"])}" target="_blank">{escape(f.get("title") or f.get("name"))}</a> '
                            f'<span class="size">{int(f.get("size", 0))} bytes</span></div>')
         if msg.get("reply_count"):
@@ -299,3 +309,4 @@ class Renderer:
                       f'data-channel="{_attr(meta.get("channel", ""))}" data-ephemeral="{int(ephemeral)}">'
                       f'<div class="msg-head"><span class="author">{escape(author)}</span>{badge} '
                       f'<span class="time">{clock}</span>{notes}</div>{body}</div>')
+

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 import httpx
 
@@ -39,6 +39,15 @@ from sync.http.retry import RetryPolicy
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
+DOWNLOAD_CHUNK = 64 * 1024
+
+
+class TooLarge(Exception):
+    """A download passed the size its caller can use; the rest was not fetched."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes or more, over the {limit}-byte limit")
+        self.size, self.limit = size, limit
 
 
 class TokenSource(Protocol):
@@ -162,6 +171,40 @@ class BaseClient:
             return response
 
         return self.retry.call(attempt, idempotent=idempotent, describe=f"{self.provider} {method} {path}")
+
+    def download(self, url: str, sink: BinaryIO, *, max_bytes: int | None = None) -> int:
+        """GET a signed file link (no bearer token: the signature is the permission) into `sink`, 64 KB at a time,
+        so a big file never sits in memory whole; returns its size. Retried like any read (the sink starts over);
+        past `max_bytes` it stops and raises `TooLarge`. Not metered by the API's limiter: the file store is not
+        the API."""
+        def attempt() -> int:
+            sink.seek(0)
+            sink.truncate()
+            size = 0
+            request = self._http.build_request("GET", url, headers={"Accept": "*/*"})
+            try:
+                response = self._http.send(request, stream=True)
+                try:
+                    if response.is_error:
+                        response.read()  # an error body is small: the provider's error mapping reads it
+                        raise self._raise_prepared(response)
+                    declared = int(response.headers.get("Content-Length") or 0)
+                    if max_bytes is not None and declared > max_bytes:
+                        raise TooLarge(declared, max_bytes)
+                    for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                        size += len(chunk)
+                        if max_bytes is not None and size > max_bytes:
+                            raise TooLarge(size, max_bytes)
+                        sink.write(chunk)
+                finally:
+                    response.close()
+            except httpx.TransportError as exc:
+                raise self._transport_error(exc, request) from exc
+            sink.flush()  # a file's size on disk is what an upload of it declares as its Content-Length
+            return size
+
+        host = httpx.URL(url).host
+        return self.retry.call(attempt, idempotent=True, describe=f"{self.provider} download from {host}")
 
     def _send(self, request: httpx.Request, *, cost: int, batch: bool, attempt: int) -> httpx.Response:
         started = time.monotonic()

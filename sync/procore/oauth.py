@@ -1,4 +1,4 @@
-"""Procore OAuth 2.0: authorize URL, code exchange, refresh (a `sync.tokens.Refresher`), client credentials.
+"""Procore OAuth 2.0: authorize URL, code exchange, refresh (a `sync.tokens.Refresher`), client credentials, revoke.
 
 Token endpoint `{PROCORE_LOGIN_URL}/oauth/token`, form fields; answer `{access_token, token_type, expires_in,
 refresh_token, created_at}`. **Refresh tokens are single-use**: the answer to a refresh carries the next one and
@@ -94,6 +94,18 @@ class ProcoreOAuth:
     def client_credentials(self) -> TokenSet:
         """A new access token for the app's service account (no refresh token; ask again when it expires)."""
         return self._token("client-credentials grant", {"grant_type": "client_credentials"})
+
+    def revoke(self, *, token: str) -> None:
+        """Revoke an access or refresh token (RFC 7009, `POST /oauth/revoke`): Procore drops the grant. A token that
+        is already dead is not an error (the answer is 200 either way)."""
+        try:
+            response = self._http.post(f"{self.login_url}/oauth/revoke", data={
+                "token": token, "client_id": self.client_id, "client_secret": self._client_secret})
+        except httpx.TransportError as exc:
+            raise TokenRefreshFailed(f"Procore revoke: no answer from {self.login_url} "
+                                     f"({type(exc).__name__})") from None
+        if response.is_error:
+            raise TokenError(f"Procore revoke: HTTP {response.status_code}")
 
     # -- wiring into the token store -----------------------------------------------------------------------
     def register(self, store: TokenStore) -> None:

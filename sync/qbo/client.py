@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -318,12 +318,13 @@ class QboClient(BaseClient):
         return out
 
     # -- attachments -------------------------------------------------------------------------------------
-    def upload(self, *, entity_ref: Mapping[str, str], filename: str, content: bytes, content_type: str,
+    def upload(self, *, entity_ref: Mapping[str, str], filename: str, content: bytes | BinaryIO, content_type: str,
                requestid: str | None = None) -> dict[str, Any]:
         """POST /upload — attach a file to a record, e.g. ``entity_ref={"type": "Invoice", "value": "145"}``.
 
         Multipart as Intuit documents it: part ``file_metadata_01`` (``attachment.json``, an Attachable with
-        AttachableRef → EntityRef) and part ``file_content_01`` (the bytes). Returns the Attachable.
+        AttachableRef → EntityRef) and part ``file_content_01`` (the bytes). `content` may be an open file: httpx
+        then sends it 64 KB at a time from the start (again on a retry). Returns the Attachable.
         """
         metadata = {"AttachableRef": [{"EntityRef": {"type": entity_ref["type"], "value": str(entity_ref["value"])}}],
                     "FileName": filename, "ContentType": content_type}

@@ -11,7 +11,8 @@ from __future__ import annotations
 import sync.services.commitments
 import sync.services.companies
 import sync.services.cost_codes
-import sync.services.invoices  # noqa: F401 - the imports above and this one register the export hooks
+import sync.services.invoices
+import sync.services.project_exports  # noqa: F401 - the imports above and this one register the export hooks
 from core.domain.errors import InvalidInput
 from core.domain.states import ItemType
 from core.domain.workflow import Hook

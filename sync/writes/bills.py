@@ -4,7 +4,8 @@ The payload is the Bill body mapped at acceptance (what the approver saw), plus 
 project for error sentences. `execute` creates it with the outbox row's requestid (QBO replays the first answer
 on a resend); `reconcile` — used on a retry, when the replay window may have passed — finds a Bill a previous
 attempt created by its natural key: DocNumber (or TxnDate) + VendorRef, and the `Procore requisition <id>` note
-the mapper writes. `on_done` binds requisition ⇄ Bill and records the Bill on the item.
+the mapper writes. `on_done` binds requisition ⇄ Bill, records the Bill on the item and queues the invoice's
+backup documents onto it (`sync.writes.attachments`).
 
 The same operation also serves `sync.writes.batching` (many rows as one /batch request): `batch_body`,
 `result_from` and `sentence_for` are the per-row halves of `execute`.
@@ -33,6 +34,7 @@ from sync.procore.financials import Commitment, Requisition, RequisitionLine
 from sync.procore.records import LineItemType, Project
 from sync.qbo.errors import QboApiError, QboAuthError, QboError, QboRateLimited, QboServerError, QboTransportError
 from sync.qbo.query import Select, select
+from sync.writes.attachments import documents_of, queue_bill_attachments
 from sync.writes.common import created_since, unauthorized_for_now
 from sync.writes.registry import ContextFor, operation
 
@@ -83,7 +85,9 @@ def requisition_snapshot(req: Requisition, *, project: Project, commitment: Comm
     vendor_id = (commitment.vendor_id if commitment else None) or req.vendor_id
     vendor_name = (commitment.vendor_name if commitment else None) or req.vendor_name
     status = req.status or "unknown"
-    return {
+    # only when there are any: an item snapshotted before documents were read must not look changed in Procore
+    documents = {"attachments": docs} if (docs := documents_of(req.raw or {})) else {}
+    return documents | {
         "requisition_id": req.id, "number": req.number, "invoice_number": req.invoice_number,
         "status": status, "status_label": STATUS_LABELS.get(status, status.replace("_", " ").capitalize()),
         "project": {"id": project.id, "name": project.name, "number": project.project_number},
@@ -247,4 +251,5 @@ class CreateBill:
         binder.bind(session, entry.tenant_id, BILL_LINK, entry.payload["procore_id"], result.remote_id,
                     result.sync_token)
         record_on_item(session, entry.item_id, result.remote_id,
-                       {"entity": "Bill", "id": result.remote_id, "summary": result.summary, **result.body})
+                       {"entity": "Bill", "id": result.remote_id, "summary": result.summary, **result.body},
+                       extra=queue_bill_attachments(session, entry, result.remote_id))

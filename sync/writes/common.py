@@ -10,6 +10,8 @@ from core.jsonbody import parse_time
 from sync.context import NotConnected
 from sync.http.errors import AuthenticationError, RateLimitedError, ServerError, TransportFailure
 from sync.outbox import PermanentError, RetryableError
+from sync.qbo.errors import QboError
+from sync.qbo.query import select as qbo_select
 
 #: our clock and QBO's may disagree a little; a record created this long before our first attempt is not ours
 CLOCK_SKEW = timedelta(minutes=5)
@@ -48,3 +50,14 @@ def created_since(record: Mapping[str, Any], not_before: str | None) -> bool:
     if bound is None or created is None:
         return bound is None
     return created >= bound - CLOCK_SKEW
+
+
+def find_by_name(ctx: Any, entity: str, name: str, *, label: str, field: str = "DisplayName") -> dict[str, Any] | None:
+    """The QBO `entity` whose `field` is `name`, active or not (QBO compares names case-insensitively); `label`
+    names it for people ("vendor", "project") when the lookup fails."""
+    query = qbo_select(entity).where(**{field: name}).where_in("Active", [True, False])
+    try:
+        rows = ctx.qbo.query(q=query).get(entity) or []
+    except QboError as exc:
+        raise remote_failure(exc, f"Looking up the QuickBooks {label} '{name}'") from None
+    return rows[0] if rows else None

@@ -30,8 +30,7 @@ from sync.outbox import PermanentError, RemoteResult, enqueue
 from sync.procore.errors import ProcoreConflict, ProcoreError, ProcoreNotFound
 from sync.procore.records import Vendor
 from sync.qbo.errors import QboDuplicate, QboError
-from sync.qbo.query import select as qbo_select
-from sync.writes.common import created_since, remote_failure
+from sync.writes.common import created_since, find_by_name, remote_failure
 from sync.writes.registry import ContextFor, operation
 
 logger = logging.getLogger(__name__)
@@ -81,14 +80,14 @@ class CreateQboVendor:
         except QboDuplicate as exc:
             # never ours: a lost answer to this requestid would be replayed, and `reconcile` (run first on every
             # retry) adopts what an earlier attempt created — so this name belongs to someone else's record
-            found = self._find(ctx, name)
+            found = find_by_name(ctx, "Vendor", name, label="vendor")
             raise PermanentError(self._duplicate_sentence(name, found, exc, entry)) from None
         except (QboError, LookupError) as exc:
             raise remote_failure(exc, f"Creating the QuickBooks vendor '{name}'") from None
 
     def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
         ctx = self.context_for(entry.tenant_id)
-        found = self._find(ctx, entry.payload["body"]["DisplayName"])
+        found = find_by_name(ctx, "Vendor", entry.payload["body"]["DisplayName"], label="vendor")
         if found is not None and created_since(found, entry.payload.get("not_before")):
             return _vendor_result(found)
         return None
@@ -105,16 +104,6 @@ class CreateQboVendor:
             enqueue_set_vendor_origin(session, tenant_id=entry.tenant_id, vendor_id=procore_id,
                                       origin_id=result.remote_id, name=vendor.get("DisplayName") or "",
                                       reason=f"export-{entry.id}")
-
-    @staticmethod
-    def _find(ctx: Any, name: str) -> dict[str, Any] | None:
-        """The vendor with this DisplayName, active or not (QBO compares names case-insensitively)."""
-        query = qbo_select("Vendor").where(DisplayName=name).where_in("Active", [True, False])
-        try:
-            rows = ctx.qbo.query(q=query).get("Vendor") or []
-        except QboError as exc:
-            raise remote_failure(exc, f"Looking up the QuickBooks vendor '{name}'") from None
-        return rows[0] if rows else None
 
     @staticmethod
     def _duplicate_sentence(name: str, found: dict[str, Any] | None, exc: QboDuplicate, entry: OutboxEntry) -> str:

@@ -48,7 +48,7 @@ from sync.outbox import OutboxStatus, PermanentError, RemoteResult, enqueue, mak
 from sync.procore.errors import ProcoreApiError, ProcoreError, ProcoreNotFound
 from sync.qbo.errors import QboDuplicate, QboError, QboStaleObject
 from sync.qbo.query import select as qbo_select
-from sync.writes.common import created_since, remote_failure
+from sync.writes.common import created_since, find_by_name, remote_failure
 from sync.writes.registry import ContextFor, operation
 
 logger = logging.getLogger(__name__)
@@ -159,12 +159,7 @@ def _plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def find_item(ctx: Any, name: str) -> dict[str, Any] | None:
     """The item with this Name, active or not (QBO compares names case-insensitively)."""
-    query = qbo_select("Item").where(Name=name).where_in("Active", [True, False])
-    try:
-        rows = ctx.qbo.query(q=query).get("Item") or []
-    except QboError as exc:
-        raise remote_failure(exc, f"Looking up the QuickBooks item '{name}'") from None
-    return rows[0] if rows else None
+    return find_by_name(ctx, "Item", name, label="item", field="Name")
 
 
 def _names_like(ctx: Any, base: str) -> set[str]:

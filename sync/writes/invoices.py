@@ -32,6 +32,7 @@ from sync.procore.financials import PaymentApplication
 from sync.procore.records import Project
 from sync.qbo.errors import QboError
 from sync.qbo.query import select
+from sync.writes.attachments import Attach
 from sync.writes.bills import _day, _dec, classify, day_text, money_text, record_on_item, thaw
 from sync.writes.common import created_since
 from sync.writes.registry import ContextFor, operation
@@ -203,11 +204,11 @@ class CreateInvoice:
 
 
 @operation(OP_ATTACH_PDF)
-class AttachPdf:
-    """Draw the summary sheet and attach it to the Invoice (POST /upload, AttachableRef → Invoice)."""
+class AttachPdf(Attach):
+    """Draw the summary sheet and attach it to the Invoice (the shared `Attach` upload and reconcile)."""
 
     def __init__(self, context_for: ContextFor, renderer: SheetRenderer | None = None) -> None:
-        self.context_for = context_for
+        super().__init__(context_for)
         self.renderer = renderer
 
     def _render(self, entry: OutboxEntry) -> bytes:
@@ -218,31 +219,15 @@ class AttachPdf:
                                  "wiring, then retry the attachment.")
         return render(entry.payload["sheet"])
 
-    @staticmethod
-    def _result(attachable: Mapping[str, Any]) -> RemoteResult:
-        return RemoteResult(str(attachable["Id"]), str(attachable.get("SyncToken", "0")),
-                            body={"FileName": attachable.get("FileName"), "Size": attachable.get("Size")},
-                            summary=f"Attached {attachable.get('FileName')}")
+    def failure(self, entry: OutboxEntry, err: Exception) -> Exception:
+        return classify(err, f"The summary sheet of {entry.payload.get('label')}")
 
     def execute(self, entry: OutboxEntry) -> RemoteResult:
         content = self._render(entry)
         try:
-            attachable = self.context_for(entry.tenant_id).qbo.upload(
-                entity_ref={"type": "Invoice", "value": entry.payload["invoice_id"]},
-                filename=entry.payload["filename"], content=content, content_type="application/pdf",
-                requestid=entry.requestid)
+            return self.upload(entry, content, "application/pdf")
         except (QboError, NotConnected) as err:
-            raise classify(err, f"The summary sheet of {entry.payload.get('label')}") from err
-        return self._result(attachable)
-
-    def reconcile(self, entry: OutboxEntry) -> RemoteResult | None:
-        q = select("Attachable").filter("AttachableRef.EntityRef.value", "=", str(entry.payload["invoice_id"]))
-        try:
-            rows = self.context_for(entry.tenant_id).qbo.query(q=q).get("Attachable") or []
-        except (QboError, NotConnected) as err:
-            raise classify(err, f"The summary sheet of {entry.payload.get('label')}") from err
-        found = next((a for a in rows if a.get("FileName") == entry.payload["filename"]), None)
-        return self._result(found) if found else None
+            raise self.failure(entry, err) from err
 
     def on_done(self, session: Session, entry: OutboxEntry, result: RemoteResult) -> None:
         item_id = entry.payload.get("item_id")

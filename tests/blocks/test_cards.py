@@ -171,3 +171,21 @@ def test_a_title_that_starts_with_its_type_is_not_named_twice():
     assert card("cost_code", title="Cost code 01-100 General Requirements").name == \
         "Cost code 01-100 General Requirements"
     assert card(title="INV-104").name == "Subcontractor invoice INV-104"
+
+
+def test_documents_before_and_after_export():
+    docs = (cards.Document("invoice.pdf"), cards.Document("setup <x>.exe"))
+    before = cards.approval_card(card(documents=docs))
+    validate_blocks(before.as_kwargs()["blocks"])
+    text = str(before.as_kwargs()["blocks"])
+    assert "2 document(s) go with it to QuickBooks: invoice.pdf, setup &lt;x&gt;.exe" in text
+    done = (cards.Document("invoice.pdf", "attached"), cards.Document("drawings.pdf", "queued"),
+            cards.Document("setup <x>.exe", "refused", "QuickBooks said: The file type is not supported"))
+    after = cards.approval_card(card(state="synced", documents=done))
+    validate_blocks(after.as_kwargs()["blocks"])
+    text = str(after.as_kwargs()["blocks"])
+    assert "Attached in QuickBooks: <https://app.qbo.intuit.com/app/bill?txnId=9|invoice.pdf>" in text
+    assert "Attaching: drawings.pdf" in text
+    assert ("setup &lt;x&gt;.exe was not attached: QuickBooks said: The file type is not supported. The Bill is in "
+            "QuickBooks without it.") in text
+    assert "paperclip" not in str(cards.approval_card(card(state="synced")).as_kwargs()["blocks"])

@@ -109,7 +109,7 @@ def test_tenant_jobs_follow_the_settings():
                                SchedulerConfig()))
     assert "paid" not in never
     only_landed = by_job(tenant_jobs(tenant, TenantSettings(tenant_id=7), {"vendors"}, SchedulerConfig()))
-    assert set(only_landed) == {"vendors", "digest", "reminders", "token-health"}  # jobs appear as they land
+    assert set(only_landed) == {"vendors", "digest", "weekly-digest", "reminders", "token-health"}  # as they land
 
 
 def test_a_changed_setting_changes_the_job_name_the_reconciler_compares():
@@ -161,7 +161,8 @@ def test_jobs_are_stored_in_the_database_with_explicit_ids_and_options(engine, r
     sched = make_scheduler()
     sched.start()
     jobs = {j.id: j for j in sched.aps.get_jobs(jobstore="default")}
-    assert set(jobs) == {f"tenant-{tid}:{j}" for j in (*SYNC_JOBS, "digest", "reminders", "token-health")}
+    tasks = ("digest", "weekly-digest", "reminders", "token-health")
+    assert set(jobs) == {f"tenant-{tid}:{j}" for j in (*SYNC_JOBS, *tasks)}
     for job in jobs.values():
         assert job.func_ref == JOB_FUNC and job.args[0] == tid
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time >= 60

@@ -279,3 +279,42 @@ def test_delegate_accepts_in_the_browser_on_behalf_of_the_approver_away(e2e):
     expect(card).to_contain_text("on behalf of")
     steps.shot("card says accepted on behalf of the approver away")
     assert slack.get(item.id).state == "synced"
+
+
+def test_away_set_from_app_home_then_the_delegate_rejects_on_behalf_and_the_week_chart_shows(e2e):
+    from playwright.sync_api import expect
+
+    slack, page = e2e.slack, e2e.page
+    steps = Steps(page, "away-from-app-home")
+    slack.home("dana")
+    slack.idle()
+    page.goto(f"{slack.sandbox_url}/?as={slack.ids['dana']}&c=app&tab=home")
+    home = page.locator("#home")
+    expect(home).to_contain_text("you're in")
+    home.locator('button[data-action-id="home_away"]').click()
+    modal = page.locator("#modal form.modal-view")
+    expect(modal).to_be_visible()
+    modal.locator('[data-action-id="away_delegate_user"]').select_option(slack.ids["erin"])
+    modal.locator('[data-action-id="away_until_date"]').fill((date.today() + timedelta(days=4)).isoformat())
+    steps.shot("out of office form")
+    modal.locator("[data-modal-submit]").click()
+    expect(page.locator("#modal form.modal-view")).to_have_count(0)
+    expect(page.locator("#home")).to_contain_text("You're away")
+    steps.shot("home says away")
+
+    item = e2e.send(e2e.item("SC-2024-014-06-001"))
+    e2e.open("erin", item.card_channel)
+    card = e2e.card(item)
+    e2e.press(card, "item_reject")
+    page.locator('#modal [data-action-id="reason_text"]').fill("Retainage should be 5%, not 10%.")
+    page.locator("#modal [data-modal-submit]").click()
+    expect(card).to_contain_text("on behalf of")
+    steps.shot("card says rejected on behalf of the approver away")
+
+    e2e.slack.command("erin", "week")  # the chart of the week, shared in the approvers' channel
+    slack.idle()
+    e2e.open("erin", item.card_channel)
+    picture = page.locator("img.file-image")
+    expect(picture).to_have_count(1)
+    assert page.evaluate("img => img.naturalWidth", picture.element_handle()) == 900
+    steps.shot("the chart of the week in the channel")

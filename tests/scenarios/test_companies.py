@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import Session, select
 
 from core.domain.errors import InvalidInput, PermissionDenied
-from core.models import AuditEvent, ExternalLink, Item, OutboxEntry, utcnow
+from core.models import AuditEvent, ExternalLink, Item, OutboxEntry
 from sync import binder
 from sync.jobs.base import run_job
 from sync.operations import build_operations
@@ -16,10 +14,7 @@ from sync.outbox import Outbox
 from sync.qbo.query import select as qbo_select
 from sync.services import companies
 from tests.support import decide
-
-
-class Crash(BaseException):
-    """The worker process dying at a kill point."""
+from tests.support.kill_points import KILL_POINTS, crash_then_recover
 
 
 def _refresh(world):
@@ -77,20 +72,12 @@ def test_export_company_through_acceptance(remote_world):
         companies.send_company(w.ctx, w.actor("sam"), procore_vendor_id=pid)
 
 
-@pytest.mark.parametrize("kill_at", ["before_call", "after_call", "before_commit", "after_commit"])
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
 def test_crash_at_every_kill_point_leaves_one_vendor(remote_world, kill_at):
     w = remote_world
     _refresh(w)
     pid, item_id = _send_and_accept(w, "Sawtooth Roofing")
-
-    def die(where):
-        if where == kill_at:
-            raise Crash(where)
-
-    with pytest.raises(Crash):
-        Outbox(w.engine, _operations(w), worker_id="w1", kill_point=die).drain()
-    later = utcnow() + timedelta(minutes=10)
-    Outbox(w.engine, _operations(w), worker_id="w2", clock=lambda: later).drain()
+    crash_then_recover(w.engine, _operations(w), kill_at)
     found = _qbo_vendors_named(w, "Sawtooth Roofing")
     assert len(found) == 1
     assert _item(w, item_id).state == "synced"

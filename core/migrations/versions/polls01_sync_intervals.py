@@ -1,7 +1,7 @@
 """tenant_settings.sync_intervals: each scheduled sync job's interval in minutes, where a tenant changed it
 
 Revision ID: polls01
-Revises: scale01
+Revises: deleg01_ends_at
 Create Date: 2026-12-07 15:40:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'polls01'
-down_revision = 'scale01'
+down_revision = 'deleg01_ends_at'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from .. import billing, errors
+from .. import billing, errors, prostore
 from ..billing import dec, money
 from ..context import actor, in_project, json_body, param, project_param
 from ..errors import json_response
@@ -78,7 +78,8 @@ def _base(req: Record) -> dict[str, Any]:
         "deletable": deletable,
         # what the caller may do with this invoice next (Procore's `action_policy` view)
         "action_policy": {"update": not str(req.get("status", "")).startswith("approved"), "destroy": deletable},
-        "currency_configuration": {"currency_iso_code": "USD"}, "attachments": [], "final": bool(req.get("final")),
+        "currency_configuration": {"currency_iso_code": "USD"},
+        "attachments": [prostore.public(a) for a in req.get("attachments") or []], "final": bool(req.get("final")),
         "invoice_type": "progress", "move_materials_to_previous_work_completed": False,
         "previous_requisition_id": max(previous, key=lambda r: r["number"])["id"] if previous else None,
         "_lines": calc["lines"],
@@ -241,10 +242,15 @@ def create_requisition():
 @bp.patch("/rest/v1.0/requisitions/<int:req_id>")
 @bp.patch("/rest/v1.1/requisitions/<int:req_id>")
 def update_requisition(req_id: int):
-    body = json_body()
+    # Procore takes files as multipart/form-data: `requisition[field]` form fields and `attachments[]` files
+    files = request.files.getlist("attachments[]")
+    body = ({"requisition": {k[len("requisition["):-1]: v for k, v in request.form.items()
+                             if k.startswith("requisition[") and k.endswith("]")}} if request.files else json_body())
     req = in_project("requisitions", req_id, project_param(body), "Requisition")
     fields = pick(require_object(body, "requisition"), WRITABLE)
     _validate(fields, req, req["company_id"])
+    for file in files:
+        prostore.add(req["id"], file.filename or "attachment", file.mimetype, file.read())
     req = current().store.update("requisitions", req["id"], fields, actor=actor())
     return json_response(serialize_v11(req, with_items=True))
 

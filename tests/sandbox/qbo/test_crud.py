@@ -186,9 +186,16 @@ def test_job_moved_to_another_parent_moves_its_balance_with_jobs(qbo):
 def test_projects_and_sub_customers(qbo):
     project = qbo.create("Customer", {"DisplayName": "Warehouse Build", "IsProject": True,
                                       "ParentRef": {"value": "17"}})
-    assert project["IsProject"] is True and project["Job"] is True
+    # Intuit's API ignores IsProject (projects are made in QuickBooks' UI): a sub-customer Job at level 1
+    assert project["IsProject"] is False and project["Job"] is True
+    assert qbo.rows("SELECT * FROM Customer WHERE Id = '58'", "Customer")[0]["IsProject"] is True  # a UI project
     assert project["ParentRef"] == {"value": "17", "name": "Paulsen Medical Supplies"}
     assert project["FullyQualifiedName"] == "Paulsen Medical Supplies:Warehouse Build" and project["Level"] == 1
+    job = qbo.create("Customer", {"DisplayName": "Warehouse Build East Wing", "Job": True, "BillWithParent": True,
+                                  "ParentRef": {"value": project["Id"]}})  # a sub-customer of the project
+    assert job["Job"] is True and job["Level"] == 2 and job["IsProject"] is False
+    orphan = qbo.post("/customer", {"DisplayName": "Loose Job", "Job": True})  # a Job needs its parent
+    assert orphan.status_code == 400 and fault_of(orphan)["code"] == "2020"
 
 
 def test_upload_attaches_a_pdf(qbo):
@@ -211,6 +218,29 @@ def test_upload_attaches_a_pdf(qbo):
         "file_metadata_01": (None, meta.replace(bill["Id"], "999999"), "application/json"),
         "file_content_01": ("inv.pdf", pdf, "application/pdf")})
     assert bad.status_code == 200 and bad.json()["AttachableResponse"][0]["Fault"]["Error"][0]["code"] == "2500"
+
+
+def test_upload_refuses_unsupported_types_and_big_files_per_file(qbo):
+    bill = qbo.create("Bill", bill_body())
+    ref = {"AttachableRef": [{"EntityRef": {"type": "Bill", "value": bill["Id"]}}]}
+
+    def upload(name: str, data: bytes) -> dict:
+        r = qbo.http.post(qbo.api_base + "/upload", headers=qbo.headers(), files={
+            "file_metadata_01": (None, json.dumps({**ref, "FileName": name}), "application/json"),
+            "file_content_01": (name, data, "application/octet-stream")})
+        assert r.status_code == 200  # like QuickBooks, the refusal rides inside the 200 answer
+        return r.json()["AttachableResponse"][0]
+
+    exe = upload("setup.exe", b"MZ" + bytes(64))["Fault"]["Error"][0]
+    assert exe["code"] == "6030" and "setup.exe is not supported" in exe["Detail"]
+    assert "Attachable" in upload("photo.JPG", b"\xff\xd8" + bytes(64))
+    qbo.http.post(qbo.base + "/_sandbox/config", json={"upload_max_bytes": 1000})
+    try:
+        big = upload("scan.pdf", b"%PDF" + bytes(2000))["Fault"]["Error"][0]
+        assert big["code"] == "6050" and "at most 1000 bytes" in big["Detail"]
+        assert "Attachable" in upload("small.pdf", b"%PDF" + bytes(100))
+    finally:
+        qbo.http.post(qbo.base + "/_sandbox/config", json={"upload_max_bytes": None})
 
 
 def test_void_bill_payment_reopens_the_bill(qbo):
