@@ -56,8 +56,11 @@ def _patch(world, table: str, record_id: int | str, **fields) -> None:
 
 
 def _first_poll(world, job: str) -> None:
-    run_job(world.ctx, job)  # the full first read; from here each run reads only what changed
-    time.sleep(1.1)  # updated_at has whole seconds
+    """A poll whose cursor is a later second than every record's updated_at (whole seconds; the world was seeded
+    and changed just now); from here each run reads only what changed."""
+    time.sleep(1.1)
+    run_job(world.ctx, job)
+    time.sleep(1.1)
 
 
 @pytest.mark.parametrize("job", sorted(LISTS_PER_PROJECT))
