@@ -47,6 +47,8 @@ S_CONFIRM, S_TWO, S_DIGEST = "confirm_above_amount", "two_approver_threshold", "
 S_AUTOSEND, S_READY_POST = "autosend", "ready_post_time"
 S_REMIND, S_ESCALATE = "reminder_after_hours", "escalate_after_hours"
 S_JOB_COSTS = "job_cost_projects"  # the linked Procore projects whose job costs sync
+S_EVERY = "every:"  # + a sync job's name: its interval in minutes (the changes carry them as S_INTERVALS)
+S_INTERVALS = "sync_intervals"
 S_INPUT = "value"  # the action_id of every settings input (the block id names the setting)
 
 # --- events ---------------------------------------------------------------------------------------------
@@ -58,7 +60,10 @@ PICK_QBO_VENDOR = "pick_qbo_vendor"
 PICK_PROCORE_PROJECT = "pick_procore_project"
 PICK_QBO_PROJECT = "pick_qbo_project"
 PICK_ITEM = "pick_item"
-OPTIONS = (PICK_PROCORE_COMPANY, PICK_QBO_VENDOR, PICK_PROCORE_PROJECT, PICK_QBO_PROJECT, PICK_ITEM)
+PICK_LINKED_ITEM = "pick_linked_item"  # items with a QuickBooks twin (`/ledgerlink unlink <type>`)
+PICK_QBO_SUB_JOB = "pick_qbo_sub_job"  # `/ledgerlink import sub-job`
+OPTIONS = (PICK_PROCORE_COMPANY, PICK_QBO_VENDOR, PICK_PROCORE_PROJECT, PICK_QBO_PROJECT, PICK_ITEM, PICK_LINKED_ITEM,
+           PICK_QBO_SUB_JOB)
 # picking in the link modal updates it (dispatch_action); the send modal's item picker only submits
 ACTIONS = ACTIONS + (PICK_PROCORE_COMPANY, PICK_QBO_VENDOR, PICK_PROCORE_PROJECT, PICK_QBO_PROJECT)
 
@@ -89,6 +94,7 @@ VIEWS = VIEWS + (COST_CODES_VIEW,)
 CC_CODE_BLOCK, CC_TYPES_BLOCK, CC_SYNCED_BLOCK = "cc_code", "cc_types", "cc_synced"
 SEED_PICK_VIEW = "seed_pick_record"  # the record picker of a seed subcommand typed without its record
 SEED_PICK_BLOCK = "seed_pick"
+SEED_PICK_EXTRA = "seed_pick_extra:"  # + a name: a typed argument after the picked record (block and action id)
 VIEWS = VIEWS + (SEED_PICK_VIEW,)
 
 # --- out of office from App Home (issue 20): "Set out of office" opens a modal, "I'm back" ends it -------------

@@ -31,6 +31,7 @@ from blocks.text import bounded_lines, escape, link, truncate, when
 from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.errors import InvalidInput
 from core.domain.parsing import loads_bounded, strict_id
+from core.domain.settings import MAX_SYNC_MINUTES, MIN_SYNC_MINUTES
 from core.domain.workflow import MAX_REJECT_REASON, MIN_REJECT_REASON
 from core.money import money
 
@@ -160,6 +161,7 @@ class SettingsForm:
     escalate_after_hours: int = 48  # escalate once after M hours (0 = off)
     job_cost_choices: tuple[tuple[str, str], ...] = ()  # linked Procore projects: (id, name)
     job_cost_on: tuple[str, ...] = ()  # those with job-cost sync on
+    sync_every: tuple[tuple[str, str, int], ...] = ()  # scheduled sync jobs: (job, what it syncs, minutes)
 
 
 def _choices(pairs: list[tuple[str, str]]) -> list[Option]:
@@ -203,6 +205,7 @@ def settings_modal(form: SettingsForm) -> View:
                            action_id=ids.S_INPUT, placeholder="e.g. 100000",
                            initial_value=_plain(form.two_approver_threshold))),
             *_hours_inputs(form),
+            *_interval_inputs(form),
             *_job_cost_input(form),
             *_autosend_inputs(form),
         ]
@@ -226,6 +229,31 @@ def _hours_inputs(form: SettingsForm) -> list[Block]:
                 action_id=ids.S_INPUT, initial_value=str(value)))
             for block, label, value in ((ids.S_REMIND, "Remind approvers after (hours)", form.reminder_after_hours),
                                         (ids.S_ESCALATE, "Escalate after (hours)", form.escalate_after_hours))]
+
+
+def _interval_inputs(form: SettingsForm) -> list[Block]:
+    """How often each scheduled sync runs, in minutes (the paid sync has its own schedule above)."""
+    return [InputBlock(block_id=ids.S_EVERY + job, label=truncate(f"Sync every (min): {label}", 2000),
+                       hint=f"Whole minutes, {MIN_SYNC_MINUTES} to {MAX_SYNC_MINUTES}.",
+                       element=PlainTextInputElement(action_id=ids.S_INPUT, initial_value=str(minutes)))
+            for job, label, minutes in form.sync_every]
+
+
+def _intervals(values: dict[str, Any], errors: dict[str, str]) -> dict[str, int]:
+    """The interval inputs of the form (job → minutes); an unreadable or out-of-range one is a field error."""
+    out: dict[str, int] = {}
+    for block in values:
+        if not block.startswith(ids.S_EVERY):
+            continue
+        raw = ((_value(values, block) or {}).get("value") or "").strip()
+        if not raw:
+            continue  # emptied: unchanged
+        if not raw.isdigit() or not MIN_SYNC_MINUTES <= int(raw) <= MAX_SYNC_MINUTES:
+            errors[block] = (f"Enter whole minutes from {MIN_SYNC_MINUTES} to {MAX_SYNC_MINUTES} (a week), "
+                             "like 15.")
+            continue
+        out[block[len(ids.S_EVERY):]] = int(raw)
+    return out
 
 
 def _job_cost_input(form: SettingsForm) -> list[Block]:
@@ -328,6 +356,9 @@ def read_settings(values: dict[str, Any], *, admin: bool, approver: bool) -> tup
             hours = _hours(values, block, errors)
             if hours is not None:
                 changes[block] = hours
+        intervals = _intervals(values, errors)
+        if intervals:
+            changes[ids.S_INTERVALS] = intervals
     if approver and ids.S_DIGEST in values:
         chosen = (_value(values, ids.S_DIGEST) or {}).get("selected_options") or []
         changes["digest_opt_out"] = not any(o.get("value") == "on" for o in chosen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -19,6 +20,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -101,15 +103,47 @@ def projects_message(lists: Any) -> Message:
     return Message(text=summary, blocks=blocks[:50])
 
 
-def pick_modal(*, title: str, noun: str, action_id: str, submit: str, command: str, channel: str | None) -> View:
-    """A subcommand typed without its record: pick it (the record pickers' options), then the command runs with it
-    (`command`: its words before the record, kept in private_metadata)."""
-    meta = json.dumps({"command": command, "channel": channel}, separators=(",", ":"))
+@dataclass(frozen=True)
+class Extra:
+    """A typed argument after the picked record (e.g. the QuickBooks estimate id of `import prime-contract`)."""
+
+    block_id: str
+    label: str
+    hint: str
+    optional: bool = False
+
+
+def pick_modal(*, title: str, noun: str, action_id: str, submit: str, command: str, channel: str | None,
+               types: Sequence[str] = (), extras: Sequence[Extra] = ()) -> View:
+    """A subcommand typed without its record: pick it (the record pickers' options; `types` narrows an item
+    picker), type what follows it (`extras`), then the command runs with them (`command`: its words before the
+    record, kept in private_metadata)."""
+    meta = json.dumps({"command": command, "channel": channel, **({"types": list(types)} if types else {})},
+                      separators=(",", ":"))
+    blocks: list[InputBlock] = [InputBlock(
+        block_id=ids.SEED_PICK_BLOCK, label=noun[:1].upper() + noun[1:],
+        element=ExternalDataSelectElement(action_id=action_id, min_query_length=0,
+                                          placeholder="Open or type a name or id"))]
+    blocks += [InputBlock(block_id=ids.SEED_PICK_EXTRA + e.block_id, label=e.label[:2000], hint=e.hint[:2000],
+                          optional=e.optional, element=PlainTextInputElement(action_id=ids.SEED_PICK_EXTRA))
+               for e in extras]
     return View(type="modal", callback_id=ids.SEED_PICK_VIEW, title=title[:24], submit=submit[:24], close="Cancel",
-                private_metadata=meta, blocks=[
-                    InputBlock(block_id=ids.SEED_PICK_BLOCK, label=noun[:1].upper() + noun[1:],
-                               element=ExternalDataSelectElement(action_id=action_id, min_query_length=0,
-                                                                 placeholder="Open or type a name or id"))])
+                private_metadata=meta, blocks=blocks)
+
+
+def read_pick_extras(view: dict[str, Any]) -> tuple[list[str], str | None]:
+    """The typed arguments of a submitted pick modal, in order, as words; and the block of the last one (where a
+    refusal of them is shown)."""
+    values = (view.get("state") or {}).get("values") or {}
+    words, last = [], None
+    for block_id, inputs in (values.items() if isinstance(values, dict) else ()):
+        if not str(block_id).startswith(ids.SEED_PICK_EXTRA) or not isinstance(inputs, dict):
+            continue
+        last = block_id
+        raw = (inputs.get(ids.SEED_PICK_EXTRA) or {}).get("value") if isinstance(
+            inputs.get(ids.SEED_PICK_EXTRA), dict) else None
+        words += str(raw or "").split()
+    return words, last
 
 
 def read_pick(view: dict[str, Any]) -> tuple[list[str], str | None, str | None]:

@@ -46,7 +46,7 @@ from sqlmodel import Session, select
 from core.config import SettingsError
 from core.db import get_engine
 from core.db_outage import Backoff, is_outage
-from core.domain.settings import PaidSyncSchedule
+from core.domain.settings import SYNC_JOBS, PaidSyncSchedule
 from core.models import Connection, SyncRequest, Tenant, TenantSettings, utcnow
 from sync.jobs import base as jobs_base
 
@@ -55,12 +55,10 @@ logger = logging.getLogger(__name__)
 JOB_FUNC = "bot.scheduler:run_tenant_job"  # what the job store serialises
 CONFIG_ENV = "LEDGERLINK_SCHEDULER"  # JSON overrides of SchedulerConfig (tests use second-level intervals)
 
-#: sync job → seconds between runs; `paid` is absent: it follows TenantSettings.paid_sync_schedule. The Procore
-#: item jobs are the safety net under the webhook (incremental: cheap when nothing changed); `procore-webhook`
-#: checks and repairs the webhook itself.
-DEFAULT_INTERVALS: dict[str, float] = {"vendors": 3600, "projects": 3600, "cost-codes": 300, "job-costs": 7200,
-                                       "sub-invoices": 600, "owner-invoices": 600, "commitments": 900,
-                                       "prime-contracts": 1800, "budget": 3600, "procore-webhook": 6 * 3600}
+#: sync job → seconds between runs, unless the tenant chose otherwise (TenantSettings.sync_intervals, the settings
+#: modal); `paid` is absent: it follows TenantSettings.paid_sync_schedule. The Procore item jobs are the safety
+#: net under the webhook (incremental: cheap when nothing changed); `procore-webhook` checks and repairs it.
+DEFAULT_INTERVALS: dict[str, float] = {job: minutes * 60.0 for job, (_label, minutes) in SYNC_JOBS.items()}
 #: scheduler tasks that are not sync jobs (run by this module, not by sync.jobs)
 TASKS = ("digest", "weekly-digest", "reminders", "token-health", "ready-post")
 WEEKLY_DAY = "mon"  # the weekly digest (the chart of the week that ended) comes on Monday at the digest hour
@@ -190,8 +188,14 @@ def tenant_jobs(tenant: Tenant, settings: TenantSettings, registered: Iterable[s
     """The jobs one tenant should have right now (pure: from its settings and the registered sync jobs)."""
     registered = set(registered)
     tid = tenant.id or 0
-    specs = [JobSpec(tid, name, every=seconds, grace=max(60, int(seconds)))
-             for name, seconds in sorted(config.intervals.items()) if name in registered]
+    specs = []
+    for name, seconds in sorted(config.intervals.items()):
+        if name not in registered:
+            continue
+        chosen = (settings.sync_intervals or {}).get(name)
+        if chosen:  # the tenant's own interval, in minutes of the config's hour
+            seconds = chosen * config.hour / 60
+        specs.append(JobSpec(tid, name, every=seconds, grace=max(60, int(seconds))))
     for name in PAID_SCHEDULED:  # money going out (paid) and coming in (receipts) follow the paid-sync schedule
         if name not in registered or name in config.intervals:
             continue
@@ -232,14 +236,15 @@ def _clock(value: str | None) -> tuple[int, int] | None:
 
 
 # --- webhook and "sync now" requests ----------------------------------------------------------------------------
-#: (source, entity as the webhook names it, normalised) → the sync jobs that handle it, first registered wins
+#: (source, entity as the webhook names it, normalised) → the sync jobs that handle it (each registered one runs).
+#: Every resource of Ledgerlink's Procore webhook (sync.procore.subscription.RESOURCES) has a row; a test checks it.
 REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("qbo", "vendor"): ("vendors",),
     ("qbo", "customer"): ("projects",),
     ("qbo", "item"): ("cost-codes",),
     ("qbo", "billpayment"): ("paid",),
     ("qbo", "payment"): ("receipts",),
-    ("qbo", "bill"): ("paid", "job-costs"),
+    ("qbo", "bill"): ("paid",),
     ("qbo", "purchase"): ("job-costs",),
     ("qbo", "vendorcredit"): ("job-costs",),
     ("procore", "projects"): ("projects",),
@@ -247,9 +252,10 @@ REQUEST_JOBS: dict[tuple[str, str], tuple[str, ...]] = {
     ("procore", "standardcostcodes"): ("cost-codes",),
     ("procore", "costcodes"): ("cost-codes",),
     ("procore", "lineitemtypes"): ("cost-codes",),
-    ("procore", "budgetlineitems"): ("cost-codes",),
-    ("procore", "requisitions"): ("sub-invoices", "requisitions", "bills"),
-    ("procore", "paymentapplications"): ("owner-invoices", "payment-applications", "invoices"),
+    # the budget item (sync budget) and, on a budget-synced project, its QuickBooks items (sync cost-codes)
+    ("procore", "budgetlineitems"): ("budget", "cost-codes"),
+    ("procore", "requisitions"): ("sub-invoices",),
+    ("procore", "paymentapplications"): ("owner-invoices",),
     ("procore", "workordercontracts"): ("commitments",),
     ("procore", "purchaseordercontracts"): ("commitments",),
     ("procore", "primecontracts"): ("prime-contracts",),
@@ -268,7 +274,7 @@ def jobs_for_request(source: str, entity: str, registered: Iterable[str]) -> lis
     registered = set(registered)
     if entity in registered:
         return [entity]
-    return [j for j in REQUEST_JOBS.get((source, _norm(entity)), ()) if j in registered][:1]
+    return [j for j in REQUEST_JOBS.get((source, _norm(entity)), ()) if j in registered]
 
 
 def request_sync(tenant_id: int, job: str, *, engine: Engine | None = None, source: str = "slack") -> int:
@@ -479,7 +485,8 @@ class Scheduler:
                             "no tenant has that account" if tenant_id is None else "no sync job handles it yet")
                 settled["skipped"].append(row.id)  # type: ignore[arg-type]
                 continue
-            groups[(tenant_id, jobs[0])].append(row.id)  # type: ignore[index]
+            for job in jobs:  # the row is settled by the first of its runs to end
+                groups[(tenant_id, job)].append(row.id)  # type: ignore[index]
         for status, ids in settled.items():
             _settle(self.engine, ids, status)
         for (tenant_id, job), ids in groups.items():
@@ -489,7 +496,7 @@ class Scheduler:
                              id=f"request:{job_id(tenant_id, job)}:{ids[0]}", name=f"{job} for tenant {tenant_id} "
                              f"(requested {len(ids)}x)", jobstore="memory", replace_existing=True,
                              misfire_grace_time=None)
-        return sum(len(v) for v in groups.values())
+        return len({i for ids in groups.values() for i in ids})
 
     def _run_requested(self, tenant_id: int, job: str, ids: list[int]) -> None:
         try:

@@ -245,6 +245,8 @@ class TenantSettings(SQLModel, table=True):
     autosend: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     # the daily "ready to export" channel post (bot/services/ready_post.py): "HH:MM" in the tenant's time zone
     ready_post_time: str | None = Field(default=None, max_length=5)
+    # scheduled sync job → minutes between runs, only where the tenant changed it (core/domain/settings.py)
+    sync_intervals: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class ProjectSettings(SQLModel, table=True):

@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 SOURCES = {ids.PICK_PROCORE_COMPANY: pickers.PROCORE_COMPANY, ids.PICK_QBO_VENDOR: pickers.QBO_VENDOR_PICK,
            ids.PICK_PROCORE_PROJECT: pickers.PROCORE_PROJECT_PICK, ids.PICK_QBO_PROJECT: pickers.QBO_PROJECT_PICK,
-           ids.PICK_ITEM: pickers.ITEM}
+           ids.PICK_ITEM: pickers.ITEM, ids.PICK_LINKED_ITEM: pickers.LINKED_ITEM,
+           ids.PICK_QBO_SUB_JOB: pickers.QBO_SUB_JOB_PICK}
 
 
 def sent_sentence(item: Item) -> str:
@@ -176,6 +177,8 @@ def register(app: App) -> None:
     app.options(ids.PICK_PROCORE_PROJECT)(options)
     app.options(ids.PICK_QBO_PROJECT)(options)
     app.options(ids.PICK_ITEM)(options)
+    app.options(ids.PICK_LINKED_ITEM)(options)
+    app.options(ids.PICK_QBO_SUB_JOB)(options)
     picked_in_link_modal = guarded(handle_picked_in_link_modal)
     app.action(ids.PICK_PROCORE_COMPANY)(picked_in_link_modal)
     app.action(ids.PICK_QBO_VENDOR)(picked_in_link_modal)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from blocks import ids
 from blocks.cost_codes import read_cost_codes
-from blocks.review import read_pick
+from blocks.review import read_pick, read_pick_extras
 from bot.actions import add_record, common, cost_codes, duplicates
 from bot.services.runtime import of
 from handlers import commands
@@ -86,12 +86,18 @@ def handle_pick_submitted(ack: Ack, body: dict, view: dict, client: WebClient, c
     asks, in the channel it was typed in, as if the record had been typed)."""
     svc = services(context)
     words, channel, value = read_pick(view)
+    extra, extra_block = read_pick_extras(view)
     sub = commands.SUBS.get(words[0]) if words else None
     if value is None or sub is None:
         ack(response_action="errors", errors={ids.SEED_PICK_BLOCK: "Pick one from the list."})
         return
+    words += [value, *extra]
+    try:
+        parsed = sub.parse(words[1:])
+    except Usage as exc:  # what was typed after the pick: shown under it, the form stays open
+        ack(response_action="errors", errors={extra_block or ids.SEED_PICK_BLOCK: str(exc)[:2000]})
+        return
     ack()
-    words.append(value)
 
     def answer(text: str = "", blocks: Any = None, **_: Any) -> None:
         if channel:
@@ -100,7 +106,7 @@ def handle_pick_submitted(ack: Ack, body: dict, view: dict, client: WebClient, c
             tell(client, body, text)
     try:
         call = Call(svc, client, {**body, "text": shlex.join(words)}, answer, who(svc, client, body))  # type: ignore[arg-type]
-        result = sub.run(call, sub.parse(words[1:]))
+        result = sub.run(call, parsed)
     except Usage as exc:
         answer(text=str(exc))
         return

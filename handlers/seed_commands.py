@@ -11,12 +11,14 @@ from typing import Any
 from blocks import ids
 from blocks.cards import Message
 from blocks.cost_codes import cost_codes_modal
-from blocks.review import confirm_message, duplicates_message, pick_modal, projects_message
+from blocks.review import Extra, confirm_message, duplicates_message, pick_modal, projects_message
 from bot.actions import add_record, archive, cost_codes, duplicates, imports, job_cost_sync, project_lists, unlink
 from bot.actions import audit as audit_action
 from bot.actions.common import Confirm
 from bot.actions.refresh import SYNC
+from bot.services import lookup
 from core.domain.errors import InvalidInput
+from core.domain.states import ItemType
 from handlers.command_kit import Call, Usage, shown_report
 from handlers.progress import Progress, run_long
 
@@ -27,11 +29,13 @@ def _answer(call: Call, result: Confirm | str) -> Message | str:
     return result
 
 
-def _pick(call: Call, command: str, action_id: str, noun: str, title: str, submit: str) -> None:
-    """The subcommand was typed without its record: a modal picks it, then the command runs with it."""
+def _pick(call: Call, command: str, action_id: str, noun: str, title: str, submit: str, *,
+          types: tuple[str, ...] = (), extras: tuple[Extra, ...] = ()) -> None:
+    """The subcommand was typed without its record: a modal picks it (and takes what follows it), then the
+    command runs with them."""
     call.client.views_open(trigger_id=call.body["trigger_id"], view=pick_modal(
         title=title, noun=noun, action_id=action_id, submit=submit, command=command,
-        channel=call.body.get("channel_id")))
+        channel=call.body.get("channel_id"), types=types, extras=extras))
 
 
 def _need(args: list[str], count: int, what: str) -> None:
@@ -44,16 +48,20 @@ def _unlink_args(args: list[str]) -> tuple[str, str]:
     _need(args, 1, f"Say what to unlink: {', '.join(unlink.TYPES)}")
     if args[0].lower() not in unlink.TYPES:
         raise Usage(f"'{args[0]}' can't be unlinked; choose {', '.join(unlink.TYPES)}")
-    if len(args) == 1 and args[0].lower() == "company":
-        return "company", None  # the company picker
-    _need(args, 2, f"Say which {args[0].lower()}: its Procore id or name")
+    if len(args) == 1:
+        return args[0].lower(), None  # the picker
     return args[0].lower(), " ".join(args[1:])
 
 
 def _sub_unlink(call: Call, parsed: tuple[str, str | None]) -> Message | str | None:
-    if parsed[1] is None:
+    word, ref = parsed
+    if ref is None and word == "company":
         return _pick(call, "unlink company", ids.PICK_PROCORE_COMPANY, "Procore company", "Unlink a company",
                      "Next")
+    if ref is None:  # items QuickBooks has, of that type
+        kind = ItemType(lookup.item_type(word))
+        return _pick(call, f"unlink {word}", ids.PICK_LINKED_ITEM, f"{kind.label} in QuickBooks",
+                     f"Unlink {kind.label.lower()}", "Next", types=(kind.value,))
     return _answer(call, unlink.unlink(call.svc, call.me, parsed[0], parsed[1], confirmed=call.confirmed))
 
 
@@ -122,6 +130,8 @@ def _import_args(args: list[str]) -> tuple[str, list[str]]:
     if kind not in imports.KINDS:
         raise Usage(f"'{args[0]}' can't be imported; choose {', '.join(imports.KINDS)}")
     rest = args[1:]
+    if not rest:
+        return kind, rest  # the picker
     if kind == "sub-job" and len(rest) not in (1, 2):
         raise Usage("Say the QuickBooks sub job (id or name), and optionally its code")
     if kind == "prime-contract" and len(rest) != 2:
@@ -136,8 +146,24 @@ def _import_args(args: list[str]) -> tuple[str, list[str]]:
     return kind, rest
 
 
-def _sub_import(call: Call, parsed: tuple[str, list[str]]) -> str:
+#: what `import <kind>` typed alone asks for: the record picked first, then what is typed after it
+_IMPORT_PICKS = {
+    "sub-job": (ids.PICK_QBO_SUB_JOB, "QuickBooks sub job", "Import a sub job",
+                (Extra("code", "Its code in Procore", "Empty: QuickBooks' own.", optional=True),)),
+    "prime-contract": (ids.PICK_PROCORE_PROJECT, "Procore project", "Import a prime contract",
+                       (Extra("estimate", "QuickBooks estimate id", "The estimate that becomes the prime contract."),)),
+    "budget": (ids.PICK_PROCORE_PROJECT, "Procore project", "Import a budget",
+               (Extra("budget", "QuickBooks budget id", "The budget whose amounts become Procore budget lines."),
+                Extra("accounts", "Where each account goes",
+                      "`<account id>=<cost code id>:<cost type id>`, separated by spaces."))),
+}
+
+
+def _sub_import(call: Call, parsed: tuple[str, list[str]]) -> str | None:
     kind, rest = parsed
+    if not rest:
+        action, noun, title, extras = _IMPORT_PICKS[kind]
+        return _pick(call, f"import {kind}", action, noun, title, "Import", extras=extras)
     if kind == "sub-job":
         return imports.import_sub_job(call.svc, call.me, rest[0], rest[1] if len(rest) > 1 else None)
     if kind == "prime-contract":
@@ -232,8 +258,8 @@ def _user_by_name(call: Call, ref: str) -> str | None:
 
 # --- the table rows: (name, usage, summary, parse, run, mode, who, examples) ------------------------------------------
 ENTRIES: list[tuple[Any, ...]] = [
-    ("unlink", "unlink company|commitment|cco|pcco|invoice|owner-invoice <Procore id or name>",
-     "forget a synced record's QuickBooks twin (it stays in QuickBooks; asks first; `unlink company`: pick it)",
+    ("unlink", "unlink company|commitment|cco|pcco|invoice|owner-invoice [<Procore id or name>]",
+     "forget a synced record's QuickBooks twin (it stays in QuickBooks; asks first; without the record: pick it)",
      _unlink_args, _sub_unlink,
      "later", "admins", ("unlink company \"ACME Concrete\"", "unlink invoice INV-55")),
     ("archive", "archive company [<QuickBooks id or name>]", "hide a QuickBooks vendor nobody uses (asks first)",
@@ -248,7 +274,8 @@ ENTRIES: list[tuple[Any, ...]] = [
      ("add company \"Zeta Paving\"", "add project \"Main St Retail\" MSR-1")),
     ("projects", "projects", "projects Ready to import / Ready to update, and why a Procore project is missing",
      _no_args, _sub_projects, "later", "Read only and up", ()),
-    ("import", "import sub-job|budget|prime-contract …", "bring a QuickBooks sub job, budget or estimate into Procore",
+    ("import", "import sub-job|budget|prime-contract […]", "bring a QuickBooks sub job, budget or estimate into "
+     "Procore (with the kind alone: pick the record in a form)",
      _import_args, _sub_import, "later", "Standard and up; admins for sub jobs",
      ("import sub-job \"Riverside Clinic: Phase 2\"", "import prime-contract 1001 145",
       "import budget 1001 7 80=562:12")),

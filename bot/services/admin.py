@@ -20,7 +20,14 @@ from core.domain.autosend import CHOICES as AUTOSEND_CHOICES
 from core.domain.autosend import enabled_types, with_types
 from core.domain.errors import InvalidInput, PermissionDenied
 from core.domain.permissions import Actor, Level, Perm, allowed, check
-from core.domain.settings import DirectExports, PaidSyncSchedule, tenant_settings
+from core.domain.settings import (
+    SYNC_JOBS,
+    DirectExports,
+    PaidSyncSchedule,
+    stored_sync_intervals,
+    sync_minutes,
+    tenant_settings,
+)
 from core.models import ExternalLink, ProjectSettings, RemoteRecord, Tenant, User, utcnow
 from sync.services import schedule
 
@@ -101,7 +108,9 @@ def settings_form(engine: Engine, actor: Actor, tenant_id: int) -> SettingsForm:
                             reminder_after_hours=st.reminder_after_hours,
                             escalate_after_hours=st.escalate_after_hours,
                             job_cost_choices=_linked_projects(s, tenant_id) if is_admin else (),
-                            job_cost_on=tuple(str(p) for p in schedule.job_cost_projects(engine, tenant_id)))
+                            job_cost_on=tuple(str(p) for p in schedule.job_cost_projects(engine, tenant_id)),
+                            sync_every=tuple((job, label, sync_minutes(st.sync_intervals, job))
+                                             for job, (label, _default) in SYNC_JOBS.items()) if is_admin else ())
 
 
 def _linked_projects(s: Session, tenant_id: int) -> tuple[tuple[str, str], ...]:
@@ -134,7 +143,8 @@ _TENANT_FIELDS = {"direct_exports": Perm.ENABLE_DIRECT_EXPORTS, "paid_sync_sched
                   "two_approver_threshold": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "autosend": Perm.CONFIGURE_ADVANCED_SETTINGS, "ready_post_time": Perm.CONFIGURE_ADVANCED_SETTINGS,
                   "reminder_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS,
-                  "escalate_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS}
+                  "escalate_after_hours": Perm.CONFIGURE_ADVANCED_SETTINGS,
+                  "sync_intervals": Perm.CONFIGURE_SYNC_SCHEDULE}
 
 
 def save_settings(engine: Engine, actor: Actor, tenant_id: int, changes: dict[str, Any]) -> list[str]:
@@ -184,6 +194,8 @@ def _stored(name: str, value: Any, st: Any) -> Any:
         PaidSyncSchedule(value)
     elif name in ("approvers_channel", "notify_channel") and value is not None and len(str(value)) > 80:
         raise InvalidInput("A channel name has at most 80 characters; pick the channel from the list.")
+    elif name == "sync_intervals":
+        return stored_sync_intervals(st.sync_intervals, value)
     elif name == "autosend":
         unknown = set(value) - {kind.value for kind, *_ in AUTOSEND_CHOICES}
         if unknown:

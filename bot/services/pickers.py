@@ -32,10 +32,12 @@ from sync.services import companies
 
 PROCORE_COMPANY, QBO_VENDOR_PICK, PROCORE_PROJECT_PICK, QBO_PROJECT_PICK, ITEM = (
     "procore_company", "qbo_vendor", "procore_project", "qbo_project", "item")
-QBO_SUB_JOB_PICK = "qbo_sub_job"  # no picker element: `/ledgerlink import sub-job <name>` resolves names
+QBO_SUB_JOB_PICK = "qbo_sub_job"  # `/ledgerlink import sub-job`: its picker, and the names it resolves
+LINKED_ITEM = "linked_item"  # items with a QuickBooks twin, picked as `#<item id>` (`/ledgerlink unlink <type>`)
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 LIKELY = 5
 SENDABLE = (ItemState.READY_TO_EXPORT.value, ItemState.REJECTED.value)  # what `send` (or resend) accepts
+LINKED = (ItemState.SYNCED.value, ItemState.PAID.value)  # items QuickBooks has: what `unlink` accepts
 PROJECT_NAME_CUTOFF = 85.0  # names this close make a QuickBooks project a likely twin
 
 
@@ -138,7 +140,7 @@ LOADERS: dict[str, Callable[..., list[Choice]]] = {
 }
 NOUNS = {PROCORE_COMPANY: "Procore company", QBO_VENDOR_PICK: "QuickBooks vendor",
          PROCORE_PROJECT_PICK: "Procore project", QBO_PROJECT_PICK: "QuickBooks project", ITEM: "item",
-         QBO_SUB_JOB_PICK: "QuickBooks sub job"}
+         QBO_SUB_JOB_PICK: "QuickBooks sub job", LINKED_ITEM: "item"}
 ALL_LABELS = {QBO_VENDOR_PICK: "All QuickBooks vendors", QBO_PROJECT_PICK: "All QuickBooks projects"}
 
 
@@ -199,6 +201,9 @@ def options(engine: Engine, me: Identity, source: str, query: str, *, chosen: st
     with Session(engine) as s:
         if source == ITEM:
             choices = items(s, me.tenant_id, types=item_types)
+        elif source == LINKED_ITEM:  # `#<id>`: how the unlink command names an item exactly
+            choices = [Choice(f"#{c.value}", c.label, c.keys, c.name)
+                       for c in items(s, me.tenant_id, types=item_types, states=LINKED)]
         else:
             choices = LOADERS[source](s, me.tenant_id)
     ranked = [r.choice for r in rank(query, choices, limit=None)]

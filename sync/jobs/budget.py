@@ -11,15 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
-
 from core.domain.states import ItemType
-from core.models import ExternalLink
 from core.money import money
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
-from sync.jobs.cost_codes import PROJECT_LINK, full_codes, project_label
+from sync.jobs.cost_codes import full_codes, project_label
+from sync.jobs.linked_projects import changed_projects
 from sync.mappers.money import cents
 from sync.procore.records import BudgetLineItem, CostCode, LineItemType, Project
 
@@ -55,29 +53,24 @@ class BudgetJob:
     description = "Each QBO-linked project's Procore budget as an item to send for acceptance (→ its QBO items)"
 
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        """Incremental: a project whose budget lines did not change since the last run costs one filtered list
+        (a deleted line shows at the next full read, linked_projects.FULL_EVERY)."""
         report = JobReport(self.name, dry_run=dry_run)
-        with ctx.session() as s:
-            links = {int(lk.procore_id): lk.qbo_id for lk in s.exec(select(ExternalLink).where(
-                ExternalLink.tenant_id == ctx.tenant_id, ExternalLink.entity_type == PROJECT_LINK))
-                if lk.procore_id.isdigit()}
-        if not links:
-            return report
-        types = list(ctx.procore.list_line_item_types())
-        erp_standard: set[int] = set()
-        for lst in ctx.procore.list_standard_cost_code_lists():
-            codes = list(ctx.procore.list_standard_cost_codes(standard_cost_code_list_id=lst.id))
-            erp_standard |= {c.id for c in codes if lst.raw.get("is_erp_list") or c.origin_id}
-        for project_id, customer_id in sorted(links.items()):
-            project = ctx.procore.get_project(project_id=project_id)
+        shared = _CompanyLists(ctx)
+        for project, customer_id, changed in changed_projects(ctx, report, dry_run=dry_run):
+            project_id = project.id
+            if changed is not None and next(iter(ctx.procore.list_budget_line_items(
+                    project_id=project_id, filters=changed)), None) is None:
+                continue  # no budget line changed since the last run
             lines = list(ctx.procore.list_budget_line_items(project_id=project_id))
             codes = list(ctx.procore.list_cost_codes(project_id=project_id))
-            snap = budget_snapshot(project, customer_id, codes, lines, types, erp_standard)
             title = f"Budget {project_label(project)}"
+            if not lines:
+                report.add("skip", "budget", title, "no budget lines yet")
+                continue
+            snap = budget_snapshot(project, customer_id, codes, lines, shared.types(), shared.erp_standard())
             with ctx.session() as s:
                 existing = find_item(s, ctx.tenant_id, ItemType.BUDGET.value, project_id)
-                if not lines:
-                    report.add("skip", "budget", title, "no budget lines yet")
-                    continue
                 if dry_run:
                     action = "create" if existing is None else ("update" if existing.detail != snap else "")
                     if action:
@@ -94,3 +87,25 @@ class BudgetJob:
                 report.add("flag", "budget item", title, "changed in Procore while with accounting or synced; "
                            "the change will not reach QuickBooks unless it is retrieved or rejected and resent")
         return report
+
+
+class _CompanyLists:
+    """The company-wide lists a budget snapshot needs, read once per run and only if a budget changed."""
+
+    def __init__(self, ctx: TenantContext) -> None:
+        self.ctx = ctx
+        self._types: list[LineItemType] | None = None
+        self._erp: set[int] | None = None
+
+    def types(self) -> list[LineItemType]:
+        if self._types is None:
+            self._types = list(self.ctx.procore.list_line_item_types())
+        return self._types
+
+    def erp_standard(self) -> set[int]:
+        if self._erp is None:
+            self._erp = set()
+            for lst in self.ctx.procore.list_standard_cost_code_lists():
+                codes = list(self.ctx.procore.list_standard_cost_codes(standard_cost_code_list_id=lst.id))
+                self._erp |= {c.id for c in codes if lst.raw.get("is_erp_list") or c.origin_id}
+        return self._erp

@@ -9,18 +9,17 @@ https://developers.procore.com/reference/rest/prime-contracts, …/commitment-ch
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
-
 from core.domain.states import ItemType
-from core.models import ExternalLink
 from core.money import money
 from sync.autosend import note_change
 from sync.context import TenantContext
 from sync.items import find_item, upsert_item
 from sync.jobs.base import JobReport, register
+from sync.jobs.linked_projects import changed_projects
 from sync.mappers.commitments import (
     EXPORTABLE_COMMITMENT_STATUSES,
     KIND_LABELS,
@@ -64,13 +63,6 @@ def change_order_snapshot(co: ChangeOrder, facts: dict[str, Any], *, kind: str, 
             "status": co.status, "lines": lines, "total": str(total), "parent": parent, **facts}
 
 
-def linked_projects(ctx: TenantContext) -> dict[int, str]:
-    with ctx.session() as s:
-        return {int(lk.procore_id): lk.qbo_id for lk in s.exec(select(ExternalLink).where(
-            ExternalLink.tenant_id == ctx.tenant_id, ExternalLink.entity_type == PROJECT_LINK))
-            if lk.procore_id.isdigit()}
-
-
 def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id: str, title: str,
            snapshot: dict[str, Any], project_id: int, dry_run: bool, changed_at: str | None = None) -> None:
     """Create or refresh one item from its snapshot (locked items only get flagged) and report it. A move into
@@ -98,6 +90,16 @@ def ingest(ctx: TenantContext, report: JobReport, *, item_type: str, procore_id:
                    "change reaches QuickBooks only if it is retrieved or rejected and resent")
 
 
+def known_parent(ctx: TenantContext, item_type: str, procore_id: str,
+                 approved: Collection[str]) -> dict[str, Any] | None:
+    """The snapshot of a change order's contract from its item, when this (incremental) run did not read the
+    contract: it did not change since it was last ingested. None if it is not an approved contract we know."""
+    with ctx.session() as s:
+        item = find_item(s, ctx.tenant_id, item_type, procore_id)
+        detail = dict(item.detail or {}) if item is not None else {}
+    return detail if detail.get("status") in approved else None
+
+
 def commitment_title(c: Commitment | dict[str, Any]) -> str:
     get = c.get if isinstance(c, dict) else (lambda k: getattr(c, k))
     label = KIND_LABELS.get(get("kind") or "", "commitment").capitalize()
@@ -112,16 +114,16 @@ class CommitmentsJob:
                    "acceptance (→ QBO purchase orders and their amendments)")
 
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        """Incremental: only the commitments and change orders updated since the last run are read in full."""
         report = JobReport(self.name, dry_run=dry_run)
-        for project_id, customer_id in sorted(linked_projects(ctx).items()):
-            project = ctx.procore.get_project(project_id=project_id)
-            facts = project_facts(project, customer_id)
+        for project, customer_id, changed in changed_projects(ctx, report, dry_run=dry_run):
+            project_id, facts = project.id, project_facts(project, customer_id)
             commitments: dict[int, dict[str, Any]] = {}
             for lister, getter, kind in (
                     (ctx.procore.list_work_order_contracts, ctx.procore.get_work_order_contract, WORK_ORDER),
                     (ctx.procore.list_purchase_order_contracts, ctx.procore.get_purchase_order_contract,
                      PURCHASE_ORDER)):
-                for compact in lister(project_id=project_id):
+                for compact in lister(project_id=project_id, filters=changed):
                     if (compact.status or "") not in EXPORTABLE_COMMITMENT_STATUSES:
                         report.add("skip", KIND_LABELS[kind], commitment_title(compact),
                                    f"'{compact.status}' in Procore; only approved commitments are exported")
@@ -132,13 +134,15 @@ class CommitmentsJob:
                     ingest(ctx, report, item_type=ItemType.COMMITMENT.value, procore_id=str(full.id),
                            title=commitment_title(full), snapshot=snap, project_id=project_id, dry_run=dry_run,
                            changed_at=full.raw.get("updated_at"))
-            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="commitment")):
+            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="commitment",
+                                                               filters=changed)):
                 label = f"Change order {compact.number or compact.id} {compact.title or ''}".strip()
                 if not compact.approved:
                     report.add("skip", "commitment change order", label,
                                f"'{compact.status}' in Procore; only approved change orders amend QuickBooks")
                     continue
-                parent = commitments.get(compact.contract_id or -1)
+                parent = commitments.get(compact.contract_id or -1) or known_parent(
+                    ctx, ItemType.COMMITMENT.value, str(compact.contract_id), EXPORTABLE_COMMITMENT_STATUSES)
                 if parent is None:
                     report.add("skip", "commitment change order", label, "its commitment is not an approved "
                                "commitment on this project")

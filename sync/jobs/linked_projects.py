@@ -1,16 +1,16 @@
-"""The loop the invoice jobs share: every Procore project linked to a QBO project, the records changed in it since
-the job's cursor (Procore's `filters[updated_at]` range), each ingested in its own transaction.
+"""The loop the Procore item polls share (invoices, commitments, prime contracts, budgets): every Procore project
+linked to a QBO project, the records changed in it since the job's cursor (Procore's `filters[updated_at]` range).
 
 Incremental: the cursor (`sync_cursors.cursor`, ISO time of the last successful run's start) narrows each list to
 what changed since, less `OVERLAP` for clock skew between Procore and us; a project linked since the last run
 (not in the last run's `linked_projects`) is read in full once. A run that fails keeps the old cursor, so the
 next one reads the same window again (ingesting is idempotent). Cheap when nothing changed: one list of projects
-and one filtered list per linked project.
+and one filtered list per linked project and record kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,27 +71,41 @@ class Window:
             s.commit()
 
 
+def changed_projects(ctx: TenantContext, report: JobReport, *, dry_run: bool, what: str | None = None
+                     ) -> Iterator[tuple[Project, str, Mapping[str, str] | None]]:
+    """Each Procore project linked to a QBO project with its QBO customer id and its `filters[updated_at]` range
+    (None: read it in full). Projects without a QBO link are reported with the fix when `what` names what they
+    hold that would be exported (the invoice jobs); the other jobs pass them by silently. Once the caller has been
+    through every project, the run's stats are set and (not on a dry run) the cursor moves; a run that raised
+    midway keeps the old cursor."""
+    window, linked = Window(ctx, report.job), []
+    for project in ctx.procore.list_projects():
+        with ctx.session() as s:
+            link = binder.to_external(s, ctx.tenant_id, "project", project.id)
+            customer_id = link.qbo_id if link is not None else None
+        if customer_id is None and what:
+            report.add("skip", "Procore project", f"{project.name} ({project.id})",
+                       f"not linked to a QuickBooks project: link it to export its {what}")
+        if customer_id is None:
+            continue
+        linked.append(project.id)
+        yield project, customer_id, window.filters(project.id)
+    report.stats[LINKED], report.stats[FULL_AT] = linked, window.full_at
+    if not dry_run:
+        window.advance()
+
+
 def ingest_linked_projects(ctx: TenantContext, report: JobReport, *, what: str, dry_run: bool,
                            records: Callable[[Project, Mapping[str, str] | None], Iterable[Any]],
                            ingest: Callable[[Session, Project, Any, JobReport], Any]) -> int:
     """Ingest each changed record of each linked project in its own transaction (none on a dry run); projects
     without a QBO link are reported with the fix. Returns how many records were seen."""
-    seen, window, linked = 0, Window(ctx, report.job), []
-    for project in ctx.procore.list_projects():
-        with ctx.session() as s:
-            is_linked = binder.to_external(s, ctx.tenant_id, "project", project.id) is not None
-        if not is_linked:
-            report.add("skip", "Procore project", f"{project.name} ({project.id})",
-                       f"not linked to a QuickBooks project: link it to export its {what}")
-            continue
-        linked.append(project.id)
-        for record in records(project, window.filters(project.id)):
+    seen = 0
+    for project, _customer, changed in changed_projects(ctx, report, what=what, dry_run=dry_run):
+        for record in records(project, changed):
             seen += 1
             with ctx.session() as s:
                 ingest(s, project, record, report)
                 if not dry_run:
                     s.commit()
-    report.stats[LINKED], report.stats[FULL_AT] = linked, window.full_at
-    if not dry_run:
-        window.advance()
     return seen

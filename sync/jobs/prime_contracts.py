@@ -12,12 +12,8 @@ from decimal import Decimal
 
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, register
-from sync.jobs.commitments import (
-    change_order_snapshot,
-    ingest,
-    linked_projects,
-    project_facts,
-)
+from sync.jobs.commitments import change_order_snapshot, ingest, known_parent, project_facts
+from sync.jobs.linked_projects import changed_projects
 from sync.mappers.commitments import EXPORTABLE_PRIME_STATUSES
 from sync.mappers.money import cents
 
@@ -35,12 +31,12 @@ class PrimeContractsJob:
                    "send for acceptance (→ a QBO estimate per project and its amendments)")
 
     def run(self, ctx: TenantContext, *, dry_run: bool = False) -> JobReport:
+        """Incremental: only the prime contracts and change orders updated since the last run are read in full."""
         report = JobReport(self.name, dry_run=dry_run)
-        for project_id, customer_id in sorted(linked_projects(ctx).items()):
-            project = ctx.procore.get_project(project_id=project_id)
-            facts = project_facts(project, customer_id)
+        for project, customer_id, changed in changed_projects(ctx, report, dry_run=dry_run):
+            project_id, facts = project.id, project_facts(project, customer_id)
             primes = {}
-            for compact in list(ctx.procore.list_prime_contracts(project_id=project_id)):
+            for compact in list(ctx.procore.list_prime_contracts(project_id=project_id, filters=changed)):
                 title = f"Prime contract {compact.number or compact.id} {compact.title or ''}".strip()
                 if (compact.status or "") not in EXPORTABLE_PRIME_STATUSES:
                     report.add("skip", "prime contract", title,
@@ -55,13 +51,15 @@ class PrimeContractsJob:
                 ingest(ctx, report, item_type=PCCO, procore_id=prime_contract_item_id(full.id),
                        title=title + (f" — {full.owner}" if full.owner else ""), snapshot=snap,
                        project_id=project_id, dry_run=dry_run)
-            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="prime")):
+            for compact in list(ctx.procore.list_change_orders(project_id=project_id, kind="prime",
+                                                               filters=changed)):
                 label = f"Prime change order {compact.number or compact.id} {compact.title or ''}".strip()
                 if not compact.approved:
                     report.add("skip", "prime contract change order", label,
                                f"'{compact.status}' in Procore; only approved change orders amend QuickBooks")
                     continue
-                parent = primes.get(compact.contract_id or -1)
+                parent = primes.get(compact.contract_id or -1) or known_parent(
+                    ctx, PCCO, prime_contract_item_id(compact.contract_id or -1), EXPORTABLE_PRIME_STATUSES)
                 if parent is None:
                     report.add("skip", "prime contract change order", label,
                                "its prime contract is not an approved prime contract on this project")

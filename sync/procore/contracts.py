@@ -41,20 +41,23 @@ def _change_order_kind(kind: str) -> str:
 
 class ContractCalls(ProcoreCore):
     # -- commitments -------------------------------------------------------------------------------------
-    def list_work_order_contracts(self, *, project_id: int, per_page: int | None = None) -> Listing[Commitment]:
-        """Subcontracts of a project."""
+    def list_work_order_contracts(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
+                                  per_page: int | None = None) -> Listing[Commitment]:
+        """Subcontracts of a project (`filters`: e.g. `{"updated_at": "<from>...<to>"}`)."""
         return self._list(f"{V1}/work_order_contracts", _commitment_parser(WORK_ORDER),
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_work_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
         body = self._call("GET", f"{V1}/work_order_contracts/{contract_id}", params={"project_id": project_id})
         return self._one(_commitment_parser(WORK_ORDER), body, f"work order contract {contract_id}",
                          project_id=project_id)
 
-    def list_purchase_order_contracts(self, *, project_id: int,
+    def list_purchase_order_contracts(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
                                       per_page: int | None = None) -> Listing[Commitment]:
         return self._list(f"{V1}/purchase_order_contracts", _commitment_parser(PURCHASE_ORDER),
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def get_purchase_order_contract(self, *, project_id: int, contract_id: int) -> Commitment:
         body = self._call("GET", f"{V1}/purchase_order_contracts/{contract_id}", params={"project_id": project_id})
@@ -80,10 +83,12 @@ class ContractCalls(ProcoreCore):
         return self._one(PrimeContract.from_api, body, "created prime contract", project_id=project_id)
 
     def list_change_orders(self, *, project_id: int, kind: str, status: str | None = None,
-                           contract_id: int | None = None, per_page: int | None = None) -> Listing[ChangeOrder]:
+                           contract_id: int | None = None, filters: Mapping[str, Any] | None = None,
+                           per_page: int | None = None) -> Listing[ChangeOrder]:
         """`kind` "commitment" or "prime": `GET /rest/v1.0/projects/{id}/{kind}_change_orders` (no lines)."""
         return self._list(f"{V1}/projects/{project_id}/{_change_order_kind(kind)}_change_orders",
-                          ChangeOrder.from_api, params=filter_params({"status": status, "contract_id": contract_id}),
+                          ChangeOrder.from_api,
+                          params=filter_params({**(filters or {}), "status": status, "contract_id": contract_id}),
                           per_page=per_page, project_id=project_id)
 
     def get_change_order(self, *, project_id: int, kind: str, change_order_id: int) -> ChangeOrder:

@@ -49,9 +49,11 @@ class CostCalls(ProcoreCore):
         return self._list(f"{V1}/line_item_types", LineItemType.from_api,
                           params={"company_id": self.company_id}, per_page=per_page)
 
-    def list_budget_line_items(self, *, project_id: int, per_page: int | None = None) -> Listing[BudgetLineItem]:
+    def list_budget_line_items(self, *, project_id: int, filters: Mapping[str, Any] | None = None,
+                               per_page: int | None = None) -> Listing[BudgetLineItem]:
         return self._list(f"{V1}/budget_line_items", BudgetLineItem.from_api,
-                          params={"project_id": project_id}, per_page=per_page, project_id=project_id)
+                          params={"project_id": project_id, **filter_params(filters)}, per_page=per_page,
+                          project_id=project_id)
 
     def create_budget_line_item(self, *, project_id: int, budget_line_item: Mapping[str, Any]) -> BudgetLineItem:
         """Add a budget line (`cost_code_id`, `line_item_type_id`, `original_budget_amount`, `origin_id`, …)."""

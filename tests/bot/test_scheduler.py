@@ -25,6 +25,7 @@ from core.models import SyncCursor, SyncRequest, Tenant, TenantSettings
 from sync.context import TenantContext
 from sync.jobs import base as jobs_base
 from sync.jobs.base import JobReport
+from sync.procore import subscription
 from tests.support.factories import World
 
 SYNC_JOBS = ("vendors", "projects", "cost-codes", "job-costs", "paid")
@@ -141,8 +142,16 @@ def test_webhook_entities_map_to_the_jobs_that_have_landed():
     assert jobs_for_request("qbo", "BillPayment", SYNC_JOBS) == ["paid"]
     assert jobs_for_request("procore", "Company Vendors", SYNC_JOBS) == ["vendors"]
     assert jobs_for_request("procore", "Requisitions", SYNC_JOBS) == []  # no job for it yet
-    assert jobs_for_request("procore", "Requisitions", {"bills"}) == ["bills"]
+    assert jobs_for_request("procore", "Requisitions", {"sub-invoices"}) == ["sub-invoices"]
+    assert jobs_for_request("procore", "Budget Line Items", {"budget", "cost-codes"}) == ["budget", "cost-codes"]
     assert jobs_for_request("slack", "cost-codes", SYNC_JOBS) == ["cost-codes"]  # "sync now" names the job
+
+
+def test_every_resource_of_the_procore_webhook_runs_a_registered_job():
+    registered = set(jobs_base.load_jobs())
+    missing = [r for r in subscription.RESOURCES if not jobs_for_request("procore", r, registered)]
+    assert missing == []
+    assert jobs_for_request("procore", "Budget Line Items", registered) == ["budget", "cost-codes"]
 
 
 # --- the scheduler on the database --------------------------------------------------------------------------------

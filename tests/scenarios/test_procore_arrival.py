@@ -150,8 +150,9 @@ def test_without_webhooks_the_poll_brings_it_within_one_interval(world, slack, r
 
 def test_a_poll_with_nothing_changed_is_cheap(world, monkeypatch):
     monkeypatch.setattr(linked_projects, "OVERLAP", linked_projects.timedelta(0))  # one clock: no skew to cover
+    time.sleep(1.1)  # updated_at has whole seconds: the cursor's second must come after the records' (seeded now)
     run_job(world.ctx, "sub-invoices")
-    time.sleep(1.1)  # updated_at has whole seconds
+    time.sleep(1.1)
     httpx.post(f"{world.sandboxes.procore_url}/_sandbox/requests/reset").raise_for_status()
     report = run_job(world.ctx, "sub-invoices")
     counts = world.sandboxes.procore_requests()["counts"]

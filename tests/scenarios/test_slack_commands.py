@@ -60,7 +60,6 @@ BAD = [
     # the seed's actions (handlers/seed_commands.py)
     ("unlink", "Say what to unlink: company, commitment"),
     ("unlink budget 12", "'budget' can't be unlinked"),
-    ("unlink invoice", "Say which invoice"),
     ("archive vendor 42", "Only companies (QuickBooks vendors) are archived"),
     ("duplicates now", "isn't needed here"),
     ("add", "Say what to add: company or project"),

@@ -26,13 +26,18 @@ def linked(project_world, slack_for):  # noqa: F811  # the imported fixture
     return w, slack_for(w, hooks=None, operations=None, context_for=lambda _tenant: w.ctx)
 
 
+def accepted_estimate(w, number: str, description: str, amount: Decimal) -> dict:
+    """A QuickBooks estimate of the project, accepted, with one line."""
+    return w.ctx.qbo.create(entity="Estimate", body={
+        "CustomerRef": {"value": CUSTOMER}, "TxnStatus": "Accepted", "DocNumber": number,
+        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": amount, "Description": description,
+                  "SalesItemLineDetail": {"ItemRef": {"value": _concrete_item_id(w)}, "Qty": 1,
+                                          "UnitPrice": amount}}]})
+
+
 def test_import_prime_contract_and_budget_from_quickbooks(linked):
     w, slack = linked
-    estimate = w.ctx.qbo.create(entity="Estimate", body={
-        "CustomerRef": {"value": CUSTOMER}, "TxnStatus": "Accepted", "DocNumber": "EST-78",
-        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal("125000.50"), "Description": "Podium",
-                  "SalesItemLineDetail": {"ItemRef": {"value": _concrete_item_id(w)}, "Qty": 1,
-                                          "UnitPrice": Decimal("125000.50")}}]})
+    estimate = accepted_estimate(w, "EST-78", "Podium", Decimal("125000.50"))
     _run(slack, "riley", f"import prime-contract {w.project.id} {estimate['Id']}")
     assert "You need Standard permission" in _said(slack, "riley")
     _run(slack, "sam", f"import prime-contract {w.project.id} {estimate['Id']}")
@@ -54,13 +59,19 @@ def test_import_prime_contract_and_budget_from_quickbooks(linked):
     assert [len(_audited(slack, a)) for a in ("import_prime_contract", "import_budget")] == [1, 1]
 
 
-def test_unlink_a_synced_commitment_asks_first(linked):
-    w, slack = linked
+def synced_commitment(w, slack):
+    """The concrete subcontract, sent, accepted and written to QuickBooks."""
     run_job(w.ctx, "commitments")
     sub = _item(w, "commitment", "Cast-in-place concrete")
     _send_accept(w, sub)
     _drain(w)
     assert slack.get(sub.id).state == "synced"
+    return sub
+
+
+def test_unlink_a_synced_commitment_asks_first(linked):
+    w, slack = linked
+    sub = synced_commitment(w, slack)
     _run(slack, "sam", 'unlink commitment "Cast-in-place concrete"')
     assert "You need Admin permission" in _said(slack, "sam")
     _run(slack, "alex", 'unlink commitment "Cast-in-place concrete"')
