@@ -31,8 +31,9 @@ lint: install
 	$(BIN)/python -m tools.cycles
 
 # two processes (pytest-xdist), each with its own databases, PostgreSQL server, sandboxes and ports; a file's tests
-# stay together so module fixtures are built once. `make test XDIST=` runs in one process.
-XDIST ?= -n 2 --dist loadfile
+# stay together so module fixtures are built once. Files go out in collection order, the longest first
+# (tests/conftest.py LONGEST_FILES), not xdist's most-tests-first. `make test XDIST=` runs in one process.
+XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 # Bytecode caches on even where the environment turns them off (PYTHONDONTWRITEBYTECODE, as in some containers):
 # the suite starts many Ledgerlink processes (and two pytest workers), each would compile our modules again.

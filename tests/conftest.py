@@ -106,6 +106,23 @@ def remote_world(engine, sandboxes):
     return RemoteWorld(engine, sandboxes)
 
 
+# --- the longest files first ---------------------------------------------------------------------------------------
+#: files of a minute or more on a loaded 2-core machine, longest first (`pytest --durations`). `make test` hands
+#: whole files to its two workers in collection order (--dist loadfile --no-loadscope-reorder; xdist's default
+#: reorder puts files with few tests, i.e. these, last): run first, they overlap the many short files instead of
+#: leaving one worker alone with one of them at the end.
+LONGEST_FILES = (
+    "tests/reliability/test_crash.py",
+    "tests/scenarios/test_slack_pickers.py",
+    "tests/reliability/test_faults.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: files keep order
+
+
 # --- the reliability summary: one table at the end, totals across pytest-xdist workers ------------------------
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
