@@ -102,8 +102,15 @@ def connect(world: Any, *, qbo_expires_in: float | None = None) -> dict[str, dic
     return {"qbo": qbo, "procore": procore}
 
 
-#: `python -m bot <args>` with its imports done first, then held until a line arrives on stdin (see Procs.prepare)
-HELD = "import sys; from bot.cli import main; sys.stdin.readline(); main()"
+def web_args(port: int) -> tuple[str, ...]:
+    return ("web", "--host", "127.0.0.1", "--port", str(port))
+
+
+#: `python -m bot <args>` with its imports done first, then held until a line arrives on stdin (see Procs.prepare);
+#: argv[1] names the modules the command imports when it runs (bot/cli.py imports them inside the command)
+HELD = ("import importlib, sys; from bot.cli import main; "
+        "[importlib.import_module(m) for m in sys.argv.pop(1).split()]; sys.stdin.readline(); main()")
+COMMAND_MODULES = {"worker": "bot.worker bot.observability", "web": "bot.web"}
 
 
 class Procs:
@@ -123,7 +130,7 @@ class Procs:
         """Spawn the process `start(name, *args, **env)` will run, held after its imports (seconds of CPU) until
         then: a test prepares the next process while the current one works, instead of waiting for the imports.
         Once let go it runs `bot.cli.main` with the same argv and environment as `python -m bot`."""
-        proc = self._popen(name, ["-c", HELD, *args], env, stdin=subprocess.PIPE)
+        proc = self._popen(name, ["-c", HELD, COMMAND_MODULES.get(args[0], ""), *args], env, stdin=subprocess.PIPE)
         self.held[name] = (proc, args, env)
 
     def start(self, name: str, *args: str, **env: str) -> subprocess.Popen:
@@ -144,8 +151,11 @@ class Procs:
     def worker(self, name: str, **env: str) -> subprocess.Popen:
         return self.start(name, "worker", **env)
 
+    def prepare_web(self, name: str, port: int, **env: str) -> None:
+        self.prepare(name, *web_args(port), **env)
+
     def web(self, name: str, port: int, **env: str) -> subprocess.Popen:
-        return self.start(name, "web", "--host", "127.0.0.1", "--port", str(port), **env)
+        return self.start(name, *web_args(port), **env)
 
     def log(self, name: str) -> str:
         return (self.tmp_path / f"{name}.log").read_text(errors="replace")
