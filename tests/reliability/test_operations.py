@@ -78,15 +78,15 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
         procs = Procs(tmp_path, app_env(db_url, sb, slack.sandbox_url, LEDGERLINK_LOG_FORMAT="json",
                                         scheduler={**FAST_SCHEDULER, "outbox_batch": 2}))
         worker_ports = [free_port(), free_port()]
-        for n, port in enumerate(worker_ports):  # spawned now, started below: their imports overlap web-0's work
-            procs.prepare(f"worker-{n}", "worker", "--metrics-port", str(port))
-        procs.prepare_web("web-1", web_port)
         try:
             slack.post("config", app_url=f"http://127.0.0.1:{web_port}/slack/events", ack_timeout=30)
             # web-0 cannot reach QuickBooks: its own drain after an Accept keeps failing and leaves each export
             # to the worker — so every Accept of the first half crosses from one process's log to the other's
             procs.web("web-0", web_port, QBO_API_URL="http://127.0.0.1:9")
             procs.wait_for(lambda: healthy(web_port), "the web role")
+            for n, port in enumerate(worker_ports):  # spawned now, started below: imports overlap web-0's work
+                procs.prepare(f"worker-{n}", "worker", "--metrics-port", str(port))
+            procs.prepare_web("web-1", web_port)
             for item in chosen:
                 assert slack.command("sam", f"send sub-invoice {item.procore_id}")["ok"]
             procs.wait_for(lambda: all(i.card_ts for i in items(engine, ids)), "the cards in #accounting")
