@@ -111,10 +111,18 @@ def remote_world(engine, sandboxes):
 #: whole files to its two workers in collection order (--dist loadfile --no-loadscope-reorder; xdist's default
 #: reorder puts files with few tests, i.e. these, last): run first, they overlap the many short files instead of
 #: leaving one worker alone with one of them at the end.
-LONGEST_FILES = (
-    "tests/reliability/test_crash.py",
-    "tests/scenarios/test_slack_pickers.py",
-    "tests/reliability/test_faults.py",
+LONGEST_FILES = (  # seconds in one run on a loaded machine, before this order: roughly
+    "tests/reliability/test_bad_input.py",  # 340
+    "tests/reliability/test_crash.py",  # 280
+    "tests/reliability/test_security_refresh.py",  # 280
+    "tests/bot/test_startup_errors.py",  # 260
+    "tests/reliability/test_security.py",  # 200
+    "tests/reliability/test_faults.py",  # 150
+    "tests/reliability/test_operations.py",  # 115
+    "tests/bot/test_worker_processes.py",  # 110
+    "tests/scenarios/test_slack_pickers.py",  # 100 (230 before its latency test stopped redoing work)
+    "tests/bot/test_cli.py",  # 90
+    "tests/bot/test_demo.py",  # 80
 )
 
 
