@@ -107,9 +107,10 @@ def web_args(port: int) -> tuple[str, ...]:
 
 
 #: `python -m bot <args>` with its imports done first, then held until a line arrives on stdin (see Procs.prepare);
-#: argv[1] names the modules the command imports when it runs (bot/cli.py imports them inside the command)
+#: argv[1] names the modules the command imports when it runs (bot/cli.py imports them inside the command); it
+#: exits without running when stdin closes first (a test that ended before starting it)
 HELD = ("import importlib, sys; from bot.cli import main; "
-        "[importlib.import_module(m) for m in sys.argv.pop(1).split()]; sys.stdin.readline(); main()")
+        "[importlib.import_module(m) for m in sys.argv.pop(1).split()]; sys.stdin.readline() and main()")
 COMMAND_MODULES = {"worker": "bot.worker bot.observability", "web": "bot.web"}
 
 
