@@ -102,61 +102,25 @@ def connect(world: Any, *, qbo_expires_in: float | None = None) -> dict[str, dic
     return {"qbo": qbo, "procore": procore}
 
 
-def web_args(port: int) -> tuple[str, ...]:
-    return ("web", "--host", "127.0.0.1", "--port", str(port))
-
-
-#: `python -m bot <args>` with its imports done first, then held until a line arrives on stdin (see Procs.prepare);
-#: argv[1] names the modules the command imports when it runs (bot/cli.py imports them inside the command); it
-#: exits without running when stdin closes first (a test that ended before starting it)
-HELD = ("import importlib, sys; from bot.cli import main; "
-        "[importlib.import_module(m) for m in sys.argv.pop(1).split()]; sys.stdin.readline() and main()")
-COMMAND_MODULES = {"worker": "bot.worker bot.observability", "web": "bot.web"}
-
-
 class Procs:
     """Ledgerlink processes started by a test, by name; logs in `tmp_path/<name>.log`."""
 
     def __init__(self, tmp_path: Path, env: dict[str, str]) -> None:
         self.tmp_path, self.env = tmp_path, env
         self.procs: dict[str, subprocess.Popen] = {}
-        self.held: dict[str, tuple[subprocess.Popen, tuple[str, ...], dict[str, str]]] = {}
-
-    def _popen(self, name: str, argv: list[str], env: dict[str, str], **kwargs: Any) -> subprocess.Popen:
-        log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        return subprocess.Popen([sys.executable, *argv], cwd=REPO, env={**self.env, **env}, stdout=log,
-                                stderr=subprocess.STDOUT, **kwargs)
-
-    def prepare(self, name: str, *args: str, **env: str) -> None:
-        """Spawn the process `start(name, *args, **env)` will run, held after its imports (seconds of CPU) until
-        then: a test prepares the next process while the current one works, instead of waiting for the imports.
-        Once let go it runs `bot.cli.main` with the same argv and environment as `python -m bot`."""
-        proc = self._popen(name, ["-c", HELD, COMMAND_MODULES.get(args[0], ""), *args], env, stdin=subprocess.PIPE)
-        self.held[name] = (proc, args, env)
 
     def start(self, name: str, *args: str, **env: str) -> subprocess.Popen:
-        if name in self.held:
-            proc, held_args, held_env = self.held.pop(name)
-            assert (held_args, held_env) == (args, env), f"{name} was prepared as {held_args} {held_env}"
-            assert proc.stdin is not None
-            proc.stdin.write(b"go\n")
-            proc.stdin.close()
-        else:
-            proc = self._popen(name, ["-m", "bot", *args], env)
+        log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=REPO, env={**self.env, **env},
+                                stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = proc
         return proc
-
-    def prepare_worker(self, name: str, **env: str) -> None:
-        self.prepare(name, "worker", **env)
 
     def worker(self, name: str, **env: str) -> subprocess.Popen:
         return self.start(name, "worker", **env)
 
-    def prepare_web(self, name: str, port: int, **env: str) -> None:
-        self.prepare(name, *web_args(port), **env)
-
     def web(self, name: str, port: int, **env: str) -> subprocess.Popen:
-        return self.start(name, *web_args(port), **env)
+        return self.start(name, "web", "--host", "127.0.0.1", "--port", str(port), **env)
 
     def log(self, name: str) -> str:
         return (self.tmp_path / f"{name}.log").read_text(errors="replace")
@@ -191,7 +155,7 @@ class Procs:
         return self.wait_exit(name, timeout)
 
     def stop_all(self) -> None:
-        for proc in [*self.procs.values(), *(held[0] for held in self.held.values())]:
+        for proc in self.procs.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)

@@ -43,11 +43,6 @@ def kill_in_flight(procs: Procs, name: str, sandboxes, realm_id: str) -> None:
         sandboxes.qbo_admin("config", fault_rates={"slow": 0.0})
 
 
-def crash_at(point: str) -> dict[str, str]:
-    """The environment of a worker that kills itself at `point` (none for the kill from outside)."""
-    return {} if point == IN_FLIGHT else {"LEDGERLINK_CRASH_AT": point}
-
-
 class Exports:
     """Items sent by Sam and accepted by Dana through Slack, whose export is left to the worker processes."""
 
@@ -112,24 +107,15 @@ def test_worker_killed_at_every_step_of_an_export(remote_world, slack_for, db_ur
     procs = Procs(tmp_path, app_env(db_url, world.sandboxes, slack.sandbox_url))
     first = "bill" if world.engine.dialect.name == "sqlite" else "vendor"
     kinds = [first, "vendor" if first == "bill" else "bill"] * 3
-    points = (*POINTS, IN_FLIGHT)
-
-    def prepare(n: int) -> None:
-        """Round n's two workers, spawned while the round before runs (their imports take seconds)."""
-        if n < len(points):
-            procs.prepare_worker(f"crash-{n}", **crash_at(points[n]))
-            procs.prepare_worker(f"restart-{n}")
-
-    prepare(0)
     try:
-        for n, (point, kind) in enumerate(zip(points, kinds[:5], strict=True)):
+        for n, (point, kind) in enumerate(zip((*POINTS, IN_FLIGHT), kinds[:5], strict=True)):
             item = exports.accept(kind)
             if point == IN_FLIGHT:
                 kill_in_flight(procs, f"crash-{n}", world.sandboxes, world.realm_id)
                 # QuickBooks commits the create nobody waits for any more (a claim outlives it in production)
                 procs.wait_for(lambda item=item: exports.remote(item), "QuickBooks to finish the create")
             else:
-                procs.worker(f"crash-{n}", **crash_at(point))
+                procs.worker(f"crash-{n}", LEDGERLINK_CRASH_AT=point)
                 assert procs.wait_exit(f"crash-{n}") == -9, procs.logs()  # SIGKILL, at that point
             tally.add("crashes (SIGKILL)")
             row, now = exports.row(item), slack.get(item.id)
@@ -144,7 +130,6 @@ def test_worker_killed_at_every_step_of_an_export(remote_world, slack_for, db_ur
                 assert "Exporting" in slack.text(slack.card(item)), where
 
             procs.worker(f"restart-{n}")
-            prepare(n + 1)
             procs.wait_for(lambda item=item: "Synced as" in slack.text(slack.card(item)),
                            f"the card of the {kind} killed at {point} to say Synced")
             assert procs.stop(f"restart-{n}") == 0

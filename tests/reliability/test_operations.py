@@ -74,19 +74,15 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
         assert len(chosen) == CARDS
         ids = [i.id for i in chosen]
         slack = slack_for(world)
-        web_port = free_port()
+        web_port, ports = free_port(), iter([free_port(), free_port()])
         procs = Procs(tmp_path, app_env(db_url, sb, slack.sandbox_url, LEDGERLINK_LOG_FORMAT="json",
                                         scheduler={**FAST_SCHEDULER, "outbox_batch": 2}))
-        worker_ports = [free_port(), free_port()]
         try:
             slack.post("config", app_url=f"http://127.0.0.1:{web_port}/slack/events", ack_timeout=30)
             # web-0 cannot reach QuickBooks: its own drain after an Accept keeps failing and leaves each export
             # to the worker — so every Accept of the first half crosses from one process's log to the other's
             procs.web("web-0", web_port, QBO_API_URL="http://127.0.0.1:9")
             procs.wait_for(lambda: healthy(web_port), "the web role")
-            for n, port in enumerate(worker_ports):  # spawned now, started below: imports overlap web-0's work
-                procs.prepare(f"worker-{n}", "worker", "--metrics-port", str(port))
-            procs.prepare_web("web-1", web_port)
             for item in chosen:
                 assert slack.command("sam", f"send sub-invoice {item.procore_id}")["ok"]
             procs.wait_for(lambda: all(i.card_ts for i in items(engine, ids)), "the cards in #accounting")
@@ -113,7 +109,7 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
             # (or releases) its claims, hands over the lead and exits 0
             sb.qbo_admin("config", fault_rates={"slow": 1.0}, slow_seconds=1.5)
             batches = sb.qbo_requests(world.realm_id)["by_path"].get("POST /batch", 0)
-            metrics_port = worker_ports[0]
+            metrics_port = next(ports)
             procs.start("worker-0", "worker", "--metrics-port", str(metrics_port))
             procs.wait_for(lambda: current_leader_now(engine), "worker-0 to lead")
             procs.wait_for(lambda: sb.qbo_requests(world.realm_id)["by_path"].get("POST /batch", 0) > batches,
@@ -127,7 +123,7 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
             moved = metric(after, "ledgerlink_outbox_rows", status="done")
             assert moved >= 1 and metric(after, "ledgerlink_outbox_rows", status="pending") == CARDS // 2 - moved
             sb.qbo_admin("config", fault_rates={"slow": 0.0})
-            metrics_port = worker_ports[1]
+            metrics_port = next(ports)
             procs.start("worker-1", "worker", "--metrics-port", str(metrics_port))
 
             # SIGTERM to web-0 while the other half of the clicks arrive: it answers what it received, finishes

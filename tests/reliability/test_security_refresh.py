@@ -26,14 +26,11 @@ from tests.reliability.support_procs import CLIENT_ID, CLIENT_SECRET, REPO, app_
 
 pytest_plugins = ["tests.handlers.slack_harness"]  # app_env reads its Slack credentials
 
-# imports first, then held until a line arrives on stdin (see `_spawn`); gone without one when the test ended early
 DRIVER = """
 import sys
 from core.config import load_settings
 from core.db import make_engine
 from sync.context import token_store
-if not sys.stdin.readline():
-    sys.exit(0)
 settings = load_settings()
 store = token_store(make_engine(settings.database_url), settings)
 print(store.access_token(int(sys.argv[1]))[:6])
@@ -48,26 +45,10 @@ def _expire(engine, provider: str) -> None:
                      {"p": provider})
 
 
-def _spawn(env: dict[str, str], connection_id: int, crash_at: str | None) -> subprocess.Popen:
-    """A process that will get the connection's access token once `_go` lets it: spawned ahead, its imports (the
-    seconds it takes to start) overlap the process before it."""
+def _run(env: dict[str, str], connection_id: int, crash_at: str | None) -> subprocess.CompletedProcess:
     extra = {"LEDGERLINK_CRASH_AT": crash_at} if crash_at else {}
-    return subprocess.Popen([sys.executable, "-c", DRIVER, str(connection_id)], cwd=REPO, env={**env, **extra},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _go(proc: subprocess.Popen) -> subprocess.CompletedProcess:
-    try:
-        out, err = proc.communicate("go\n", timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
-
-def _runs(env: dict[str, str], connection_id: int, *crash_at: str | None) -> list[subprocess.Popen]:
-    """One spawned process per crash point (None: no crash), to be let go in order."""
-    return [_spawn(env, connection_id, point) for point in crash_at]
+    return subprocess.run([sys.executable, "-c", DRIVER, str(connection_id)], cwd=REPO, env={**env, **extra},
+                          capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("point", ["token_refreshed", "token_saved"])
@@ -90,16 +71,15 @@ def _kill_and_go_on(world, env: dict[str, str], settings_store, connection_id: i
     conn_id = connection_id
     before = settings_store.current_tokens(conn_id).refresh_token
     _expire(world.engine, "qbo")
-    procs = _runs(env, conn_id, point, None, None)
-    killed = _go(procs[0])
+    killed = _run(env, conn_id, point)
     assert killed.returncode == -9, (killed.returncode, killed.stderr[-600:])  # SIGKILL at that point
     after_kill = settings_store.current_tokens(conn_id).refresh_token
     assert (after_kill == before) == (point == "token_refreshed")
     # a new process (the restarted worker) gets a working token, and the chain of refreshes goes on
-    again = _go(procs[1])
+    again = _run(env, conn_id, None)
     assert again.returncode == 0, again.stderr[-800:]
     _expire(world.engine, "qbo")
-    once_more = _go(procs[2])
+    once_more = _run(env, conn_id, None)
     assert once_more.returncode == 0, once_more.stderr[-800:]
     assert settings_store.info(conn_id).status == "active"
     assert settings_store.current_tokens(conn_id).refresh_token not in (before, after_kill)
@@ -112,11 +92,10 @@ def test_procore_after_the_save_is_safe_and_before_it_is_said(remote_world, db_u
     store = token_store(world.engine, _settings(env))
     conn = store.find(tenant_id=world.tenant.id, provider="procore")
     _expire(world.engine, "procore")
-    procs = _runs(env, conn.id, "token_saved", None, "token_refreshed")
-    assert _go(procs[0]).returncode == -9
-    assert _go(procs[1]).returncode == 0  # the saved refresh token was the live one
+    assert _run(env, conn.id, "token_saved").returncode == -9
+    assert _run(env, conn.id, None).returncode == 0  # the saved refresh token was the live one
     _expire(world.engine, "procore")
-    assert _go(procs[2]).returncode == -9
+    assert _run(env, conn.id, "token_refreshed").returncode == -9
     with pytest.raises(ReauthorizationRequired) as lost:  # the only copy of the new token died with the process
         store.access_token(conn.id)
     assert store.info(conn.id).status == NEEDS_REAUTH and "reconnect Procore" in lost.value.detail
