@@ -106,6 +106,31 @@ def remote_world(engine, sandboxes):
     return RemoteWorld(engine, sandboxes)
 
 
+# --- the longest files first ---------------------------------------------------------------------------------------
+#: files of a minute or more on a loaded 2-core machine, longest first (`pytest --durations`). `make test` hands
+#: whole files to its two workers in collection order (--dist loadfile --no-loadscope-reorder; xdist's default
+#: reorder puts files with few tests, i.e. these, last): run first, they overlap the many short files instead of
+#: leaving one worker alone with one of them at the end.
+LONGEST_FILES = (  # seconds in one run on a loaded machine, before this order: roughly
+    "tests/reliability/test_bad_input.py",  # 340
+    "tests/reliability/test_crash.py",  # 280
+    "tests/reliability/test_security_refresh.py",  # 280
+    "tests/bot/test_startup_errors.py",  # 260
+    "tests/reliability/test_security.py",  # 200
+    "tests/reliability/test_faults.py",  # 150
+    "tests/reliability/test_operations.py",  # 115
+    "tests/bot/test_worker_processes.py",  # 110
+    "tests/scenarios/test_slack_pickers.py",  # 100 (230 before its latency test stopped redoing work)
+    "tests/bot/test_cli.py",  # 90
+    "tests/bot/test_demo.py",  # 80
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: files keep order
+
+
 # --- the reliability summary: one table at the end, totals across pytest-xdist workers ------------------------
 def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
