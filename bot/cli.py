@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.preflight import StartupError, check_serving, require_database, require_free_port, where
-from bot.status import safe_collect
 from core import logctx
 from core.config import SettingsError, get_settings
 from core.db import engine_for
@@ -175,6 +174,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, 
                                                             "Procore webhook listing.")) -> None:
     """Health at a glance: configuration, database, connections, Slack, webhooks, leader, outbox, last job runs.
     Exit code 1 when something needs a person."""
+    from bot.status import safe_collect  # CLI start-up: the status report reaches every client; loads only here
+
     settings = _settings()
     report = safe_collect(settings, engine_for(settings.database_url), remote=not local, tenant_id=tenant)
     if as_json:
