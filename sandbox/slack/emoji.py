@@ -37,6 +37,7 @@ EMOJI = {
     "paperclip": "📎", "link": "🔗",
     "broken_chain": "⛓️‍💥", "wastebasket": "🗑️", "palm_tree": "🌴",
     "pushpin": "📌", "round_pushpin": "📍", "scissors": "✂️",
+    "electric_plug": "🔌",
     "inbox_tray": "📥", "outbox_tray": "📤", "package": "📦", "e-mail": "📧", "email": "✉️", "envelope": "✉️",
     "incoming_envelope": "📨", "mailbox": "📫", "label": "🏷️", "bookmark": "🔖", "key": "🔑", "lock": "🔒",
     "unlock": "🔓", "closed_lock_with_key": "🔐", "mag": "🔍", "mag_right": "🔎", "bulb": "💡", "gear": "⚙️",

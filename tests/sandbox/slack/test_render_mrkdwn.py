@@ -12,7 +12,8 @@ from sandbox.slack.emoji import EMOJI
 from sandbox.slack.render import Renderer
 
 ROOT = Path(__file__).resolve().parents[3]
-NOT_EMOJI = {"ffff", "entity", "operation", "deactivate"}  # IPv6 and log formats (all-digit runs are times)
+# IPv6, log formats and outbox record keys (all-digit runs are times)
+NOT_EMOJI = {"ffff", "entity", "operation", "deactivate", "procore-file"}
 DEC_6_2024_1546_UTC = 1733500000  # Friday Dec 6, 2024 15:46:40 UTC
 
 
