@@ -10,7 +10,6 @@ from sqlmodel import Session, select
 
 from core.models import RemoteRecord, utcnow
 
-
 #: `session.info` key of the rows `prefetch` loaded: (tenant, system, entity) → {remote_id: row or None}
 _PREFETCHED = "cache.prefetched"
 

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
@@ -32,6 +32,7 @@ from sync.qbo.query import MAX_RESULTS
 from sync.qbo.query import select as qbo_select
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CDC_WINDOW = timedelta(days=30)  # qbo.md: CDC answers for the last 30 days only
 CDC_MARGIN = timedelta(hours=1)  # fall back a little early rather than be refused
@@ -94,7 +95,7 @@ class QboListRefresh:
             report.stats[f"{self.entity.lower()}_full_scan_because"] = why
         seen: set[str] = set()
         count = 0
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in chunked(rows, CHUNK):
             count += len(chunk)
             with ctx.session() as s:
                 records = []
@@ -182,7 +183,8 @@ def _record_id(record: Any) -> str | None:
     return text if text and len(text) <= MAX_ID_LENGTH else None
 
 
-def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def chunked(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`rows` a list of `size` at a time (the last one shorter), read lazily: streaming stays streaming."""
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
