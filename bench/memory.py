@@ -4,7 +4,8 @@
 
 What runs: the QBO sandbox in its own process (limits off); planted by this process through the sandbox's admin
 bulk route, a day back: `--records` Vendors, `--records` BillPayments (on records/50 Bills, 10 of them watched by
-paid sync) and `--records` expenses (2,000 on a QBO project linked to a Procore project with job-cost sync on). Then a *fresh* Python process
+paid sync) and `--records` expenses (2,000 on a QBO project linked to a Procore project with job-cost sync on).
+Then a *fresh* Python process
 (so planting does not count towards its peak) imports Ledgerlink, wires a tenant to the realm (and to an empty
 Procore company, which the vendor refresh also reads) and runs the three first, full runs one after another: before
 each it records its RSS (the baseline) and resets its peak. Peak RSS is that process's own high-water mark (`VmHWM`
