@@ -54,7 +54,7 @@ BENCH_RUNS := \
 	"bench.ack_latency"
 
 bench: install
-	@started=$$(date +%s); missed=""; \
+	@started=$$(date +%s); missed=""; rm -f bench/RESULTS.md.times; \
 	printf '# Benchmarks\n\nFigures of the latest `make bench` run only (started %s UTC), one section per benchmark.\n' \
 		"$$(date -u '+%Y-%m-%d %H:%M')" > bench/RESULTS.md; \
 	for run in $(BENCH_RUNS); do \

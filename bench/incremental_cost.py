@@ -3,7 +3,7 @@
     python -m bench.incremental_cost [--vendors 30000] [--bills 5000] [--purchases 10000] [--results bench/RESULTS.md]
 
 What runs: the QBO sandbox (limits off) and the Procore sandbox, each in its own process. One realm is planted
-through QBO's /batch (30 creates per call): `--vendors` Vendors, `--bills` Bills each with one partial BillPayment
+through the QBO sandbox's admin bulk route: `--vendors` Vendors, `--bills` Bills each with one partial BillPayment
 (watched by paid sync: a `synced` sub invoice item per Bill, its `bill` link bound), and `--purchases` expenses
 (Purchase) whose item line sits on a QBO project linked to a Procore project with job-cost sync on. Default:
 30,000 + 5,000 + 5,000 + 10,000 = 50,000 records. Then vendor refresh, paid sync and job-cost sync each run once
@@ -225,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         world = World(engine, qbo.url, procore_url)
         planted = seed(world, vendors=args.vendors, bills=args.bills, purchases=args.purchases)
         print(f"incremental_cost: planted {planted['records']} QBO records ({args.vendors} vendors, {args.bills} "
-              f"bills + {args.bills} bill payments, {args.purchases} expenses on a linked project) through /batch "
-              f"in {planted['seconds']:.1f} s", flush=True)
+              f"bills + {args.bills} bill payments, {args.purchases} expenses on a linked project) through the sandbox "
+              f"bulk route in {planted['seconds']:.1f} s", flush=True)
         full = {job: counted(world, job) for job, _ in JOBS}
         changed = change_ten(world, planted)
         time.sleep(1.1)
@@ -286,7 +286,7 @@ def write_results(path: Path, rows: list, planted: dict, changed: list[str], arg
 
 {bench}
 
-- Planted through QBO /batch in {planted['seconds']:.0f} s: **{planted['records']} QBO records**
+- Planted through the QBO sandbox's admin bulk route in {planted['seconds']:.0f} s: **{planted['records']} QBO records**
   ({args.vendors} Vendors, {args.bills} Bills each with a partial BillPayment — every Bill watched by paid
   sync as a `synced` sub invoice —
   and {args.purchases} expenses with an item line on a QBO project linked to a Procore project with job-cost

@@ -2,9 +2,10 @@
 
     python -m bench.memory [--records 50000] [--results bench/RESULTS.md]
 
-What runs: the QBO sandbox in its own process (limits off); planted through /batch by this process, a day back:
-`--records` Vendors, `--records` BillPayments (on records/50 Bills, 10 of them watched by paid sync) and `--records`
-expenses (2,000 on a QBO project linked to a Procore project with job-cost sync on). Then a *fresh* Python process
+What runs: the QBO sandbox in its own process (limits off); planted by this process through the sandbox's admin
+bulk route, a day back: `--records` Vendors, `--records` BillPayments (on records/50 Bills, 10 of them watched by
+paid sync) and `--records` expenses (2,000 on a QBO project linked to a Procore project with job-cost sync on).
+Then a *fresh* Python process
 (so planting does not count towards its peak) imports Ledgerlink, wires a tenant to the realm (and to an empty
 Procore company, which the vendor refresh also reads) and runs the three first, full runs one after another: before
 each it records its RSS (the baseline) and resets its peak. Peak RSS is that process's own high-water mark (`VmHWM`
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         plan_path = Path(tempfile.mkdtemp(prefix="ledgerlink-bench-")) / "plan.json"
         plan_path.write_text(json.dumps(plan))
         print(f"memory: planted {args.records} Vendors, {args.records} BillPayments and {args.records} expenses "
-              f"through /batch in {planted:.1f} s; syncing them in a fresh process", flush=True)
+              f"through the sandbox bulk route in {planted:.1f} s; syncing them in a fresh process", flush=True)
         out = subprocess.run([sys.executable, "-m", "bench.memory", "--child", qbo.url, procore_url, realm,
                               str(plan_path)], cwd=ROOT, capture_output=True, text=True, timeout=900)
         if out.returncode:
@@ -195,7 +196,8 @@ Target: each first run's peak < 200 MB: **{'met' if ok else 'MISSED'}**.
 
 {bench}
 
-- Planted through QBO /batch in {planted:.0f} s (a day back, so they predate the runs): {args.records} Vendors;
+- Planted through the QBO sandbox's admin bulk route in {planted:.0f} s (a day back, so they predate the runs):
+  {args.records} Vendors;
   {args.records} BillPayments on {args.records // 50} Bills, {WATCHED} of them watched by paid sync (synced sub
   invoices), so its first run streams every payment since the earliest watched Bill and applies those of the
   watched ones; {args.records} expenses, {PLACED} on the QBO project linked to a Procore project with job-cost sync

@@ -70,6 +70,15 @@ class Notifier:
                 raise LookupError(f"item {item_id} does not exist")
             return item
 
+    def _item_and_card(self, item_id: int) -> tuple[Item, CardData]:
+        """The item and its card from one session (the card reads the item from it again for free): a redraw after
+        every click, so one item read less per click."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            item = s.get(Item, item_id)
+            if item is None:
+                raise LookupError(f"item {item_id} does not exist")
+            return item, card_data(s, item_id, self.links)
+
     def _channel(self, tenant_id: int, *, notices: bool = False) -> str:
         with Session(self.engine) as s:
             st = read_settings(s, tenant_id)
@@ -94,24 +103,23 @@ class Notifier:
     def refresh_card(self, item_id: int, *, group: bool = True) -> bool:
         """Update the item's card in place from its current state — and the grouped card it is a line of (unless
         `group=False`); False when it has no card (or it's gone)."""
-        item = self._item(item_id)
+        item, data = self._item_and_card(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
         if not item.card_channel or not item.card_ts:
             if item.receipt_ts:
-                self.refresh_receipt(item_id)
+                self.refresh_receipt(item_id, data, item)
             return grouped
         # the approvers' card first (what a click waits to see), then the sender's DM from the same read
-        data = self.card(item_id)
         try:
             self.client_for(item.tenant_id).chat_update(channel=item.card_channel, ts=item.card_ts,
                                                         **cards.approval_card(data).as_kwargs())
         except SlackApiError as exc:
             logger.warning("card of item %s not updated: %s", item_id, exc.response.get("error"))
             if item.receipt_ts:
-                self.refresh_receipt(item_id, data)
+                self.refresh_receipt(item_id, data, item)
             return False
         if item.receipt_ts:
-            self.refresh_receipt(item_id, data)
+            self.refresh_receipt(item_id, data, item)
         self._converge(item_id, item.version, (item.card_channel, item.card_ts))
         return True
 
@@ -235,10 +243,10 @@ class Notifier:
     def _card_place(self, item: Item) -> str:
         return f"<#{item.card_channel}>" if item.card_channel else self._channel(item.tenant_id)
 
-    def refresh_receipt(self, item_id: int, data: CardData | None = None) -> bool:
-        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided); `data`: the
-        card as the caller just read it."""
-        item = self._item(item_id)
+    def refresh_receipt(self, item_id: int, data: CardData | None = None, item: Item | None = None) -> bool:
+        """Redraw the sender's DM from the item's state (Retrieve only while nobody has decided); `data` and
+        `item`: the card and the item as the caller just read them (read here when not given)."""
+        item = item or self._item(item_id)
         if not item.receipt_channel or not item.receipt_ts:
             return False
         msg = cards.sent_receipt(data or self.card(item_id), self._card_place(item))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -9,8 +10,35 @@ from sqlmodel import Session, select
 
 from core.models import RemoteRecord, utcnow
 
+#: `session.info` key of the rows `prefetch` loaded: (tenant, system, entity) → {remote_id: row or None}
+_PREFETCHED = "cache.prefetched"
+
+
+def prefetch(session: Session, tenant_id: int, system: str, entity: str, remote_ids: Iterable[str]) -> None:
+    """Load these records in one query, so `get` answers for them from memory (a refresh reads one row per record
+    it applies: one SELECT per record was most of a first run's time). Holds until `forget_prefetched`."""
+    ids = {str(r) for r in remote_ids}
+    known: dict[str, RemoteRecord | None] = dict.fromkeys(ids)
+    for row in session.exec(select(RemoteRecord).where(
+            RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == system, RemoteRecord.entity == entity,
+            RemoteRecord.remote_id.in_(ids))):  # type: ignore[attr-defined]
+        known[row.remote_id] = row
+    session.info.setdefault(_PREFETCHED, {})[(tenant_id, system, entity)] = known
+
+
+def forget_prefetched(session: Session) -> None:
+    """`get` queries again (after a rollback the prefetched rows may no longer be what the database holds)."""
+    session.info.pop(_PREFETCHED, None)
+
+
+def _known(session: Session, tenant_id: int, system: str, entity: str) -> dict[str, RemoteRecord | None] | None:
+    return session.info.get(_PREFETCHED, {}).get((tenant_id, system, entity))
+
 
 def get(session: Session, tenant_id: int, system: str, entity: str, remote_id: str) -> RemoteRecord | None:
+    known = _known(session, tenant_id, system, entity)
+    if known is not None and str(remote_id) in known:
+        return known[str(remote_id)]
     return session.exec(select(RemoteRecord).where(
         RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == system, RemoteRecord.entity == entity,
         RemoteRecord.remote_id == str(remote_id))).first()
@@ -25,6 +53,9 @@ def upsert(session: Session, tenant_id: int, system: str, entity: str, remote_id
     if row is None:
         row = RemoteRecord(tenant_id=tenant_id, system=system, entity=entity, remote_id=str(remote_id))
         session.add(row)
+        known = _known(session, tenant_id, system, entity)
+        if known is not None:
+            known[str(remote_id)] = row
     changed = created or (row.name, row.active, row.parent_id, row.sync_token, row.data) != (
         name, active, parent_id, sync_token, data)
     row.name, row.active, row.parent_id, row.sync_token, row.data = name[:500], active, parent_id, sync_token, data
@@ -36,6 +67,9 @@ def remove(session: Session, tenant_id: int, system: str, entity: str, remote_id
     row = get(session, tenant_id, system, entity, remote_id)
     if row is None:
         return False
+    known = _known(session, tenant_id, system, entity)
+    if known is not None:
+        known[str(remote_id)] = None
     session.delete(row)
     return True
 

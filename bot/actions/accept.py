@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
+
 from bot.actions import finish
-from bot.actions.common import item_of
 from bot.services.runtime import Services
 from core.domain.permissions import Actor
 from core.domain.workflow import Outcome
+from core.models import Item
 
 logger = logging.getLogger(__name__)
 
 
 def accept_only(svc: Services, item_id: int, actor: Actor) -> tuple[Outcome, bool]:
     """The decision, and with the final approval the outbox row, in one transaction (no Slack update);
-    returns the outcome and whether an export was queued."""
-    item = item_of(svc, item_id, actor)
-    hook = svc.export_hook(item.type)
-    if hook is None:
-        logger.warning("no export hook for %s items yet: item %s is accepted without an outbox write",
-                       item.type, item_id)
-    outcome = svc.workflow.accept(item_id, actor, then=hook)
-    return outcome, outcome.changed_state and hook is not None
+    returns the outcome and whether an export was queued. The export hook is chosen from the item the decision
+    reads (no read of its own: this runs on every click)."""
+
+    def export(s: Session, item: Item) -> None:
+        hook = svc.export_hook(item.type)
+        if hook is None:
+            logger.warning("no export hook for %s items yet: item %s is accepted without an outbox write",
+                           item.type, item_id)
+            return
+        hook(s, item)
+
+    outcome = svc.workflow.accept(item_id, actor, then=export)
+    return outcome, outcome.changed_state and svc.export_hook(outcome.item.type) is not None
 
 
 def accept(svc: Services, item_id: int, actor: Actor) -> Outcome:

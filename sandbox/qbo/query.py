@@ -240,7 +240,8 @@ def _values(obj: object, path: list[str]) -> list:
         return [v for item in obj for v in _values(item, path)]
     if not isinstance(obj, dict):
         return []
-    key = next((k for k in obj if k.lower() == path[0].lower()), None)
+    # the exact name first (what queries nearly always say; this runs per record per condition), then any case
+    key = path[0] if path[0] in obj else next((k for k in obj if k.lower() == path[0].lower()), None)
     if key is None:
         return []
     value = obj[key]
@@ -263,8 +264,9 @@ def _coerce(left: object, right: object) -> tuple[object, object]:
         except (TypeError, ValueError):
             return str(left), str(right)
     if isinstance(left, str) and isinstance(right, str):
-        ld, rd = _as_datetime(left), _as_datetime(right)
-        if ld is not None and rd is not None and ("T" in left or "T" in right):
+        # a date-time on either side is compared as one; plain dates compare as text (no parse: run per record)
+        ld, rd = (_as_datetime(left), _as_datetime(right)) if "T" in left or "T" in right else (None, None)
+        if ld is not None and rd is not None:
             return ld.replace(microsecond=0), rd.replace(microsecond=0)  # MetaData has whole seconds
         if left.isdigit() and right.isdigit():
             return int(left), int(right)

@@ -33,6 +33,7 @@ from core.money import money
 from sync import cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor, register
+from sync.jobs.qbo_lists import chunked
 from sync.mappers.direct_costs import (
     ENTITIES,
     LABELS,
@@ -132,14 +133,21 @@ class JobCostsJob:
             retry = links.cursor != lookups_digest(lookups, exported)
             report.stats["unsyncable_replaced"] = 0
             done: set[str] = set()
-            for n, (entity, txn, again) in enumerate(self._with_retries(s, ctx.tenant_id, seen, retry=retry), 1):
-                rid = f"{entity}:{txn['Id']}"
-                if rid in done:
-                    continue
-                done.add(rid)
-                report.stats["unsyncable_replaced" if again else "transactions_seen"] += 1
-                self._one(s, ctx.tenant_id, entity, txn, lookups, exported, report, dry_run=dry_run)
-                if not dry_run and n % COMMIT_EVERY == 0:
+            n = 0
+            # a page at a time: one query for the page's cached transactions and one for their unsyncable lines,
+            # not two per transaction (most of a first run over 50,000 transactions was those reads)
+            for page in chunked(self._with_retries(s, ctx.tenant_id, seen, retry=retry), COMMIT_EVERY):
+                unsyncable = self._prefetch(s, ctx.tenant_id, page)
+                for entity, txn, again in page:
+                    rid = f"{entity}:{txn['Id']}"
+                    if rid in done:
+                        continue
+                    done.add(rid)
+                    n += 1
+                    report.stats["unsyncable_replaced" if again else "transactions_seen"] += 1
+                    self._one(s, ctx.tenant_id, entity, txn, lookups, exported, report, dry_run=dry_run,
+                              unsyncable=unsyncable.get((entity, str(txn["Id"])), []))
+                if not dry_run:
                     s.commit()
             if not dry_run:
                 cur = cursor(s, ctx.tenant_id, self.name)
@@ -167,9 +175,21 @@ class JobCostsJob:
             if rec.data.get("txn") is not None:
                 yield rec.data["entity"], rec.data["txn"], True
 
+    @staticmethod
+    def _prefetch(s: Session, tenant_id: int, page: list[tuple[str, dict[str, Any], bool]],
+                  ) -> dict[tuple[str, str], list[UnsyncableCost]]:
+        """Load the page's cached transactions (for `cache.get`) and return their unsyncable lines by (entity, id)."""
+        cache.prefetch(s, tenant_id, "qbo", CACHE_ENTITY, [f"{entity}:{txn['Id']}" for entity, txn, _ in page])
+        ids = {str(txn["Id"]) for _, txn, _ in page}
+        rows: dict[tuple[str, str], list[UnsyncableCost]] = {}
+        for row in s.exec(select(UnsyncableCost).where(UnsyncableCost.tenant_id == tenant_id,
+                                                       UnsyncableCost.qbo_id.in_(ids))):  # type: ignore[attr-defined]
+            rows.setdefault((row.qbo_entity, row.qbo_id), []).append(row)
+        return rows
+
     # --- one transaction --------------------------------------------------------------------------------------
     def _one(self, s: Session, tenant_id: int, entity: str, txn: dict[str, Any], lookups: Lookups,
-             exported: set[str], report: JobReport, *, dry_run: bool) -> None:
+             exported: set[str], report: JobReport, *, dry_run: bool, unsyncable: list[UnsyncableCost]) -> None:
         txn_id = str(txn["Id"])
         rid = f"{entity}:{txn_id}"
         cached = cache.get(s, tenant_id, "qbo", CACHE_ENTITY, rid)
@@ -215,7 +235,7 @@ class JobCostsJob:
             report.add("unsyncable", "QBO line", f"{label} line {bad.line_id}", bad.reason)
         if dry_run:
             return
-        self._unsyncable(s, tenant_id, entity, txn_id, placement)
+        self._unsyncable(s, tenant_id, entity, txn_id, placement, unsyncable)
         if after or placement.unplaceable:
             data = {"entity": entity, "placed": after,
                     "txn": jsonable(txn) if placement.unplaceable else None,
@@ -224,8 +244,7 @@ class JobCostsJob:
             cache.upsert(s, tenant_id, "qbo", CACHE_ENTITY, rid, name=label, data=data,
                          sync_token=str(txn.get("SyncToken", "")) or None)
         elif cached is not None:
-            s.delete(cached)
-        s.flush()
+            cache.remove(s, tenant_id, "qbo", CACHE_ENTITY, rid)
 
     @staticmethod
     def _put(s: Session, tenant_id: int, plan: DirectCostPlan, fields: dict[str, Any], version: str) -> None:
@@ -234,11 +253,11 @@ class JobCostsJob:
                                           "sync_token": plan.sync_token, "fields": fields})
 
     @staticmethod
-    def _unsyncable(s: Session, tenant_id: int, entity: str, txn_id: str, placement: Placement) -> None:
-        """Upsert this transaction's unplaceable lines; the ones now placed (or gone) are resolved."""
-        rows = {r.line_id: r for r in s.exec(select(UnsyncableCost).where(
-            UnsyncableCost.tenant_id == tenant_id, UnsyncableCost.qbo_entity == entity,
-            UnsyncableCost.qbo_id == txn_id))}
+    def _unsyncable(s: Session, tenant_id: int, entity: str, txn_id: str, placement: Placement,
+                    existing: list[UnsyncableCost]) -> None:
+        """Upsert this transaction's unplaceable lines (`existing`: its stored ones); the ones now placed (or gone)
+        are resolved."""
+        rows = {r.line_id: r for r in existing}
         now = utcnow()
         current = set()
         for bad in placement.unplaceable:

@@ -17,13 +17,14 @@ import logging
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, select
 
 from core.jsonbody import parse_time
 from core.models import RemoteRecord, utcnow
+from sync import cache
 from sync.context import TenantContext
 from sync.jobs.base import JobReport, cursor
 from sync.qbo.errors import QboValidationError
@@ -31,6 +32,7 @@ from sync.qbo.query import MAX_RESULTS
 from sync.qbo.query import select as qbo_select
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CDC_WINDOW = timedelta(days=30)  # qbo.md: CDC answers for the last 30 days only
 CDC_MARGIN = timedelta(hours=1)  # fall back a little early rather than be refused
@@ -93,25 +95,28 @@ class QboListRefresh:
             report.stats[f"{self.entity.lower()}_full_scan_because"] = why
         seen: set[str] = set()
         count = 0
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in chunked(rows, CHUNK):
+            count += len(chunk)
             with ctx.session() as s:
+                records = []
                 for record in chunk:
-                    count += 1
                     rid = _record_id(record)
                     if rid is None:
                         self._skip(report, record, "it has no Id")
                         continue
                     seen.add(rid)
-                    try:
-                        with s.begin_nested():  # a record that can't be stored leaves nothing behind
-                            if record.get("status") == "Deleted":
-                                self.apply_deleted(s, ctx.tenant_id, rid, report, dry_run)
-                            else:
-                                self.apply(s, ctx.tenant_id, record, report, dry_run)
-                            s.flush()
-                    except RECORD_ERRORS as exc:
-                        logger.warning("QBO %s %s: %s", self.entity, rid, exc)
-                        self._skip(report, record, "a field holds a value Ledgerlink can't store")
+                    records.append((rid, record))
+                # one query for the chunk's cached rows and one savepoint for all of it; only when a record can't
+                # be stored is the chunk redone a record at a time, so that one record leaves nothing behind
+                cache.prefetch(s, ctx.tenant_id, "qbo", self.entity, [rid for rid, _ in records])
+                if not self._apply_chunk(s, ctx.tenant_id, records, report, dry_run):
+                    cache.forget_prefetched(s)
+                    for rid, record in records:
+                        try:
+                            self._apply_chunk(s, ctx.tenant_id, [(rid, record)], report, dry_run, reraise=True)
+                        except RECORD_ERRORS as exc:
+                            logger.warning("QBO %s %s: %s", self.entity, rid, exc)
+                            self._skip(report, record, "a field holds a value Ledgerlink can't store")
                 self._finish(s, dry_run)
         if mode == "full":
             with ctx.session() as s:
@@ -124,6 +129,25 @@ class QboListRefresh:
                 cursor(s, ctx.tenant_id, self.cursor_job).cursor = (started - CURSOR_OVERLAP).isoformat()
                 s.commit()
         return mode
+
+    def _apply_chunk(self, s: Session, tenant_id: int, records: list[tuple[str, dict[str, Any]]],
+                     report: JobReport, dry_run: bool, *, reraise: bool = False) -> bool:
+        """Apply `records` in one savepoint: all stored (True), or none and their report lines taken back (False)."""
+        mark = len(report.changes)
+        try:
+            with s.begin_nested():
+                for rid, record in records:
+                    if record.get("status") == "Deleted":
+                        self.apply_deleted(s, tenant_id, rid, report, dry_run)
+                    else:
+                        self.apply(s, tenant_id, record, report, dry_run)
+                s.flush()
+        except RECORD_ERRORS:
+            del report.changes[mark:]
+            if reraise:
+                raise
+            return False
+        return True
 
     def _cdc(self, ctx: TenantContext, since: datetime) -> list[dict[str, Any]] | None:
         try:
@@ -159,7 +183,8 @@ def _record_id(record: Any) -> str | None:
     return text if text and len(text) <= MAX_ID_LENGTH else None
 
 
-def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def chunked(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`rows` a list of `size` at a time (the last one shorter), read lazily: streaming stays streaming."""
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk

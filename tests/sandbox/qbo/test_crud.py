@@ -255,3 +255,19 @@ def test_void_bill_payment_reopens_the_bill(qbo):
                       params={"operation": "update", "include": "void"}).json()["BillPayment"]
     assert voided["TotalAmt"] == 0 and voided["Line"] == [] and voided["PrivateNote"].startswith("Voided")
     assert qbo.get(f"/bill/{bill['Id']}").json()["Bill"]["Balance"] == 80
+
+
+def test_bulk_route_plants_like_single_creates_and_stops_at_the_first_fault(qbo):
+    """`/_sandbox/realms/<realm>/bulk` (the benchmarks' planting) creates through the same path as POST /vendor:
+    readable through the API afterwards, duplicate names refused the same way, nothing after the fault kept."""
+    made = qbo.admin(f"/realms/{qbo.realm}/bulk", {"entity": "vendor", "items": [
+        {"DisplayName": "Bulk Paving"}, {"DisplayName": "Bulk Glass"}]})["Vendor"]
+    assert [v["DisplayName"] for v in made] == ["Bulk Paving", "Bulk Glass"] and made[0]["SyncToken"] == "0"
+    assert qbo.rows("select * from Vendor where DisplayName = 'Bulk Glass'", "Vendor")[0]["Id"] == made[1]["Id"]
+    bad = qbo.http.post(f"{qbo.base}/_sandbox/realms/{qbo.realm}/bulk", json={"entity": "Vendor", "items": [
+        {"DisplayName": "Bulk Crane"}, {"DisplayName": "Bulk Paving"}, {"DisplayName": "Bulk Never"}]})
+    assert bad.status_code == 400 and bad.json()["created"] == 1
+    assert "Duplicate" in json.dumps(bad.json()["Fault"])
+    assert qbo.rows("select * from Vendor where DisplayName = 'Bulk Never'", "Vendor") == []
+    assert qbo.http.post(f"{qbo.base}/_sandbox/realms/{qbo.realm}/bulk",
+                         json={"entity": "NoSuch", "items": []}).status_code == 400

@@ -192,3 +192,20 @@ def test_procore_origin_id_links_are_adopted(engine):
         assert binder.to_external(s, w.tenant.id, "company", 501).qbo_id == "7"
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "link_company")).one().detail["source"] == \
             "origin_id"
+
+
+def test_one_unstorable_vendor_is_skipped_and_its_chunk_neighbours_are_stored_once(engine):
+    """A chunk is stored in one savepoint; a record that can't be stored makes that chunk go again a record at a
+    time: the others are cached and reported exactly once, the bad one is skipped with its name."""
+    w = World(engine)
+    bad = {**_vendor(2, "Birch Electric"), "MetaData": "not an object"}
+    qbo = FakeQbo([_vendor(1, "Alder Paving"), bad, _vendor(3, "Cedar Glass")])
+    ctx = TenantContext(engine=engine, tenant_id=w.tenant.id, qbo_client=qbo, procore_client=FakeProcore([]))
+    report = run_job(ctx, "vendors")
+    lines = [line for line in report.lines() if "QBO vendor" in line]
+    assert lines == ["create     QBO vendor: Alder Paving (QBO 1) — new",
+                     "skip       QBO vendor: Birch Electric (QBO 2) — a field holds a value Ledgerlink can't store; "
+                     "it is left out",
+                     "create     QBO vendor: Cedar Glass (QBO 3) — new"]
+    with Session(engine) as s:
+        assert [r.remote_id for r in cache.listing(s, w.tenant.id, "qbo", "Vendor")] == ["1", "3"]
