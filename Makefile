@@ -30,15 +30,16 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m tools.cycles
 
-# two processes (pytest-xdist), each with its own databases, PostgreSQL server, sandboxes and ports; a file's tests
+# three processes (pytest-xdist; the suite waits on subprocesses and sockets as much as it computes, so three keep
+# two cores busy), each with its own databases, PostgreSQL server, sandboxes and ports; a file's tests
 # stay together so module fixtures are built once. Files go out in collection order, the longest first
 # (tests/conftest.py LONGEST_FILES), not xdist's most-tests-first. `make test XDIST=` runs in one process.
-XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
+XDIST ?= -n 3 --dist loadfile --no-loadscope-reorder
 
 # Bytecode caches on even where the environment turns them off (PYTHONDONTWRITEBYTECODE, as in some containers):
 # the suite starts many Ledgerlink processes (and two pytest workers), each would compile our modules again.
 test: lint
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q --durations=25 $(XDIST) $(PYTEST_ARGS)
 
 # Benchmarks against the local QBO sandbox (not part of `make test`); figures land in bench/RESULTS.md.
 # Every benchmark exits non-zero on a miss; the others still run, and `make bench` fails at the end naming the misses.

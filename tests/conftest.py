@@ -108,21 +108,24 @@ def remote_world(engine, sandboxes):
 
 # --- the longest files first ---------------------------------------------------------------------------------------
 #: files of a minute or more on a loaded 2-core machine, longest first (`pytest --durations`). `make test` hands
-#: whole files to its two workers in collection order (--dist loadfile --no-loadscope-reorder; xdist's default
+#: whole files to its workers in collection order (--dist loadfile --no-loadscope-reorder; xdist's default
 #: reorder puts files with few tests, i.e. these, last): run first, they overlap the many short files instead of
 #: leaving one worker alone with one of them at the end.
-LONGEST_FILES = (  # seconds in one run on a loaded machine, before this order: roughly
-    "tests/reliability/test_bad_input.py",  # 340
-    "tests/reliability/test_crash.py",  # 280
-    "tests/reliability/test_security_refresh.py",  # 280
-    "tests/bot/test_startup_errors.py",  # 260
-    "tests/reliability/test_security.py",  # 200
-    "tests/reliability/test_faults.py",  # 150
-    "tests/reliability/test_operations.py",  # 115
-    "tests/bot/test_worker_processes.py",  # 110
-    "tests/scenarios/test_slack_pickers.py",  # 100 (230 before its latency test stopped redoing work)
-    "tests/bot/test_cli.py",  # 90
-    "tests/bot/test_demo.py",  # 80
+LONGEST_FILES = (  # seconds in one whole `make test` (2,570 tests, 2 processes, 13 min 44 s), longest first
+    "tests/reliability/test_crash.py",  # 116
+    "tests/reliability/test_concurrency.py",  # 105
+    "tests/reliability/test_bad_input.py",  # 75
+    "tests/reliability/test_faults.py",  # 70
+    "tests/reliability/test_security_refresh.py",  # 55
+    "tests/reliability/test_security.py",  # 50
+    "tests/reliability/test_operations.py",  # 48
+    "tests/bot/test_startup_errors.py",  # 45
+    "tests/bot/test_worker_processes.py",  # 42
+    "tests/reliability/test_db_outage.py",  # 42
+    "tests/e2e/test_demo_story.py",  # 30
+    "tests/bot/test_demo.py",  # 32
+    "tests/scenarios/test_slack_pickers.py",  # 20
+    "tests/bot/test_cli.py",  # 15
 )
 
 
