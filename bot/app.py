@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, client: WebC
     client = client or make_web_client(settings)
     tracker = Tracker()
     app = App(
+        name="ledgerlink",  # without a name Bolt reads the caller's file name off inspect.stack(): ~5–50 ms a start
         signing_secret=settings.slack_signing_secret.get_secret_value(), client=client,
         token_verification_enabled=token_verification and not oauth,
         oauth_settings=oauth_settings(settings, engine) if oauth else None,

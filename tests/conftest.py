@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 
+import httpx._transports.default
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
@@ -13,7 +14,16 @@ from sqlmodel import SQLModel
 from core.db import make_engine
 from core.migrate import upgrade
 from tests.reliability import tally
+from sync.http.tls import shared_context
 from tests.support.postgres import PrivatePostgres, create_database
+
+# httpx reads certifi's CA bundle into a new TLS context for every Client and every httpx.get() (10-60 ms of CPU);
+# the suite makes thousands of them, all to http://127.0.0.1. Give them the one context Ledgerlink's own clients
+# share (sync/http/tls.py); other arguments (verify=False, a context) go through unchanged.
+_create_ssl_context = httpx._transports.default.create_ssl_context
+httpx._transports.default.create_ssl_context = (
+    lambda verify=True, cert=None, trust_env=True: shared_context() if verify is True and cert is None and trust_env
+    else _create_ssl_context(verify=verify, cert=cert, trust_env=trust_env))
 
 # a real key for tests, so code paths that encrypt tokens run for real
 os.environ.setdefault("LEDGERLINK_SECRET_KEY", Fernet.generate_key().decode())

@@ -35,6 +35,7 @@ from sync.http.errors import (
 )
 from sync.http.limits import UNLIMITED, KeyLimiter, LimiterRegistry, RateLimitPolicy, limiter_for, parse_retry_after
 from sync.http.retry import RetryPolicy
+from sync.http.tls import shared_context
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class BaseClient:
         self._http = http_client or httpx.Client(
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             headers={"Accept": "application/json", **(headers or {})},
-            transport=transport,
+            transport=transport, verify=shared_context(),
             limits=httpx.Limits(max_connections=max(policy.max_concurrent or 0, 20), max_keepalive_connections=20),
         )
 

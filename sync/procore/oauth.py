@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from sync.http.tls import shared_context
 from sync.procore._parse import decode_json
 from sync.procore.errors import parse_error_body
 from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenSet, TokenStore
@@ -53,7 +54,8 @@ class ProcoreOAuth:
         self._client_secret = client_secret
         self.redirect_uri = redirect_uri
         self.attempts = attempts
-        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"Accept": "application/json"})
+        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"Accept": "application/json"},
+                                  verify=shared_context())
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> ProcoreOAuth:
