@@ -13,8 +13,8 @@ from sqlmodel import SQLModel
 
 from core.db import make_engine
 from core.migrate import upgrade
-from tests.reliability import tally
 from sync.http.tls import shared_context
+from tests.reliability import tally
 from tests.support.postgres import PrivatePostgres, create_database
 
 # httpx reads certifi's CA bundle into a new TLS context for every Client and every httpx.get() (10-60 ms of CPU);
