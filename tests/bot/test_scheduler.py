@@ -289,3 +289,41 @@ def test_requests_run_the_matching_job_once_and_are_settled(engine, runs, make_s
     assert statuses == [("Vendor", "done"), ("Vendor", "done"), ("Company Vendors", "done"),
                         ("Account", "skipped"), ("Vendor", "skipped"), ("projects", "done"),
                         ("cost-codes", "failed")]
+
+
+def test_a_run_ending_while_the_next_tick_reads_the_requests_is_not_run_again(engine, runs, make_scheduler):
+    """The race behind a flaky `vendors` run twice: tick 2 reads the rows as pending, then tick 1's run settles
+    them and leaves the in-flight set before tick 2 looks there. Made certain by ending the run from inside tick 2,
+    after its read (a row without a tenant, read first, sends the tick to `_tenant_for`)."""
+    world = World(engine)
+    tid = world.tenant.id
+    with Session(engine) as s:
+        tenant = s.get(Tenant, tid)
+        tenant.procore_company_id = 562949953421636
+        s.add(tenant)
+        s.add(SyncRequest(id=100, tenant_id=tid, source="qbo", entity="Vendor", entity_id="56", operation="update"))
+        s.commit()
+    sched = make_scheduler()  # not started: the runs queued below wait until this test runs them
+    assert sched.process_requests() == 1
+    (first,) = sched.aps.get_jobs(jobstore="memory")
+    assert first.args == (tid, "vendors", [100])
+    with Session(engine) as s:  # a webhook for the same job commits while the first run is on its way, with a
+        # lower id (ids commit out of order): the next tick reads it, and `_tenant_for` it, before the first row
+        s.add(SyncRequest(id=50, tenant_id=None, source="procore", entity="Company Vendors", entity_id="9",
+                          external_account="562949953421636"))
+        s.commit()
+    tenant_for = sched._tenant_for
+
+    def first_run_ends_now(row):
+        if not runs:
+            sched._run_requested(*first.args)  # settles the first row, then leaves the in-flight set
+        return tenant_for(row)
+
+    sched._tenant_for = first_run_ends_now
+    assert sched.process_requests() == 1  # only the new row: the first one's run is over, not queued again
+    (second,) = [job for job in sched.aps.get_jobs(jobstore="memory") if job.id != first.id]
+    assert second.args == (tid, "vendors", [50])
+    sched._run_requested(*second.args)
+    assert runs == [(tid, "vendors"), (tid, "vendors")]  # one run per request that arrived while none was queued
+    with Session(engine) as s:
+        assert [r.status for r in s.exec(select(SyncRequest).order_by(SyncRequest.id))] == ["done", "done"]  # ids 50, 100
