@@ -38,12 +38,17 @@ def find_item(session: Session, tenant_id: int, item_type: str, procore_id: str 
                                            Item.procore_id == str(procore_id))).first()
 
 
+#: `upsert_item(existing=...)` default: look the item up (one SELECT)
+LOOK_UP: Any = object()
+
+
 def upsert_item(session: Session, *, tenant_id: int, item_type: str, procore_id: str | int, title: str,
                 amount: Decimal | None, procore_project_id: int | None, detail: dict[str, Any], raw: Any,
-                initial_state: str = ItemState.READY_TO_EXPORT.value) -> Ingested:
-    """Create the item, or refresh it from Procore unless it is locked (see the module docstring)."""
+                initial_state: str = ItemState.READY_TO_EXPORT.value, existing: Item | None = LOOK_UP) -> Ingested:
+    """Create the item, or refresh it from Procore unless it is locked (see the module docstring). `existing`:
+    the item as the caller already read it in this session (None: there is none), to spare the SELECT."""
     digest = source_hash(raw)
-    item = find_item(session, tenant_id, item_type, procore_id)
+    item = find_item(session, tenant_id, item_type, procore_id) if existing is LOOK_UP else existing
     if item is None:
         item = Item(tenant_id=tenant_id, type=item_type, procore_id=str(procore_id), title=title[:300],
                     amount=amount, procore_project_id=procore_project_id, detail=detail, source_hash=digest,

@@ -77,14 +77,20 @@ def _sync_cache(session: Session, tenant_id: int, entity: str, records: dict[str
     if parent_id is not None:
         stmt = stmt.where(RemoteRecord.parent_id == parent_id)
     existing = {r.remote_id: r for r in session.exec(stmt)}
-    for rid, rec in records.items():
-        row = existing.get(rid)
-        changed = row is None or (row.name, row.data, row.parent_id) != (rec["name"], rec["data"], rec.get("parent"))
-        if changed and not dry_run:
-            cache.upsert(session, tenant_id, PROCORE, entity, rid, name=rec["name"], data=rec["data"],
-                         parent_id=rec.get("parent"))
-        if changed and row is not None:
+    changed = [rid for rid, rec in records.items() if (row := existing.get(rid)) is None
+               or (row.name, row.data, row.parent_id) != (rec["name"], rec["data"], rec.get("parent"))]
+    for rid in changed:
+        if rid in existing:
             report.stats[f"{entity}_updated"] = report.stats.get(f"{entity}_updated", 0) + 1
+    if changed and not dry_run:
+        cache.prefetch(session, tenant_id, PROCORE, entity, changed)  # `upsert` reads its row: all in one query
+        try:
+            for rid in changed:
+                rec = records[rid]
+                cache.upsert(session, tenant_id, PROCORE, entity, rid, name=rec["name"], data=rec["data"],
+                             parent_id=rec.get("parent"))
+        finally:
+            cache.forget_prefetched(session)
     for rid, row in existing.items():
         if rid not in records:
             report.add("remove", f"cached Procore {label or entity.replace('_', ' ')}", f"{row.name} ({rid})",
@@ -203,9 +209,12 @@ class CostCodesJob:
                     standard[str(c.id)] = rec
             _sync_cache(s, ctx.tenant_id, E_STANDARD, standard, report, dry_run, label="standard cost code")
             run.standard = {int(k): v["data"] for k, v in standard.items()}
+            items = {i.procore_id: i for i in s.exec(select(Item).where(  # one query, not two per code
+                Item.tenant_id == ctx.tenant_id, Item.type == ItemType.COST_CODE.value))}
             for sid, rec in sorted(standard.items(), key=lambda kv: kv[1]["data"]["full_code"]):
                 if rec["data"]["leaf"]:
-                    self._cost_code_item(s, ctx.tenant_id, int(sid), rec, prefs, report, dry_run)
+                    self._cost_code_item(s, ctx.tenant_id, int(sid), rec, prefs, report, dry_run,
+                                         existing=items.get(sid))
             if dry_run:
                 s.rollback()
             else:
@@ -215,12 +224,10 @@ class CostCodesJob:
 
     @staticmethod
     def _cost_code_item(s: Session, tenant_id: int, sid: int, rec: dict[str, Any], prefs: Preferences,
-                        report: JobReport, dry_run: bool) -> None:
+                        report: JobReport, dry_run: bool, *, existing: Item | None) -> None:
         data = rec["data"]
         if sid in prefs.excluded_codes:
             return
-        existing = s.exec(select(Item).where(Item.tenant_id == tenant_id, Item.type == ItemType.COST_CODE.value,
-                                             Item.procore_id == str(sid))).first()
         if existing is None:
             why = "already an ERP standard cost code" if data["erp"] else "ready to send for acceptance"
             report.add("create", "cost code item", rec["name"], why)
@@ -232,7 +239,8 @@ class CostCodesJob:
                             "standard_cost_code_list_id": data["standard_cost_code_list_id"],
                             "erp": data["erp"]},
                     raw={k: v for k, v in data.items() if k != "leaf"},
-                    initial_state=ItemState.SYNCED.value if data["erp"] else ItemState.READY_TO_EXPORT.value)
+                    initial_state=ItemState.SYNCED.value if data["erp"] else ItemState.READY_TO_EXPORT.value,
+                    existing=existing)
 
     def read_qbo_items(self, ctx: TenantContext, report: JobReport, run: Run, *, dry_run: bool) -> None:
         items = QboItems()
