@@ -12,17 +12,19 @@ from core.models import RemoteRecord, utcnow
 
 #: `session.info` key of the rows `prefetch` loaded: (tenant, system, entity) → {remote_id: row or None}
 _PREFETCHED = "cache.prefetched"
+_PREFETCH_CHUNK = 900  # ids per query: under SQLite's oldest bound parameter limit (999), whatever the directory's size
 
 
 def prefetch(session: Session, tenant_id: int, system: str, entity: str, remote_ids: Iterable[str]) -> None:
     """Load these records in one query, so `get` answers for them from memory (a refresh reads one row per record
     it applies: one SELECT per record was most of a first run's time). Holds until `forget_prefetched`."""
-    ids = {str(r) for r in remote_ids}
+    ids = sorted({str(r) for r in remote_ids})
     known: dict[str, RemoteRecord | None] = dict.fromkeys(ids)
-    for row in session.exec(select(RemoteRecord).where(
-            RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == system, RemoteRecord.entity == entity,
-            RemoteRecord.remote_id.in_(ids))):  # type: ignore[attr-defined]
-        known[row.remote_id] = row
+    for start in range(0, len(ids), _PREFETCH_CHUNK):
+        for row in session.exec(select(RemoteRecord).where(
+                RemoteRecord.tenant_id == tenant_id, RemoteRecord.system == system, RemoteRecord.entity == entity,
+                RemoteRecord.remote_id.in_(ids[start:start + _PREFETCH_CHUNK]))):  # type: ignore[attr-defined]
+            known[row.remote_id] = row
     session.info.setdefault(_PREFETCHED, {})[(tenant_id, system, entity)] = known
 
 

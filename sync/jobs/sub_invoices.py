@@ -153,7 +153,7 @@ def store_invoice_item(session: Session, ctx: TenantContext, *, kind: str, noun:
     if existing is not None:
         detail |= {k: existing.detail[k] for k in KEEP if k in (existing.detail or {})}
     out = upsert_item(session, tenant_id=ctx.tenant_id, item_type=kind, procore_id=procore_id, title=title,
-                      amount=amount, procore_project_id=project_id, detail=detail, raw=raw)
+                      amount=amount, procore_project_id=project_id, detail=detail, raw=raw, existing=existing)
     item = out.item
     if out.locked_change:
         item.detail = {**(item.detail or {}), "locked_note": locked_note(item)}

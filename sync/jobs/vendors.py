@@ -116,6 +116,8 @@ class VendorsJob:
         vendors = list(ctx.procore.list_vendors())
         report.stats["procore_vendors_read"] = len(vendors)
         with ctx.session() as s:
+            # one query for every vendor's cached row, not one per vendor (`get` and `upsert` read it)
+            cache.prefetch(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, [str(v.id) for v in vendors])
             listed = set()
             for vendor in vendors:
                 listed.add(str(vendor.id))
@@ -141,6 +143,7 @@ class VendorsJob:
             for vendor in vendors:
                 if vendor.origin_id:
                     self._adopt(s, ctx.tenant_id, vendor, report, dry_run, would_cache)
+            cache.forget_prefetched(s)
             if dry_run:
                 s.rollback()
             else:
