@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.models import RemoteRecord
+from core.models import RemoteRecord, TenantSettings
 from sync import binder, cache
 from sync.autosend import note_change
 from sync.context import TenantContext
@@ -118,6 +118,9 @@ class VendorsJob:
         with ctx.session() as s:
             # one query for every vendor's cached row, not one per vendor (`get` and `upsert` read it)
             cache.prefetch(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, [str(v.id) for v in vendors])
+            # held for the loop: `note_change` reads the settings per new vendor, and the session's identity map
+            # holds rows weakly; once dropped, each read was a SELECT (and an autoflush of the rows added so far)
+            settings = s.get(TenantSettings, ctx.tenant_id)
             listed = set()
             for vendor in vendors:
                 listed.add(str(vendor.id))
@@ -144,6 +147,7 @@ class VendorsJob:
                 if vendor.origin_id:
                     self._adopt(s, ctx.tenant_id, vendor, report, dry_run, would_cache)
             cache.forget_prefetched(s)
+            del settings
             if dry_run:
                 s.rollback()
             else:
