@@ -245,8 +245,9 @@ class SlackWorld:
         return self.http.get("/_sandbox/calls", params=params).json()["calls"]
 
     def idle(self, timeout: float = 15.0) -> None:
-        """Wait for the app's background work (exports, reports) and the sandbox's deliveries to settle."""
-        time.sleep(0.05)
+        """Wait for the app's background work (exports, reports) and the sandbox's deliveries to settle. No pause
+        first: the sandbox delivers synchronously, and Bolt hands a listener to the tracked executor before its ack
+        is answered, so all the work a request started is tracked by the time the request returns."""
         assert self.svc.idle(timeout), "background work did not finish"
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
