@@ -6,8 +6,6 @@ link is a `MissingLink` naming the record and what to link, never a KeyError.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlmodel import Session, select
 
 from core.models import ExternalLink, utcnow
@@ -24,17 +22,6 @@ def to_external(session: Session, tenant_id: int, entity_type: str, procore_id: 
     return session.exec(select(ExternalLink).where(
         ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
         ExternalLink.procore_id == str(procore_id))).first()
-
-
-def to_external_many(session: Session, tenant_id: int, entity_type: str,
-                     procore_ids: Iterable[str | int]) -> dict[str, ExternalLink]:
-    """`to_external` for many records in one query: procore id → link, for the linked ones."""
-    ids = sorted({str(i) for i in procore_ids})
-    if not ids:
-        return {}
-    return {link.procore_id: link for link in session.exec(select(ExternalLink).where(
-        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
-        ExternalLink.procore_id.in_(ids)))}  # type: ignore[attr-defined]
 
 
 def require_external(session: Session, tenant_id: int, entity_type: str, procore_id: str | int) -> ExternalLink:
