@@ -255,25 +255,19 @@ def test_a_scheduled_job_runs_through_the_stored_function(engine, runs, make_sch
         assert cur.last_status == "ok" and cur.last_run_at is not None
 
 
-COMPANY = 562949953421636  # the tenant's Procore company: webhooks without a tenant name it
-
-
-def _tenant_with_company(engine, s: Session) -> int:
-    tenant = s.get(Tenant, World(engine).tenant.id)
-    tenant.procore_company_id = COMPANY
-    s.add(tenant)
-    return tenant.id
-
-
 def test_requests_run_the_matching_job_once_and_are_settled(engine, runs, make_scheduler):
+    world = World(engine)
+    tid = world.tenant.id
     with Session(engine) as s:
-        tid = _tenant_with_company(engine, s)
+        tenant = s.get(Tenant, tid)
+        tenant.procore_company_id = 562949953421636
+        s.add(tenant)
         s.add_all([
             SyncRequest(tenant_id=tid, source="qbo", entity="Vendor", entity_id="56", operation="update"),
             SyncRequest(tenant_id=tid, source="qbo", entity="Vendor", entity_id="57", operation="create"),
             # the webhook arrived before the company was known: the tenant is found by the company id now
             SyncRequest(tenant_id=None, source="procore", entity="Company Vendors", entity_id="9",
-                        external_account=str(COMPANY)),
+                        external_account="562949953421636"),
             SyncRequest(tenant_id=tid, source="qbo", entity="Account", entity_id="1"),  # nothing handles it
             SyncRequest(tenant_id=None, source="qbo", entity="Vendor", external_account="no-such-realm"),
         ])
@@ -301,8 +295,12 @@ def test_a_run_ending_while_the_next_tick_reads_the_requests_is_not_run_again(en
     """The race behind a flaky `vendors` run twice: tick 2 reads the rows as pending, then tick 1's run settles
     them and leaves the in-flight set before tick 2 looks there. Made certain by ending the run from inside tick 2,
     after its read (a row without a tenant, read first, sends the tick to `_tenant_for`)."""
+    world = World(engine)
+    tid = world.tenant.id
     with Session(engine) as s:
-        tid = _tenant_with_company(engine, s)
+        tenant = s.get(Tenant, tid)
+        tenant.procore_company_id = 562949953421636
+        s.add(tenant)
         s.add(SyncRequest(id=100, tenant_id=tid, source="qbo", entity="Vendor", entity_id="56", operation="update"))
         s.commit()
     sched = make_scheduler()  # not started: the runs queued below wait until this test runs them
@@ -312,7 +310,7 @@ def test_a_run_ending_while_the_next_tick_reads_the_requests_is_not_run_again(en
     with Session(engine) as s:  # a webhook for the same job commits while the first run is on its way, with a
         # lower id (ids commit out of order): the next tick reads it, and `_tenant_for` it, before the first row
         s.add(SyncRequest(id=50, tenant_id=None, source="procore", entity="Company Vendors", entity_id="9",
-                          external_account=str(COMPANY)))
+                          external_account="562949953421636"))
         s.commit()
     tenant_for = sched._tenant_for
 
