@@ -326,5 +326,4 @@ def test_a_run_ending_while_the_next_tick_reads_the_requests_is_not_run_again(en
     sched._run_requested(*second.args)
     assert runs == [(tid, "vendors"), (tid, "vendors")]  # one run per request that arrived while none was queued
     with Session(engine) as s:
-        statuses = [(r.id, r.status) for r in s.exec(select(SyncRequest).order_by(SyncRequest.id))]
-    assert statuses == [(50, "done"), (100, "done")]
+        assert [r.status for r in s.exec(select(SyncRequest).order_by(SyncRequest.id))] == ["done", "done"]  # ids 50, 100
