@@ -465,19 +465,15 @@ class Scheduler:
     def process_requests(self) -> int:
         """Pending SyncRequests become one run per (tenant, job) soon; the rows are marked done after it."""
         registered = self.registered_jobs()
-        # which rows are running, read BEFORE the pending rows: a run settles its rows before it leaves the set, so a
-        # row missing from this copy and still pending below was never run (or its run failed to settle it). Checked
-        # after the read, a run ending in between would have left the set but be read as pending: run twice.
-        with self._inflight_guard:
-            running = set(self._inflight)
         with Session(self.engine, expire_on_commit=False) as s:
             rows = list(s.exec(select(SyncRequest).where(SyncRequest.status == "pending")
                                .order_by(SyncRequest.id).limit(500)))
         groups: dict[tuple[int, str], list[int]] = defaultdict(list)
         settled: dict[str, list[int]] = defaultdict(list)
         for row in rows:
-            if row.id in running:
-                continue
+            with self._inflight_guard:
+                if row.id in self._inflight:
+                    continue
             tenant_id = row.tenant_id or self._tenant_for(row)
             if tenant_id is not None and row.entity == RESCHEDULE:
                 self.reconcile_tenant(tenant_id)
