@@ -22,8 +22,8 @@ from bot.preflight import where
 from bot.slack_clients import make_web_client
 from core.config import Settings
 from core.db import db_status
-from core.migrate import head_revision
 from core.models import Connection, Item, OutboxEntry, SchedulerLease, SyncCursor, Tenant
+from core.revisions import head_revision
 from sync.context import NotConnected, TenantContext, token_store
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,31 @@
+"""What every web and worker process imports at start: not the libraries only some commands or calls need (each
+costs 0.2-0.5 s of CPU per process, and the suite starts many processes)."""
+
+import subprocess
+import sys
+
+#: library -> when it loads instead
+DEFERRED = {"alembic": "ledgerlink migrate / run", "fpdf": "a summary sheet drawn", "matplotlib": "a chart drawn",
+            "numpy": "a sheet or chart drawn", "intuitlib.client": "a QBO OAuth call",
+            "sandbox": "ledgerlink sandbox / run"}
+
+
+def _loaded(*modules: str) -> set[str]:
+    """Every module a fresh interpreter holds after importing `modules` (intuitlib itself is a namespace package
+    that site-packages' .pth loads in every interpreter: its `client` is the part that costs)."""
+    code = (f"import sys, {', '.join(modules)}\n"
+            "print(' '.join(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_web_and_worker_start_without_the_deferred_libraries():
+    loaded = _loaded("bot.cli", "bot.web", "bot.worker", "bot.observability")
+    assert "sqlalchemy" in loaded and "flask" in loaded  # the probe sees real imports
+    assert not loaded & set(DEFERRED), {name: DEFERRED[name] for name in loaded & set(DEFERRED)}
+
+
+def test_the_cli_alone_loads_no_web_or_scheduler():
+    """`ledgerlink sync`, `status`, `migrate`: Flask, Bolt and APScheduler load only for the roles that serve."""
+    loaded = _loaded("bot.cli")
+    assert not loaded & {"flask", "slack_bolt", "apscheduler", "waitress", *DEFERRED}
