@@ -25,7 +25,17 @@ def test_web_and_worker_start_without_the_deferred_libraries():
     assert not loaded & set(DEFERRED), {name: DEFERRED[name] for name in loaded & set(DEFERRED)}
 
 
-def test_the_cli_alone_loads_no_web_or_scheduler():
-    """`ledgerlink sync`, `status`, `migrate`: Flask, Bolt and APScheduler load only for the roles that serve."""
+def test_the_worker_loads_no_web_framework():
+    """The worker posts to Slack with slack_sdk and serves /metrics with prometheus_client: no Flask, no Bolt."""
+    loaded = _loaded("bot.cli", "bot.worker", "bot.observability")
+    assert {"apscheduler", "slack_sdk", "prometheus_client"} <= loaded
+    assert not loaded & {"flask", "werkzeug", "slack_bolt", "waitress", *DEFERRED}
+
+
+def test_the_cli_alone_loads_no_database_web_or_scheduler():
+    """What every command pays (a sandbox process pays nothing more): SQLAlchemy loads only for the commands that
+    reach the database; Flask, Bolt and APScheduler only for the roles that serve."""
     loaded = _loaded("bot.cli")
-    assert not loaded & {"flask", "slack_bolt", "apscheduler", "waitress", *DEFERRED}
+    assert "typer" in loaded
+    assert not loaded & {"sqlalchemy", "sqlmodel", "core.models", "sync", "flask", "slack_bolt", "apscheduler",
+                         "waitress", *DEFERRED}
