@@ -17,8 +17,6 @@ from sqlmodel import Session, create_engine
 from core.config import get_settings
 from core.db_outage import install as outage_hooks
 from core.migrate import head_revision
-from core.sqlite_gate import GatedConnection
-from core.sqlite_gate import install as gate_writes
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: more connections than a process has threads (Bolt's 16 listeners, waitress's 8, the background pool): a thread
@@ -30,9 +28,7 @@ POOL = {"pool_size": 10, "max_overflow": 30}
 def make_engine(url: str, **kwargs: object) -> Engine:
     kwargs = kwargs if "poolclass" in kwargs else {**POOL, **kwargs}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
-                                                  "factory": GatedConnection}, **kwargs)
-        gate_writes(engine)  # one writer at a time per file in this process, handed on at once (core/sqlite_gate.py)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
