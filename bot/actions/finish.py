@@ -28,9 +28,13 @@ def finish_export_soon(svc: Services, item_id: int) -> None:
     twice; one round batches all the waiting rows (up to 30 Bills per /batch). Exactly-once stays the outbox
     claims' (a row another process's drain claimed is skipped here, its card redrawn by that drain)."""
     tenant_id = item_of(svc, item_id, SYSTEM).tenant_id
+    rounds = 0
 
     def round_(item_ids: list[int]) -> None:
-        svc.yield_to_clicks()  # a burst's decisions first: rounds after the first would otherwise compete with them
+        nonlocal rounds
+        if rounds:  # the lane let the first round start; the next ones let pending decisions go first too
+            svc.yield_to_clicks()
+        rounds += 1
         _finish_round(svc, tenant_id, item_ids)
 
     svc.drains.run(tenant_id, item_id, round_)
