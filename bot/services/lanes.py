@@ -53,7 +53,9 @@ class LaneExecutor(Executor):
             if self.closed:
                 raise RuntimeError("cannot schedule new work after shutdown")
             lane.append((future, call, time.monotonic()))
-            if len(self.threads) < self.workers:  # threads start on demand, as ThreadPoolExecutor's do
+            # threads start on demand, as ThreadPoolExecutor's do; daemons, so an idle one never holds the exit:
+            # a stopping web role waits for the tracked work first (Services.idle, bot/graceful.py `settle`)
+            if len(self.threads) < self.workers:
                 thread = threading.Thread(target=self._serve, name=f"{self.name}_{len(self.threads)}", daemon=True)
                 self.threads.append(thread)
                 thread.start()
