@@ -358,10 +358,21 @@ def write_results(path: Path, *, ack: dict, accepted: dict, shown: dict, base: d
   and Resend). Also fixed on the way: with several accepts at once, one accept's outbox drain could export
   another item while that item's own drain found nothing left and drew its card "Exporting…" for good; the
   drain now redraws every card whose write it ran (`finish.finish_export`).
+- What the clicks wait for first: the background pool has two lanes (bot/services/lanes.py). A click's decision
+  and its card's `chat.update` run on the urgent lane; the export (`finish.finish_export_soon`), the sender's
+  receipt DM and the card's version bookkeeping on the later lane, which starts nothing while a decision runs or
+  waits (a later task waits 1.5 s at most), two at a time. Before, one FIFO pool let a burst's last decisions
+  queue behind the first clicks' exports, which share the interpreter (one GIL) and SQLite's write lock. Exports
+  are coalesced: one drain per company at a time in the web process, the clicks meanwhile joining its next round
+  (so 50 accepts make one or two drains, up to 30 Bills per /batch, not 50 drains fighting over the rows); a
+  drain yields to pending decisions between rounds. An accept that queues an export redraws only its card at
+  once; the export's round redraws card and receipt DM.
 - What remains in an ack: up to 10 ms of Bolt's wait loop (with `process_before_response=False` the HTTP thread
   checks every 10 ms whether the listener has acked), and, under a burst, waiting for one of the web role's 8
-  waitress threads and for the interpreter, shared with the decisions and exports running meanwhile. Card times
-  include those decisions and exports queueing on the background pool (8 threads).
+  waitress threads and for the interpreter, shared with the decisions running meanwhile. What remains in the
+  card's acceptance: each decision's own work — its transaction (about a dozen statements, the export's mapping
+  inside it), the card's nine reads, one `chat.update` (slack_sdk opens a new connection per call; it has no
+  keep-alive option) — done one after another on SQLite's write lock and the GIL.
 - Processes: Slack sandbox (signs block_actions with the app's secret, times the app's answer, keeps every
   revision of a card with its time), QBO sandbox (limits off), Ledgerlink's web role as `ledgerlink web` runs it
   (waitress, 8 threads; SQLite file). Clicks go through `POST /_sandbox/actions/click`, {burst} threads released

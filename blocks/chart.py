@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from blocks.pdf import CJK_FONT
+from blocks.fonts import CJK_FONT
 from blocks.text import escape, truncate
 from core.money import money
 

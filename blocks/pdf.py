@@ -3,7 +3,8 @@
     pdf_bytes = render_summary_sheet(sheet)   # sheet: sync.writes.invoices.summary_sheet(...) — strings only
 
 Rendering only: this module never calls a remote API (the outbox's `qbo.attach_pdf` uploads the bytes; the
-worker's wiring installs this function with `sync.writes.invoices.use_sheet_renderer`).
+worker's wiring installs this function with `sync.writes.invoices.use_sheet_renderer`). Imported only when a sheet
+is drawn (bot/engine_setup.py): fpdf2 brings fontTools, PIL and numpy, ~0.5 s of CPU a process would pay at start.
 
 Names print as written: the sheet embeds DejaVu Sans (shipped inside matplotlib's wheel, so `make install` brings
 it) for Latin, Greek and Cyrillic, with Droid Sans Fallback (Debian `fonts-droid-fallback`, installed by `.ci/run`)
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from fpdf import FPDF
 from fpdf.fonts import TextStyle
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from blocks.fonts import CJK_FONT, FAMILY, FONTS
 from core.money import money
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -35,13 +36,6 @@ STYLES = {"h1": TextStyle(font_size_pt=16, color=INK, t_margin=0, b_margin=1),
           "p": TextStyle(t_margin=0, b_margin=1)}
 #: a fixed creation date keeps the bytes of one sheet stable across renders (retries upload the same file)
 CREATED = datetime(2000, 1, 1, tzinfo=UTC)
-FAMILY = "DejaVu"
-# found without importing matplotlib (numpy and all): only its font files are used, and every process imports us
-_DEJAVU = Path(find_spec("matplotlib").submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"  # type: ignore[index, union-attr]
-FONTS = {"": _DEJAVU / "DejaVuSans.ttf", "B": _DEJAVU / "DejaVuSans-Bold.ttf",
-         "I": _DEJAVU / "DejaVuSans-Oblique.ttf", "BI": _DEJAVU / "DejaVuSans-BoldOblique.ttf"}
-#: CJK glyphs: Debian's fonts-droid-fallback (TrueType outlines, which fpdf2 embeds as a subset)
-CJK_FONT = Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 
 
 @cache

@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.services.runtime import TrackedExecutor, Tracker
 from bot.slack_clients import make_web_client
-from bot.slack_install import multi_workspace, oauth_settings
+from bot.slack_install import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, installation_store, multi_workspace, state_store
 from bot.wiring import build_services
 from core.config import Settings
 from core.db import engine_for
@@ -34,6 +35,16 @@ class _TokenInClient(logging.Filter):
 _BOLT_LOGGER = logging.getLogger("slack_bolt.App")
 if not any(isinstance(f, _TokenInClient) for f in _BOLT_LOGGER.filters):
     _BOLT_LOGGER.addFilter(_TokenInClient())
+
+
+def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
+    """Bolt's multi-workspace install over the project's encrypted stores (bot/slack_install.py)."""
+    assert settings.slack_client_secret is not None
+    return OAuthSettings(
+        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES), installation_store=installation_store(settings, engine),
+        state_store=state_store(engine), install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
+        redirect_uri=f"{settings.public_url.rstrip('/')}{REDIRECT_PATH}")
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, client: WebClient | None = None,

@@ -1,4 +1,9 @@
-"""`ledgerlink` — the one command line. Each command wires parts together; the work is done elsewhere."""
+"""`ledgerlink` — the one command line. Each command wires parts together; the work is done elsewhere.
+
+Every process of Ledgerlink starts here (web, worker, the sandboxes, migrate...), so this module imports only what
+every command needs: each command imports its own parts when it runs (~1 s of CPU a process saves: a sandbox needs
+no SQLAlchemy, and a start-up error is reported before Flask, Bolt or APScheduler load).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,16 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
 
-from bot.preflight import StartupError, check_serving, require_database, require_free_port, where
+from bot.startup import StartupError, require_free_port, where
 from core import logctx
-from core.config import SettingsError, get_settings
-from core.db import engine_for
-from core.migrate import upgrade
-from core.models import Tenant
-from sync import context as sync_context
-from sync.jobs import base as jobs_base
+from core.config import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from Slack.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -27,7 +29,7 @@ app = typer.Typer(help="Ledgerlink: Procore ⇄ QuickBooks Online, approved from
 SANDBOXES = ("qbo", "procore", "slack")
 
 
-def _settings(*, needs_key: bool = False):
+def _settings(*, needs_key: bool = False) -> Settings:
     """The settings; `needs_key`: a role that encrypts tokens or signs links refuses to start without the key
     (rather than start, say "ok" on /healthz, then fail every connect with a 500)."""
     try:
@@ -43,6 +45,11 @@ def _settings(*, needs_key: bool = False):
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
+    # CLI start-up: SQLAlchemy and Alembic (~0.3 s) load only for this command
+    from sqlalchemy.exc import OperationalError
+
+    from core.migrate import upgrade
+
     settings = _settings()
     try:
         upgrade(settings.database_url)
@@ -58,12 +65,11 @@ def web(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         threads: int = typer.Option(8, help="Worker threads (waitress).")) -> None:
     """Serve HTTP: /healthz, /metrics, Slack at /slack/events (when configured), OAuth callbacks and webhooks.
     SIGTERM finishes the requests in flight, then exits 0."""
-    from bot.web import serve  # CLI start-up: Flask and waitress load only for this command
-
     settings = _settings()
-    engine = engine_for(settings.database_url)
-    check_serving(settings, engine)  # the key, then the database: each missing one named in a sentence
+    engine = _serving_engine(settings)
     require_free_port(host, port)
+    from bot.web import serve  # CLI start-up: Flask, Bolt and waitress load only for this command, once checked
+
     serve(settings, host=host, port=port, threads=threads, engine=engine)
 
 
@@ -79,14 +85,15 @@ def socket() -> None:
 def worker(metrics_port: int | None = typer.Option(None, help="Serve Prometheus metrics on this port."),
            metrics_host: str = typer.Option("127.0.0.1", help="Interface of the metrics port.")) -> None:
     """Run the scheduler (in the one worker that leads) and the outbox drain, until SIGTERM or Ctrl-C."""
-    from bot.observability import serve_metrics  # CLI start-up: Flask and prometheus load only for the worker
-    from bot.worker import serve  # CLI start-up: APScheduler loads only for this command
-
     settings = _settings()
-    engine = engine_for(settings.database_url)
-    check_serving(settings, engine)  # the key, then the database: each missing one named in a sentence
+    engine = _serving_engine(settings)
     if metrics_port is not None:
         require_free_port(metrics_host, metrics_port, "--metrics-port")
+    # CLI start-up: APScheduler, the engine, Flask and prometheus load only for the worker, once checked
+    from bot.observability import serve_metrics
+    from bot.worker import serve
+
+    if metrics_port is not None:
         serve_metrics(engine, metrics_port, metrics_host)
     raise typer.Exit(serve(settings))
 
@@ -95,6 +102,7 @@ def worker(metrics_port: int | None = typer.Option(None, help="Serve Prometheus 
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the newest key of LEDGERLINK_SECRET_KEYS (then the old keys can go)."""
     from bot.rotation import rotate_all  # CLI start-up: loads only for this command
+    from core.db import engine_for  # CLI start-up: SQLAlchemy loads only for commands that reach the database
 
     settings = _settings(needs_key=True)
     counts = rotate_all(engine_for(settings.database_url), settings.require_secret_key())
@@ -142,6 +150,12 @@ def sync(job: str = typer.Argument(..., help="The job to run now; `ledgerlink sy
          tenant: int | None = typer.Option(None, help="Tenant id (default: the only tenant)."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing.")) -> None:
     """Run one sync job now; --dry-run prints what it would create, update or link, per record."""
+    # CLI start-up: the sync engine (both API clients, the models) loads only for this command
+    from bot.preflight import require_database
+    from core.db import engine_for
+    from sync import context as sync_context
+    from sync.jobs import base as jobs_base
+
     settings = _settings()
     jobs = jobs_base.load_jobs()
     if job == "list":
@@ -175,6 +189,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, 
     """Health at a glance: configuration, database, connections, Slack, webhooks, leader, outbox, last job runs.
     Exit code 1 when something needs a person."""
     from bot.status import safe_collect  # CLI start-up: the status report reaches every client; loads only here
+    from core.db import engine_for  # CLI start-up: SQLAlchemy loads only for commands that reach the database
 
     settings = _settings()
     report = safe_collect(settings, engine_for(settings.database_url), remote=not local, tenant_id=tenant)
@@ -186,7 +201,19 @@ def status(as_json: bool = typer.Option(False, "--json", help="One JSON object, 
     raise typer.Exit(1 if report.needs_person else 0)
 
 
-def _only_tenant(engine) -> int:
+def _serving_engine(settings: Settings) -> Engine:
+    """`bot.preflight.serving_engine`: the key, then the database, each missing one named in a sentence."""
+    from bot.preflight import serving_engine  # CLI start-up: SQLAlchemy loads only for commands that reach the DB
+
+    return serving_engine(settings)
+
+
+def _only_tenant(engine: Engine) -> int:
+    # CLI start-up: the models load only for the commands that read them
+    from sqlmodel import Session, select
+
+    from core.models import Tenant
+
     with Session(engine) as s:
         tenants = list(s.exec(select(Tenant)))
     if len(tenants) != 1:

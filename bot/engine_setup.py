@@ -5,13 +5,12 @@ The worker, the Slack app (its drain after an accept) and the demo all run the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
-from blocks.pdf import render_summary_sheet
 from core.config import Settings
 from sync.context import TenantContext, token_store
 from sync.writes.batching import BatchingOutbox
@@ -28,6 +27,14 @@ def context_factory(engine: Engine, settings: Settings) -> Callable[[int], Tenan
         return TenantContext(engine=engine, tenant_id=tenant_id, settings=settings, tokens=cache["tokens"])
 
     return context_for
+
+
+def render_summary_sheet(sheet: Mapping[str, Any]) -> bytes:
+    """`blocks.pdf.render_summary_sheet`, imported at the first sheet drawn."""
+    # deferred: fpdf2 (fontTools, PIL, numpy) costs ~0.5 s of CPU at every web and worker start; few draw a sheet
+    from blocks.pdf import render_summary_sheet as render
+
+    return render(sheet)
 
 
 def engine_outbox(engine: Engine, operations: Any, *, context_for: Callable[[int], Any], worker_id: str,

@@ -100,14 +100,22 @@ class Notifier:
             self.refresh_group_card(item.group_id)
         return where
 
-    def refresh_card(self, item_id: int, *, group: bool = True) -> bool:
+    def refresh_card(self, item_id: int, *, group: bool = True, card_only: bool = False,
+                     later: Callable[[Callable[[], Any]], Any] | None = None) -> bool:
         """Update the item's card in place from its current state — and the grouped card it is a line of (unless
-        `group=False`); False when it has no card (or it's gone)."""
+        `group=False`); False when it has no card (or it's gone). What the clicking person does not watch (the
+        sender's receipt DM, recording the card's version) follows: handed to `later` when given (e.g.
+        `Services.submit_later`, so a burst of clicks gets every card redrawn first), left out with `card_only`
+        (a redraw that follows does it; until then the worker sees the card as stale and redraws it)."""
         item, data = self._item_and_card(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
-        if not item.card_channel or not item.card_ts:
+
+        def receipt() -> None:
             if item.receipt_ts:
                 self.refresh_receipt(item_id, data, item)
+
+        if not item.card_channel or not item.card_ts:
+            receipt()
             return grouped
         # the approvers' card first (what a click waits to see), then the sender's DM from the same read
         try:
@@ -115,12 +123,17 @@ class Notifier:
                                                         **cards.approval_card(data).as_kwargs())
         except SlackApiError as exc:
             logger.warning("card of item %s not updated: %s", item_id, exc.response.get("error"))
-            if item.receipt_ts:
-                self.refresh_receipt(item_id, data, item)
+            receipt()
             return False
-        if item.receipt_ts:
-            self.refresh_receipt(item_id, data, item)
-        self._converge(item_id, item.version, (item.card_channel, item.card_ts))
+
+        def follow_up() -> None:
+            receipt()
+            self._converge(item_id, item.version, (item.card_channel, item.card_ts))  # type: ignore[arg-type]
+
+        if later is not None and not card_only:
+            later(follow_up)
+        elif not card_only:
+            follow_up()
         return True
 
     def _converge(self, item_id: int, rendered_version: int, where: tuple[str, str], rounds: int = 3) -> None:

@@ -14,14 +14,16 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest, start_http_server
 from slack_sdk.http_retry.handler import RetryHandler
 
 from core import logctx, metrics
 from core.config import Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ def may_scrape(settings: Settings, req: Any) -> bool:
 
 def register(app: Flask, settings: Settings) -> None:
     """Add /metrics, the Slack ack timer and a log scope per request to the web app."""
+    # deferred: Flask (~0.1 s) is the web role's; the worker imports this module for its metrics port and Slack
+    # call counter only
+    from flask import Response, g, request
+
     metrics.watch_outbox(app.config["LEDGERLINK_ENGINE"])
 
     @app.get("/metrics")

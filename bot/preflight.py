@@ -1,25 +1,14 @@
 """Checks a long-running command makes before it starts, each failing with one sentence that says what to run or
-set (the CLI prints it and exits 2): a missing setting, an unreachable or unmigrated database, a taken port."""
+set (the CLI prints it and exits 2): a missing setting, an unreachable or unmigrated database. A taken port and the
+error itself are in bot/startup.py (no SQLAlchemy there: every command imports it)."""
 
 from __future__ import annotations
 
-import errno
-import socket
-
 from sqlalchemy import Engine
 
+from bot.startup import StartupError, where
 from core.config import Settings, SettingsError
-from core.db import db_status
-
-
-class StartupError(Exception):
-    """Why a command cannot start, as one sentence for a person."""
-
-
-def where(database_url: str) -> str:
-    """The database URL without its password."""
-    scheme, _, rest = database_url.partition("://")
-    return f"{scheme}://{rest.rsplit('@', 1)[-1]}" if "@" in rest else database_url
+from core.db import db_status, engine_for
 
 
 def require_secret_key(settings: Settings) -> None:
@@ -45,20 +34,15 @@ def require_database(engine: Engine, database_url: str) -> dict[str, object]:
     return status
 
 
-def require_free_port(host: str, port: int, flag: str = "--port") -> None:
-    """Fail early (before building the app) when something already listens on host:port."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does: TIME_WAIT is not "taken"
-        try:
-            s.bind((host, port))
-        except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise StartupError(f"port {port} on {host} is taken (or not allowed): stop what uses it or "
-                                   f"choose another with {flag}.") from None
-            raise StartupError(f"cannot listen on {host}:{port} ({exc.strerror}): check --host.") from None
-
-
 def check_serving(settings: Settings, engine: Engine) -> None:
     """What `ledgerlink web` and `ledgerlink worker` need before they start."""
     require_secret_key(settings)
     require_database(engine, settings.database_url)
+
+
+def serving_engine(settings: Settings) -> Engine:
+    """The engine of `ledgerlink web` / `worker`, once the key and then the database are checked (each missing one
+    named in a sentence)."""
+    engine = engine_for(settings.database_url)
+    check_serving(settings, engine)
+    return engine

@@ -465,15 +465,18 @@ class Scheduler:
     def process_requests(self) -> int:
         """Pending SyncRequests become one run per (tenant, job) soon; the rows are marked done after it."""
         registered = self.registered_jobs()
+        # taken before the read: a run that ends (settles its rows, leaves _inflight) after the read but before
+        # the check below would otherwise have its rows, still pending in what was read, run a second time
+        with self._inflight_guard:
+            inflight = set(self._inflight)
         with Session(self.engine, expire_on_commit=False) as s:
             rows = list(s.exec(select(SyncRequest).where(SyncRequest.status == "pending")
                                .order_by(SyncRequest.id).limit(500)))
         groups: dict[tuple[int, str], list[int]] = defaultdict(list)
         settled: dict[str, list[int]] = defaultdict(list)
         for row in rows:
-            with self._inflight_guard:
-                if row.id in self._inflight:
-                    continue
+            if row.id in inflight:
+                continue
             tenant_id = row.tenant_id or self._tenant_for(row)
             if tenant_id is not None and row.entity == RESCHEDULE:
                 self.reconcile_tenant(tenant_id)

@@ -4,17 +4,16 @@ are Fernet-encrypted like the OAuth tokens (`EncryptedInstallationStore`).
 
 Used when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. `register(flask_app, settings)` (listed in
 bot/web_routes.py) serves GET /slack/install and /slack/oauth_redirect through the same Bolt handler as
-/slack/events.
+/slack/events. Bolt's `OAuthSettings` over these stores is built in bot/app.py: the worker reads the installation
+store (bot/slack_clients.py) and needs neither Bolt nor Flask.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -22,6 +21,9 @@ from sqlalchemy import Engine
 
 from core.config import Settings
 from core.crypto import SecretBox
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +86,6 @@ def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallat
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
     return SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-
-
-def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
-    assert settings.slack_client_secret is not None
-    return OAuthSettings(
-        client_id=settings.slack_client_id, client_secret=settings.slack_client_secret.get_secret_value(),
-        scopes=list(BOT_SCOPES), installation_store=installation_store(settings, engine),
-        state_store=state_store(engine), install_path=INSTALL_PATH, redirect_uri_path=REDIRECT_PATH,
-        redirect_uri=f"{settings.public_url.rstrip('/')}{REDIRECT_PATH}")
 
 
 def register(app: Flask, settings: Settings) -> None:

@@ -18,12 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.leader import LOCK_NAME, advisory_key
-from bot.preflight import where
 from bot.slack_clients import make_web_client
+from bot.startup import where
 from core.config import Settings
 from core.db import db_status
-from core.migrate import head_revision
 from core.models import Connection, Item, OutboxEntry, SchedulerLease, SyncCursor, Tenant
+from core.revisions import head_revision
 from sync.context import NotConnected, TenantContext, token_store
 
 logger = logging.getLogger(__name__)

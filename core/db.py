@@ -16,7 +16,7 @@ from sqlmodel import Session, create_engine
 
 from core.config import get_settings
 from core.db_outage import install as outage_hooks
-from core.migrate import head_revision
+from core.revisions import head_revision
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: more connections than a process has threads (Bolt's 16 listeners, waitress's 8, the background pool): a thread

@@ -6,6 +6,8 @@ link is a `MissingLink` naming the record and what to link, never a KeyError.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlmodel import Session, select
 
 from core.models import ExternalLink, utcnow
@@ -22,6 +24,17 @@ def to_external(session: Session, tenant_id: int, entity_type: str, procore_id: 
     return session.exec(select(ExternalLink).where(
         ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
         ExternalLink.procore_id == str(procore_id))).first()
+
+
+def to_externals(session: Session, tenant_id: int, entity_type: str,
+                 procore_ids: Iterable[str | int]) -> dict[str, ExternalLink]:
+    """The links of many Procore records in one query, by Procore id (a record without one is absent)."""
+    wanted = sorted({str(i) for i in procore_ids})
+    if not wanted:
+        return {}
+    return {link.procore_id: link for link in session.exec(select(ExternalLink).where(
+        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
+        ExternalLink.procore_id.in_(wanted)))}  # type: ignore[union-attr]
 
 
 def require_external(session: Session, tenant_id: int, entity_type: str, procore_id: str | int) -> ExternalLink:

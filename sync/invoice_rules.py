@@ -139,9 +139,13 @@ def evaluate_sub_invoice(session: Session, tenant_id: int, detail: dict[str, Any
         problems.append(f"Link project {project.get('name')} to a QuickBooks project first.")
     items: dict[tuple[int | None, int | None], str] = {}
     missing: list[str] = []
-    for line in detail.get("lines") or []:
+    lines = detail.get("lines") or []
+    # one query for the invoice's cost items, not one per line (an invoice is evaluated at every refresh)
+    links = binder.to_externals(session, tenant_id, "cost_item", [
+        cost_item_key(project.get("id"), line.get("cost_code_id"), line.get("line_item_type_id")) for line in lines])
+    for line in lines:
         key = (line.get("cost_code_id"), line.get("line_item_type_id"))
-        link = binder.to_external(session, tenant_id, "cost_item", cost_item_key(project.get("id"), *key))
+        link = links.get(cost_item_key(project.get("id"), *key))
         items[key] = link.qbo_id if link else PLACEHOLDER
         name = f"{line.get('cost_code') or line.get('cost_code_id')}.{line.get('cost_type') or key[1]}"
         if link is None and Decimal(line.get("amount") or 0) != 0 and name not in missing:

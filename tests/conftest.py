@@ -8,7 +8,7 @@ import uuid
 import httpx._transports.default
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import SQLModel
 
 from core.db import make_engine
@@ -79,13 +79,24 @@ def db_url(request):
     yield url
     engine = make_engine(url)
     with engine.begin() as conn:
-        tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+        empty_tables(conn)
     engine.dispose()
+
+
+def empty_tables(conn: Connection) -> None:
+    """Delete every row (and on PostgreSQL restart every id sequence), as a fresh database would have them.
+
+    Only the tables that have rows, children first: PostgreSQL's TRUNCATE of all ~30 tables cost 0.2-0.3 s per
+    test (it swaps every table's files), a probe and a few DELETEs cost a few ms."""
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables)
+    used = {row[0] for row in conn.execute(text(probe))}
+    for name in tables:
+        if name in used:
+            conn.execute(text(f"DELETE FROM {name}"))
+    if conn.dialect.name == "postgresql":  # setval(.., 1, false): the next id is 1 again (ALTER SEQUENCE RESTART)
+        conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                          "FROM pg_sequences WHERE last_value IS NOT NULL"))
 
 
 @pytest.fixture

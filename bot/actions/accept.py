@@ -39,8 +39,11 @@ def accept_only(svc: Services, item_id: int, actor: Actor) -> tuple[Outcome, boo
 def accept(svc: Services, item_id: int, actor: Actor) -> Outcome:
     """Accept; the final approval also queues the export (same transaction) and starts it in the background."""
     outcome, queued = accept_only(svc, item_id, actor)
-    svc.notifier.refresh_card(item_id)
+    # the card now (the clicker waits for it); the rest on the later lane, which yields to other clicks' decisions
+    # (bot/services/lanes.py): with an export, its round redraws card and receipt DM (finish.py), so only the card
+    # now; else the receipt DM and the card's bookkeeping
+    svc.notifier.refresh_card(item_id, card_only=queued, later=svc.submit_later)
     if queued:
-        svc.submit(finish.finish_export, svc, item_id)
+        svc.submit_later(finish.finish_export_soon, svc, item_id)
     return outcome
 

@@ -220,7 +220,7 @@ def accept_all(svc: Services, group_id: int, actor: Actor) -> Accepted:
             queued.append(item_id)
     svc.notifier.refresh_group_card(group_id)
     if queued:
-        svc.submit(finish_exports, svc, group_id, queued)
+        svc.submit_later(finish_exports, svc, group_id, queued)
     return result
 
 

@@ -15,6 +15,6 @@ def retry(svc: Services, item_id: int, actor: Actor) -> Outcome:
     outcome = svc.workflow.retry(item_id, actor, then=hook)
     svc.notifier.refresh_card(item_id)
     if hook is not None:
-        svc.submit(finish.finish_export, svc, item_id)
+        svc.submit_later(finish.finish_export_soon, svc, item_id)
     return outcome
 

@@ -2,8 +2,10 @@
 
 `bind(app, services)` attaches a `Services` to a Bolt app; each `handlers/<surface>.register(app)` reads it
 back with `of(app)`. Work that may take longer than Slack's 3-second ack (draining the outbox after an
-accept, running a sync, building a report) goes to `services.submit(...)`, which logs what fails. Bolt's own
-listener pool and ours are tracked, so `idle()` can wait for both (tests, shutdown).
+accept, running a sync, building a report) goes to `services.submit(...)`, which logs what fails: what a person
+waits to see; `services.submit_later(...)` for what nobody watches start (exports after a click, receipt DMs,
+bookkeeping), which yields to waiting clicks (bot/services/lanes.py). Bolt's own listener pool and ours are
+tracked, so `idle()` can wait for both (tests, shutdown).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import Engine
 from blocks.links import Links
 from bot.engine_setup import engine_outbox
 from bot.notify import Notifier, items_with_cards
+from bot.services.lanes import Coalescer, LaneExecutor
 from core.config import Settings
 from core.db_outage import OUTAGE, is_outage
 from core.domain.workflow import Workflow
@@ -32,6 +35,8 @@ from sync.outbox import Outbox
 from sync.services import exports
 
 logger = logging.getLogger(__name__)
+BACKGROUND_THREADS = 8
+LATER_CAP = 2  # later-lane tasks at once: exports get going, and six threads stay for the next burst of clicks
 
 
 class Tracker:
@@ -92,7 +97,8 @@ class Services:
     operations: Callable[[], Mapping[str, Any]] | None = None
     claim_single_tenant: bool = True
     tracker: Tracker = field(default_factory=Tracker)
-    pool: Executor | None = None  # background work; made on first use
+    pool: LaneExecutor | None = None  # background work; made on first use
+    drains: Coalescer = field(default_factory=Coalescer)  # one click drain per company at a time (finish.py)
 
     # --- export hooks and the outbox -------------------------------------------------------------------------
     def export_hook(self, item_type: str) -> Callable[..., None] | None:
@@ -128,8 +134,29 @@ class Services:
 
     # --- background work -------------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
-        """Run `fn` after the ack on the background pool; a failure is logged (the card shows the state)."""
-        def run() -> Any:
+        """Run `fn` after the ack on the background pool's urgent lane (a person waits to see its result: a
+        decision and its card); a failure is logged (the card shows the state)."""
+        return self._lanes().submit(self._logged(fn), *args, **kwargs)
+
+    def submit_later(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        """As `submit`, on the later lane: starts only while no urgent task waits (an export after a click, the
+        sender's receipt DM, card bookkeeping)."""
+        return self._lanes().submit_later(self._logged(fn), *args, **kwargs)
+
+    def yield_to_clicks(self) -> None:
+        """A long later-lane task (a drain between rounds) lets pending clicks' decisions go first."""
+        if self.pool is not None:
+            self.pool.yield_to_urgent()
+
+    def _lanes(self) -> LaneExecutor:
+        if self.pool is None:
+            self.pool = LaneExecutor(BACKGROUND_THREADS, later_cap=LATER_CAP, name="ll-bg",
+                                     track=self.tracker.track)
+        return self.pool
+
+    @staticmethod
+    def _logged(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:
@@ -140,10 +167,7 @@ class Services:
                 else:
                     logger.exception("background task %s failed", name)
                 raise
-
-        if self.pool is None:
-            self.pool = TrackedExecutor(8, self.tracker, "ll-bg")
-        return self.pool.submit(run)
+        return run
 
     def idle(self, timeout: float = 10.0) -> bool:
         """Wait until no listener or background task is running."""

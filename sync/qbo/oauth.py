@@ -15,45 +15,31 @@ tokens); the cost is one GET of the discovery document per operation, i.e. per h
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import requests
-from intuitlib.client import AuthClient
-from intuitlib.enums import Scopes
-from intuitlib.exceptions import AuthClientError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from sync.tokens import InvalidGrant, TokenError, TokenRefreshFailed, TokenSet
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from intuitlib.client import AuthClient
 
-SCOPES = [Scopes.ACCOUNTING]
+logger = logging.getLogger(__name__)
 
 
 class QboOAuthConfigError(TokenError):
     """QBO_CLIENT_ID / QBO_CLIENT_SECRET / QBO_REDIRECT_URI are missing or Intuit rejected them."""
 
 
-class _TimedAuthClient(AuthClient):
-    """`AuthClient` whose every request (the discovery document included) carries a timeout."""
+def _intuit() -> ModuleType:
+    """`sync.qbo.intuit` (intuitlib behind a timeout), imported at the first OAuth call."""
+    # deferred: intuitlib brings requests, PyJWT and cryptography's x509 (~0.25 s of CPU at every process start);
+    # a process that never connects, refreshes or revokes a QBO token does not need it
+    from sync.qbo import intuit
 
-    def __init__(self, *args: Any, timeout: float, **kwargs: Any) -> None:
-        self._timeout = timeout  # set first: the parent constructor already makes a request
-        super().__init__(*args, **kwargs)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs.setdefault("timeout", self._timeout)
-        return super().request(method, url, *args, **kwargs)
-
-
-def _error_code(exc: AuthClientError) -> str | None:
-    try:
-        body = json.loads(exc.content or b"{}")
-    except ValueError:
-        return None
-    return body.get("error") if isinstance(body, dict) else None
+    return intuit
 
 
 class QboOAuth:
@@ -84,19 +70,21 @@ class QboOAuth:
         return f"QboOAuth(client_id={self.client_id!r}, environment={self.environment!r})"
 
     def _auth_client(self) -> AuthClient:
-        return _TimedAuthClient(self.client_id, self._client_secret, self.redirect_uri, self.environment,
+        return _intuit().TimedAuthClient(self.client_id, self._client_secret, self.redirect_uri, self.environment,
                                 timeout=self.timeout)
 
     def _with_retry(self, what: str, fn: Any) -> Any:
         """Retry only when Intuit could not be reached or answered 5xx; map its answers to token errors."""
 
+        intuit = _intuit()
+
         def attempt() -> Any:
             try:
                 return fn()
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except intuit.UNREACHABLE as exc:
                 raise TokenRefreshFailed(f"QBO {what}: could not reach Intuit ({type(exc).__name__})") from None
-            except AuthClientError as exc:
-                code = _error_code(exc)
+            except intuit.AuthClientError as exc:
+                code = intuit.error_code(exc)
                 if code == "invalid_grant":
                     raise InvalidGrant(f"Intuit answered invalid_grant to the {what}") from None
                 if code == "invalid_client" or exc.status_code == 401:
@@ -115,7 +103,8 @@ class QboOAuth:
     # -- the four flows ----------------------------------------------------------------------------------
     def authorization_url(self, *, state: str) -> str:
         """Where to send the person's browser to consent (Intuit redirects back with code, state, realmId)."""
-        return self._with_retry("authorization URL", lambda: self._auth_client().get_authorization_url(SCOPES, state))
+        return self._with_retry("authorization URL",
+                                lambda: self._auth_client().get_authorization_url(_intuit().SCOPES, state))
 
     def exchange_code(self, *, code: str, realm_id: str | None = None) -> TokenSet:
         """Trade the callback's authorization code for tokens."""

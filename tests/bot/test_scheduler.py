@@ -289,3 +289,37 @@ def test_requests_run_the_matching_job_once_and_are_settled(engine, runs, make_s
     assert statuses == [("Vendor", "done"), ("Vendor", "done"), ("Company Vendors", "done"),
                         ("Account", "skipped"), ("Vendor", "skipped"), ("projects", "done"),
                         ("cost-codes", "failed")]
+
+
+def test_a_request_run_ending_while_the_next_tick_reads_is_not_run_again(engine, runs, make_scheduler,
+                                                                          monkeypatch):
+    """The run of three requests ends (rows settled, no longer in flight) right after the next tick read them as
+    pending: that tick must not run the job again (seen under load: `vendors` twice for three requests)."""
+    world = World(engine)
+    tid = world.tenant.id
+    with Session(engine) as s:
+        s.add_all([SyncRequest(tenant_id=tid, source="qbo", entity="Vendor", entity_id=str(n), operation="update")
+                   for n in (56, 57, 58)])
+        s.commit()
+    sched = make_scheduler()  # not started: the test plays the two threads' interleaving itself
+    assert sched.process_requests() == 3
+    (run,) = [j for j in sched.aps.get_jobs() if j.id.startswith("request:")]
+    sched.aps.remove_job(run.id)
+    armed = [True]
+
+    class RunEndsAfterTheRead(Session):
+        def exec(self, statement, *args, **kwargs):
+            result = super().exec(statement, *args, **kwargs)
+            if armed and "sync_request" in str(statement) and "pending" in str(statement.compile(
+                    compile_kwargs={"literal_binds": True})):
+                armed.clear()
+                rows = list(result)
+                run.func(*run.args)  # the request thread finishes now
+                return rows
+            return result
+
+    monkeypatch.setattr(scheduler_module, "Session", RunEndsAfterTheRead)
+    assert sched.process_requests() == 0
+    assert not armed and runs == [(tid, "vendors")]
+    with Session(engine) as s:
+        assert {r.status for r in s.exec(select(SyncRequest))} == {"done"}

@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from core.db import make_engine
-from core.migrate import head_revision
+from core.revisions import head_revision
 
 
 def test_autogenerate_diff_is_empty(db_url):

@@ -31,8 +31,10 @@ from sync.qbo.query import select as qbo_select
 from sync.services import invoices
 from tests.bot.test_worker_processes import probes
 from tests.reliability import tally
+from tests.reliability.support_cards import all_say, cards
 from tests.reliability.support_procs import (
     FAST_SCHEDULER,
+    START_TIMEOUT,
     Procs,
     RoundRobin,
     app_env,
@@ -116,7 +118,7 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
                 procs.web(f"web-{n}", port)
             worker_pids = [procs.worker(f"worker-{n}").pid for n in range(2)]
             for port in ports:
-                procs.wait_for(lambda port=port: healthy(port), f"web on port {port}")
+                procs.wait_for(lambda port=port: healthy(port), f"web on port {port}", timeout=START_TIMEOUT)
 
             # Sam sends the 100 invoices (4 at a time); half-way, Procore's access tokens expire
             def send(item: Item) -> dict:
@@ -134,7 +136,7 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
 
             # 100 double-clicks: Dana and Erin each double-click Accept on the cards as their Slack shows them
             # (a copy with the buttons: the update has not reached them yet); QuickBooks tokens expire meanwhile
-            stale = {i.id: slack.stale_copy(i) for i in chosen}
+            stale = {item_id: slack.stale_copy(card) for item_id, card in cards(slack, chosen).items()}
             clicks = [(who, i.id) for n, i in enumerate(chosen) for who in [("dana", "erin")[n % 2]] * 2]
             stop_storms = threading.Event()
 
@@ -155,7 +157,7 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
             assert all(o["ok"] for o in outcomes), [o for o in outcomes if not o["ok"]][:3]
             procs.wait_for(lambda: len(items(engine, state="synced")) == CARDS, "100 invoices synced", timeout=120,
                            explain=lambda: progress(engine))
-            procs.wait_for(lambda: all("Synced as" in slack.text(slack.card(i)) for i in chosen),
+            procs.wait_for(lambda: all_say(slack, chosen, "Synced as"),
                            "100 green cards", timeout=60, explain=lambda: [
                                (i.id, i.state, i.version, i.card_version) for i in items(engine)
                                if i.id in stale and "Synced as" not in slack.text(slack.card(i))])
@@ -188,9 +190,8 @@ def test_two_webs_two_workers_100_double_clicks_and_token_storms(engine, strict_
     assert made == {i.id: 1 for i in chosen}
     assert sum(n for note, n in bills.items() if (note or "").startswith("Procore requisition")) == CARDS
     synced = {i.id: i for i in items(engine, state="synced")}
-    for item in chosen:
-        card = slack.card(synced[item.id])
-        assert "item_accept" not in slack.buttons(card) and synced[item.id].remote_id in slack.text(card)
+    for item_id, card in cards(slack, chosen).items():
+        assert "item_accept" not in slack.buttons(card) and synced[item_id].remote_id in slack.text(card)
     told = slack.ephemerals("dana") + slack.ephemerals("erin")
     assert len(told) >= CARDS  # the second click of every double-click was told why nothing happened
 

@@ -17,7 +17,7 @@ from sync.jobs.base import run_job
 from sync.qbo.query import select as qbo_select
 from sync.services import companies
 from tests.reliability import tally
-from tests.reliability.support_procs import Procs, app_env, connect
+from tests.reliability.support_procs import START_TIMEOUT, Procs, app_env, connect
 from tests.sync.writes.money_links import link_world
 
 pytest_plugins = ["tests.handlers.slack_harness"]
@@ -131,7 +131,7 @@ def test_worker_killed_at_every_step_of_an_export(remote_world, slack_for, db_ur
 
             procs.worker(f"restart-{n}")
             procs.wait_for(lambda item=item: "Synced as" in slack.text(slack.card(item)),
-                           f"the card of the {kind} killed at {point} to say Synced")
+                           f"the card of the {kind} killed at {point} to say Synced", timeout=START_TIMEOUT)
             assert procs.stop(f"restart-{n}") == 0
 
             records = exports.remote(item)

@@ -24,8 +24,10 @@ from sync.jobs.base import run_job
 from sync.qbo.client import QboClient
 from sync.qbo.query import select as qbo_select
 from tests.reliability import tally
+from tests.reliability.support_cards import all_say
 from tests.reliability.support_procs import (
     FAST_SCHEDULER,
+    START_TIMEOUT,
     Procs,
     app_env,
     connect,
@@ -112,7 +114,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
             slack.post("config", app_url=f"http://127.0.0.1:{port}/slack/events", ack_timeout=3)
             procs.web("web", port)
             procs.worker("worker")
-            procs.wait_for(lambda: healthy(port), "the web process")
+            procs.wait_for(lambda: healthy(port), "the web process", timeout=START_TIMEOUT)
             with ThreadPoolExecutor(4) as pool:
                 sent = list(pool.map(lambda i: slack.command("sam", f"send sub-invoice {i.procore_id}"), chosen))
             assert all(r["ok"] for r in sent), [r for r in sent if not r["ok"]][:3]
@@ -141,7 +143,7 @@ def test_database_restarted_and_stopped_hard_while_exporting(engine, postgres_se
                 procs.wait_for(lambda: all(i.state == "synced" for i in items(engine, group_ids)), what,
                                timeout=RECOVERY_LIMIT + 5, explain=lambda: progress(engine, group_ids))
                 took = time.monotonic() - back
-                procs.wait_for(lambda: all("Synced as" in slack.text(slack.card(i)) for i in group),
+                procs.wait_for(lambda: all_say(slack, group, "Synced as"),
                                f"the cards of {what} to say Synced", timeout=10)
                 return took
 

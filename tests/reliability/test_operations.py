@@ -23,7 +23,7 @@ from bot.status import current_leader
 from core.models import Decision, Item, OutboxEntry, utcnow
 from sync.qbo.query import select as qbo_select
 from tests.reliability import tally
-from tests.reliability.support_procs import FAST_SCHEDULER, Procs, app_env, connect, free_port
+from tests.reliability.support_procs import FAST_SCHEDULER, START_TIMEOUT, Procs, app_env, connect, free_port
 from tests.reliability.support_world import invoice_world, own_sandboxes
 
 pytest_plugins = ["tests.handlers.slack_harness"]
@@ -82,7 +82,7 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
             # web-0 cannot reach QuickBooks: its own drain after an Accept keeps failing and leaves each export
             # to the worker — so every Accept of the first half crosses from one process's log to the other's
             procs.web("web-0", web_port, QBO_API_URL="http://127.0.0.1:9")
-            procs.wait_for(lambda: healthy(web_port), "the web role")
+            procs.wait_for(lambda: healthy(web_port), "the web role", timeout=START_TIMEOUT)
             for item in chosen:
                 assert slack.command("sam", f"send sub-invoice {item.procore_id}")["ok"]
             procs.wait_for(lambda: all(i.card_ts for i in items(engine, ids)), "the cards in #accounting")
@@ -111,7 +111,7 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
             batches = sb.qbo_requests(world.realm_id)["by_path"].get("POST /batch", 0)
             metrics_port = next(ports)
             procs.start("worker-0", "worker", "--metrics-port", str(metrics_port))
-            procs.wait_for(lambda: current_leader_now(engine), "worker-0 to lead")
+            procs.wait_for(lambda: current_leader_now(engine), "worker-0 to lead", timeout=START_TIMEOUT)
             procs.wait_for(lambda: sb.qbo_requests(world.realm_id)["by_path"].get("POST /batch", 0) > batches,
                            "worker-0's /batch to reach QuickBooks")
             during = scrape(metrics_port)  # scraped while the export runs
@@ -135,7 +135,7 @@ def test_metrics_move_logs_trace_an_accept_and_sigterm_loses_nothing(engine, sla
                 for f in clicks:
                     f.result()
             procs.web("web-1", web_port)
-            procs.wait_for(lambda: healthy(web_port), "the new web role")
+            procs.wait_for(lambda: healthy(web_port), "the new web role", timeout=START_TIMEOUT)
             for item in undelivered:
                 assert slack.click("dana", item)["ok"]
             procs.wait_for(lambda: all(i.state == "synced" for i in items(engine, ids)), "every invoice synced",

@@ -52,12 +52,12 @@ def test_a_drain_that_runs_another_items_write_redraws_its_card(slack, monkeypat
     from bot.actions import finish as finishing
 
     first, second = slack.sent_item("INV-301", sender="sam"), slack.sent_item("INV-302", sender="sam")
-    finish = finishing.finish_export
-    monkeypatch.setattr(finishing, "finish_export", lambda svc, item_id: None)
+    finish = finishing.finish_export_soon
+    monkeypatch.setattr(finishing, "finish_export_soon", lambda svc, item_id: None)
     slack.click("dana", second)
     slack.idle()
     assert "Exporting…" in slack.text(slack.card(second)) and slack.get(second.id).state == "exporting"
-    monkeypatch.setattr(finishing, "finish_export", finish)
+    monkeypatch.setattr(finishing, "finish_export_soon", finish)
     slack.click("dana", first)
     slack.idle()
     for item in (first, second):

@@ -37,8 +37,8 @@ def origin_taken(table: str, company_id: int, origin_id: Any, exclude_id: int | 
     """Procore keeps `origin_id` unique per resource type within a company."""
     if blank(origin_id):
         return False
-    return any(r.get("company_id") == company_id and r.get("origin_id") == str(origin_id) and r["id"] != exclude_id
-               for r in current().store.all(table))
+    return any(r["id"] != exclude_id
+               for r in current().store.find(table, company_id=company_id, origin_id=str(origin_id)))
 
 
 def _filter_values(name: str) -> list[str]:

@@ -52,7 +52,7 @@ def serialize_cost_code(code: Record, listed: bool = False) -> dict[str, Any]:
     `standard_cost_code_list_id` instead.
     """
     store = current().store
-    budgeted = any(b.get("cost_code_id") == code["id"] for b in store.all("budget_line_items"))
+    budgeted = bool(store.find("budget_line_items", cost_code_id=code["id"]))
     project = store.get("projects", code["project_id"]) or {}
     out = {
         "id": code["id"], "biller": project.get("name"), "biller_id": code["project_id"], "biller_type": "Project",

@@ -46,24 +46,39 @@ V11_FIELDS = ("id", "previous_requisition_id", "project_id", "billing_date", "cr
               "currency_configuration", "attachments")
 
 
-def computed(req: Record) -> dict[str, Any]:
-    """This invoice's lines and G702 summary, derived from every invoice on the same commitment."""
-    store = current().store
-    _, contract = commitments.find(req["commitment_id"])
+#: a commitment's table and record, its invoices, and each invoice's lines and G702 summary by invoice id
+Billed = tuple[str | None, Record, list[Record], dict[int, dict[str, Any]]]
+#: commitment id -> Billed, shared by the invoices of one listed page
+Memo = dict[Any, Billed]
+
+
+def _commitment(commitment_id: Any, memo: Memo | None = None) -> Billed:
+    """The commitment's table and record, its invoices, and every invoice's lines and G702 summary (each invoice
+    is derived from the earlier ones, so a page computes a commitment once, not once per invoice listed)."""
+    if memo is not None and commitment_id in memo:
+        return memo[commitment_id]
+    table, contract = commitments.find(commitment_id)
     contract = contract or {}
     schedule = {li["id"]: dec(li.get("amount")) for li in contract.get("line_items") or []}
-    others = store.find("requisitions", commitment_id=req["commitment_id"])
-    return billing.progress(others, "items", schedule, dec(contract.get("retainage_percent")))[req["id"]]
+    siblings = current().store.find("requisitions", commitment_id=commitment_id)
+    found = (table, contract, siblings,
+             billing.progress(siblings, "items", schedule, dec(contract.get("retainage_percent"))))
+    if memo is not None:
+        memo[commitment_id] = found
+    return found
 
 
-def _base(req: Record) -> dict[str, Any]:
+def computed(req: Record) -> dict[str, Any]:
+    """This invoice's lines and G702 summary, derived from every invoice on the same commitment."""
+    return _commitment(req["commitment_id"])[3][req["id"]]
+
+
+def _base(req: Record, memo: Memo | None = None) -> dict[str, Any]:
     store = current().store
-    table, contract = commitments.find(req["commitment_id"])
-    contract = contract or {}
+    table, contract, siblings, progress = _commitment(req["commitment_id"], memo)
     vendor = store.get("vendors", contract.get("vendor_id")) or {}
     creator = store.get("users", req.get("created_by_id")) or {}
-    calc = computed(req)
-    siblings = store.find("requisitions", commitment_id=req["commitment_id"])
+    calc = progress[req["id"]]
     latest = max((r["number"] for r in siblings), default=0)
     previous = [r for r in siblings if r["number"] < req["number"]]
     creator_name = f"{creator.get('first_name', '')} {creator.get('last_name', '')}".strip()
@@ -87,8 +102,8 @@ def _base(req: Record) -> dict[str, Any]:
     return out
 
 
-def serialize_v10(req: Record) -> dict[str, Any]:
-    base = _base(req)
+def serialize_v10(req: Record, memo: Memo | None = None) -> dict[str, Any]:
+    base = _base(req, memo)
     return {k: base[k] for k in V10_FIELDS}
 
 
@@ -156,8 +171,8 @@ def _summary_text(req: Record, base: dict[str, Any]) -> dict[str, Any]:
             "contract_for": base["contract_name"], "contract_date": (contract or {}).get("contract_date")}
 
 
-def serialize_v11(req: Record, with_items: bool) -> dict[str, Any]:
-    base = _base(req)
+def serialize_v11(req: Record, with_items: bool, memo: Memo | None = None) -> dict[str, Any]:
+    base = _base(req, memo)
     out = {k: base[k] for k in V11_FIELDS}
     out["summary"] = dict(out["summary"], new_materials="0.00", new_materials_quantity="0.0",
                           stored_materials="0.00", stored_materials_quantity="0.0")
@@ -191,14 +206,16 @@ def _list(project: Record) -> list[Record]:
 
 @bp.get("/rest/v1.0/requisitions")
 def list_requisitions():
-    return page(_list(project_param()), serialize_v10)
+    memo: Memo = {}  # nothing writes while a page is serialized
+    return page(_list(project_param()), lambda r: serialize_v10(r, memo))
 
 
 @bp.get("/rest/v1.1/requisitions")
 def list_requisitions_v11():
     views = request.args.get("views", "")
     with_items = "items" in views or "extended" in views
-    return page(_list(project_param()), lambda r: serialize_v11(r, with_items))
+    memo: Memo = {}  # nothing writes while a page is serialized
+    return page(_list(project_param()), lambda r: serialize_v11(r, with_items, memo))
 
 
 @bp.get("/rest/v1.0/requisitions/<int:req_id>")

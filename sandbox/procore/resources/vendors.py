@@ -39,7 +39,7 @@ def serialize(vendor: Record) -> dict[str, Any]:
         "company": vendor.get("name"), "attachments": [], "contact_count": 0, "is_connected": False,
         "business_register": None, "logo": None, "primary_contact": None, "vendor_group": None,
         "synced_to_erp": not blank(vendor.get("origin_id")), "bidding": None, "bidding_distribution": [],
-        "children_count": sum(1 for v in store.all("vendors") if v.get("parent_id") == vendor["id"]),
+        "children_count": len(store.find("vendors", parent_id=vendor["id"])),
         "company_vendor": True, "parent": {"id": parent["id"], "name": parent["name"]} if parent else None,
         "project_ids": vendor.get("project_ids") or [], "standard_cost_codes": [], "trades": [],
     })
