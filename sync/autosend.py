@@ -39,11 +39,13 @@ def _norm(name: str) -> str:
 
 
 def note_change(session: Session, *, tenant_id: int, item_type: str, procore_id: str | int, before: str | None,
-                after: str | None, changed_at: str | None, item: Item | None = None) -> AutoSend | None:
-    """Queue an auto-send if this status change calls for one (in the caller's transaction); the row, or None."""
+                after: str | None, changed_at: str | None, item: Item | None = None,
+                settings: TenantSettings | None = None) -> AutoSend | None:
+    """Queue an auto-send if this status change calls for one (in the caller's transaction); the row, or None.
+    `settings`: the tenant's settings as a caller looping over many records read them once (read here if not)."""
     if before == after:
         return None
-    settings = session.get(TenantSettings, tenant_id)
+    settings = settings or session.get(TenantSettings, tenant_id)
     setting = settings.autosend if settings is not None else None
     if not setting:
         return None  # off for every type: the common case costs one primary-key read

@@ -118,8 +118,8 @@ class VendorsJob:
         with ctx.session() as s:
             # one query for every vendor's cached row, not one per vendor (`get` and `upsert` read it)
             cache.prefetch(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, [str(v.id) for v in vendors])
-            # held for the loop: `note_change` reads the settings per new vendor, and the session's identity map
-            # holds rows weakly; once dropped, each read was a SELECT (and an autoflush of the rows added so far)
+            # read once for the loop: read by `note_change` per new vendor, each was a SELECT (the session holds
+            # rows weakly) and an autoflush of the rows added so far
             settings = s.get(TenantSettings, ctx.tenant_id)
             listed = set()
             for vendor in vendors:
@@ -135,7 +135,8 @@ class VendorsJob:
                                 and vendor.raw.get("created_at")):
                             # new in the directory and not from QuickBooks: auto-send may export it
                             note_change(s, tenant_id=ctx.tenant_id, item_type="company", procore_id=vendor.id,
-                                        before=None, after="created", changed_at=vendor.raw.get("created_at"))
+                                        before=None, after="created", changed_at=vendor.raw.get("created_at"),
+                                        settings=settings)
             for row in cache.listing(s, ctx.tenant_id, PROCORE, PROCORE_VENDOR, archived=None, active=True):
                 if row.remote_id not in listed:
                     report.add("deactivate", "Procore company", label(row, row.remote_id, PROCORE),
@@ -147,7 +148,6 @@ class VendorsJob:
                 if vendor.origin_id:
                     self._adopt(s, ctx.tenant_id, vendor, report, dry_run, would_cache)
             cache.forget_prefetched(s)
-            del settings
             if dry_run:
                 s.rollback()
             else:
