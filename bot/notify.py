@@ -130,9 +130,11 @@ class Notifier:
             receipt()
             self._converge(item_id, item.version, (item.card_channel, item.card_ts))  # type: ignore[arg-type]
 
-        if later is not None and not card_only:
+        if card_only:
+            return True
+        if later is not None:
             later(follow_up)
-        elif not card_only:
+        else:
             follow_up()
         return True
 

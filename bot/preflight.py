@@ -34,15 +34,10 @@ def require_database(engine: Engine, database_url: str) -> dict[str, object]:
     return status
 
 
-def check_serving(settings: Settings, engine: Engine) -> None:
-    """What `ledgerlink web` and `ledgerlink worker` need before they start."""
-    require_secret_key(settings)
-    require_database(engine, settings.database_url)
-
-
 def serving_engine(settings: Settings) -> Engine:
-    """The engine of `ledgerlink web` / `worker`, once the key and then the database are checked (each missing one
-    named in a sentence)."""
+    """The engine of `ledgerlink web` / `worker`, once what they need is checked: the key, then the database (each
+    missing one named in a sentence)."""
+    require_secret_key(settings)
     engine = engine_for(settings.database_url)
-    check_serving(settings, engine)
+    require_database(engine, settings.database_url)
     return engine
