@@ -31,8 +31,10 @@ def person(session: Session, user_id: int | None) -> Person | None:
     if user_id is None:
         return None
     user = session.get(User, user_id)
-    if user is None:
-        return None
+    return as_person(user) if user is not None else None
+
+
+def as_person(user: User) -> Person:
     return Person(name=user.name or user.email or f"user {user.id}", slack_id=user.slack_user_id)
 
 
@@ -182,11 +184,15 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     settings = read_settings(session, item.tenant_id)
     d: dict[str, Any] = dict(item.detail or {})
     last = audit.last_event(session, item.id)
-    last_event = LastEvent(action=last.action, who=person(session, last.actor_id) or Person(last.actor_label),
+    # the people the card names, in one read
+    ids = {last.actor_id if last else None, item.sender_id, item.creator_id, item.decided_by_id} - {None}
+    users = session.exec(select(User).where(User.id.in_(ids))) if ids else ()  # type: ignore[union-attr]
+    named = {u.id: as_person(u) for u in users}
+    last_event = LastEvent(action=last.action, who=named.get(last.actor_id) or Person(last.actor_label),
                            at=last.created_at) if last else None
     synced = item.state in ("synced", "paid")
     auto = attribution(session, item)
-    sender = person(session, item.sender_id) or (Person(auto.sender_label) if auto and auto.sender_label else None)
+    sender = named.get(item.sender_id) or (Person(auto.sender_label) if auto and auto.sender_label else None)
     return CardData(
         item_id=item.id, type=item.type, title=item.title or f"#{item.procore_id}", state=item.state,
         amount=item.amount, number=_text(d, "invoice_number", "number"),
@@ -194,8 +200,8 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
         summary=_summary(item, d), lines=_lines(d), blocked=_text(d, "blocked"),
         notes=_notes(d) + _auto_note(auto, sender),
         locked_note=_text(d, "locked_note"),
-        sender=sender, creator=person(session, item.creator_id),
-        decided_by=person(session, item.decided_by_id), decided_for=delegation.decided_for(session, item),
+        sender=sender, creator=named.get(item.creator_id),
+        decided_by=named.get(item.decided_by_id), decided_for=delegation.decided_for(session, item, last),
         decided_at=item.decided_at, sent_at=item.sent_at,
         reject_reason=item.reject_reason, last_error=item.last_error,
         result=result_summary(session, item) if synced else None,

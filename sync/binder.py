@@ -6,8 +6,9 @@ link is a `MissingLink` naming the record and what to link, never a KeyError.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from core.models import ExternalLink, utcnow
@@ -29,12 +30,21 @@ def to_external(session: Session, tenant_id: int, entity_type: str, procore_id: 
 def to_externals(session: Session, tenant_id: int, entity_type: str,
                  procore_ids: Iterable[str | int]) -> dict[str, ExternalLink]:
     """The links of many Procore records in one query, by Procore id (a record without one is absent)."""
-    wanted = sorted({str(i) for i in procore_ids})
-    if not wanted:
-        return {}
-    return {link.procore_id: link for link in session.exec(select(ExternalLink).where(
-        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
-        ExternalLink.procore_id.in_(wanted)))}  # type: ignore[union-attr]
+    return links_of(session, tenant_id, {entity_type: procore_ids})[entity_type]
+
+
+def links_of(session: Session, tenant_id: int,
+             wanted: Mapping[str, Iterable[str | int | None]]) -> dict[str, dict[str, ExternalLink]]:
+    """The links of records of several entity types in one query: entity type → Procore id → link (a record
+    without one is absent; a None id is skipped). What an invoice's evaluation reads on every Accept."""
+    ids = {kind: sorted({str(i) for i in procore_ids if i is not None}) for kind, procore_ids in wanted.items()}
+    found: dict[str, dict[str, ExternalLink]] = {kind: {} for kind in wanted}
+    by_type = [and_(ExternalLink.entity_type == kind, ExternalLink.procore_id.in_(some))  # type: ignore[union-attr]
+               for kind, some in ids.items() if some]
+    if by_type:
+        for link in session.exec(select(ExternalLink).where(ExternalLink.tenant_id == tenant_id, or_(*by_type))):
+            found[link.entity_type][link.procore_id] = link
+    return found
 
 
 def require_external(session: Session, tenant_id: int, entity_type: str, procore_id: str | int) -> ExternalLink:

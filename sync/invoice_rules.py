@@ -129,20 +129,24 @@ def evaluate_sub_invoice(session: Session, tenant_id: int, detail: dict[str, Any
     req = requisition_from_detail(detail)
     vendor, project = detail.get("vendor") or {}, detail.get("project") or {}
     problems: list[str] = []
-    vendor_link = binder.to_external(session, tenant_id, "company", vendor["id"]) if vendor.get("id") else None
+    lines = detail.get("lines") or []
+    # one query for every link the Bill names (an invoice is evaluated at every refresh and every Accept)
+    found = binder.links_of(session, tenant_id, {
+        "company": [vendor.get("id")], "project": [project.get("id")],
+        "cost_item": [cost_item_key(project.get("id"), line.get("cost_code_id"), line.get("line_item_type_id"))
+                      for line in lines],
+        RETAINAGE_PAYABLE.link: [RETAINAGE_PAYABLE.key]})
+    vendor_link = found["company"].get(str(vendor.get("id")))
     if vendor_link is None:
         commitment = (detail.get("commitment") or {}).get("number") or "its commitment"
         problems.append(f"Link company {vendor.get('name') or 'of the commitment'} to a QuickBooks vendor first: "
                         f"the Bill goes to the company on {commitment}.")
-    project_link = binder.to_external(session, tenant_id, "project", project.get("id"))
+    project_link = found["project"].get(str(project.get("id")))
     if project_link is None:
         problems.append(f"Link project {project.get('name')} to a QuickBooks project first.")
     items: dict[tuple[int | None, int | None], str] = {}
     missing: list[str] = []
-    lines = detail.get("lines") or []
-    # one query for the invoice's cost items, not one per line (an invoice is evaluated at every refresh)
-    links = binder.to_externals(session, tenant_id, "cost_item", [
-        cost_item_key(project.get("id"), line.get("cost_code_id"), line.get("line_item_type_id")) for line in lines])
+    links = found["cost_item"]
     for line in lines:
         key = (line.get("cost_code_id"), line.get("line_item_type_id"))
         link = links.get(cost_item_key(project.get("id"), *key))
@@ -153,7 +157,8 @@ def evaluate_sub_invoice(session: Session, tenant_id: int, detail: dict[str, Any
     if missing:
         problems.append(f"Create the QuickBooks items for {', '.join(missing)} first (refresh the cost codes of "
                         f"{project.get('name')}).")
-    account = role_id(session, tenant_id, RETAINAGE_PAYABLE) or retainage_account
+    account = (role.qbo_id if (role := found[RETAINAGE_PAYABLE.link].get(RETAINAGE_PAYABLE.key)) else None
+               ) or retainage_account
     ctx = BillContext(vendor_id=vendor_link.qbo_id if vendor_link else PLACEHOLDER,
                       customer_id=project_link.qbo_id if project_link else PLACEHOLDER, items=items,
                       retainage_account_id=account or PLACEHOLDER, label=label)
@@ -173,11 +178,14 @@ def evaluate_owner_invoice(session: Session, tenant_id: int, detail: dict[str, A
     app = payment_application_from_detail(detail)
     project = detail.get("project") or {}
     problems: list[str] = []
-    project_link = binder.to_external(session, tenant_id, "project", project.get("id"))
+    found = binder.links_of(session, tenant_id, {"project": [project.get("id")], OWNER_WORK_ITEM.link: [
+        OWNER_WORK_ITEM.key, OWNER_RETAINAGE_ITEM.key]})  # one query, as for a Bill
+    project_link = found["project"].get(str(project.get("id")))
     if project_link is None:
         problems.append(f"Link project {project.get('name')} to a QuickBooks project first: the invoice goes to "
                         "the project's customer.")
-    work, retainage = role_id(session, tenant_id, OWNER_WORK_ITEM), role_id(session, tenant_id, OWNER_RETAINAGE_ITEM)
+    work, retainage = ((link.qbo_id if (link := found[OWNER_WORK_ITEM.link].get(r.key)) else None)
+                       for r in (OWNER_WORK_ITEM, OWNER_RETAINAGE_ITEM))
     problems += [r.missing() for r, found in ((OWNER_WORK_ITEM, work), (OWNER_RETAINAGE_ITEM, retainage))
                  if found is None]
     ctx = InvoiceContext(customer_id=project_link.qbo_id if project_link else PLACEHOLDER,

@@ -118,6 +118,13 @@ def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, re
     existing = session.exec(sm_select(OutboxEntry).where(OutboxEntry.requestid == requestid)).first()
     if existing is not None:
         return existing
+    return add_entry(session, tenant_id=tenant_id, operation=operation, target=target, requestid=requestid,
+                     payload=payload, item_id=item_id)
+
+
+def add_entry(session: Session, *, tenant_id: int, operation: str, target: str, requestid: str,
+              payload: dict[str, Any] | None = None, item_id: int | None = None) -> OutboxEntry:
+    """`enqueue` for a caller that has just read that no row has this requestid."""
     entry = OutboxEntry(tenant_id=tenant_id, item_id=item_id, target=target, operation=operation,
                         payload=payload or {}, requestid=requestid)
     session.add(entry)

@@ -112,10 +112,14 @@ def behalf_detail(session: Session, item: Item, actor: Actor, now: datetime) -> 
     return {"on_behalf_of": names} if names else {}
 
 
-def decided_for(session: Session, item: Item) -> str | None:
-    """'Dana' when the item's latest decision was taken on Dana's behalf (for the card), else None."""
-    row = session.exec(select(AuditEvent).where(
-        AuditEvent.item_id == item.id, AuditEvent.action.in_(("accept", "approve", "reject")))  # type: ignore[attr-defined]
+DECISIONS = ("accept", "approve", "reject")
+
+
+def decided_for(session: Session, item: Item, latest: AuditEvent | None = None) -> str | None:
+    """'Dana' when the item's latest decision was taken on Dana's behalf (for the card), else None. `latest`: the
+    item's latest event when the caller has it (a card drawn right after a click: that event is the decision)."""
+    row = latest if latest is not None and latest.action in DECISIONS else session.exec(select(AuditEvent).where(
+        AuditEvent.item_id == item.id, AuditEvent.action.in_(DECISIONS))  # type: ignore[attr-defined]
         .order_by(AuditEvent.id.desc())).first()
     names = (row.detail or {}).get("on_behalf_of") if row is not None else None
     return " and ".join(names) if names else None

@@ -104,8 +104,9 @@ class Workflow:
                 needed = self._approvals_needed(s, item)
                 if item.state != ItemState.AWAITING_ACCEPTANCE:
                     raise self._explain(s, item, Action.ACCEPT)
-                approvals = self._approvals(s, item)
-                if self._has_decided(s, item, actor):
+                decided = self._decisions(s, item)  # (user, decision) of this round: one read per click
+                approvals = sum(d == "accept" for _, d in decided)
+                if any(user == actor.user_id for user, _ in decided):
                     if approvals >= needed:  # our own other click has just accepted it
                         raise AlreadyDecided(f"You already accepted {item.title}.")
                     raise AlreadyDecided(f"You already approved {item.title}; it is waiting for "
@@ -123,8 +124,7 @@ class Workflow:
                              before=item.state, after=values.get("state", item.state), request_id=request_id,
                              detail={"approvals": approvals + 1, "needed": needed,
                                      **delegation.behalf_detail(s, item, actor, self.clock())})
-                s.flush()
-                s.refresh(item)
+                s.flush()  # the item already holds `values`: the compare-and-set applied them in the session
                 if final and then:
                     then(s, item)
                 try:
@@ -305,10 +305,10 @@ class Workflow:
         return int(s.exec(stmt).one())
 
     @staticmethod
-    def _has_decided(s: Session, item: Item, actor: Actor) -> bool:
-        stmt = select(Decision.id).where(Decision.item_id == item.id, Decision.round == item.round,
-                                         Decision.user_id == actor.user_id)
-        return s.exec(stmt).first() is not None
+    def _decisions(s: Session, item: Item) -> list[tuple[int | None, str]]:
+        stmt = select(Decision.user_id, Decision.decision).where(Decision.item_id == item.id,
+                                                                 Decision.round == item.round)
+        return [(user, decision) for user, decision in s.exec(stmt)]
 
     @staticmethod
     def _approvals_needed(s: Session, item: Item) -> int:

@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from core.domain.states import ItemType
 from core.domain.workflow import Hook
-from core.models import Item, OutboxEntry
-from sync.outbox import OutboxStatus, enqueue
+from core.models import Item, OutboxEntry, utcnow
+from sync.outbox import OutboxStatus, add_entry, enqueue, make_requestid
 
 #: item type → the hook that queues its remote write (filled by `@registers` as the modules are imported)
 EXPORT_HOOKS: dict[str, Hook] = {}
@@ -53,24 +54,25 @@ def sends(*item_types: ItemType | str) -> Callable[[SendHook], SendHook]:
 def enqueue_for_item(session: Session, item: Item, *, operation: str, target: str,
                      payload: dict[str, Any]) -> OutboxEntry:
     """Queue `operation` for `item` in the caller's transaction (see the module docstring for retries)."""
-    prior = list(session.exec(select(OutboxEntry).where(OutboxEntry.item_id == item.id,
-                                                        OutboxEntry.operation == operation)
-                              .order_by(OutboxEntry.id)))
+    record = f"{item.type}:{item.procore_id}"
+    first = make_requestid(item.tenant_id, operation, record, item.round)  # this round's first attempt
+    # one read on every Accept: the item's earlier rows, and whoever already holds the first attempt's requestid
+    rows = list(session.exec(select(OutboxEntry).where(
+        OutboxEntry.operation == operation, or_(OutboxEntry.item_id == item.id, OutboxEntry.requestid == first))
+        .order_by(OutboxEntry.id)))
+    prior = [e for e in rows if e.item_id == item.id]
     live = [e for e in prior if e.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED)]
     if live:
         return live[-1]
     this_round = [e for e in prior if (e.payload or {}).get("round") == item.round]
-    version: str | int = item.round if not this_round else f"{item.round}.{len(this_round)}"
     not_before = (this_round[0].payload or {}).get("not_before") if this_round else None
-    entry = enqueue(session, tenant_id=item.tenant_id, item_id=item.id, target=target, operation=operation,
-                    record=f"{item.type}:{item.procore_id}", version=version,
-                    payload={**payload, "round": item.round})
-    if not_before is None:
-        not_before = entry.created_at.isoformat()
-    entry.payload = {**entry.payload, "not_before": not_before}
-    session.add(entry)
-    session.flush()
-    return entry
+    payload = {**payload, "round": item.round, "not_before": not_before or utcnow().isoformat()}
+    if not this_round and not any(e.requestid == first for e in rows):
+        return add_entry(session, tenant_id=item.tenant_id, item_id=item.id, target=target, operation=operation,
+                         requestid=first, payload=payload)
+    return enqueue(session, tenant_id=item.tenant_id, item_id=item.id, target=target, operation=operation,
+                   record=record, version=f"{item.round}.{len(this_round)}" if this_round else item.round,
+                   payload=payload)
 
 
 def live_entry(session: Session, tenant_id: int, operation: str, **payload: Any) -> OutboxEntry | None:
