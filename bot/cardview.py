@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from blocks.cards import CardData, Document, LastEvent, Line, Person
@@ -154,14 +155,18 @@ def _notes(d: dict[str, Any]) -> tuple[str, ...]:
     return ()
 
 
+#: built once (every card drawn reads it; building a statement costs more than running it)
+ROUND_AUTO_SEND = select(AutoSend).where(
+    AutoSend.item_id == bindparam("item_id"), AutoSend.round == bindparam("round"),
+    AutoSend.state.in_(("sending", "sent"))).order_by(AutoSend.id.desc())  # type: ignore[attr-defined]
+
+
 def attribution(session: Session, item: Item) -> AutoSend | None:
     """The auto-send that started the item's current round (bot/actions/autosend.py): who sent it, and that it
     was automatic. Read while the send is still running too, so the card posted during the send shows it."""
     if not item.round:
         return None
-    return session.exec(select(AutoSend).where(AutoSend.item_id == item.id, AutoSend.round == item.round,
-                                               AutoSend.state.in_(("sending", "sent")))  # type: ignore[attr-defined]
-                        .order_by(AutoSend.id.desc())).first()
+    return session.exec(ROUND_AUTO_SEND, params={"item_id": item.id, "round": item.round}).first()  # type: ignore[call-overload]
 
 
 def _auto_note(auto: AutoSend | None, sender: Person | None) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -38,6 +38,11 @@ class Identity:
     @property
     def tenant_id(self) -> int:
         return self.tenant.id  # type: ignore[return-value]
+
+
+#: built once (building a statement costs more than running it): the user of a Slack id in a Slack team's tenant
+MEMBER = select(User, Tenant).join(Tenant, User.tenant_id == Tenant.id).where(  # type: ignore[arg-type]
+    Tenant.slack_team_id == bindparam("team_id"), User.slack_user_id == bindparam("slack_user_id"))
 
 
 def tenant_for_team(session: Session, team_id: str | None, *, claim_single: bool) -> Tenant | None:
@@ -86,6 +91,11 @@ def resolve(engine: Engine, client: WebClient | None, *, team_id: str | None, sl
             claim_single: bool = True) -> Identity:
     """The person behind a Slack user id, or NotSetUp."""
     with Session(engine, expire_on_commit=False) as s:
+        if team_id:  # every click: the known person of a known team in one read
+            known = s.exec(MEMBER, params={"team_id": team_id, "slack_user_id": slack_user_id}).first()  # type: ignore[call-overload]
+            if known is not None:
+                user, tenant = known
+                return Identity(tenant=tenant, user=user, actor=actor_for_user(user))
         tenant = tenant_for_team(s, team_id, claim_single=claim_single)
         if tenant is None:
             raise NotSetUp("This Slack workspace is not connected to Ledgerlink yet. Ask whoever runs Ledgerlink "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from core.domain.permissions import Actor
@@ -20,9 +21,13 @@ def record(session: Session, *, tenant_id: int, actor: Actor, action: str, item_
     return event
 
 
+#: built once (every card drawn reads it; building a statement costs more than running it)
+LAST_EVENT = select(AuditEvent).where(AuditEvent.item_id == bindparam("item_id")).order_by(
+    AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+
+
 def last_event(session: Session, item_id: int) -> AuditEvent | None:
-    stmt = select(AuditEvent).where(AuditEvent.item_id == item_id).order_by(AuditEvent.id.desc()).limit(1)
-    return session.exec(stmt).first()
+    return session.exec(LAST_EVENT, params={"item_id": item_id}).first()
 
 
 def history(session: Session, item_id: int) -> list[AuditEvent]:

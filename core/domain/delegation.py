@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, select
 
 from core.domain.errors import InvalidInput, PermissionDenied
@@ -34,14 +34,18 @@ def end_of(until: date, tz: str | None) -> datetime:
     return datetime.combine(until + timedelta(days=1), time(0), zone(tz)).astimezone(UTC)
 
 
+#: built once: every decision reads it (for its audit row)
+ACTIVE = select(Delegation).where(
+    Delegation.tenant_id == bindparam("tenant_id"), Delegation.ended_at.is_(None),  # type: ignore[union-attr]
+    or_(Delegation.ends_at > bindparam("now"),  # type: ignore[operator]
+        and_(Delegation.ends_at.is_(None), Delegation.until >= bindparam("today")))  # type: ignore[union-attr]
+    ).order_by(Delegation.id)
+
+
 def active(session: Session, tenant_id: int, now: datetime) -> list[Delegation]:
     """Delegations in force at `now`: not ended, their last day not over in the approver's time zone."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
-    return list(session.exec(select(Delegation).where(
-        Delegation.tenant_id == tenant_id, Delegation.ended_at.is_(None),  # type: ignore[union-attr]
-        or_(Delegation.ends_at > now,  # type: ignore[operator]
-            and_(Delegation.ends_at.is_(None), Delegation.until >= now.date()))  # type: ignore[union-attr]
-        ).order_by(Delegation.id)))
+    return list(session.exec(ACTIVE, params={"tenant_id": tenant_id, "now": now, "today": now.date()}))
 
 
 def away(session: Session, actor: Actor, delegate: User, until: date, now: datetime, tz: str | None) -> Delegation:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
 from core.domain.states import ItemType
@@ -51,15 +51,20 @@ def sends(*item_types: ItemType | str) -> Callable[[SendHook], SendHook]:
     return decorate
 
 
+#: built once (building a statement costs more than running it; this one runs on every Accept)
+ITEM_ROWS = select(OutboxEntry).where(OutboxEntry.operation == bindparam("operation"), or_(
+    OutboxEntry.item_id == bindparam("item_id"), OutboxEntry.requestid == bindparam("requestid"))
+    ).order_by(OutboxEntry.id)  # type: ignore[arg-type]
+
+
 def enqueue_for_item(session: Session, item: Item, *, operation: str, target: str,
                      payload: dict[str, Any]) -> OutboxEntry:
     """Queue `operation` for `item` in the caller's transaction (see the module docstring for retries)."""
     record = f"{item.type}:{item.procore_id}"
     first = make_requestid(item.tenant_id, operation, record, item.round)  # this round's first attempt
     # one read on every Accept: the item's earlier rows, and whoever already holds the first attempt's requestid
-    rows = list(session.exec(select(OutboxEntry).where(
-        OutboxEntry.operation == operation, or_(OutboxEntry.item_id == item.id, OutboxEntry.requestid == first))
-        .order_by(OutboxEntry.id)))
+    rows = list(session.exec(ITEM_ROWS, params={"operation": operation, "item_id": item.id,  # type: ignore[call-overload]
+                                                "requestid": first}))
     prior = [e for e in rows if e.item_id == item.id]
     live = [e for e in prior if e.status in (OutboxStatus.PENDING, OutboxStatus.CLAIMED)]
     if live:
