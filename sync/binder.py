@@ -30,20 +30,28 @@ def to_external(session: Session, tenant_id: int, entity_type: str, procore_id: 
 def to_externals(session: Session, tenant_id: int, entity_type: str,
                  procore_ids: Iterable[str | int]) -> dict[str, ExternalLink]:
     """The links of many Procore records in one query, by Procore id (a record without one is absent)."""
-    return links_of(session, tenant_id, {entity_type: procore_ids})[entity_type]
+    wanted = sorted({str(i) for i in procore_ids})
+    if not wanted:
+        return {}
+    return {link.procore_id: link for link in session.exec(select(ExternalLink).where(
+        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
+        ExternalLink.procore_id.in_(wanted)))}  # type: ignore[union-attr]
 
 
-def links_of(session: Session, tenant_id: int,
-             wanted: Mapping[str, Iterable[str | int | None]]) -> dict[str, dict[str, ExternalLink]]:
-    """The links of records of several entity types in one query: entity type → Procore id → link (a record
-    without one is absent; a None id is skipped). What an invoice's evaluation reads on every Accept."""
+def qbo_ids_of(session: Session, tenant_id: int,
+               wanted: Mapping[str, Iterable[str | int | None]]) -> dict[str, dict[str, str]]:
+    """The QBO ids linked to records of several entity types, in one query: entity type → Procore id → QBO id (a
+    record without a link is absent; a None id is skipped). What an invoice's evaluation reads on every Accept:
+    columns, not link objects (building those cost more than the query)."""
     ids = {kind: sorted({str(i) for i in procore_ids if i is not None}) for kind, procore_ids in wanted.items()}
-    found: dict[str, dict[str, ExternalLink]] = {kind: {} for kind in wanted}
+    found: dict[str, dict[str, str]] = {kind: {} for kind in wanted}
     by_type = [and_(ExternalLink.entity_type == kind, ExternalLink.procore_id.in_(some))  # type: ignore[union-attr]
                for kind, some in ids.items() if some]
     if by_type:
-        for link in session.exec(select(ExternalLink).where(ExternalLink.tenant_id == tenant_id, or_(*by_type))):
-            found[link.entity_type][link.procore_id] = link
+        for kind, procore_id, qbo_id in session.exec(select(  # type: ignore[call-overload]
+                ExternalLink.entity_type, ExternalLink.procore_id, ExternalLink.qbo_id).where(
+                ExternalLink.tenant_id == tenant_id, or_(*by_type))):
+            found[kind][procore_id] = qbo_id
     return found
 
 

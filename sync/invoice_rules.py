@@ -131,36 +131,33 @@ def evaluate_sub_invoice(session: Session, tenant_id: int, detail: dict[str, Any
     problems: list[str] = []
     lines = detail.get("lines") or []
     # one query for every link the Bill names (an invoice is evaluated at every refresh and every Accept)
-    found = binder.links_of(session, tenant_id, {
+    found = binder.qbo_ids_of(session, tenant_id, {
         "company": [vendor.get("id")], "project": [project.get("id")],
         "cost_item": [cost_item_key(project.get("id"), line.get("cost_code_id"), line.get("line_item_type_id"))
                       for line in lines],
         RETAINAGE_PAYABLE.link: [RETAINAGE_PAYABLE.key]})
-    vendor_link = found["company"].get(str(vendor.get("id")))
-    if vendor_link is None:
+    vendor_id = found["company"].get(str(vendor.get("id")))
+    if vendor_id is None:
         commitment = (detail.get("commitment") or {}).get("number") or "its commitment"
         problems.append(f"Link company {vendor.get('name') or 'of the commitment'} to a QuickBooks vendor first: "
                         f"the Bill goes to the company on {commitment}.")
-    project_link = found["project"].get(str(project.get("id")))
-    if project_link is None:
+    customer_id = found["project"].get(str(project.get("id")))
+    if customer_id is None:
         problems.append(f"Link project {project.get('name')} to a QuickBooks project first.")
     items: dict[tuple[int | None, int | None], str] = {}
     missing: list[str] = []
-    links = found["cost_item"]
     for line in lines:
         key = (line.get("cost_code_id"), line.get("line_item_type_id"))
-        link = links.get(cost_item_key(project.get("id"), *key))
-        items[key] = link.qbo_id if link else PLACEHOLDER
+        item_id = found["cost_item"].get(cost_item_key(project.get("id"), *key))
+        items[key] = item_id or PLACEHOLDER
         name = f"{line.get('cost_code') or line.get('cost_code_id')}.{line.get('cost_type') or key[1]}"
-        if link is None and Decimal(line.get("amount") or 0) != 0 and name not in missing:
+        if item_id is None and Decimal(line.get("amount") or 0) != 0 and name not in missing:
             missing.append(name)
     if missing:
         problems.append(f"Create the QuickBooks items for {', '.join(missing)} first (refresh the cost codes of "
                         f"{project.get('name')}).")
-    account = (role.qbo_id if (role := found[RETAINAGE_PAYABLE.link].get(RETAINAGE_PAYABLE.key)) else None
-               ) or retainage_account
-    ctx = BillContext(vendor_id=vendor_link.qbo_id if vendor_link else PLACEHOLDER,
-                      customer_id=project_link.qbo_id if project_link else PLACEHOLDER, items=items,
+    account = found[RETAINAGE_PAYABLE.link].get(RETAINAGE_PAYABLE.key) or retainage_account
+    ctx = BillContext(vendor_id=vendor_id or PLACEHOLDER, customer_id=customer_id or PLACEHOLDER, items=items,
                       retainage_account_id=account or PLACEHOLDER, label=label)
     try:
         body = procore_requisition_to_qbo_bill(req, ctx)
@@ -178,17 +175,16 @@ def evaluate_owner_invoice(session: Session, tenant_id: int, detail: dict[str, A
     app = payment_application_from_detail(detail)
     project = detail.get("project") or {}
     problems: list[str] = []
-    found = binder.links_of(session, tenant_id, {"project": [project.get("id")], OWNER_WORK_ITEM.link: [
+    found = binder.qbo_ids_of(session, tenant_id, {"project": [project.get("id")], OWNER_WORK_ITEM.link: [
         OWNER_WORK_ITEM.key, OWNER_RETAINAGE_ITEM.key]})  # one query, as for a Bill
-    project_link = found["project"].get(str(project.get("id")))
-    if project_link is None:
+    customer_id = found["project"].get(str(project.get("id")))
+    if customer_id is None:
         problems.append(f"Link project {project.get('name')} to a QuickBooks project first: the invoice goes to "
                         "the project's customer.")
-    work, retainage = ((link.qbo_id if (link := found[OWNER_WORK_ITEM.link].get(r.key)) else None)
-                       for r in (OWNER_WORK_ITEM, OWNER_RETAINAGE_ITEM))
-    problems += [r.missing() for r, found in ((OWNER_WORK_ITEM, work), (OWNER_RETAINAGE_ITEM, retainage))
-                 if found is None]
-    ctx = InvoiceContext(customer_id=project_link.qbo_id if project_link else PLACEHOLDER,
+    work, retainage = (found[OWNER_WORK_ITEM.link].get(r.key) for r in (OWNER_WORK_ITEM, OWNER_RETAINAGE_ITEM))
+    problems += [r.missing() for r, have in ((OWNER_WORK_ITEM, work), (OWNER_RETAINAGE_ITEM, retainage))
+                 if have is None]
+    ctx = InvoiceContext(customer_id=customer_id or PLACEHOLDER,
                          work_item_id=work or PLACEHOLDER, retainage_item_id=retainage or PLACEHOLDER, label=label)
     try:
         body = procore_payment_application_to_qbo_invoice(app, ctx)
