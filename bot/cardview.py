@@ -26,6 +26,7 @@ from blocks.group_card import GroupData
 from blocks.links import Links
 from core.domain import audit, delegation
 from core.models import AutoSend, Decision, Item, ItemGroup, OutboxEntry, Tenant, TenantSettings, User
+from core.rows import by_key
 
 
 def person(session: Session, user_id: int | None) -> Person | None:
@@ -124,7 +125,7 @@ def approvals(session: Session, item: Item) -> tuple[Person, ...]:
 
 def read_settings(session: Session, tenant_id: int) -> TenantSettings:
     """The tenant's settings, or the defaults, without inserting a row (rendering must not write)."""
-    return session.get(TenantSettings, tenant_id) or TenantSettings(tenant_id=tenant_id)
+    return by_key(session, TenantSettings, tenant_id) or TenantSettings(tenant_id=tenant_id)
 
 
 def approvals_needed(session: Session, item: Item) -> int:
@@ -182,10 +183,10 @@ def _auto_note(auto: AutoSend | None, sender: Person | None) -> tuple[str, ...]:
 
 
 def card_data(session: Session, item_id: int, links: Links) -> CardData:
-    item = session.get(Item, item_id)
+    item = by_key(session, Item, item_id)
     if item is None:
         raise LookupError(f"item {item_id} does not exist")
-    tenant = session.get(Tenant, item.tenant_id)
+    tenant = by_key(session, Tenant, item.tenant_id)
     settings = read_settings(session, item.tenant_id)
     d: dict[str, Any] = dict(item.detail or {})
     last = audit.last_event(session, item.id)

@@ -39,6 +39,7 @@ from bot.slack_install import multi_workspace
 from core.db_outage import is_outage
 from core.domain import delegation
 from core.models import AuditEvent, Decision, Item, ItemGroup, OutboxEntry, ProcessedWebhook, Tenant, User, utcnow
+from core.rows import by_key
 from sync.writes.attachments import OP_ATTACH_FILE
 from sync.writes.invoices import OP_ATTACH_PDF
 
@@ -74,7 +75,7 @@ class Notifier:
         """The item and its card from one session (the card reads the item from it again for free): a redraw after
         every click, so one item read less per click."""
         with Session(self.engine, expire_on_commit=False) as s:
-            item = s.get(Item, item_id)
+            item = by_key(s, Item, item_id)
             if item is None:
                 raise LookupError(f"item {item_id} does not exist")
             return item, card_data(s, item_id, self.links)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from core.domain.errors import InvalidInput
 from core.models import TenantSettings
+from core.rows import by_key
 
 #: the scheduled sync jobs a tenant may time: job → (what it syncs, default minutes between runs). The Procore
 #: item polls are the safety net under the webhook (incremental: cheap when nothing changed). `paid` and
@@ -80,7 +81,7 @@ def direct_export_refusal(mode: str, title: str, *, workflow_complete: bool) -> 
 
 def tenant_settings(session: Session, tenant_id: int) -> TenantSettings:
     """The tenant's settings row, created with defaults on first use."""
-    row = session.get(TenantSettings, tenant_id)
+    row = by_key(session, TenantSettings, tenant_id)
     if row is None:
         row = TenantSettings(tenant_id=tenant_id)
         session.add(row)

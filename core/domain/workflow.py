@@ -27,6 +27,7 @@ from core.domain.permissions import Actor, Level, check, perm_for
 from core.domain.settings import direct_export_refusal, tenant_settings
 from core.domain.states import STATE_LABELS, Action, ItemState, ItemType, NoSuchTransition, next_state
 from core.models import Decision, Item, Tenant, User, utcnow
+from core.rows import by_key
 
 MIN_REJECT_REASON = 5
 #: the reject modal's own limit (Slack enforces it there); the same server-side for whatever else sends a reason
@@ -275,7 +276,7 @@ class Workflow:
 
     # --- helpers -------------------------------------------------------------------------------------
     def _load(self, s: Session, item_id: int, actor: Actor) -> Item:
-        item = s.get(Item, item_id)
+        item = by_key(s, Item, item_id)
         # another tenant's item is reported as missing, never as forbidden: ids must not leak
         if item is None or (actor.tenant_id is not None and item.tenant_id != actor.tenant_id):
             raise ItemNotFound(f"There is no item #{item_id} in this company's Ledgerlink.")
