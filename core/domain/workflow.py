@@ -123,12 +123,13 @@ class Workflow:
                 if final:
                     values |= {"state": ItemState.EXPORTING.value, "decided_at": self.clock(),
                                "decided_by_id": actor.user_id, "last_error": None}
+                before = item.state  # the compare-and-set below puts `values` into the item
                 if not self._cas(s, item, values):
                     continue
                 s.add(Decision(item_id=item.id, round=item.round, user_id=actor.user_id, decision="accept"))
                 audit.record(s, tenant_id=item.tenant_id, actor=actor,
                              action="accept" if final else "approve", item_id=item.id,
-                             before=item.state, after=values.get("state", item.state), request_id=request_id,
+                             before=before, after=values.get("state", before), request_id=request_id,
                              detail={"approvals": approvals + 1, "needed": needed,
                                      **delegation.behalf_detail(s, item, actor, self.clock())})
                 s.flush()  # the item already holds `values`: the compare-and-set applied them in the session

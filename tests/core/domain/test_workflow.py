@@ -35,7 +35,9 @@ def test_send_accept_sync_paid_path(engine):
     wf.mark_synced(item.id, SYSTEM, detail={"qbo_id": "145"})
     wf.mark_paid(item.id, SYSTEM)
     assert _get(engine, item.id).state == "paid"
-    assert [a for a, *_ in _audit(engine, item.id)] == ["send", "accept", "mark_synced", "mark_paid"]
+    assert _audit(engine, item.id) == [("send", "ready_to_export", "awaiting_acceptance"),
+                                       ("accept", "awaiting_acceptance", "exporting"),
+                                       ("mark_synced", "exporting", "synced"), ("mark_paid", "synced", "paid")]
 
 
 def test_reject_needs_reason_then_resend(engine):
