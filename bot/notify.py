@@ -102,13 +102,15 @@ class Notifier:
         return where
 
     def refresh_card(self, item_id: int, *, group: bool = True, card_only: bool = False,
-                     later: Callable[[Callable[[], Any]], Any] | None = None) -> bool:
+                     later: Callable[[Callable[[], Any]], Any] | None = None,
+                     read: tuple[Item, CardData] | None = None) -> bool:
         """Update the item's card in place from its current state — and the grouped card it is a line of (unless
         `group=False`); False when it has no card (or it's gone). What the clicking person does not watch (the
         sender's receipt DM, recording the card's version) follows: handed to `later` when given (e.g.
         `Services.submit_later`, so a burst of clicks gets every card redrawn first), left out with `card_only`
-        (a redraw that follows does it; until then the worker sees the card as stale and redraws it)."""
-        item, data = self._item_and_card(item_id)
+        (a redraw that follows does it; until then the worker sees the card as stale and redraws it). `read`: the
+        item and its card as just committed (a decision's own read), instead of reading them again."""
+        item, data = read or self._item_and_card(item_id)
         grouped = self.refresh_group_card(item.group_id) if group and item.group_id is not None else False
 
         def receipt() -> None:

@@ -101,8 +101,10 @@ class Workflow:
         return self._apply(item_id, actor, Action.RETRIEVE, precheck=precheck, request_id=request_id)
 
     def accept(self, item_id: int, actor: Actor, *, request_id: str | None = None,
-               then: Hook | None = None) -> Outcome:
-        """Accept; with a two-approver threshold the first acceptance is recorded and the item waits."""
+               then: Hook | None = None, after: Hook | None = None) -> Outcome:
+        """Accept; with a two-approver threshold the first acceptance is recorded and the item waits. `then` runs
+        inside the transaction with the final approval (the export hook); `after` reads in the same session once it
+        is committed (the card a click redraws: the rows the decision read are not read again)."""
         for _ in range(MAX_CAS_ATTEMPTS):
             with Session(self.engine, expire_on_commit=False) as s:
                 item = self._load(s, item_id, actor)
@@ -140,6 +142,8 @@ class Workflow:
                 except IntegrityError:  # the same approver's second click won the insert race
                     s.rollback()
                     continue
+                if after:
+                    after(s, item)
                 return Outcome(item, Action.ACCEPT, final, approvals + 1, needed)
         raise self._lost_race(item_id, actor, Action.ACCEPT)
 
