@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, select
 
 from blocks.cards import CardData, Document, LastEvent, Line, Person
@@ -106,10 +106,14 @@ def link_ids(item: Item, d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: built once (every synced card reads it)
+LAST_DONE = select(OutboxEntry).where(OutboxEntry.item_id == bindparam("item_id"), OutboxEntry.status == "done"
+                                      ).order_by(OutboxEntry.id.desc())  # type: ignore[union-attr]
+
+
 def result_summary(session: Session, item: Item) -> str | None:
     """'Bill 2024-117': what the outbox recorded when it exported the item."""
-    entry = session.exec(select(OutboxEntry).where(OutboxEntry.item_id == item.id, OutboxEntry.status == "done")
-                         .order_by(OutboxEntry.id.desc())).first()
+    entry = session.exec(LAST_DONE, params={"item_id": item.id}).first()  # type: ignore[call-overload]
     if entry is not None and entry.result and entry.result.get("summary"):
         return str(entry.result["summary"])
     if item.remote_id:
@@ -159,7 +163,12 @@ def _notes(d: dict[str, Any]) -> tuple[str, ...]:
 #: built once (every card drawn reads it; building a statement costs more than running it)
 ROUND_AUTO_SEND = select(AutoSend).where(
     AutoSend.item_id == bindparam("item_id"), AutoSend.round == bindparam("round"),
-    AutoSend.state.in_(("sending", "sent"))).order_by(AutoSend.id.desc())  # type: ignore[attr-defined]
+    # not `.in_(...)`: SQLAlchemy expands an IN's values anew on every run, which cost more than this whole read
+    or_(AutoSend.state == "sending", AutoSend.state == "sent")).order_by(AutoSend.id.desc())  # type: ignore[attr-defined]
+#: the people a card names (at most four: the last event's actor, sender, creator, decider), built once; a fixed IN
+#: list of parameters (unused ones NULL, which matches nothing), not an IN that SQLAlchemy expands on every run
+PEOPLE_SLOTS = 4
+PEOPLE = select(User).where(User.id.in_([bindparam(f"p{n}") for n in range(PEOPLE_SLOTS)]))  # type: ignore[union-attr]
 
 
 def attribution(session: Session, item: Item) -> AutoSend | None:
@@ -192,7 +201,8 @@ def card_data(session: Session, item_id: int, links: Links) -> CardData:
     last = audit.last_event(session, item.id)
     # the people the card names, in one read
     ids = {last.actor_id if last else None, item.sender_id, item.creator_id, item.decided_by_id} - {None}
-    users = session.exec(select(User).where(User.id.in_(ids))) if ids else ()  # type: ignore[union-attr]
+    slots = {f"p{n}": user_id for n, user_id in enumerate([*ids, *[None] * (PEOPLE_SLOTS - len(ids))])}
+    users = session.exec(PEOPLE, params=slots) if ids else ()  # type: ignore[call-overload]
     named = {u.id: as_person(u) for u in users}
     last_event = LastEvent(action=last.action, who=named.get(last.actor_id) or Person(last.actor_label),
                            at=last.created_at) if last else None

@@ -45,7 +45,9 @@ def qbo_ids_of(session: Session, tenant_id: int,
     columns, not link objects (building those cost more than the query)."""
     ids = {kind: sorted({str(i) for i in procore_ids if i is not None}) for kind, procore_ids in wanted.items()}
     found: dict[str, dict[str, str]] = {kind: {} for kind in wanted}
-    by_type = [and_(ExternalLink.entity_type == kind, ExternalLink.procore_id.in_(some))  # type: ignore[union-attr]
+    # `==` for one id: SQLAlchemy expands an IN's values anew on every run (most types here have one id)
+    by_type = [and_(ExternalLink.entity_type == kind,
+                    ExternalLink.procore_id == some[0] if len(some) == 1 else ExternalLink.procore_id.in_(some))  # type: ignore[union-attr]
                for kind, some in ids.items() if some]
     if by_type:
         for kind, procore_id, qbo_id in session.exec(select(  # type: ignore[call-overload]

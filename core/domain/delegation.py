@@ -117,13 +117,15 @@ def behalf_detail(session: Session, item: Item, actor: Actor, now: datetime) -> 
 
 
 DECISIONS = ("accept", "approve", "reject")
+#: built once, with its actions as `==`s (SQLAlchemy expands an IN's values anew on every run): every card reads it
+LAST_DECISION = select(AuditEvent).where(AuditEvent.item_id == bindparam("item_id"), or_(
+    *(AuditEvent.action == action for action in DECISIONS))).order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
 
 
 def decided_for(session: Session, item: Item, latest: AuditEvent | None = None) -> str | None:
     """'Dana' when the item's latest decision was taken on Dana's behalf (for the card), else None. `latest`: the
     item's latest event when the caller has it (a card drawn right after a click: that event is the decision)."""
-    row = latest if latest is not None and latest.action in DECISIONS else session.exec(select(AuditEvent).where(
-        AuditEvent.item_id == item.id, AuditEvent.action.in_(DECISIONS))  # type: ignore[attr-defined]
-        .order_by(AuditEvent.id.desc())).first()
+    row = latest if latest is not None and latest.action in DECISIONS else session.exec(  # type: ignore[call-overload]
+        LAST_DECISION, params={"item_id": item.id}).first()
     names = (row.detail or {}).get("on_behalf_of") if row is not None else None
     return " and ".join(names) if names else None
