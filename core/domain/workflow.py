@@ -45,6 +45,7 @@ PAST = {
 Hook = Callable[[Session, Item], None]
 
 ITEMS = Item.__table__  # type: ignore[attr-defined]
+_CAS: dict[frozenset[str], Any] = {}
 #: built once: building a statement and its cache key costs more than running it (this one runs on every click)
 ROUND_DECISIONS = select(Decision.user_id, Decision.decision).where(Decision.item_id == bindparam("item_id"),
                                                                     Decision.round == bindparam("round"))
@@ -306,8 +307,13 @@ class Workflow:
     def _cas(s: Session, item: Item, values: dict[str, Any]) -> bool:
         """Compare-and-set on the item's version; on success the item holds `values` as if read back. A Core
         UPDATE on the table: the ORM's bulk-update bookkeeping cost more than the write itself, on every click."""
-        stmt = update(ITEMS).where(ITEMS.c.id == item.id, ITEMS.c.version == item.version).values(**values)
-        if s.execute(stmt).rowcount == 1:
+        stmt = _CAS.get(frozenset(values))
+        if stmt is None:  # one statement per set of columns, built once (a click's costs more to build than to run)
+            stmt = _CAS.setdefault(frozenset(values), update(ITEMS).where(
+                ITEMS.c.id == bindparam("cas_id"), ITEMS.c.version == bindparam("cas_version")).values(
+                {key: bindparam(f"set_{key}") for key in values}))
+        params = {"cas_id": item.id, "cas_version": item.version, **{f"set_{k}": v for k, v in values.items()}}
+        if s.execute(stmt, params).rowcount == 1:
             for key, value in values.items():
                 set_committed_value(item, key, value)
             return True
