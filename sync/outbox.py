@@ -30,7 +30,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
@@ -105,6 +106,9 @@ class Operation(Protocol):
         ...
 
 
+OUTBOX = OutboxEntry.__table__  # type: ignore[attr-defined]
+
+
 def make_requestid(tenant_id: int, operation: str, record: str, version: int | str) -> str:
     """Stable idempotency key (≤ 50 chars, QBO's limit): same inputs, same key, on every attempt."""
     digest = hashlib.sha256(f"{tenant_id}|{operation}|{record}|{version}".encode()).hexdigest()[:32]
@@ -124,11 +128,15 @@ def enqueue(session: Session, *, tenant_id: int, operation: str, target: str, re
 
 def add_entry(session: Session, *, tenant_id: int, operation: str, target: str, requestid: str,
               payload: dict[str, Any] | None = None, item_id: int | None = None) -> OutboxEntry:
-    """`enqueue` for a caller that has just read that no row has this requestid."""
+    """`enqueue` for a caller that has just read that no row has this requestid. The row is inserted at once with
+    one INSERT (an Accept's hot path: the ORM's unit of work cost more than the write) and the entry joins the
+    session as that persistent row, so later changes to it are flushed as usual."""
     entry = OutboxEntry(tenant_id=tenant_id, item_id=item_id, target=target, operation=operation,
                         payload=payload or {}, requestid=requestid)
+    row = {column.name: getattr(entry, column.name) for column in OUTBOX.columns if column.name != "id"}
+    entry.id = session.execute(insert(OUTBOX).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+    make_transient_to_detached(entry)
     session.add(entry)
-    session.flush()
     ids = {"tenant": tenant_id, "item": item_id, "outbox": entry.id, "requestid": requestid}
     logctx.bind(**ids)  # the rest of the action's lines carry them too (when it has a log scope)
     with logctx.scope(**ids):
