@@ -254,3 +254,16 @@ def test_concurrent_same_approver_double_clicks(engine):
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Decision)).one() == 1
         assert s.get(Item, item.id).state == "awaiting_acceptance"  # still needs a second approver
+
+
+def test_accepts_after_hook_reads_once_the_decision_is_committed(engine):
+    w, wf = World(engine), Workflow(engine)
+    item = w.item()
+    wf.send(item.id, w.actor("sam"))
+    seen = []
+
+    def after(s, it):  # another session already sees the decision: the hook runs after the commit
+        seen.append((it.state, _get(engine, item.id).state, [a for a, *_ in _audit(engine, item.id)]))
+
+    wf.accept(item.id, w.actor("dana"), after=after)
+    assert seen == [("exporting", "exporting", ["send", "accept"])]
