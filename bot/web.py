@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs
 
 from flask import Flask, jsonify, request
 from slack_bolt.adapter.flask import SlackRequestHandler
@@ -29,7 +28,7 @@ from bot.services.runtime import of
 from bot.web_routes import register_routes
 from core.config import Settings
 from core.db import db_status, engine_for
-from core.domain.parsing import json_too_deep
+from core.domain.parsing import decoded_too_deep
 from sync.http.shared_limits import share_limits
 from sync.outbox import default_worker_id
 
@@ -111,14 +110,18 @@ def create_web_app(settings: Settings, engine: Engine | None = None, bolt_app=No
             # body (answer its response_url) when the check itself fails, e.g. on a timestamp that isn't a number
             logger.info("Slack request refused: not signed by Slack")
             return jsonify({"error": "invalid request"}), 401
-
-        if _nested_too_deep(request):
-            logger.warning("Slack request refused: JSON nested too deep")
-            return jsonify({"error": "unreadable_body"}), 400
         try:
             bolt_request = to_bolt_request(request)
+            # depth checked on what Bolt decoded (json.loads itself stops near 1,000 levels: RecursionError), not on
+            # a second decoding of the form: un-percent-encoding a click's payload cost more than its database reads
+            too_deep = decoded_too_deep(bolt_request.body)
+        except RecursionError:
+            too_deep = True
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             logger.warning("Slack request refused: a signed body that is not a Slack payload (%s)", type(exc).__name__)
+            return jsonify({"error": "unreadable_body"}), 400
+        if too_deep:
+            logger.warning("Slack request refused: JSON nested too deep")
             return jsonify({"error": "unreadable_body"}), 400
         return to_flask_response(handler.app.dispatch(bolt_request))
 
@@ -137,13 +140,6 @@ def _may_see_details(settings: Settings, req) -> bool:  # type: ignore[no-untype
     forwarded = req.headers.get("X-Forwarded-For") or req.headers.get("Forwarded")
     return req.remote_addr in ("127.0.0.1", "::1") and not forwarded  # a proxy on this machine isn't "local"
 
-
-def _nested_too_deep(req) -> bool:  # type: ignore[no-untyped-def]
-    """The JSON of a Slack request (the body, or the form's `payload`) nests deeper than any Slack sends."""
-    body = req.get_data(cache=True)
-    if req.mimetype == "application/x-www-form-urlencoded":
-        return any(json_too_deep(v) for v in parse_qs(body.decode("utf-8", errors="replace")).get("payload", []))
-    return json_too_deep(body)
 
 class DbProbe:
     """`db_status` for /healthz. After a failure the answer is reused for `hold` seconds: a load balancer's probes

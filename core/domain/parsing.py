@@ -46,6 +46,20 @@ def json_too_deep(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def decoded_too_deep(value: Any, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """`json_too_deep` for JSON already decoded (without recursing: that is what it guards against)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def loads_bounded(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """`json.loads` that refuses (ValueError) nesting deeper than `max_depth` instead of recursing."""
     if json_too_deep(text, max_depth):
