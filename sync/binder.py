@@ -27,17 +27,6 @@ def to_external(session: Session, tenant_id: int, entity_type: str, procore_id: 
         ExternalLink.procore_id == str(procore_id))).first()
 
 
-def to_externals(session: Session, tenant_id: int, entity_type: str,
-                 procore_ids: Iterable[str | int]) -> dict[str, ExternalLink]:
-    """The links of many Procore records in one query, by Procore id (a record without one is absent)."""
-    wanted = sorted({str(i) for i in procore_ids})
-    if not wanted:
-        return {}
-    return {link.procore_id: link for link in session.exec(select(ExternalLink).where(
-        ExternalLink.tenant_id == tenant_id, ExternalLink.entity_type == entity_type,
-        ExternalLink.procore_id.in_(wanted)))}  # type: ignore[union-attr]
-
-
 def qbo_ids_of(session: Session, tenant_id: int,
                wanted: Mapping[str, Iterable[str | int | None]]) -> dict[str, dict[str, str]]:
     """The QBO ids linked to records of several entity types, in one query: entity type → Procore id → QBO id (a
