@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, bindparam, func, update
+from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -95,7 +95,7 @@ class Workflow:
                 return  # the transition check explains it
             if not actor.is_system and actor.user_id != item.sender_id and actor.level < Level.ADMIN:
                 raise PermissionDenied(f"Only the person who sent {item.title} (or an admin) can retrieve it.")
-            approvals = self._approvals(s, item)
+            approvals = sum(d == "accept" for _, d in self._decisions(s, item))
             if approvals:
                 raise AlreadyDecided(f"{item.title} already has {approvals} approval(s), so it can no longer "
                                      "be retrieved; ask an approver to reject it instead.")
@@ -319,12 +319,6 @@ class Workflow:
             return True
         s.rollback()
         return False
-
-    @staticmethod
-    def _approvals(s: Session, item: Item) -> int:
-        stmt = select(func.count()).select_from(Decision).where(
-            Decision.item_id == item.id, Decision.round == item.round, Decision.decision == "accept")
-        return int(s.exec(stmt).one())
 
     @staticmethod
     def _decisions(s: Session, item: Item) -> list[tuple[int | None, str]]:
