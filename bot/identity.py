@@ -100,7 +100,7 @@ def resolve(engine: Engine, client: WebClient | None, *, team_id: str | None, sl
         if tenant is None:
             raise NotSetUp("This Slack workspace is not connected to Ledgerlink yet. Ask whoever runs Ledgerlink "
                            "for your company to install it here.")
-        user = s.exec(select(User).where(User.tenant_id == tenant.id, User.slack_user_id == slack_user_id)).first()
+        user = user_for_slack(s, tenant.id, slack_user_id)
         if user is None and client is not None:
             email = _email_of(client, slack_user_id)
             if email:
